@@ -1,0 +1,113 @@
+"""The catalogue: every model the explorer can run, as data.
+
+Entries are read from timm (`list_pretrained`, `list_models`), never typed in: every pretrained Mixer tag,
+every Mixer architecture that has no weights (runnable with random weights), and the embedded default.
+Sizes are read off a model built on the meta device, so listing even L/16 allocates nothing.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from typing import Any
+
+import timm
+import torch
+from timm.models.mlp_mixer import MlpMixer
+
+from explorer import embedded
+from explorer.labels import label_set
+
+MIXER_PATTERN = "mixer_*"  # timm's name for the paper's models; gMixer is "gmixer_*"
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    name: str  # what --model takes: a timm name ("mixer_b16_224.goog_in21k") or "embedded"
+    family: str
+    architecture: str
+    tag: str  # pretrained tag, "" for none
+    patch_size: int
+    img_size: int
+    tokens: int  # S, patches per image
+    channels: int  # C, hidden width
+    tokens_mlp_dim: int  # D_S
+    channels_mlp_dim: int  # D_C
+    depth: int
+    params: int
+    num_classes: int
+    label_set: str
+    weights: str  # where pretrained weights come from, or why there are none
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def mixer_dims(model: MlpMixer) -> dict[str, int]:
+    """S, C, D_S, D_C, depth and patch/image size of a timm MlpMixer (real or on the meta device)."""
+    block = model.blocks[0]
+    return dict(
+        patch_size=model.stem.patch_size[0],
+        img_size=model.stem.img_size[0],
+        tokens=model.stem.num_patches,
+        channels=model.num_features,
+        tokens_mlp_dim=block.mlp_tokens.fc1.out_features,
+        channels_mlp_dim=block.mlp_channels.fc1.out_features,
+        depth=len(model.blocks),
+    )
+
+
+def _entry(name: str, model: MlpMixer, weights: str) -> ModelEntry:
+    cfg = model.pretrained_cfg
+    return ModelEntry(
+        name=name,
+        family="MLP-Mixer",
+        architecture=cfg.get("architecture", name.split(".")[0]),
+        tag=cfg.get("tag") or "",
+        params=sum(p.numel() for p in model.parameters()),
+        num_classes=model.num_classes,
+        label_set=label_set(cfg),
+        weights=weights,
+        **mixer_dims(model),
+    )
+
+
+@lru_cache(maxsize=64)
+def describe(name: str) -> ModelEntry:
+    """The catalogue entry of any timm Mixer name (with or without a tag) or "embedded"."""
+    with torch.device("meta"):
+        if name == embedded.EMBEDDED_NAME:
+            model = MlpMixer(**embedded.ARCHITECTURE)
+            model.pretrained_cfg = embedded.pretrained_cfg(embedded.read_card().get("class_names", []))
+            return _entry(name, model, f"assets/{embedded.WEIGHTS_PATH.name} (trained here on CIFAR-10)")
+        model = timm.create_model(name, pretrained=False)
+    hub_id = model.pretrained_cfg.get("hf_hub_id")
+    weights = f"hf-hub:{hub_id}" if hub_id and has_pretrained_weights(name) else "none in timm (random init only)"
+    return _entry(name, model, weights)
+
+
+@lru_cache(maxsize=1)
+def catalogue() -> tuple[ModelEntry, ...]:
+    """The embedded default, every pretrained Mixer tag, then the Mixer architectures without weights."""
+    tagged = timm.list_pretrained(MIXER_PATTERN)
+    with_weights = {t.split(".")[0] for t in tagged}
+    untrained = [a for a in timm.list_models(MIXER_PATTERN) if a not in with_weights]
+    return tuple(describe(n) for n in [embedded.EMBEDDED_NAME, *tagged, *untrained])
+
+
+def has_pretrained_weights(name: str) -> bool:
+    """Whether timm knows pretrained weights for this name (an architecture name means its default tag)."""
+    if name == embedded.EMBEDDED_NAME:
+        return embedded.WEIGHTS_PATH.exists()
+    return bool(timm.list_pretrained(name if "." in name else name + ".*"))
+
+
+def format_table(entries: tuple[ModelEntry, ...] | list[ModelEntry]) -> str:
+    """A plain-text table of the catalogue for the terminal."""
+    columns = ["name", "patch_size", "img_size", "tokens", "channels", "tokens_mlp_dim", "channels_mlp_dim", "depth", "params", "num_classes", "label_set", "weights"]
+    headers = ["name", "patch", "img", "S", "C", "D_S", "D_C", "depth", "params", "classes", "labels", "weights"]
+    rows = [[f"{v / 1e6:.2f}M" if c == "params" else str(v) for c, v in ((c, getattr(e, c)) for c in columns)] for e in entries]
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths))]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths)) for r in rows]
+    return "\n".join(lines)

@@ -1,0 +1,145 @@
+"""Command line: `python -m explorer models|predict|serve`.
+
+    python -m explorer models [--json]
+    python -m explorer predict PATH [PATH ...] [--model NAME] [--weights pretrained|random] [--checkpoint FILE]
+                               [--top-k K] [--device D] [--json]
+    python -m explorer serve [--model NAME] [--host H] [--port P]
+
+With --json, `predict` writes exactly one JSON object per image per line on stdout; everything else (logs,
+warnings, fallbacks) goes to stderr.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Iterator
+
+from PIL import Image
+
+from explorer.catalogue import catalogue, format_table
+from explorer.errors import ExplorerError
+from explorer.images import load_image
+from explorer.inference import probabilities, to_batch, top_predictions
+from explorer.loading import WEIGHTS_CHOICES, LoadedModel, load_model
+
+log = logging.getLogger("explorer")
+
+
+def image_paths(paths: list[str]) -> Iterator[Path]:
+    """Files as given; folders walked recursively, keeping files with an image extension, in sorted order."""
+    extensions = {ext.lower() for ext in Image.registered_extensions()}
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            yield from sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in extensions)
+        else:
+            yield path  # named explicitly: try it, and report it if it is not an image
+
+
+def predict_files(loaded: LoadedModel, paths: Iterator[Path], top_k: int, batch_size: int) -> Iterator[dict]:
+    """One result dict per path, in order: {"path", "model", "top_k"} or {"path", "error"}."""
+
+    def flush(batch: list[tuple[int, Path, Image.Image]], results: dict[int, dict]) -> None:
+        if batch:
+            probs = probabilities(loaded, to_batch(loaded, [img for _, _, img in batch]))
+            for (i, path, _), row in zip(batch, probs):
+                results[i] = {"path": str(path), "model": loaded.name, "top_k": [p.as_dict() for p in top_predictions(row, loaded.class_names, top_k)]}
+
+    pending: list[tuple[int, Path, Image.Image]] = []
+    results: dict[int, dict] = {}
+    next_out = 0
+    for i, path in enumerate(paths):
+        try:
+            pending.append((i, path, load_image(path)))
+        except ExplorerError as exc:
+            results[i] = {"path": str(path), "error": str(exc)}
+        except OSError as exc:
+            results[i] = {"path": str(path), "error": f"{path.name} could not be read ({exc.strerror or exc})"}
+        if len(pending) >= batch_size:
+            flush(pending, results)
+            pending = []
+        while next_out in results:
+            yield results.pop(next_out)
+            next_out += 1
+    flush(pending, results)
+    while next_out in results:
+        yield results.pop(next_out)
+        next_out += 1
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    entries = catalogue()
+    print(json.dumps([e.as_dict() for e in entries], indent=2) if args.json else format_table(entries))
+    return 0
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    try:
+        loaded = load_model(args.model, args.weights, args.checkpoint, args.device)
+    except ExplorerError as exc:
+        if args.json:
+            print(json.dumps({"error": str(exc)}))
+        log.error("%s", exc)
+        return 2
+    if loaded.fallback_reason:
+        log.warning("%s", loaded.status())
+    log.info("model: %s", loaded.status())
+    failed = 0
+    for result in predict_files(loaded, image_paths(args.paths), args.top_k, args.batch_size):
+        failed += "error" in result
+        if args.json:
+            print(json.dumps(result), flush=False)
+        elif "error" in result:
+            print(f"{result['path']}: error: {result['error']}")
+        else:
+            best = ", ".join(f"{p['label']} {p['probability']:.1%}" for p in result["top_k"])
+            print(f"{result['path']}: {best}")
+    sys.stdout.flush()
+    if failed:
+        log.error("%d file(s) could not be classified", failed)
+    return 1 if failed else 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from explorer.ui import build_app, launch  # Gradio only on this path
+
+    launch(build_app(default_model=args.model), host=args.host, port=args.port)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m explorer", description="MLP-Mixer Explorer: classify images with MLP-Mixer models and look inside them.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    models = sub.add_parser("models", help="list the models the explorer can run")
+    models.add_argument("--json", action="store_true", help="a JSON list of objects instead of a table")
+    models.set_defaults(run=cmd_models)
+
+    predict = sub.add_parser("predict", help="classify image files or folders")
+    predict.add_argument("paths", nargs="+", metavar="PATH", help="image files, or folders walked recursively")
+    predict.add_argument("--model", default=None, help="timm Mixer name or 'embedded' (default: the best that runs here)")
+    predict.add_argument("--weights", choices=WEIGHTS_CHOICES, default="pretrained")
+    predict.add_argument("--checkpoint", default=None, metavar="FILE", help="safetensors or torch state dict for --model's architecture")
+    predict.add_argument("--top-k", type=int, default=5, metavar="K")
+    predict.add_argument("--device", default=None, help="cpu, cuda, cuda:N (default: CUDA if present)")
+    predict.add_argument("--batch-size", type=int, default=256)
+    predict.add_argument("--json", action="store_true", help="one JSON object per image per line")
+    predict.set_defaults(run=cmd_predict)
+
+    serve = sub.add_parser("serve", help="start the web app")
+    serve.add_argument("--model", default=None, help="the model selected when the page opens")
+    serve.add_argument("--host", default=None, help="default: GRADIO_SERVER_NAME or 127.0.0.1")
+    serve.add_argument("--port", type=int, default=None, help="default: GRADIO_SERVER_PORT or 7860")
+    serve.set_defaults(run=cmd_serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s", stream=sys.stderr)
+    args = build_parser().parse_args(argv)
+    if getattr(args, "top_k", 1) < 1:
+        build_parser().error("--top-k must be at least 1")
+    return args.run(args)

@@ -1,0 +1,117 @@
+"""Turn whatever people upload into the RGB image a model expects, or into a message that says what is wrong.
+
+Every path in (app upload, API, CLI, notebook) goes through `load_image`, so an odd file is treated the same
+everywhere: EXIF orientation applied, transparency composited on white, palette, grayscale, CMYK, 16-bit and
+float images converted to 8-bit RGB, animations and multi-page files read at their first frame.
+"""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Union
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from explorer.errors import ImageError
+
+ImageSource = Union[str, Path, bytes, Image.Image, np.ndarray]
+
+# Refuse before decoding anything larger: a few-KB PNG can declare 30000x30000 pixels (a decompression bomb).
+MAX_PIXELS = 40_000_000
+WHITE = (255, 255, 255)
+
+
+def load_image(source: ImageSource) -> Image.Image:
+    """Open a path, raw bytes, a PIL image or an (H, W[, C]) array as an 8-bit RGB PIL image."""
+    if isinstance(source, Image.Image):
+        return to_rgb(source)
+    if isinstance(source, np.ndarray):
+        return to_rgb(array_to_image(source))
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        if not path.is_file():
+            raise ImageError(f"{path.name or path}: no such file")
+        data = path.read_bytes()
+        name = path.name
+    elif isinstance(source, (bytes, bytearray)):
+        data, name = bytes(source), "the upload"
+    else:
+        raise ImageError(f"cannot read an image from a {type(source).__name__}")
+    return decode(data, name)
+
+
+def decode(data: bytes, name: str = "the upload") -> Image.Image:
+    """Decode encoded image bytes (any format Pillow reads) into RGB, with a clear error for anything else."""
+    if not data:
+        raise ImageError(f"{name} is empty (0 bytes)")
+    if data.lstrip()[:5].lower() in (b"<?xml", b"<svg ") or b"<svg" in data[:1024].lower():
+        raise ImageError(f"{name} is an SVG (vector) image; please upload a raster image such as PNG or JPEG")
+    try:
+        img = Image.open(io.BytesIO(data))
+    except UnidentifiedImageError:
+        raise ImageError(f"{name} is not an image format this app can read (try PNG, JPEG, WebP, GIF, BMP or TIFF)") from None
+    except Image.DecompressionBombError as exc:
+        raise ImageError(f"{name} is too large to decode safely: {exc}") from None
+    except Exception as exc:
+        raise ImageError(f"{name} is damaged and could not be opened as an image ({exc})") from None
+    width, height = img.size
+    if width * height > MAX_PIXELS:
+        raise ImageError(f"{name} declares {width}x{height} pixels, more than the {MAX_PIXELS:,} this app decodes; please resize it")
+    if width == 0 or height == 0:
+        raise ImageError(f"{name} has no pixels ({width}x{height})")
+    try:
+        img.load()
+    except Exception as exc:  # truncated data, bad CRC, broken compression stream
+        raise ImageError(f"{name} is damaged and could not be decoded ({img.format or 'image'}: {exc})") from None
+    return to_rgb(img)
+
+
+def to_rgb(img: Image.Image) -> Image.Image:
+    """Any PIL image -> upright 8-bit RGB."""
+    try:
+        img = ImageOps.exif_transpose(img)
+    except Exception:  # a broken EXIF block should not cost the person their prediction
+        pass
+    if img.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
+        img = Image.fromarray(to_uint8(np.asarray(img), bits=16))  # PNG and TIFF store deep grey as 16-bit
+    elif img.mode == "F":
+        img = Image.fromarray(to_uint8(np.asarray(img)))
+    if img.mode == "P":
+        img = img.convert("RGBA" if "transparency" in img.info else "RGB")
+    if img.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        rgba = img.convert("RGBA")
+        background = Image.new("RGB", rgba.size, WHITE)
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        return background
+    return img.convert("RGB")
+
+
+def to_uint8(array: np.ndarray, bits: int | None = None) -> np.ndarray:
+    """Integer images are scaled from their bit depth (given, or guessed from the peak); floats from [0, 1] or their range."""
+    array = np.asarray(array)
+    if array.dtype == np.uint8:
+        return array
+    if np.issubdtype(array.dtype, np.floating):
+        array = np.nan_to_num(array.astype(np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+        lo, hi = float(array.min(initial=0.0)), float(array.max(initial=0.0))
+        if lo < 0.0 or hi > 1.0:
+            array = (array - lo) / (hi - lo) if hi > lo else np.zeros_like(array)
+        return np.round(array * 255).astype(np.uint8)
+    if np.issubdtype(array.dtype, np.bool_):
+        return array.astype(np.uint8) * 255
+    if bits is None:
+        peak = int(array.max(initial=0))
+        bits = 8 if peak < 256 else 16 if peak < 65536 else 32
+    return np.round(np.clip(array, 0, None) / (2**bits - 1) * 255).astype(np.uint8)
+
+
+def array_to_image(array: np.ndarray) -> Image.Image:
+    """(H, W), (H, W, 1), (H, W, 3) or (H, W, 4) arrays of any numeric dtype -> PIL image."""
+    if array.ndim == 3 and array.shape[2] == 1:
+        array = array[:, :, 0]
+    if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] not in (3, 4)):
+        raise ImageError(f"an image array must be (H, W), (H, W, 3) or (H, W, 4); got shape {tuple(array.shape)}")
+    if array.size == 0:
+        raise ImageError("the image array is empty")
+    return Image.fromarray(to_uint8(array))

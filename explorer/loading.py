@@ -1,0 +1,323 @@
+"""Load a Mixer through timm: pretrained, random or from a checkpoint file, on the best device, cached.
+
+Pretrained weights come from the local Hugging Face cache when they are there (no network needed), else from
+the Hub when it answers within a few seconds. When neither works the loader falls back to the embedded
+default and says why in `LoadedModel.fallback_reason`, so the app never hangs on a Hub it cannot reach.
+"""
+from __future__ import annotations
+
+import os
+import re
+import threading
+import time
+import urllib.request
+from collections import OrderedDict
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Callable, Literal
+
+import timm
+import torch
+from safetensors.torch import load_file
+from timm.data import create_transform, resolve_model_data_config
+from timm.models import clean_state_dict, get_pretrained_cfg
+from timm.models.mlp_mixer import MlpMixer
+
+from explorer import embedded
+from explorer.catalogue import has_pretrained_weights
+from explorer.errors import CheckpointError, ModelError, WeightsUnavailable
+from explorer.labels import class_names, label_set
+
+Weights = Literal["pretrained", "random"]
+WEIGHTS_CHOICES = ("pretrained", "random")
+HUB_TIMEOUT_S = 3.0  # huggingface_hub itself retries for ~48 s on a dead network; we decide in this long
+RANDOM_SEED = 0  # "random" weights are the same on every load, so two people see the same untrained model
+# Preferred when nothing is named: the most accurate ImageNet-1k Mixer timm has, then the paper's own.
+DEFAULT_PRETRAINED = ("mixer_b16_224.miil_in21k_ft_in1k", "mixer_b16_224.goog_in21k_ft_in1k")
+HF_WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    """A model ready for inference and everything needed to describe and feed it."""
+
+    model: torch.nn.Module  # eval mode, on `device`
+    name: str  # what actually runs: a timm name or "embedded"
+    weights: str  # "pretrained", "random" or "checkpoint"
+    source: str  # where the weights came from, in words
+    device: torch.device
+    class_names: tuple[str, ...]
+    label_set: str
+    data_config: dict  # timm's resolved input size, mean, std, crop, interpolation
+    transform: Callable  # PIL image -> (3, H, W) float tensor
+    requested: str = ""  # what was asked for, when it differs from `name`
+    fallback_reason: str = ""  # why the request could not be honoured as asked
+
+    def status(self) -> str:
+        """One line for people: which model runs, with what weights, where, predicting which labels."""
+        line = f"{self.name} · {self.weights} weights ({self.source}) · {self.device.type} · {self.label_set} labels"
+        if self.fallback_reason:
+            line = f"Running {line}. {self.requested} could not be used: {self.fallback_reason}"
+        return line
+
+
+# ---------------------------------------------------------------------------------------------- devices
+
+
+def best_device() -> torch.device:
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def resolve_device(device: str | torch.device | None) -> torch.device:
+    if device is None or device == "auto":
+        return best_device()
+    try:
+        device = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise ModelError(f"unknown device {device!r}; use cpu, cuda or cuda:N") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ModelError("device cuda was asked for, but no CUDA GPU is available here; use --device cpu")
+    return device
+
+
+# ---------------------------------------------------------------------------------------------- the Hub
+
+
+_hub_probe: dict[str, tuple[float, str]] = {}
+
+
+def hub_unreachable_reason(ttl_s: float = 60.0) -> str:
+    """"" if the Hugging Face Hub answers within HUB_TIMEOUT_S, else why not. Remembered for `ttl_s`."""
+    from huggingface_hub import constants
+
+    if constants.HF_HUB_OFFLINE:
+        return "HF_HUB_OFFLINE is set"
+    endpoint = constants.ENDPOINT
+    cached = _hub_probe.get(endpoint)
+    if cached and time.monotonic() - cached[0] < ttl_s:
+        return cached[1]
+    try:
+        urllib.request.urlopen(urllib.request.Request(endpoint, method="HEAD"), timeout=HUB_TIMEOUT_S).close()
+        reason = ""
+    except urllib.error.HTTPError:  # it answered, even if not with 200: the Hub is there
+        reason = ""
+    except Exception as exc:
+        reason = f"the Hugging Face Hub ({endpoint}) cannot be reached ({getattr(exc, 'reason', exc)})"
+    _hub_probe[endpoint] = (time.monotonic(), reason)
+    return reason
+
+
+def cached_weights_file(hf_hub_id: str) -> str | None:
+    """The weights file of a Hub repo in the local Hugging Face cache, if it is there."""
+    from huggingface_hub import try_to_load_from_cache
+
+    repo_id, _, revision = hf_hub_id.partition("@")
+    for filename in HF_WEIGHT_FILES:
+        path = try_to_load_from_cache(repo_id, filename, revision=revision or None)
+        if isinstance(path, str) and os.path.isfile(path):
+            return path
+    return None
+
+
+def default_model_name() -> str:
+    """The best model that can run here: a cached or downloadable ImageNet Mixer, else the embedded default."""
+    for name in DEFAULT_PRETRAINED:
+        if cached_weights_file(get_pretrained_cfg(name).hf_hub_id):
+            return name
+    return embedded.EMBEDDED_NAME if hub_unreachable_reason() else DEFAULT_PRETRAINED[0]
+
+
+# ---------------------------------------------------------------------------------------------- checkpoints
+
+
+def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
+    """Tensors from a safetensors file or a torch state dict; pickles that would run code are refused unread."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"checkpoint {path} does not exist")
+    with path.open("rb") as f:
+        head = f.read(9)
+    is_safetensors = len(head) == 9 and head[8:9] == b"{"  # 8-byte header length, then the JSON header
+    try:
+        checkpoint = load_file(path) if is_safetensors else torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:
+        message = str(exc)
+        unsafe = re.search(r"Unsupported global: GLOBAL ([\w.]+)", message)
+        if unsafe:
+            raise CheckpointError(
+                f"refused to load {path.name}: it is a pickle that would call {unsafe.group(1)} when loaded. "
+                "Only plain tensors are loaded: save weights with safetensors, or torch.save(model.state_dict())"
+            ) from None
+        kind = "safetensors file" if is_safetensors else "torch checkpoint"
+        first_line = message.strip().splitlines()[0] if message.strip() else type(exc).__name__
+        raise CheckpointError(f"{path.name} is not a readable {kind} ({first_line})") from None
+    if isinstance(checkpoint, dict):
+        for key in ("state_dict_ema", "model_ema", "state_dict", "model"):
+            if isinstance(checkpoint.get(key), dict):
+                checkpoint = checkpoint[key]
+                break
+    if not isinstance(checkpoint, dict) or not all(isinstance(v, torch.Tensor) for v in checkpoint.values()):
+        raise CheckpointError(f"{path.name} does not hold a state dict (a mapping of names to tensors)")
+    return clean_state_dict(checkpoint)
+
+
+def load_weights(model: torch.nn.Module, state_dict: dict[str, torch.Tensor], what: str) -> None:
+    """load_state_dict, strictly, with the mismatches named in the error rather than a wall of text."""
+    own = model.state_dict()
+    missing = [k for k in own if k not in state_dict]
+    unexpected = [k for k in state_dict if k not in own]
+    wrong = [f"{k} {tuple(state_dict[k].shape)} vs {tuple(own[k].shape)}" for k in own if k in state_dict and state_dict[k].shape != own[k].shape]
+    bad_dtype = [k for k in own if k in state_dict and not state_dict[k].is_floating_point() and own[k].is_floating_point()]
+    problems = []
+    for label, items in (("missing", missing), ("unexpected", unexpected), ("wrong shape (file vs model)", wrong), ("not floating point", bad_dtype)):
+        if items:
+            problems.append(f"{len(items)} {label}: {', '.join(items[:3])}{', …' if len(items) > 3 else ''}")
+    if problems:
+        raise CheckpointError(f"{what} does not fit the architecture: " + "; ".join(problems))
+    model.load_state_dict(state_dict)
+
+
+# ---------------------------------------------------------------------------------------------- building
+
+
+def build_embedded(num_classes: int | None = None) -> MlpMixer:
+    """The embedded architecture with random weights and its pretrained_cfg (CIFAR-10 statistics and labels)."""
+    card = embedded.read_card()
+    model = MlpMixer(**{**embedded.ARCHITECTURE, **({"num_classes": num_classes} if num_classes else {})})
+    model.pretrained_cfg = embedded.pretrained_cfg(card.get("class_names", []))
+    return model
+
+
+def _create(name: str, weights: str, checkpoint: Path | None) -> tuple[torch.nn.Module, str]:
+    """Build the model named and fill its weights; returns it and where its weights came from."""
+    if name == embedded.EMBEDDED_NAME:
+        if checkpoint:
+            state = read_state_dict(checkpoint)
+            model = build_embedded(num_classes=_head_classes(state))
+            load_weights(model, state, checkpoint.name)
+            return model, f"checkpoint {checkpoint.name}"
+        model = build_embedded()
+        if weights == "random":
+            return model, f"random init, seed {RANDOM_SEED}"
+        if not embedded.WEIGHTS_PATH.exists():
+            raise ModelError(f"the embedded weights {embedded.WEIGHTS_PATH} are missing; train them with python -m explorer.train")
+        load_weights(model, load_file(embedded.WEIGHTS_PATH), embedded.WEIGHTS_PATH.name)
+        return model, f"assets/{embedded.WEIGHTS_PATH.name}"
+
+    if name.split(".")[0] not in timm.list_models():
+        raise ModelError(f"unknown model {name!r}; `python -m explorer models` lists the ones available")
+    if checkpoint:
+        state = read_state_dict(checkpoint)
+        model = timm.create_model(name, pretrained=False, num_classes=_head_classes(state))
+        load_weights(model, state, checkpoint.name)
+        return model, f"checkpoint {checkpoint.name}"
+    if weights == "random":
+        return timm.create_model(name, pretrained=False), f"random init, seed {RANDOM_SEED}"
+
+    if not has_pretrained_weights(name):
+        raise WeightsUnavailable(f"timm has no pretrained weights for {name}; choose random weights to explore its architecture")
+    cfg = get_pretrained_cfg(name)
+    cached = cached_weights_file(cfg.hf_hub_id)
+    if cached:
+        try:
+            # timm's own loading path (head and input adaptation included), pointed at the cached file.
+            model = timm.create_model(name, pretrained=True, pretrained_cfg_overlay=dict(file=cached))
+        except Exception as exc:
+            raise WeightsUnavailable(f"the cached weights {cached} could not be loaded ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})") from None
+        return model, "local Hugging Face cache"
+    reason = hub_unreachable_reason()
+    if reason:
+        raise WeightsUnavailable(f"its weights are not in the local Hugging Face cache and {reason}")
+    try:
+        return timm.create_model(name, pretrained=True), f"Hugging Face Hub, {cfg.hf_hub_id}"
+    except Exception as exc:
+        raise WeightsUnavailable(f"downloading {cfg.hf_hub_id} failed ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})") from None
+
+
+def _head_classes(state_dict: dict[str, torch.Tensor]) -> int | None:
+    head = state_dict.get("head.weight")
+    return int(head.shape[0]) if head is not None and head.ndim == 2 else None
+
+
+def _prepare(model: torch.nn.Module, name: str, weights: str, source: str, device: torch.device) -> LoadedModel:
+    model = model.eval().to(device)
+    cfg = {**model.pretrained_cfg, "num_classes": model.num_classes}
+    labels = label_set(cfg) + (" (untrained head)" if weights == "random" else "")
+    data_config = resolve_model_data_config(model)
+    return LoadedModel(
+        model=model,
+        name=name,
+        weights=weights,
+        source=source,
+        device=device,
+        class_names=class_names(cfg, model.num_classes),
+        label_set=labels,
+        data_config=data_config,
+        transform=create_transform(**data_config, is_training=False),
+    )
+
+
+# ---------------------------------------------------------------------------------------------- the cache
+
+_cache: OrderedDict[tuple, LoadedModel] = OrderedDict()
+_cache_lock = threading.Lock()
+CACHE_SIZE = int(os.environ.get("EXPLORER_MODEL_CACHE", "3"))
+
+
+def load_model(
+    name: str | None = None,
+    weights: Weights = "pretrained",
+    checkpoint: str | Path | None = None,
+    device: str | torch.device | None = None,
+    fallback: bool = True,
+) -> LoadedModel:
+    """Load (or fetch from the cache) a model ready for inference.
+
+    name: a timm Mixer name with or without tag ("mixer_b16_224", "mixer_b16_224.goog_in21k"), "embedded",
+        or None for the best model that can run here.
+    weights: "pretrained" (timm's weights; the embedded default's own) or "random" (seeded init).
+    checkpoint: a safetensors file or torch state dict for the architecture `name` (default: embedded).
+    fallback: when pretrained weights cannot be had, run the embedded default and say why, instead of raising.
+    """
+    if weights not in WEIGHTS_CHOICES:
+        raise ModelError(f"weights must be one of {', '.join(WEIGHTS_CHOICES)}; got {weights!r}")
+    device = resolve_device(device)
+    name = name or (embedded.EMBEDDED_NAME if checkpoint else default_model_name())
+    checkpoint = Path(checkpoint).resolve() if checkpoint else None
+    try:
+        return _load_cached(name, weights, checkpoint, device)
+    except WeightsUnavailable as exc:
+        if not fallback or name == embedded.EMBEDDED_NAME:
+            raise
+        fallen = _load_cached(embedded.EMBEDDED_NAME, "pretrained", None, device)
+        return replace(fallen, requested=f"{name} ({weights} weights)", fallback_reason=f"{exc}.")
+
+
+def _load_cached(name: str, weights: str, checkpoint: Path | None, device: torch.device) -> LoadedModel:
+    stamp = checkpoint.stat().st_mtime_ns if checkpoint and checkpoint.is_file() else None
+    key = (name, "checkpoint" if checkpoint else weights, str(checkpoint), stamp, str(device))
+    with _cache_lock:  # one load at a time: two requests for the same model must not build it twice
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(RANDOM_SEED)
+            model, source = _create(name, weights, checkpoint)
+        loaded = _prepare(model, name, "checkpoint" if checkpoint else weights, source, device)
+        _cache[key] = loaded
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+        return loaded
+
+
+def availability(name: str) -> str:
+    """Whether `name` can run with pretrained weights here, in a few words (for pickers and tables)."""
+    if name == embedded.EMBEDDED_NAME:
+        return "ready (shipped in assets/)" if embedded.WEIGHTS_PATH.exists() else "missing: run python -m explorer.train"
+    if not has_pretrained_weights(name):
+        return "no pretrained weights: random init only"
+    cfg = get_pretrained_cfg(name)
+    if cached_weights_file(cfg.hf_hub_id):
+        return "ready (local Hugging Face cache)"
+    reason = hub_unreachable_reason()
+    return "offline and not cached: falls back to the embedded default" if reason else "downloads from the Hugging Face Hub on first use"

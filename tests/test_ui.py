@@ -1,0 +1,56 @@
+"""The real app on 127.0.0.1, driven by gradio_client as an API user would."""
+import socket
+
+import pytest
+from gradio_client import Client, handle_file
+
+from conftest import EXAMPLES
+from explorer.ui import build_app, launch
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def client():
+    demo = build_app(default_model="embedded")
+    port = free_port()
+    launch(demo, host="127.0.0.1", port=port, prevent_thread_lock=True, quiet=True)
+    try:
+        yield Client(f"http://127.0.0.1:{port}/", verbose=False)
+    finally:
+        demo.close()
+
+
+def test_predict_endpoint_with_defaults(client):
+    label, status = client.predict(handle_file(str(EXAMPLES / "cifar10-ship.jpg")), api_name="/predict")
+    assert label["label"] == "ship" and len(label["confidences"]) == 5
+    assert status.startswith("embedded · pretrained weights") and "CIFAR-10" in status
+
+
+def test_predict_endpoint_with_every_input(client):
+    label, status = client.predict(handle_file(str(EXAMPLES / "chelsea-cat.jpg")), "mixer_s32_224", "random", 3, api_name="/predict")
+    assert len(label["confidences"]) == 3 and "mixer_s32_224 · random weights" in status
+
+
+def test_unavailable_pretrained_weights_fall_back_and_say_so(client):
+    _, status = client.predict(handle_file(str(EXAMPLES / "cifar10-frog.jpg")), "mixer_s16_224", "pretrained", 2, api_name="/predict")
+    assert status.startswith("Running embedded") and "mixer_s16_224" in status and "no pretrained weights" in status
+
+
+def test_bad_input_gets_a_message_and_the_server_keeps_serving(client, tmp_path):
+    bad = tmp_path / "holiday.jpg"
+    bad.write_text("this is not a picture")
+    with pytest.raises(Exception, match="holiday.jpg is not an image format this app can read"):
+        client.predict(handle_file(str(bad)), api_name="/predict")
+    with pytest.raises(Exception, match="unknown model 'resnet_zzz'"):
+        client.predict(handle_file(str(EXAMPLES / "cifar10-ship.jpg")), "resnet_zzz", api_name="/predict")
+    label, _ = client.predict(handle_file(str(EXAMPLES / "cifar10-ship.jpg")), api_name="/predict")
+    assert label["label"] == "ship"
+
+
+def test_only_the_documented_endpoint_is_public(client):
+    assert list(client.view_api(print_info=False, return_format="dict")["named_endpoints"]) == ["/predict"]
