@@ -7,6 +7,7 @@ Sizes are read off a model built on the meta device, so listing even L/16 alloca
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from fnmatch import fnmatch
 from functools import lru_cache
 from typing import Any
 
@@ -16,8 +17,10 @@ from timm.models.mlp_mixer import MlpMixer
 
 from explorer import embedded
 from explorer.labels import label_set
+from explorer.weights import family
 
-MIXER_PATTERN = "mixer_*"  # timm's name for the paper's models; gMixer is "gmixer_*"
+# timm's names for the paper's models first, then the MLP relatives built from the same MlpMixer class.
+FAMILY_PATTERNS = ("mixer_*", "gmixer_*", "resmlp_*", "gmlp_*")
 
 
 @dataclass(frozen=True)
@@ -42,16 +45,20 @@ class ModelEntry:
         return asdict(self)
 
 
-def mixer_dims(model: MlpMixer) -> dict[str, int]:
-    """S, C, D_S, D_C, depth and patch/image size of a timm MlpMixer (real or on the meta device)."""
+def architecture_dims(model: MlpMixer) -> dict[str, int]:
+    """Patch and image size, S, C, D_S, D_C and depth of any Mixer-family model (real or on the meta device).
+
+    D_S is the token-mixing MLP's hidden width (after gating, for gMixer); ResMLP and gMLP mix tokens with one
+    S x S map, so for them D_S = S.
+    """
     block = model.blocks[0]
     return dict(
         patch_size=model.stem.patch_size[0],
         img_size=model.stem.img_size[0],
         tokens=model.stem.num_patches,
         channels=model.num_features,
-        tokens_mlp_dim=block.mlp_tokens.fc1.out_features,
-        channels_mlp_dim=block.mlp_channels.fc1.out_features,
+        tokens_mlp_dim=block.mlp_tokens.fc2.in_features if hasattr(block, "mlp_tokens") else model.stem.num_patches,
+        channels_mlp_dim=block.mlp_channels.fc2.in_features,
         depth=len(model.blocks),
     )
 
@@ -60,20 +67,20 @@ def _entry(name: str, model: MlpMixer, weights: str) -> ModelEntry:
     cfg = model.pretrained_cfg
     return ModelEntry(
         name=name,
-        family="MLP-Mixer",
+        family=family(model),
         architecture=cfg.get("architecture", name.split(".")[0]),
         tag=cfg.get("tag") or "",
         params=sum(p.numel() for p in model.parameters()),
         num_classes=model.num_classes,
         label_set=label_set(cfg),
         weights=weights,
-        **mixer_dims(model),
+        **architecture_dims(model),
     )
 
 
 @lru_cache(maxsize=64)
 def describe(name: str) -> ModelEntry:
-    """The catalogue entry of any timm Mixer name (with or without a tag) or "embedded"."""
+    """The catalogue entry of any Mixer-family timm name (with or without a tag) or "embedded"."""
     with torch.device("meta"):
         if name == embedded.EMBEDDED_NAME:
             model = MlpMixer(**embedded.ARCHITECTURE)
@@ -87,11 +94,18 @@ def describe(name: str) -> ModelEntry:
 
 @lru_cache(maxsize=1)
 def catalogue() -> tuple[ModelEntry, ...]:
-    """The embedded default, every pretrained Mixer tag, then the Mixer architectures without weights."""
-    tagged = timm.list_pretrained(MIXER_PATTERN)
-    with_weights = {t.split(".")[0] for t in tagged}
-    untrained = [a for a in timm.list_models(MIXER_PATTERN) if a not in with_weights]
-    return tuple(describe(n) for n in [embedded.EMBEDDED_NAME, *tagged, *untrained])
+    """The embedded default, then per family every pretrained tag and the architectures without weights."""
+    names = [embedded.EMBEDDED_NAME]
+    for pattern in FAMILY_PATTERNS:
+        tagged = timm.list_pretrained(pattern)
+        with_weights = {t.split(".")[0] for t in tagged}
+        names += tagged + [a for a in timm.list_models(pattern) if a not in with_weights]
+    return tuple(describe(n) for n in names)
+
+
+def is_known(name: str) -> bool:
+    """Whether `name` is the embedded default or a Mixer-family architecture timm knows (with or without tag)."""
+    return name == embedded.EMBEDDED_NAME or any(fnmatch(name.split(".")[0], p) for p in FAMILY_PATTERNS) and name.split(".")[0] in timm.list_models()
 
 
 def has_pretrained_weights(name: str) -> bool:

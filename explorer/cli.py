@@ -1,8 +1,9 @@
-"""Command line: `python -m explorer models|predict|serve`.
+"""Command line: `python -m explorer models|predict|explain|serve`.
 
     python -m explorer models [--json]
     python -m explorer predict PATH [PATH ...] [--model NAME] [--weights pretrained|random] [--checkpoint FILE]
                                [--top-k K] [--device D] [--json]
+    python -m explorer explain IMAGE [--model NAME] [--weights pretrained|random] [--checkpoint FILE] --out DIR
     python -m explorer serve [--model NAME] [--host H] [--port P]
 
 With --json, `predict` writes exactly one JSON object per image per line on stdout; everything else (logs,
@@ -103,6 +104,24 @@ def cmd_predict(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_explain(args: argparse.Namespace) -> int:
+    from explorer.explain import explain, save_explanation
+
+    try:
+        loaded = load_model(args.model, args.weights, args.checkpoint, args.device)
+        if loaded.fallback_reason:
+            log.warning("%s", loaded.status())
+        result = explain(loaded, args.image, class_index=args.class_index, top_k=args.top_k)
+    except ExplorerError as exc:
+        print(json.dumps({"path": args.image, "error": str(exc)}))
+        log.error("%s", exc)
+        return 1
+    files = save_explanation(result, args.out)
+    log.info("wrote %d files to %s", len(files), args.out)
+    print(json.dumps({"path": args.image, "out": str(args.out), "model": loaded.name, "top_k": result.summary["top_k"]}))
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from explorer.ui import build_app, launch  # Gradio only on this path
 
@@ -128,6 +147,17 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--batch-size", type=int, default=256)
     predict.add_argument("--json", action="store_true", help="one JSON object per image per line")
     predict.set_defaults(run=cmd_predict)
+
+    explain = sub.add_parser("explain", help="every view of one image: PNGs, arrays.npz and summary.json")
+    explain.add_argument("image", metavar="IMAGE")
+    explain.add_argument("--model", default=None, help="timm Mixer-family name or 'embedded' (default: the best that runs here)")
+    explain.add_argument("--weights", choices=WEIGHTS_CHOICES, default="pretrained")
+    explain.add_argument("--checkpoint", default=None, metavar="FILE")
+    explain.add_argument("--device", default=None)
+    explain.add_argument("--class-index", type=int, default=None, help="class for evidence and saliency (default: the top-1)")
+    explain.add_argument("--top-k", type=int, default=5, metavar="K")
+    explain.add_argument("--out", required=True, type=Path, metavar="DIR")
+    explain.set_defaults(run=cmd_explain)
 
     serve = sub.add_parser("serve", help="start the web app")
     serve.add_argument("--model", default=None, help="the model selected when the page opens")

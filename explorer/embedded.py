@@ -61,3 +61,20 @@ def read_card() -> dict[str, Any]:
     if not CARD_PATH.exists():
         return {}
     return json.loads(CARD_PATH.read_text())
+
+
+TIMELINE_PATH = ASSETS / "embedded-timeline.safetensors"
+
+
+def read_timeline() -> dict[int, dict[str, Any]]:
+    """The training timeline: {epoch: {"stem": (C, 3, p, p), "token_mixing": (depth, D_S, S)}} as float32 arrays,
+    from initialisation (epoch 0) to the end. Empty if no timeline was shipped."""
+    if not TIMELINE_PATH.exists():
+        return {}
+    from safetensors.numpy import load_file
+
+    timeline: dict[int, dict[str, Any]] = {}
+    for key, array in load_file(str(TIMELINE_PATH)).items():
+        epoch, kind = key.split(".")
+        timeline.setdefault(int(epoch.removeprefix("epoch")), {})[kind] = array.astype("float32")
+    return dict(sorted(timeline.items()))

@@ -24,7 +24,7 @@ from timm.models import clean_state_dict, get_pretrained_cfg
 from timm.models.mlp_mixer import MlpMixer
 
 from explorer import embedded
-from explorer.catalogue import has_pretrained_weights
+from explorer.catalogue import has_pretrained_weights, is_known
 from explorer.errors import CheckpointError, ModelError, WeightsUnavailable
 from explorer.labels import class_names, label_set
 
@@ -198,21 +198,21 @@ def _create(name: str, weights: str, checkpoint: Path | None) -> tuple[torch.nn.
             return model, f"checkpoint {checkpoint.name}"
         model = build_embedded()
         if weights == "random":
-            return model, f"random init, seed {RANDOM_SEED}"
+            return with_random_head(model), f"random init, seed {RANDOM_SEED}"
         if not embedded.WEIGHTS_PATH.exists():
             raise ModelError(f"the embedded weights {embedded.WEIGHTS_PATH} are missing; train them with python -m explorer.train")
         load_weights(model, load_file(embedded.WEIGHTS_PATH), embedded.WEIGHTS_PATH.name)
         return model, f"assets/{embedded.WEIGHTS_PATH.name}"
 
-    if name.split(".")[0] not in timm.list_models():
-        raise ModelError(f"unknown model {name!r}; `python -m explorer models` lists the ones available")
+    if not is_known(name):
+        raise ModelError(f"unknown model {name!r}: the explorer runs the embedded default and timm's MLP-Mixer, gMixer, ResMLP and gMLP models; `python -m explorer models` lists them")
     if checkpoint:
         state = read_state_dict(checkpoint)
         model = timm.create_model(name, pretrained=False, num_classes=_head_classes(state))
         load_weights(model, state, checkpoint.name)
         return model, f"checkpoint {checkpoint.name}"
     if weights == "random":
-        return timm.create_model(name, pretrained=False), f"random init, seed {RANDOM_SEED}"
+        return with_random_head(timm.create_model(name, pretrained=False)), f"random init, seed {RANDOM_SEED}"
 
     if not has_pretrained_weights(name):
         raise WeightsUnavailable(f"timm has no pretrained weights for {name}; choose random weights to explore its architecture")
@@ -232,6 +232,13 @@ def _create(name: str, weights: str, checkpoint: Path | None) -> tuple[torch.nn.
         return timm.create_model(name, pretrained=True), f"Hugging Face Hub, {cfg.hf_hub_id}"
     except Exception as exc:
         raise WeightsUnavailable(f"downloading {cfg.hf_hub_id} failed ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})") from None
+
+
+def with_random_head(model: torch.nn.Module) -> torch.nn.Module:
+    """timm zero-initialises the classifier, so an untrained model predicts every class alike and the views of
+    its logits (evidence, lens, shuffle) are all zero; a small random head keeps them meaningful."""
+    torch.nn.init.trunc_normal_(model.head.weight, std=0.02)
+    return model
 
 
 def _head_classes(state_dict: dict[str, torch.Tensor]) -> int | None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import timm
 import torch
 from PIL import Image
 
@@ -45,3 +46,22 @@ def photo() -> Image.Image:
 @pytest.fixture
 def random_rgb() -> np.ndarray:
     return np.random.default_rng(0).integers(0, 256, (48, 64, 3), dtype=np.uint8)
+
+
+FAMILY_MODELS = ["mixer_s16_224", "gmixer_12_224", "resmlp_12_224", "gmlp_ti16_224"]
+
+
+def tiny_model(name: str, seed: int = 0, num_classes: int = 7) -> torch.nn.Module:
+    """A real timm model of `name`'s architecture at 64x64 input (a 4x4 patch grid), with random 2-D weights.
+
+    timm zero-initialises heads and nearly zeroes gMLP's spatial gate and ResMLP's layer scales, which would make
+    the views trivially uniform, so those are drawn at random too."""
+    torch.manual_seed(seed)
+    model = timm.create_model(name, img_size=64, num_classes=num_classes)
+    with torch.no_grad():
+        for pname, p in model.named_parameters():
+            if p.ndim > 1:
+                p.normal_(0, 0.05)
+            elif ".ls" in pname:
+                p.fill_(1.0)
+    return model.eval()

@@ -52,5 +52,23 @@ def test_bad_input_gets_a_message_and_the_server_keeps_serving(client, tmp_path)
     assert label["label"] == "ship"
 
 
-def test_only_the_documented_endpoint_is_public(client):
-    assert list(client.view_api(print_info=False, return_format="dict")["named_endpoints"]) == ["/predict"]
+def test_explain_endpoint_returns_summary_figures_and_archive(client):
+    summary, figures, archive = client.predict(handle_file(str(EXAMPLES / "cifar10-horse.jpg")), "embedded", "pretrained", api_name="/explain")
+    assert summary["model"] == "embedded" and summary["top_k"][0]["label"] == "horse"
+    assert summary["evidence"]["model_logit"] == pytest.approx(summary["evidence"]["mean_patch_logit"], abs=1e-5)
+    assert summary["shuffle"]["max_abs_logit_diff"] <= 1e-4
+    captions = {f["caption"] for f in figures}
+    assert {"token mixing block00", "evidence", "logit lens", "shuffle", "activations"} <= captions
+    import zipfile
+
+    with zipfile.ZipFile(archive) as z:
+        assert {"arrays.npz", "summary.json", "evidence.png", "logit_lens.svg"} <= set(z.namelist())
+
+
+def test_explain_needs_an_image(client):
+    with pytest.raises(Exception, match="Upload an image first"):
+        client.predict(None, "embedded", "pretrained", api_name="/explain")
+
+
+def test_only_the_documented_endpoints_are_public(client):
+    assert sorted(client.view_api(print_info=False, return_format="dict")["named_endpoints"]) == ["/explain", "/predict"]

@@ -1,0 +1,164 @@
+"""What a model does with one image: everything captured in a single forward pass, then pure functions of it.
+
+`capture` runs the model once (timm's `forward_intermediates` for every block's output, forward hooks for the
+token-mixing updates, removed in `finally`) and, if asked, one backward pass for the input-gradient saliency.
+The views below only do arithmetic on what it captured:
+
+- per-layer activation maps (norm over channels, or one channel) and the top channels of a patch,
+- how much each block's token-mixing and channel-mixing residual updates change the stream,
+- per-patch class evidence: the head is norm -> mean over patches -> linear, so a class logit is exactly the
+  mean over patches of per-patch logits,
+- the logit lens: the final norm and head applied to every block's output.
+"""
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+import numpy as np
+import torch
+from timm.models.mlp_mixer import MlpMixer
+
+from explorer.weights import patch_grid
+
+
+@dataclass(frozen=True)
+class Capture:
+    """One forward pass over one image (batch of 1). Shapes: S tokens on a (grid_h, grid_w) grid, C channels."""
+
+    image: torch.Tensor  # (3, H, W) the preprocessed input
+    stem: torch.Tensor  # (S, C) the stream entering block 0
+    blocks: torch.Tensor  # (depth, S, C) each block's output
+    token_updates: torch.Tensor | None  # (depth, S, C) what token mixing added to the stream (None for gMLP)
+    features: torch.Tensor  # (S, C) the final, normalised tokens the head pools
+    logits: torch.Tensor  # (num_classes,)
+    grid: tuple[int, int]
+    saliency: torch.Tensor | None = None  # (H, W) input x gradient of `saliency_class`, summed over colours
+    saliency_class: int | None = None
+
+
+@contextmanager
+def capture_hooks(model: MlpMixer) -> Iterator[dict[str, list[torch.Tensor]]]:
+    """Record the stem's output and each block's token-mixing residual update (B, S, C) while the context is
+    open. The model is shared by concurrent requests, so a hook only records forwards run by this thread;
+    hooks are always removed."""
+    owner = threading.get_ident()
+    seen: dict[str, list[torch.Tensor]] = {"stem": [], "token_updates": []}
+
+    def record(key: str, transform: Callable[[torch.Tensor], torch.Tensor]) -> Callable:
+        def hook(module, inputs, output):
+            if threading.get_ident() == owner:
+                seen[key].append(transform(output))
+        return hook
+
+    handles = [model.stem.register_forward_hook(record("stem", lambda out: out))]
+    for block in model.blocks:
+        if hasattr(block, "mlp_tokens"):  # Mixer, gMixer: the MLP sees (B, C, S)
+            handles.append(block.mlp_tokens.register_forward_hook(record("token_updates", lambda out: out.transpose(1, 2))))
+        elif hasattr(block, "linear_tokens"):  # ResMLP: layer-scaled by ls1 before the residual add
+            handles.append(block.linear_tokens.register_forward_hook(record("token_updates", lambda out, b=block: b.ls1 * out.transpose(1, 2))))
+    try:
+        yield seen
+    finally:
+        for handle in handles:
+            handle.remove()
+
+
+def capture(model: MlpMixer, image: torch.Tensor, saliency_class: int | str | None = None) -> Capture:
+    """Run one (3, H, W) preprocessed image through the model and keep what the views need.
+
+    saliency_class: an output index, "top1" for the predicted class, or None for no backward pass.
+    """
+    x = image.unsqueeze(0).detach().requires_grad_(saliency_class is not None)
+    with torch.set_grad_enabled(saliency_class is not None), capture_hooks(model) as seen:
+        features, blocks = model.forward_intermediates(x, output_fmt="NLC")  # (1, S, C), depth x (1, S, C)
+        logits = model.forward_head(features)  # (1, num_classes)
+    saliency, target = None, None
+    if saliency_class is not None:
+        target = int(logits[0].argmax()) if saliency_class == "top1" else int(saliency_class)
+        (grad,) = torch.autograd.grad(logits[0, target], x)
+        saliency = (x * grad)[0].sum(0).detach()  # (H, W) input x gradient
+    return Capture(
+        image=image.detach(),
+        stem=seen["stem"][0][0].detach(),
+        blocks=torch.stack([b[0] for b in blocks]).detach(),
+        token_updates=torch.stack([u[0] for u in seen["token_updates"]]).detach() if seen["token_updates"] else None,
+        features=features[0].detach(),
+        logits=logits[0].detach(),
+        grid=patch_grid(model),
+        saliency=saliency,
+        saliency_class=target,
+    )
+
+
+def activation_norms(cap: Capture) -> np.ndarray:
+    """(depth, grid_h, grid_w): the L2 norm over channels of every block's output at every patch."""
+    return cap.blocks.norm(dim=-1).reshape(len(cap.blocks), *cap.grid).float().cpu().numpy()
+
+
+def channel_maps(cap: Capture, channel: int) -> np.ndarray:
+    """(depth, grid_h, grid_w): one channel of every block's output on the patch grid."""
+    return cap.blocks[:, :, channel].reshape(len(cap.blocks), *cap.grid).float().cpu().numpy()
+
+
+def top_channels(cap: Capture, block: int, patch: int, k: int = 10) -> list[tuple[int, float]]:
+    """The k channels with the largest |activation| at one patch of one block's output: [(channel, value)]."""
+    values = cap.blocks[block, patch]
+    idx = values.abs().topk(min(k, values.numel())).indices
+    return [(int(i), float(values[i])) for i in idx]
+
+
+def update_norms(cap: Capture) -> dict[str, np.ndarray]:
+    """Relative size of each block's residual updates: ||update|| / ||stream it was added to||, per block.
+
+    Returns {"token_mixing": (depth,), "channel_mixing": (depth,)}; for gMLP, whose single update mixes both,
+    "token_mixing" is all NaN and "channel_mixing" is the whole block's update.
+    """
+    inputs = torch.cat([cap.stem[None], cap.blocks[:-1]])  # (depth, S, C) the stream entering each block
+    total = cap.blocks - inputs
+    if cap.token_updates is None:
+        return {"token_mixing": np.full(len(total), np.nan), "channel_mixing": (total.norm(dim=(1, 2)) / inputs.norm(dim=(1, 2))).cpu().numpy()}
+    middle = inputs + cap.token_updates
+    channel = total - cap.token_updates
+    return {
+        "token_mixing": (cap.token_updates.norm(dim=(1, 2)) / inputs.norm(dim=(1, 2))).float().cpu().numpy(),
+        "channel_mixing": (channel.norm(dim=(1, 2)) / middle.norm(dim=(1, 2))).float().cpu().numpy(),
+    }
+
+
+@torch.inference_mode()
+def patch_logits(model: MlpMixer, cap: Capture) -> torch.Tensor:
+    """(S, num_classes): the head applied to each final token alone, the bias shared equally among patches.
+
+    Because the head is linear after the mean over patches, their mean over patches is exactly the model's logits.
+    """
+    return model.head(cap.features)  # mean_s(W f_s + b) = W mean_s(f_s) + b
+
+
+def patch_evidence(model: MlpMixer, cap: Capture, class_index: int) -> np.ndarray:
+    """(grid_h, grid_w): per-patch logit of one class; its mean is that class's logit."""
+    return patch_logits(model, cap)[:, class_index].reshape(cap.grid).float().cpu().numpy()
+
+
+@dataclass(frozen=True)
+class LensStep:
+    block: int
+    index: int
+    label: str
+    probability: float
+
+
+@torch.inference_mode()
+def logit_lens_probabilities(model: MlpMixer, cap: Capture) -> torch.Tensor:
+    """(depth, num_classes): softmax of the final norm + pooling + head applied to each block's output."""
+    pooled = model.norm(cap.blocks).mean(dim=1)  # (depth, C)
+    return model.head(pooled).float().softmax(dim=-1)
+
+
+def logit_lens(model: MlpMixer, cap: Capture, class_names: tuple[str, ...] | list[str]) -> list[LensStep]:
+    """Each block's top-1 class and probability under the lens; the last block's is the model's own."""
+    probs = logit_lens_probabilities(model, cap)
+    best = probs.max(dim=-1)
+    return [LensStep(i, int(j), class_names[int(j)], float(p)) for i, (p, j) in enumerate(zip(best.values, best.indices))]

@@ -1,0 +1,77 @@
+"""The patch-shuffle demo: the paper's point that nothing in a Mixer but the token-mixing weights knows where a
+patch is. Shuffle the image's patches and the prediction changes; shuffle every block's token-mixing weights by
+the same permutation and the original prediction comes back, exactly (up to float rounding).
+
+The permuted weights are passed with `torch.func.functional_call`, so the shared model is never copied or changed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from timm.models.mlp_mixer import MlpMixer
+
+from explorer.weights import patch_grid
+
+
+def patch_permutation(tokens: int, seed: int = 0) -> torch.Tensor:
+    """A fixed random permutation of range(tokens): shuffled token j is original token perm[j]."""
+    return torch.randperm(tokens, generator=torch.Generator().manual_seed(seed))
+
+
+def shuffle_patches(image: torch.Tensor, grid: tuple[int, int], perm: torch.Tensor) -> torch.Tensor:
+    """(3, H, W) -> (3, H, W) with its patches rearranged: patch j of the result is patch perm[j] of the input."""
+    c, h, w = image.shape
+    gh, gw = grid
+    ph, pw = h // gh, w // gw
+    patches = image.reshape(c, gh, ph, gw, pw).permute(1, 3, 0, 2, 4).reshape(gh * gw, c, ph, pw)  # (S, 3, p, p)
+    patches = patches[perm]
+    return patches.reshape(gh, gw, c, ph, pw).permute(2, 0, 3, 1, 4).reshape(c, h, w)
+
+
+def permuted_token_mixing(model: MlpMixer, perm: torch.Tensor) -> dict[str, torch.Tensor]:
+    """The token-mixing parameters rewritten for shuffled tokens x' = x[perm], so that every block's output is
+    the original output, shuffled the same way. Only these parameters change; everything else is per-token."""
+    perm = perm.to(next(model.parameters()).device)
+    params: dict[str, torch.Tensor] = {}
+    for i, block in enumerate(model.blocks):
+        if hasattr(block, "mlp_tokens"):  # Mixer, gMixer: fc1 reads tokens, fc2 writes them
+            prefix = f"blocks.{i}.mlp_tokens"
+            params[f"{prefix}.fc1.weight"] = block.mlp_tokens.fc1.weight[:, perm]
+            params[f"{prefix}.fc2.weight"] = block.mlp_tokens.fc2.weight[perm, :]
+            params[f"{prefix}.fc2.bias"] = block.mlp_tokens.fc2.bias[perm]
+        else:  # ResMLP's linear_tokens and gMLP's spatial gate: one S x S map reads and writes tokens
+            layer, prefix = (block.linear_tokens, f"blocks.{i}.linear_tokens") if hasattr(block, "linear_tokens") else (block.mlp_channels.gate.proj, f"blocks.{i}.mlp_channels.gate.proj")
+            params[f"{prefix}.weight"] = layer.weight[perm][:, perm]
+            params[f"{prefix}.bias"] = layer.bias[perm]
+    return params
+
+
+@dataclass(frozen=True)
+class ShuffleResult:
+    shuffled_image: torch.Tensor  # (3, H, W)
+    permutation: np.ndarray  # (S,)
+    logits: np.ndarray  # (num_classes,) original image, original model
+    shuffled_logits: np.ndarray  # shuffled image, original model
+    restored_logits: np.ndarray  # shuffled image, token-mixing weights permuted the same way
+    max_abs_logit_diff: float  # max |restored - original|
+
+
+@torch.inference_mode()
+def patch_shuffle(model: MlpMixer, image: torch.Tensor, seed: int = 0) -> ShuffleResult:
+    """Run the demo on one (3, H, W) preprocessed image."""
+    grid = patch_grid(model)
+    perm = patch_permutation(grid[0] * grid[1], seed)
+    shuffled = shuffle_patches(image, grid, perm)
+    batch = torch.stack([image, shuffled])
+    logits = model(batch).float()  # (2, num_classes)
+    restored = torch.func.functional_call(model, permuted_token_mixing(model, perm), (shuffled[None],), strict=False)[0].float()
+    return ShuffleResult(
+        shuffled_image=shuffled.cpu(),
+        permutation=perm.numpy(),
+        logits=logits[0].cpu().numpy(),
+        shuffled_logits=logits[1].cpu().numpy(),
+        restored_logits=restored.cpu().numpy(),
+        max_abs_logit_diff=float((restored - logits[0]).abs().max()),
+    )

@@ -1,0 +1,51 @@
+"""Two to four sentences per view: what it shows and what to look for. Shown beside each view in the app."""
+
+VIEW_TEXT = {
+    "predict": (
+        "The model's top classes for your image. An MLP-Mixer cuts the image into patches, embeds each patch "
+        "with one shared linear map, then alternates token mixing (an MLP across patches) and channel mixing "
+        "(an MLP across features) before averaging over patches and classifying."
+    ),
+    "token-mixing": (
+        "Each tile is one hidden unit of a block's token-mixing MLP: its weights over the patch grid (red "
+        "positive, blue negative). Units are sorted from low to high spatial frequency and each sits beside its "
+        "opposite-phase partner, as in Figure 5 of the paper. Trained early blocks show smooth, local, often "
+        "paired detectors; untrained ones are noise. Click a tile to enlarge it and see where it writes back."
+    ),
+    "stem": (
+        "The stem is one linear map applied to every patch: each tile is the RGB pattern one channel responds "
+        "to (Figure 7 of the paper). Trained stems show colour blobs and oriented edges, like a CNN's first layer."
+    ),
+    "activations": (
+        "How strongly each patch is represented after every block (the norm of its feature vector, or one "
+        "channel). Watch the object stand out from the background as depth grows. The bars show how much each "
+        "block's token-mixing and channel-mixing updates change the residual stream."
+    ),
+    "evidence": (
+        "The head averages the final patch features and applies one linear map, so a class logit is exactly the "
+        "mean of per-patch logits: the map shows which patches argue for the class and which against. Beside "
+        "it, input × gradient shows which pixels the logit is most sensitive to."
+    ),
+    "logit-lens": (
+        "The final norm and head applied to every block's output, as if the network stopped there. It shows "
+        "at which depth the answer appears and how confident the model is along the way; the last block is "
+        "the model's own prediction."
+    ),
+    "shuffle": (
+        "Mixer has no position embeddings: only the token-mixing weights know where a patch is. Shuffling the "
+        "patches changes the prediction, but permuting every block's token-mixing weights the same way brings "
+        "the original prediction back exactly (up to float rounding)."
+    ),
+    "architecture": (
+        "The sizes in the paper's notation: S tokens (patches), C channels, D_S and D_C the widths of the token "
+        "and channel MLPs. FLOPs are counted by PyTorch on one forward pass; the latency is measured here."
+    ),
+    "compare": (
+        "Two models on the same image: for example the embedded model against the same architecture with "
+        "random weights (what training did to the token-mixing weights), or a Mixer against a ResMLP."
+    ),
+    "timeline": (
+        "The embedded model's token-mixing weights saved at points during its training, from random "
+        "initialisation to the end: drag the slider to watch structure emerge from noise."
+    ),
+}

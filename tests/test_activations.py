@@ -1,0 +1,84 @@
+import numpy as np
+import pytest
+import torch
+
+from conftest import FAMILY_MODELS, tiny_model
+from explorer.activations import activation_norms, capture, channel_maps, logit_lens, logit_lens_probabilities, patch_evidence, patch_logits, top_channels, update_norms
+
+
+@pytest.fixture(params=FAMILY_MODELS)
+def model_and_capture(request):
+    model = tiny_model(request.param)
+    x = torch.randn(3, 64, 64, generator=torch.Generator().manual_seed(1))
+    return model, x, capture(model, x, saliency_class="top1")
+
+
+def test_capture_matches_the_plain_forward(model_and_capture):
+    model, x, cap = model_and_capture
+    with torch.inference_mode():
+        assert torch.allclose(cap.logits, model(x[None])[0], atol=1e-5)
+    assert cap.blocks.shape == (len(model.blocks), 16, model.num_features)
+
+
+def test_evidence_mean_is_the_logit(model_and_capture):
+    model, _, cap = model_and_capture
+    assert torch.allclose(patch_logits(model, cap).mean(0), cap.logits, atol=1e-5)
+    top = int(cap.logits.argmax())
+    assert patch_evidence(model, cap, top).mean() == pytest.approx(float(cap.logits[top]), abs=1e-5)
+
+
+def test_last_lens_is_the_models_output(model_and_capture):
+    model, _, cap = model_and_capture
+    probs = logit_lens_probabilities(model, cap)
+    assert torch.allclose(probs[-1], cap.logits.softmax(-1), atol=1e-6)
+    steps = logit_lens(model, cap, [f"c{i}" for i in range(7)])
+    assert len(steps) == len(model.blocks) and steps[-1].index == int(cap.logits.argmax())
+
+
+def test_updates_add_up_to_the_block_output(model_and_capture):
+    model, _, cap = model_and_capture
+    rel = update_norms(cap)
+    assert rel["channel_mixing"].shape == (len(model.blocks),) and np.all(rel["channel_mixing"] > 0)
+    if cap.token_updates is None:  # gMLP has one update per block
+        assert np.all(np.isnan(rel["token_mixing"]))
+    else:
+        assert np.all(rel["token_mixing"] > 0)
+
+
+def test_maps_and_top_channels(model_and_capture):
+    model, _, cap = model_and_capture
+    norms = activation_norms(cap)
+    assert norms.shape == (len(model.blocks), 4, 4)
+    assert norms[0, 0, 1] == pytest.approx(float(cap.blocks[0, 1].norm()), rel=1e-5)
+    assert channel_maps(cap, 3)[1, 1, 0] == pytest.approx(float(cap.blocks[1, 4, 3]))
+    top = top_channels(cap, 1, 5, k=4)
+    assert len(top) == 4 and abs(top[0][1]) >= abs(top[-1][1])
+    assert abs(top[0][1]) == pytest.approx(float(cap.blocks[1, 5].abs().max()))
+
+
+def test_saliency_is_input_times_gradient(model_and_capture):
+    model, x, cap = model_and_capture
+    xg = x[None].clone().requires_grad_(True)
+    model(xg)[0, cap.saliency_class].backward()
+    assert torch.allclose(cap.saliency, (xg * xg.grad)[0].sum(0), atol=1e-5)
+
+
+def test_hooks_are_removed_even_when_the_forward_fails():
+    model = tiny_model("mixer_s16_224")
+    with pytest.raises(RuntimeError):
+        capture(model, torch.randn(5, 64, 64))  # wrong number of colour channels
+    assert all(not m._forward_hooks for m in model.modules())
+
+
+def test_concurrent_forwards_on_the_shared_model_do_not_leak_into_a_capture():
+    from concurrent.futures import ThreadPoolExecutor
+
+    model = tiny_model("mixer_s16_224")
+    x = torch.randn(3, 64, 64)
+    with ThreadPoolExecutor(4) as pool:
+        plain = [pool.submit(lambda: model(torch.randn(2, 3, 64, 64))) for _ in range(8)]
+        caps = [pool.submit(capture, model, x) for _ in range(8)]
+        for f in plain:
+            f.result()
+        for f in caps:
+            assert f.result().token_updates.shape == (len(model.blocks), 16, model.num_features)

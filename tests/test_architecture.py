@@ -1,0 +1,30 @@
+import pytest
+
+from explorer.architecture import PAPER_TABLE_1, architecture_card, paper_row
+from explorer.catalogue import describe
+from explorer.loading import load_model
+
+
+@pytest.mark.parametrize("name, key", [("mixer_s32_224", "S/32"), ("mixer_s16_224", "S/16"), ("mixer_b32_224", "B/32"), ("mixer_b16_224", "B/16"), ("mixer_l32_224", "L/32"), ("mixer_l16_224", "L/16")])
+def test_every_timm_mixer_finds_its_paper_row(name, key):
+    e = describe(name)
+    row = paper_row(e.family, e.as_dict())
+    assert row["model"] == f"Mixer-{key}"
+    assert abs(row["params_m"] - e.params / 1e6) / row["params_m"] < 0.05  # timm's count agrees with the paper's
+
+
+def test_relatives_and_the_embedded_model_have_no_paper_row():
+    for name in ("embedded", "resmlp_12_224", "gmlp_s16_224"):
+        e = describe(name)
+        assert paper_row(e.family, e.as_dict()) is None
+
+
+def test_card_counts_flops_and_measures_latency():
+    loaded = load_model("embedded")
+    card = architecture_card(loaded, repeats=2)
+    # one forward of the embedded Mixer: stem + 8 x (token MLP + channel MLP) + head, as multiply-adds x 2
+    s, c, ds, dc, depth, p = 64, 128, 64, 384, 8, 4
+    expected = 2 * (s * 3 * p * p * c + depth * (c * 2 * s * ds + s * 2 * c * dc) + c * 10)
+    assert card.gflops * 1e9 == pytest.approx(expected, rel=0.02)
+    assert card.latency_ms > 0 and card.params == describe("embedded").params
+    assert len(PAPER_TABLE_1) == 7

@@ -1,0 +1,81 @@
+import json
+
+import numpy as np
+import pytest
+
+from conftest import EXAMPLES
+from explorer import load_model
+from explorer.explain import explain, save_explanation, stem_gallery, timeline_gallery, token_mixing_gallery
+from explorer.embedded import read_timeline
+
+
+@pytest.fixture(scope="module")
+def embedded_result():
+    return explain(load_model("embedded"), EXAMPLES / "cifar10-horse.jpg")
+
+
+def test_arrays_follow_the_contract(embedded_result):
+    a = embedded_result.arrays
+    assert a["logits"].shape == (10,)
+    assert a["token_mixing"].shape == (8, 64, 64) and a["token_mixing_order"].shape == (8, 64)
+    assert a["activation_norms"].shape == (8, 8, 8) and a["patch_evidence"].shape == (8, 8)
+    model = load_model("embedded").model
+    assert np.array_equal(a["token_mixing"][3], model.blocks[3].mlp_tokens.fc1.weight.detach().numpy())
+    top = int(np.argmax(a["logits"]))
+    assert a["patch_evidence"].mean() == pytest.approx(a["logits"][top], abs=1e-5)
+
+
+def test_summary_follows_the_contract(embedded_result):
+    s = embedded_result.summary
+    assert {"model", "weights", "device", "top_k", "logit_lens", "evidence", "shuffle"} <= set(s)
+    assert s["model"] == "embedded" and s["weights"] == "pretrained"
+    assert set(s["top_k"][0]) == {"label", "index", "probability"}
+    assert [step["block"] for step in s["logit_lens"]] == list(range(8))
+    assert s["logit_lens"][-1]["index"] == s["top_k"][0]["index"]
+    assert s["evidence"]["model_logit"] == pytest.approx(s["evidence"]["mean_patch_logit"], abs=1e-5)
+    assert set(s["shuffle"]) == {"top1", "shuffled_top1", "restored_top1", "max_abs_logit_diff"}
+    assert s["shuffle"]["restored_top1"] == s["shuffle"]["top1"] and s["shuffle"]["max_abs_logit_diff"] <= 1e-4
+    json.dumps(s)  # plain JSON all the way down
+
+
+def test_save_writes_pngs_svgs_arrays_and_summary(embedded_result, tmp_path):
+    files = save_explanation(embedded_result, tmp_path)
+    names = {f.name for f in files}
+    assert {"arrays.npz", "summary.json", "token_mixing_block00.png", "stem_filters.png", "activations.png", "evidence.png", "logit_lens.png", "logit_lens.svg", "shuffle.png"} <= names
+    assert all(f.stat().st_size > 0 for f in files)
+    with np.load(tmp_path / "arrays.npz") as saved:
+        assert np.array_equal(saved["token_mixing"], embedded_result.arrays["token_mixing"])
+
+
+def test_a_chosen_class_drives_evidence_and_saliency():
+    result = explain(load_model("embedded"), EXAMPLES / "cifar10-ship.jpg", class_index=3, with_figures=False)
+    assert result.summary["evidence"]["index"] == 3 and result.capture.saliency_class == 3
+    assert result.arrays["patch_evidence"].mean() == pytest.approx(result.arrays["logits"][3], abs=1e-5)
+
+
+@pytest.mark.parametrize("name", ["gmixer_12_224", "resmlp_12_224", "gmlp_ti16_224"])
+def test_every_view_works_for_the_relatives(name):
+    result = explain(load_model(name, "random"), EXAMPLES / "rocket.jpg")
+    assert result.summary["shuffle"]["max_abs_logit_diff"] <= 1e-4
+    assert len(result.summary["logit_lens"]) == len(load_model(name, "random").model.blocks)
+    assert {"activations", "evidence", "logit_lens", "shuffle", "stem_filters"} <= set(result.figures)
+
+
+def test_galleries_are_cached_and_clickable():
+    loaded = load_model("embedded")
+    image, layout = token_mixing_gallery(loaded, 0)
+    assert token_mixing_gallery(loaded, 0)[0] is image  # drawn once per model and block
+    assert image.ndim == 3 and image.dtype == np.uint8
+    x = 2 * (layout.tile[1] * layout.cell + layout.gap) + 1
+    assert layout.unit_at(x, 1) == layout.order[2]
+    assert layout.unit_at(layout.tile[1] * layout.cell, 1) is None  # the gap between tiles
+    assert stem_gallery(loaded)[0].shape[2] == 3
+
+
+def test_training_timeline_goes_from_init_to_the_end():
+    timeline = read_timeline()
+    epochs = list(timeline)
+    assert epochs[0] == 0 and len(epochs) >= 3
+    first, smooth_first = timeline_gallery(0, epochs[0])
+    last, smooth_last = timeline_gallery(0, epochs[-1])
+    assert first.shape == last.shape and not np.array_equal(first, last)
