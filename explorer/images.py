@@ -18,16 +18,20 @@ from explorer.errors import ImageError
 ImageSource = Union[str, Path, bytes, Image.Image, np.ndarray]
 
 # Refuse before decoding anything larger: a few-KB PNG can declare 30000x30000 pixels (a decompression bomb).
-MAX_PIXELS = 40_000_000
+MAX_PIXELS = 80_000_000
+# Every model resizes the short side and centre-crops a square, so nothing beyond a 4:1 centre region or about
+# 2048 pixels a side reaches it; trimming first keeps a 1x10000 strip or a 40-megapixel photo cheap.
+MAX_ASPECT = 4
+MAX_SIDE = 2048
 WHITE = (255, 255, 255)
 
 
 def load_image(source: ImageSource) -> Image.Image:
     """Open a path, raw bytes, a PIL image or an (H, W[, C]) array as an 8-bit RGB PIL image."""
     if isinstance(source, Image.Image):
-        return to_rgb(source)
+        return bounded(to_rgb(source))
     if isinstance(source, np.ndarray):
-        return to_rgb(array_to_image(source))
+        return bounded(to_rgb(array_to_image(source)))
     if isinstance(source, (str, Path)):
         path = Path(source)
         if not path.is_file():
@@ -60,11 +64,31 @@ def decode(data: bytes, name: str = "the upload") -> Image.Image:
         raise ImageError(f"{name} declares {width}x{height} pixels, more than the {MAX_PIXELS:,} this app decodes; please resize it")
     if width == 0 or height == 0:
         raise ImageError(f"{name} has no pixels ({width}x{height})")
+    if img.format == "JPEG":
+        img.draft(img.mode, (MAX_SIDE, MAX_SIDE))  # let libjpeg decode big photos at a reduced scale
     try:
+        if img.format == "PNG":  # decoding skips the chunk checksums; verify() reads them
+            Image.open(io.BytesIO(data)).verify()
         img.load()
     except Exception as exc:  # truncated data, bad CRC, broken compression stream
         raise ImageError(f"{name} is damaged and could not be decoded ({img.format or 'image'}: {exc})") from None
-    return to_rgb(img)
+    return bounded(to_rgb(img))
+
+
+def bounded(img: Image.Image) -> Image.Image:
+    """Centre-crop to at most MAX_ASPECT:1 and shrink to at most MAX_SIDE a side: what the model sees is unchanged
+    (it only ever looks at the central square), but extreme or huge images stay cheap to preprocess."""
+    w, h = img.size
+    if w > MAX_ASPECT * h:
+        left = (w - MAX_ASPECT * h) // 2
+        img = img.crop((left, 0, left + MAX_ASPECT * h, h))
+    elif h > MAX_ASPECT * w:
+        top = (h - MAX_ASPECT * w) // 2
+        img = img.crop((0, top, w, top + MAX_ASPECT * w))
+    if max(img.size) > MAX_SIDE:
+        img = img.copy()
+        img.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.BICUBIC, reducing_gap=3.0)
+    return img
 
 
 def to_rgb(img: Image.Image) -> Image.Image:

@@ -238,13 +238,15 @@ def train(cfg: TrainConfig, data: Path, cache_dir: Path, out_dir: Path, device: 
         model.load_state_dict(ckpt["model"])
         opt.load_state_dict(ckpt["optimizer"])
         aug_gen.set_state(ckpt["aug_rng"])
+        if "torch_rng" in ckpt:  # drop path draws from the global generator
+            torch.set_rng_state(ckpt["torch_rng"])
         state = ckpt["state"]
         log.info("resuming from %s at epoch %d step %d", ckpt_path, state["epoch"], state["step_in_epoch"])
     if not state["timeline"]:
         state["timeline"].append({"epoch": 0, **timeline_snapshot(model)})
 
     def checkpoint() -> None:
-        save_atomic({"config": asdict(cfg), "model": model.state_dict(), "optimizer": opt.state_dict(), "aug_rng": aug_gen.get_state(), "state": state}, ckpt_path)
+        save_atomic({"config": asdict(cfg), "model": model.state_dict(), "optimizer": opt.state_dict(), "aug_rng": aug_gen.get_state(), "torch_rng": torch.get_rng_state(), "state": state}, ckpt_path)
 
     stop = {"signal": None}
     handler = lambda signum, frame: stop.update(signal=signum)  # noqa: E731 - finish the step, then save and exit

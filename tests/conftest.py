@@ -65,3 +65,21 @@ def tiny_model(name: str, seed: int = 0, num_classes: int = 7) -> torch.nn.Modul
             elif ".ls" in pname:
                 p.fill_(1.0)
     return model.eval()
+
+
+@pytest.fixture(scope="module")
+def app_url():
+    """The real app, embedded model selected, served on a free port on 127.0.0.1 for the module's tests."""
+    import socket
+
+    from explorer.ui import build_app, launch
+
+    demo = build_app(default_model="embedded")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    launch(demo, host="127.0.0.1", port=port, prevent_thread_lock=True, quiet=True)
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        demo.close()

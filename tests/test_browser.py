@@ -1,6 +1,5 @@
 """What a person sees: the real app in headless Chromium (Debian's /usr/bin/chromium, driven by Playwright)."""
 import os
-import socket
 from pathlib import Path
 
 import numpy as np
@@ -8,26 +7,12 @@ import pytest
 from PIL import Image
 
 from conftest import EXAMPLES, ROOT
-from explorer.ui import build_app, launch
 
 CHROMIUM = Path("/usr/bin/chromium")
 OUTPUT = ROOT / "test-output"
 ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("CI"), reason="Debian's chromium is not installed (.ci/run installs it)")
-
-
-@pytest.fixture(scope="module")
-def app_url():
-    demo = build_app(default_model="embedded")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    launch(demo, host="127.0.0.1", port=port, prevent_thread_lock=True, quiet=True)
-    try:
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        demo.close()
 
 
 @pytest.fixture(scope="module")
@@ -88,6 +73,7 @@ def test_deep_link_opens_the_gallery_and_a_click_enlarges_a_unit(app_url, page):
 def test_export_downloads_a_zip(app_url, page, tmp_path):
     page.goto(app_url + "?view=export")
     page.locator("#image input[type=file]").set_input_files(str(EXAMPLES / "cifar10-horse.jpg"))
+    page.locator("#image img").wait_for(timeout=30_000)  # the upload has landed
     page.get_by_role("button", name="Export all views").click()
     link = page.locator("#export-file a[download='explanation.zip']")
     link.wait_for(timeout=60_000)
@@ -98,3 +84,31 @@ def test_export_downloads_a_zip(app_url, page, tmp_path):
     import zipfile
 
     assert "summary.json" in zipfile.ZipFile(path).namelist()
+
+
+def test_every_tab_draws_for_an_uploaded_image(app_url, page):
+    """Visit each view with the cat photo loaded; the screenshots are the README's (docs/screenshots/)."""
+    shots = OUTPUT / "tabs"
+    shots.mkdir(parents=True, exist_ok=True)
+    page.goto(app_url + "?model=embedded&weights=pretrained&view=predict")
+    page.locator("#image input[type=file]").set_input_files(str(EXAMPLES / "chelsea-cat.jpg"))
+    page.wait_for_function("() => document.querySelector('#labels h2')?.textContent.trim().length > 0", timeout=30_000)
+    page.wait_for_function("() => [...document.querySelectorAll('img')].filter(i => i.src.includes('gradio_api/file')).length >= 6", timeout=60_000)
+    for view, name in [("predict", "Predictions"), ("token-mixing", "Token mixing"), ("stem", "Stem"), ("activations", "Activations"), ("evidence", "Evidence"), ("logit-lens", "Logit lens"), ("shuffle", "Patch shuffle"), ("architecture", "Architecture"), ("timeline", "Training timeline"), ("models", "Models")]:
+        page.get_by_role("tab", name=name).click()
+        page.wait_for_timeout(400)
+        page.screenshot(path=shots / f"{view}.png", full_page=True)
+        assert drawn(shots / f"{view}.png")
+    assert "GFLOPs" in page.content()
+
+
+def test_a_bad_upload_shows_a_readable_message(app_url, page, tmp_path):
+    bad = tmp_path / "holiday.jpg"
+    bad.write_text("not a picture at all")
+    page.goto(app_url)
+    page.locator("#image input[type=file]").set_input_files(str(bad))
+    toast = page.get_by_text("holiday.jpg is not an image format this app can read")
+    toast.first.wait_for(timeout=30_000)
+    page.screenshot(path=OUTPUT / "bad-upload.png")
+    page.locator("#image input[type=file]").set_input_files(str(EXAMPLES / "cifar10-frog.jpg"))
+    page.wait_for_function("() => document.querySelector('#labels h2')?.textContent.trim() === 'frog'", timeout=30_000)

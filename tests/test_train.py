@@ -1,5 +1,6 @@
 import io
 import json
+import signal
 import subprocess
 import sys
 import tarfile
@@ -17,14 +18,12 @@ from explorer.train import cutmix, random_crop_flip, split_train_val
 CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
 
 
-@pytest.fixture
-def tiny_cifar(tmp_path):
-    """A tarball laid out like the real one: train/<class>/NNNN.jpg, 12 coloured images per class."""
-    path = tmp_path / "tiny.tar.gz"
+def make_tarball(path, per_class: int):
+    """A tarball laid out like the real one: train/<class>/NNNN.jpg, coloured noise per class."""
     rng = np.random.default_rng(0)
     with tarfile.open(path, "w:gz") as tar:
         for c, name in enumerate(CLASSES):
-            for i in range(12):
+            for i in range(per_class):
                 pixels = np.clip(rng.normal(25 * c, 20, (32, 32, 3)), 0, 255).astype(np.uint8)
                 buf = io.BytesIO()
                 Image.fromarray(pixels).save(buf, "JPEG")
@@ -34,9 +33,18 @@ def tiny_cifar(tmp_path):
     return path
 
 
+@pytest.fixture
+def tiny_cifar(tmp_path):
+    return make_tarball(tmp_path / "tiny.tar.gz", per_class=12)
+
+
+def train_args(data, workdir, epochs: int) -> list[str]:
+    args = ["--data", str(data), "--cache", str(workdir / "cache"), "--out", str(workdir / "out"), "--epochs", str(epochs), "--batch-size", "16"]
+    return [sys.executable, "-m", "explorer.train", *args]
+
+
 def train(tiny_cifar, tmp_path, epochs: int) -> subprocess.CompletedProcess:
-    args = ["--data", str(tiny_cifar), "--cache", str(tmp_path / "cache"), "--out", str(tmp_path / "out"), "--epochs", str(epochs), "--batch-size", "16"]
-    return subprocess.run([sys.executable, "-m", "explorer.train", *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    return subprocess.run(train_args(tiny_cifar, tmp_path, epochs), cwd=ROOT, capture_output=True, text=True, timeout=300)
 
 
 def test_training_writes_weights_card_and_timeline_and_resumes(tiny_cifar, tmp_path):
@@ -73,3 +81,31 @@ def test_augmentations_keep_shapes_and_pixels():
     assert crops.shape == x.shape
     mixed, partner, lam = cutmix(x, torch.tensor([0, 1]), g)
     assert mixed.shape == x.shape and 0 <= lam <= 1 and partner.shape == (2,)
+
+
+def test_sigterm_mid_run_saves_and_the_resumed_run_ends_where_an_uninterrupted_one_does(tmp_path):
+    data = make_tarball(tmp_path / "data.tar.gz", per_class=40)
+    straight = subprocess.run(train_args(data, tmp_path / "a", 3), cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert straight.returncode == 0, straight.stderr
+
+    proc = subprocess.Popen(train_args(data, tmp_path / "b", 3), cwd=ROOT, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    for line in proc.stderr:
+        if "epoch 1/3" in line:  # the second epoch is starting: interrupt it
+            proc.send_signal(signal.SIGTERM)
+            break
+    rest = proc.stderr.read()
+    assert proc.wait(timeout=120) == 128 + signal.SIGTERM
+    assert "saved" in rest and "run again to resume" in rest
+    resumed = subprocess.run(train_args(data, tmp_path / "b", 3), cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert resumed.returncode == 0 and "resuming" in resumed.stderr
+    a, b = load_file(tmp_path / "a" / "out" / "embedded.safetensors"), load_file(tmp_path / "b" / "out" / "embedded.safetensors")
+    assert all(torch.allclose(a[k], b[k], atol=1e-5) for k in a)
+
+
+def test_a_corrupt_checkpoint_is_reported_not_ignored(tiny_cifar, tmp_path):
+    checkpoint = tmp_path / "cache" / "train" / "last.pt"
+    checkpoint.parent.mkdir(parents=True)
+    checkpoint.write_bytes(b"this is not a checkpoint")
+    result = train(tiny_cifar, tmp_path, epochs=1)
+    assert result.returncode != 0 and "corrupt or unreadable" in result.stderr
+    assert checkpoint.read_bytes() == b"this is not a checkpoint"  # left for a person to look at

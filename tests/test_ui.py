@@ -1,28 +1,13 @@
 """The real app on 127.0.0.1, driven by gradio_client as an API user would."""
-import socket
-
 import pytest
 from gradio_client import Client, handle_file
 
 from conftest import EXAMPLES
-from explorer.ui import build_app, launch
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
-def client():
-    demo = build_app(default_model="embedded")
-    port = free_port()
-    launch(demo, host="127.0.0.1", port=port, prevent_thread_lock=True, quiet=True)
-    try:
-        yield Client(f"http://127.0.0.1:{port}/", verbose=False)
-    finally:
-        demo.close()
+def client(app_url):
+    return Client(app_url, verbose=False)
 
 
 def test_predict_endpoint_with_defaults(client):

@@ -1,0 +1,28 @@
+import re
+
+from conftest import ROOT
+
+
+def quick_start_commands() -> list[str]:
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```bash\n(.*?)```", section, re.S).group(1)
+    return [line for line in block.splitlines() if line.strip()]
+
+
+def test_quick_start_is_two_commands_that_install_what_they_need():
+    start_app, run_tests = quick_start_commands()
+    assert "pip install -r requirements.txt" in start_app and start_app.endswith("explorer serve --model embedded")
+    assert run_tests == "bash .ci/run"
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "pip install -q -r requirements.txt -r requirements-test.txt" in ci and ".venv/bin/python -m pytest" in ci
+
+
+def test_app_file_exposes_a_module_level_demo():
+    import gradio as gr
+
+    source = (ROOT / "app.py").read_text()
+    assert "demo = build_app()" in source and 'if __name__ == "__main__":' in source
+    namespace: dict = {}
+    exec(compile(source.replace('if __name__ == "__main__":', "if False:"), "app.py", "exec"), namespace)
+    assert isinstance(namespace["demo"], gr.Blocks)
