@@ -89,7 +89,12 @@ def cmd_predict(args: argparse.Namespace) -> int:
         log.warning("%s", loaded.status())
     log.info("model: %s", loaded.status())
     failed = 0
-    for result in predict_files(loaded, image_paths(args.paths), args.top_k, args.batch_size):
+    paths = image_paths(args.paths)
+    if sys.stderr.isatty():  # a progress bar for people at a terminal; plain logs for pipes and CI
+        from tqdm import tqdm
+
+        paths = tqdm(paths, unit="img", desc="classifying", file=sys.stderr)
+    for result in predict_files(loaded, paths, args.top_k, args.batch_size):
         failed += "error" in result
         if args.json:
             print(json.dumps(result), flush=False)
@@ -130,8 +135,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m explorer", description="MLP-Mixer Explorer: classify images with MLP-Mixer models and look inside them.")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = argparse.ArgumentParser(prog="mixer-explorer", description="MLP-Mixer Explorer: classify images with MLP-Mixer models and look inside them.")
+    sub = parser.add_subparsers(dest="command")
 
     models = sub.add_parser("models", help="list the models the explorer can run")
     models.add_argument("--json", action="store_true", help="a JSON list of objects instead of a table")
@@ -170,6 +175,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s", stream=sys.stderr)
     args = build_parser().parse_args(argv)
+    if args.command is None:  # `mixer-explorer` alone serves the app
+        args = build_parser().parse_args(["serve"])
     if getattr(args, "top_k", 1) < 1:
         build_parser().error("--top-k must be at least 1")
     return args.run(args)

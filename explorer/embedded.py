@@ -9,7 +9,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-ASSETS = Path(__file__).resolve().parent.parent / "assets"
+_PACKAGE = Path(__file__).resolve().parent
+# assets/ sits beside the package in the repository, and inside it once installed with `pip install .`.
+ASSETS = _PACKAGE.parent / "assets" if (_PACKAGE.parent / "assets" / "examples").is_dir() else _PACKAGE / "assets"
 EMBEDDED_NAME = "embedded"
 WEIGHTS_PATH = ASSETS / "embedded.safetensors"
 CARD_PATH = ASSETS / "embedded.json"

@@ -21,6 +21,7 @@ import math
 import os
 import platform
 import signal
+import sys
 import tarfile
 import time
 from dataclasses import asdict, dataclass, field
@@ -32,6 +33,7 @@ import torch.nn.functional as F
 from PIL import Image
 from safetensors.torch import save_file
 from timm.models.mlp_mixer import MlpMixer
+from tqdm import tqdm
 
 from explorer import embedded
 
@@ -259,7 +261,10 @@ def train(cfg: TrainConfig, data: Path, cache_dir: Path, out_dir: Path, device: 
             # The order of an epoch depends only on (seed, epoch), so a resumed epoch continues the same order.
             order = torch.randperm(len(train_idx), generator=torch.Generator().manual_seed(cfg.seed * 1000 + epoch)).to(device)
             loss_sum, seen = 0.0, 0
-            for step in range(state["step_in_epoch"], steps_per_epoch):
+            steps = range(state["step_in_epoch"], steps_per_epoch)
+            if sys.stderr.isatty():  # a progress bar at a terminal; the per-epoch log line either way
+                steps = tqdm(steps, desc=f"epoch {epoch + 1}/{cfg.epochs}", unit="step", leave=False, file=sys.stderr)
+            for step in steps:
                 batch = order[step * cfg.batch_size : (step + 1) * cfg.batch_size]
                 x, y = normalize(random_crop_flip(train_x[batch], aug_gen)), train_y[batch]
                 use_cutmix = float(torch.rand(1, generator=aug_gen)) < cfg.cutmix_prob

@@ -27,13 +27,33 @@ from explorer.figures import activations_figure, figure_array, unit_figure
 from explorer.inference import predict
 from explorer.loading import WEIGHTS_CHOICES, LoadedModel, availability, default_model_name, load_model
 from explorer.teaching import VIEW_TEXT
+from explorer.tour import STEP_TITLES, tour
 
 log = logging.getLogger("explorer.ui")
+
+try:  # On a ZeroGPU Space, GPU work must run inside functions decorated with spaces.GPU; elsewhere nothing changes.
+    import spaces
+
+    on_gpu = spaces.GPU
+except ImportError:
+
+    def on_gpu(fn: Callable) -> Callable:
+        return fn
 
 EXAMPLES_DIR = embedded.ASSETS / "examples"
 MAX_FILE_SIZE = "10mb"
 MAX_TOP_K = 50
-VIEWS = ("predict", "token-mixing", "stem", "activations", "evidence", "logit-lens", "shuffle", "architecture", "compare", "timeline", "export", "models")
+VIEWS = ("predict", "tour", "token-mixing", "stem", "activations", "evidence", "logit-lens", "shuffle", "architecture", "compare", "timeline", "export", "models")
+
+# Presentation mode: large type and strong contrast for a lecture hall (the colormaps are colour-blind safe already).
+CSS = """
+.presentation { --body-text-color: #000; --block-label-text-color: #000; --body-text-color-subdued: #111; }
+.presentation .prose, .presentation .prose p, .presentation .teaching p { font-size: 1.45rem !important; line-height: 1.5 !important; }
+.presentation .prose h1 { font-size: 2.6rem !important; }
+.presentation button, .presentation label, .presentation .tab-container button { font-size: 1.25rem !important; }
+.presentation #labels h2 { font-size: 2.4rem !important; }
+"""
+TOGGLE_PRESENTATION = "(on) => { document.querySelector('gradio-app')?.classList.toggle('presentation', on); return on; }"
 
 INTRO = """# MLP-Mixer Explorer
 See inside an **MLP-Mixer** ([Tolstikhin et al., 2021](https://arxiv.org/abs/2105.01601)): a per-patch linear stem,
@@ -94,7 +114,9 @@ def require_image(image: str | None) -> str:
     return image
 
 
-def loaded_model(model: str | None, weights: str | None) -> LoadedModel:
+def loaded_model(model: str | None, weights: str | None, progress: gr.Progress | None = None) -> LoadedModel:
+    if progress is not None:
+        progress(0.1, desc=f"loading {model or 'the default model'} ({weights} weights)")
     return load_model(model or None, weights or "pretrained")
 
 
@@ -108,22 +130,25 @@ def label_scores(predictions) -> dict[str, float]:
 # ---------------------------------------------------------------------------------------------- handlers
 
 
+@on_gpu
 @user_errors
-def classify(image: str | None, model: str | None, weights: str, top_k: float) -> tuple[dict[str, float], str]:
+def classify(image: str | None, model: str | None, weights: str, top_k: float, progress: gr.Progress = gr.Progress()) -> tuple[dict[str, float], str]:
     """/predict: the image file, model name, weights choice and k -> (label scores, status line)."""
-    loaded = loaded_model(model, weights)
+    loaded = loaded_model(model, weights, progress)
     k = max(1, min(int(top_k or 5), MAX_TOP_K))
     return label_scores(predict(require_image(image), loaded, top_k=k)), loaded.status()
 
 
+@on_gpu
 @user_errors
-def image_views(image: str | None, model: str | None, weights: str, channel: float, class_index: float, block: float, patch: float) -> tuple:
+def image_views(image: str | None, model: str | None, weights: str, channel: float, class_index: float, block: float, patch: float, progress: gr.Progress = gr.Progress()) -> tuple:
     """Every view of the current image: activations (norm or one channel), top channels of a patch, updates,
     evidence (top-1 or a chosen class), logit lens and patch shuffle."""
     empty = "Upload an image (or pick an example) to see this view."
     if image is None:
         return (None, [], None, None, None, [], None, empty)
-    loaded = loaded_model(model, weights)
+    loaded = loaded_model(model, weights, progress)
+    progress(0.4, desc="one forward pass, then every view")
     chosen = int(class_index) if class_index is not None and int(class_index) >= 0 else None
     if chosen is not None and chosen >= len(loaded.class_names):
         raise gr.Error(f"class index {chosen} is out of range: this model has {len(loaded.class_names)} classes (0 to {len(loaded.class_names) - 1})")
@@ -201,6 +226,7 @@ def architecture_markdown(card, loaded: LoadedModel) -> str:
     return text
 
 
+@on_gpu
 @user_errors
 def compare(image: str | None, model_a: str | None, weights_a: str, model_b: str | None, weights_b: str, block: float) -> tuple:
     """Two models side by side: token-mixing units of the same block, and predictions on the same image."""
@@ -215,21 +241,23 @@ def compare(image: str | None, model_a: str | None, weights_a: str, model_b: str
 
 
 @user_errors
-def timeline_view(block: float, step: float) -> tuple[np.ndarray | None, str]:
+def timeline_view(block: float, snapshot: float) -> tuple[np.ndarray | None, str]:
     epochs = list(embedded.read_timeline())
     if not epochs:
         return None, "No training timeline is shipped with the embedded model."
-    epoch = epochs[min(max(int(step or 0), 0), len(epochs) - 1)]
+    epoch = epochs[min(max(int(snapshot or 0), 0), len(epochs) - 1)]
     depth = embedded.ARCHITECTURE["num_blocks"]
     image, smooth = timeline_gallery(min(max(int(block or 0), 0), depth - 1), epoch)
     return image, f"epoch {epoch} of {epochs[-1]} · smoothness {smooth:.3f}"
 
 
+@on_gpu
 @user_errors
-def export(image: str | None, model: str | None, weights: str) -> tuple[dict, list[tuple[str, str]], str]:
+def export(image: str | None, model: str | None, weights: str, progress: gr.Progress = gr.Progress()) -> tuple[dict, list[tuple[str, str]], str]:
     """/explain: every view of the image as the summary (JSON), the figures (PNG) and one zip with the PNGs,
     SVGs, arrays.npz and summary.json."""
-    loaded = loaded_model(model, weights)
+    loaded = loaded_model(model, weights, progress)
+    progress(0.4, desc="computing every view")
     result = explain(loaded, require_image(image))
     out = Path(tempfile.mkdtemp(prefix="explain-"))
     files = save_explanation(result, out / "explanation")
@@ -238,14 +266,34 @@ def export(image: str | None, model: str | None, weights: str) -> tuple[dict, li
     return result.summary, pngs, archive
 
 
+@functools.lru_cache(maxsize=8)
+def tour_pictures(image: str, model: str | None, weights: str) -> tuple[tuple[str, str, np.ndarray], ...]:
+    """The tour's steps for one upload and model, drawn once: (title, text, picture)."""
+    return tuple((s.title, s.text, figure_array(s.figure)) for s in tour(loaded_model(model, weights), image))
+
+
+@on_gpu
+@user_errors
+def tour_step(image: str | None, model: str | None, weights: str, step: float) -> tuple[str, np.ndarray | None]:
+    if image is None:
+        return "Upload an image (or pick an example): the tour walks one Mixer layer on it, with this model's real shapes.", None
+    steps = tour_pictures(image, model, weights)
+    k = min(max(int(step or 1), 1), len(steps))  # 1-based, as the slider and ?step= count
+    title, words, picture = steps[k - 1]
+    return f"### Step {k} of {len(steps)}: {title}\n\n{words}", picture
+
+
 def deep_link(request: gr.Request) -> tuple:
-    """?model=…&weights=…&block=…&view=… select the model, weights, block and tab, for bookmarks and slides."""
+    """?model=…&weights=…&block=…&view=…&step=…&present=1 select the model, weights, block, tab, tour step and
+    presentation mode, for bookmarks and slides."""
     q = request.query_params if request else {}
     model = q.get("model") or gr.skip()
     weights = q.get("weights") if q.get("weights") in WEIGHTS_CHOICES else gr.skip()
     block = int(q["block"]) if str(q.get("block", "")).isdigit() else gr.skip()
     view = gr.Tabs(selected=q["view"]) if q.get("view") in VIEWS else gr.skip()
-    return model, weights, block, view
+    step = min(int(q["step"]), len(STEP_TITLES)) if str(q.get("step", "")).isdigit() and int(q["step"]) >= 1 else gr.skip()
+    present = q.get("present") in ("1", "true", "yes") or gr.skip()
+    return model, weights, block, view, step, present
 
 
 def weights_for(model: str | None) -> str:
@@ -253,7 +301,7 @@ def weights_for(model: str | None) -> str:
     return "random" if model and availability(model).startswith("no pretrained") else "pretrained"
 
 
-def text(view: str) -> None:
+def teaching_text(view: str) -> None:
     gr.Markdown(VIEW_TEXT[view], elem_classes=["teaching"])
 
 
@@ -275,25 +323,34 @@ def build_app(default_model: str | None = None) -> gr.Blocks:
                 with gr.Row():
                     top_k = gr.Slider(1, MAX_TOP_K, value=5, step=1, label="Top-k")
                     block = gr.Slider(0, 30, value=0, step=1, label="Block", elem_id="block")
-                button = gr.Button("Classify and explain", variant="primary", elem_id="run")
+                with gr.Row():
+                    button = gr.Button("Classify and explain", variant="primary", elem_id="run", scale=3)
+                    present = gr.Checkbox(False, label="Presentation mode", elem_id="present", scale=1)
                 status = gr.Markdown(elem_id="status")
         gr.Examples(examples, inputs=[image], label="Examples (sources and licenses: assets/examples/SOURCES.md)")
 
         with gr.Tabs(selected="predict") as tabs:
             with gr.Tab("Predictions", id="predict"):
-                text("predict")
+                teaching_text("predict")
                 labels = gr.Label(label="Predictions", elem_id="labels")
+            with gr.Tab("Guided tour", id="tour"):
+                with gr.Row():
+                    previous = gr.Button("← Previous", scale=1)
+                    step = gr.Slider(1, len(STEP_TITLES), value=1, step=1, label="Step", scale=4, elem_id="step")
+                    following = gr.Button("Next →", scale=1, elem_id="next")
+                tour_text = gr.Markdown(elem_id="tour-text")
+                tour_image = gr.Image(label="This step on your image", format="png", interactive=False, elem_id="tour-image")
             with gr.Tab("Token mixing", id="token-mixing"):
-                text("token-mixing")
+                teaching_text("token-mixing")
                 gallery_note = gr.Markdown()
                 with gr.Row():
                     gallery = gr.Image(label="Token-mixing units (click one)", format="png", interactive=False, elem_id="gallery", scale=3)
                     unit = gr.Image(label="Selected unit", format="png", interactive=False, elem_id="unit", scale=2)
             with gr.Tab("Stem", id="stem"):
-                text("stem")
+                teaching_text("stem")
                 stem = gr.Image(label="Stem filters", format="png", interactive=False)
             with gr.Tab("Activations", id="activations"):
-                text("activations")
+                teaching_text("activations")
                 with gr.Row():
                     channel = gr.Number(-1, label="Channel (-1: norm over all channels)", precision=0)
                     patch = gr.Number(0, label="Patch for the top-channels table (row-major index)", precision=0)
@@ -301,22 +358,22 @@ def build_app(default_model: str | None = None) -> gr.Blocks:
                 top_table = gr.Dataframe(headers=["block", "patch", "channel", "activation"], label="Top channels of the patch, in the chosen block", interactive=False)
                 updates = gr.Image(label="Residual updates per block", format="png", interactive=False)
             with gr.Tab("Evidence", id="evidence"):
-                text("evidence")
+                teaching_text("evidence")
                 class_index = gr.Number(-1, label="Class index (-1: the predicted class)", precision=0)
                 evidence = gr.Image(label="Per-patch class evidence and saliency", format="png", interactive=False)
             with gr.Tab("Logit lens", id="logit-lens"):
-                text("logit-lens")
+                teaching_text("logit-lens")
                 lens = gr.Image(label="Logit lens", format="png", interactive=False)
                 lens_table = gr.Dataframe(headers=["block", "top-1", "probability"], interactive=False)
             with gr.Tab("Patch shuffle", id="shuffle"):
-                text("shuffle")
+                teaching_text("shuffle")
                 shuffle_md = gr.Markdown()
                 shuffle = gr.Image(label="Patch shuffle", format="png", interactive=False)
             with gr.Tab("Architecture", id="architecture"):
-                text("architecture")
+                teaching_text("architecture")
                 arch = gr.Markdown()
             with gr.Tab("Compare", id="compare"):
-                text("compare")
+                teaching_text("compare")
                 with gr.Row():
                     model_b = gr.Dropdown(choices, value=embedded.EMBEDDED_NAME, label="Second model", allow_custom_value=True)
                     weights_b = gr.Radio(list(WEIGHTS_CHOICES), value="random", label="Second model's weights")
@@ -327,9 +384,9 @@ def build_app(default_model: str | None = None) -> gr.Blocks:
                     with gr.Column():
                         gallery_b, note_b, labels_b = gr.Image(format="png", interactive=False, label="Second model"), gr.Markdown(), gr.Label(label="Second model")
             with gr.Tab("Training timeline", id="timeline"):
-                text("timeline")
+                teaching_text("timeline")
                 snapshots = len(embedded.read_timeline())
-                step = gr.Slider(0, max(snapshots - 1, 0), value=max(snapshots - 1, 0), step=1, label="Snapshot (from initialisation to the end of training)")
+                snapshot = gr.Slider(0, max(snapshots - 1, 0), value=max(snapshots - 1, 0), step=1, label="Snapshot (from initialisation to the end of training)")
                 timeline_note = gr.Markdown()
                 timeline = gr.Image(label="Embedded model: token-mixing units during training", format="png", interactive=False)
             with gr.Tab("Export", id="export"):
@@ -358,14 +415,22 @@ def build_app(default_model: str | None = None) -> gr.Blocks:
         for event in (model_changed.then, weights.input):
             event(model_views, [model, weights, block], model_outputs, **private)
         block.release(gallery_for_block, [model, weights, block], [gallery, gallery_note], **private)
-        block.release(timeline_view, [block, step], [timeline, timeline_note], **private)
+        block.release(timeline_view, [block, snapshot], [timeline, timeline_note], **private)
         gallery.select(unit_view, [model, weights, block], unit, **private)
-        step.release(timeline_view, [block, step], [timeline, timeline_note], **private)
+        snapshot.release(timeline_view, [block, snapshot], [timeline, timeline_note], **private)
         compare_button.click(compare, [image, model, weights, model_b, weights_b, block], [gallery_a, note_a, labels_a, gallery_b, note_b, labels_b], **private)
         export_button.click(export, [image, model, weights], [export_json, export_gallery, export_file], api_name="explain")
 
-        loaded = demo.load(deep_link, None, [model, weights, block, tabs], **private)
-        loaded.then(model_views, [model, weights, block], model_outputs, **private).then(timeline_view, [block, step], [timeline, timeline_note], **private)
+        tour_inputs = [image, model, weights, step]
+        step.change(tour_step, tour_inputs, [tour_text, tour_image], **private)
+        previous.click(lambda k: max(int(k) - 1, 1), step, step, **private)
+        following.click(lambda k: min(int(k) + 1, len(STEP_TITLES)), step, step, **private)
+        run.then(tour_step, tour_inputs, [tour_text, tour_image], **private)
+        uploaded.then(tour_step, tour_inputs, [tour_text, tour_image], **private)
+        present.change(None, present, present, js=TOGGLE_PRESENTATION, **private)
+
+        loaded = demo.load(deep_link, None, [model, weights, block, tabs, step, present], **private)
+        loaded.then(model_views, [model, weights, block], model_outputs, **private).then(timeline_view, [block, snapshot], [timeline, timeline_note], **private)
     demo.queue(max_size=64, default_concurrency_limit=2)
     return demo
 
@@ -377,5 +442,6 @@ def launch(demo: gr.Blocks, host: str | None = None, port: int | None = None, **
         server_port=port or int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
         max_file_size=MAX_FILE_SIZE,
         allowed_paths=[str(EXAMPLES_DIR)],
+        css=CSS,
         **kwargs,
     )

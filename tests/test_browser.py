@@ -112,3 +112,17 @@ def test_a_bad_upload_shows_a_readable_message(app_url, page, tmp_path):
     page.screenshot(path=OUTPUT / "bad-upload.png")
     page.locator("#image input[type=file]").set_input_files(str(EXAMPLES / "cifar10-frog.jpg"))
     page.wait_for_function("() => document.querySelector('#labels h2')?.textContent.trim() === 'frog'", timeout=30_000)
+
+
+def test_the_guided_tour_steps_forward_in_presentation_mode(app_url, page):
+    page.goto(app_url + "?view=tour&step=4&present=1")
+    page.locator("#image input[type=file]").set_input_files(str(EXAMPLES / "chelsea-cat.jpg"))
+    page.wait_for_function("() => document.querySelector('#tour-text')?.textContent.includes('Step 4 of 7')", timeout=30_000)
+    assert page.evaluate("() => document.querySelector('gradio-app').classList.contains('presentation')")
+    page.locator("#next").click()
+    page.wait_for_function("() => document.querySelector('#tour-text')?.textContent.includes('Step 5 of 7: Channel mixing')", timeout=30_000)
+    page.locator("#tour-image img").wait_for(timeout=30_000)
+    page.wait_for_timeout(500)
+    (OUTPUT / "tabs").mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=OUTPUT / "tabs" / "tour.png", full_page=True)
+    assert drawn(OUTPUT / "tabs" / "tour.png")

@@ -26,3 +26,24 @@ def test_app_file_exposes_a_module_level_demo():
     namespace: dict = {}
     exec(compile(source.replace('if __name__ == "__main__":', "if False:"), "app.py", "exec"), namespace)
     assert isinstance(namespace["demo"], gr.Blocks)
+
+
+def front_matter() -> dict:
+    import yaml
+
+    text = (ROOT / "README.md").read_text()
+    assert text.startswith("---\n")
+    return yaml.safe_load(text.split("---\n", 2)[1])
+
+
+def test_spaces_front_matter_matches_the_requirements_and_the_catalogue():
+    meta = front_matter()
+    pins = dict(line.split("==") for line in (ROOT / "requirements.txt").read_text().splitlines() if "==" in line)
+    assert meta["sdk"] == "gradio" and meta["sdk_version"] == pins["gradio"]
+    assert meta["app_file"] == "app.py" and (ROOT / meta["app_file"]).exists()
+    assert str(meta["python_version"]).startswith("3.")
+    from explorer.catalogue import catalogue
+
+    hub_repos = sorted(e.weights.removeprefix("hf-hub:") for e in catalogue() if e.weights.startswith("hf-hub:"))
+    assert sorted(meta["models"]) == hub_repos
+    assert {"title", "emoji", "license", "suggested_hardware"} <= set(meta)
