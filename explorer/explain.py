@@ -87,6 +87,11 @@ def timeline_gallery(block: int, epoch: int) -> tuple[np.ndarray, float]:
     return figures.gallery_image(maps, layout), smoothness(maps)
 
 
+def architecture_card_cached(loaded: LoadedModel):
+    """The architecture card (a FLOP count and timed forwards: seven passes) once per model."""
+    return _cached(loaded.model, "architecture", lambda: architecture_card(loaded))
+
+
 # ---------------------------------------------------------------------------------------------- one image
 
 
@@ -143,7 +148,7 @@ def explain(loaded: LoadedModel, image: ImageSource, class_index: int | None = N
             "max_abs_logit_diff": shuffle.max_abs_logit_diff,
         },
         "token_mixing_smoothness": [v.smoothness for v in views],
-        "architecture": architecture_card(loaded).as_dict(),
+        "architecture": architecture_card_cached(loaded).as_dict(),
     }
     if loaded.fallback_reason:
         summary["fallback_reason"] = loaded.fallback_reason

@@ -19,10 +19,9 @@ import numpy as np
 
 from explorer import embedded
 from explorer.activations import channel_maps, top_channels
-from explorer.architecture import architecture_card
 from explorer.catalogue import catalogue
 from explorer.errors import ExplorerError
-from explorer.explain import explain, save_explanation, stem_gallery, timeline_gallery, token_mixing, token_mixing_gallery
+from explorer.explain import architecture_card_cached, explain, save_explanation, stem_gallery, timeline_gallery, token_mixing, token_mixing_gallery
 from explorer.figures import activations_figure, figure_array, unit_figure
 from explorer.inference import predict
 from explorer.loading import WEIGHTS_CHOICES, LoadedModel, availability, default_model_name, load_model
@@ -120,6 +119,11 @@ def loaded_model(model: str | None, weights: str | None, progress: gr.Progress |
     return load_model(model or None, weights or "pretrained")
 
 
+def block_index(loaded: LoadedModel, block: float | None) -> int:
+    """The block slider's value, clamped to this model's depth (models differ: 8 to 36 blocks)."""
+    return min(max(int(block or 0), 0), len(loaded.model.blocks) - 1)
+
+
 def label_scores(predictions) -> dict[str, float]:
     scores: dict[str, float] = {}
     for p in predictions:  # ImageNet-21k repeats some descriptions: keep every class visible
@@ -159,7 +163,7 @@ def image_views(image: str | None, model: str | None, weights: str, channel: flo
     if channel is not None and 0 <= int(channel):
         ch = min(int(channel), channels - 1)
         activations = activations_figure(result.image, channel_maps(cap, ch), f"channel {ch} of every block's output (of {channels})")
-    b = min(max(int(block or 0), 0), cap.blocks.shape[0] - 1)
+    b = block_index(loaded, block)
     p = min(max(int(patch or 0), 0), cap.blocks.shape[1] - 1)
     top = [[b, p, ch, round(v, 4)] for ch, v in top_channels(cap, b, p)]
     sh = summary["shuffle"]
@@ -175,11 +179,10 @@ def image_views(image: str | None, model: str | None, weights: str, channel: flo
 def model_views(model: str | None, weights: str, block: float) -> tuple:
     """Views of the weights alone: the block picker's range, token-mixing gallery, stem filters, architecture."""
     loaded = loaded_model(model, weights)
-    depth = len(loaded.model.blocks)
-    b = min(max(int(block or 0), 0), depth - 1)
+    b = block_index(loaded, block)
     gallery, note = block_gallery(loaded, b)
-    card = architecture_card(loaded)
-    return (gr.Slider(maximum=depth - 1, value=b), gallery, note, stem_gallery(loaded)[0], architecture_markdown(card, loaded))
+    card = architecture_card_cached(loaded)
+    return (gr.Slider(maximum=len(loaded.model.blocks) - 1, value=b), gallery, note, stem_gallery(loaded)[0], architecture_markdown(card, loaded))
 
 
 def block_gallery(loaded: LoadedModel, block: int) -> tuple[np.ndarray, str]:
@@ -193,14 +196,14 @@ def block_gallery(loaded: LoadedModel, block: int) -> tuple[np.ndarray, str]:
 @user_errors
 def gallery_for_block(model: str | None, weights: str, block: float) -> tuple[np.ndarray, str]:
     loaded = loaded_model(model, weights)
-    return block_gallery(loaded, min(max(int(block or 0), 0), len(loaded.model.blocks) - 1))
+    return block_gallery(loaded, block_index(loaded, block))
 
 
 @user_errors
 def unit_view(model: str | None, weights: str, block: float, evt: gr.SelectData) -> np.ndarray | None:
     """A click on the gallery: enlarge the unit under the pointer, with where it writes back (fc2)."""
     loaded = loaded_model(model, weights)
-    b = min(max(int(block or 0), 0), len(loaded.model.blocks) - 1)
+    b = block_index(loaded, block)
     _, layout = token_mixing_gallery(loaded, b)
     unit = layout.unit_at(int(evt.index[0]), int(evt.index[1]))
     if unit is None:
@@ -233,8 +236,7 @@ def compare(image: str | None, model_a: str | None, weights_a: str, model_b: str
     views = []
     for model, weights in ((model_a, weights_a), (model_b, weights_b)):
         loaded = loaded_model(model, weights)
-        b = min(max(int(block or 0), 0), len(loaded.model.blocks) - 1)
-        gallery, note = block_gallery(loaded, b)
+        gallery, note = block_gallery(loaded, block_index(loaded, block))
         scores = label_scores(predict(image, loaded, top_k=5)) if image is not None else None
         views += [gallery, note, scores]
     return tuple(views)

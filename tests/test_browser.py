@@ -100,6 +100,11 @@ def test_every_tab_draws_for_an_uploaded_image(app_url, page):
         page.screenshot(path=shots / f"{view}.png", full_page=True)
         assert drawn(shots / f"{view}.png")
     assert "GFLOPs" in page.content()
+    page.get_by_role("tab", name="Compare").click()
+    page.get_by_role("button", name="Compare", exact=True).click()
+    page.wait_for_function("() => document.querySelectorAll('img').length > 0 && [...document.querySelectorAll('.prose')].some(p => p.textContent.includes('(random) · block 0'))", timeout=60_000)
+    page.wait_for_timeout(500)
+    page.screenshot(path=shots / "compare.png", full_page=True)
 
 
 def test_a_bad_upload_shows_a_readable_message(app_url, page, tmp_path):

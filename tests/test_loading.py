@@ -184,3 +184,10 @@ def test_devices():
     if not torch.cuda.is_available():
         with pytest.raises(ModelError, match="no CUDA GPU"):
             resolve_device("cuda")
+
+
+def test_a_safetensors_file_with_wrong_dtypes_is_explained(tmp_path):
+    path = tmp_path / "ints.safetensors"
+    save_file({k: v.to(torch.int64) for k, v in trained_like_state().items()}, str(path))
+    with pytest.raises(CheckpointError, match="not floating point"):
+        load_model(checkpoint=path)

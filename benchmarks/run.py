@@ -1,0 +1,266 @@
+"""Every request beside bare timm: `python benchmarks/run.py` prints one table and writes benchmarks/results.json.
+
+Each row is a ratio to a reference measured in the same run (medians, warm-up excluded), because absolute
+times on shared machines drift. The app runs as its own process on 127.0.0.1, as it would when deployed.
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import psutil
+import torch
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from explorer import load_model  # noqa: E402
+from explorer.explain import token_mixing_gallery  # noqa: E402
+from explorer.inference import probabilities, to_batch  # noqa: E402
+
+EXAMPLE = ROOT / "assets" / "examples" / "chelsea-cat.jpg"
+
+
+def median_time(fn, repeats: int, warmup: int = 2) -> float:
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(env: dict | None = None) -> tuple[subprocess.Popen, str, float]:
+    """`python -m explorer serve` on a free port; returns the process, its URL and seconds until it answered."""
+    import httpx
+
+    port = free_port()
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "explorer", "serve", "--model", "embedded", "--port", str(port)], cwd=ROOT, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/"
+    while True:
+        try:
+            if httpx.get(url + "gradio_api/info", timeout=2).status_code == 200:
+                return proc, url, time.perf_counter() - start
+        except httpx.HTTPError:
+            time.sleep(0.05)
+        if proc.poll() is not None or time.perf_counter() - start > 180:
+            raise RuntimeError("the server did not start")
+
+
+def client_for(url: str):
+    from gradio_client import Client
+
+    return Client(url, verbose=False)
+
+
+def row(name: str, reference: str, value: float, ref: float, ratio: float, goal: str, met: bool | None, note: str = "") -> dict:
+    return dict(row=name, reference=reference, seconds=value, reference_seconds=ref, ratio=ratio, goal=goal, met=met, note=note)
+
+
+def bench_requests(url: str, repeats: int) -> list[dict]:
+    from gradio_client import handle_file
+
+    loaded = load_model("mixer_b16_224", "random")
+    x = loaded.transform(Image.open(EXAMPLE).convert("RGB"))[None]
+    with torch.inference_mode():
+        bare = median_time(lambda: loaded.model(x), repeats)
+    client = client_for(url)
+    image = handle_file(str(EXAMPLE))
+    predict = median_time(lambda: client.predict(image, "mixer_b16_224", "random", 5, api_name="/predict"), repeats)
+    explain = median_time(lambda: client.predict(image, "mixer_b16_224", "random", api_name="/explain"), max(3, repeats // 2), warmup=1)
+
+    fresh = load_model("mixer_b16_224", "random")
+    from explorer import explain as explain_module
+
+    explain_module._weight_cache.pop(fresh.model, None)
+    start = time.perf_counter()
+    token_mixing_gallery(fresh, 5)
+    first = time.perf_counter() - start
+    cached = median_time(lambda: token_mixing_gallery(fresh, 5), repeats)
+    return [
+        row("/predict over HTTP, B/16 random, 224x224", "bare model(x)", predict, bare, predict / bare, "<= 1.15x", predict / bare <= 1.15),
+        row("/explain over HTTP (every view)", "bare model(x)", explain, bare, explain / bare, "<= 1.6x", explain / bare <= 1.6),
+        row("token-mixing gallery, B/16 block: first render", "bare model(x)", first, bare, first / bare, "report", None),
+        row("token-mixing gallery, B/16 block: cached", "bare model(x)", cached, bare, cached / bare, "<= 0.1x", cached / bare <= 0.1),
+    ]
+
+
+def bench_cold_start(repeats: int) -> dict:
+    from gradio_client import handle_file
+
+    imports = median_time(lambda: subprocess.run([sys.executable, "-c", "import torch, timm, gradio"], check=True), repeats, warmup=1)
+
+    def cold() -> None:
+        start = time.perf_counter()
+        proc, url, _ = start_server({"HF_HUB_OFFLINE": "1"})
+        try:
+            client_for(url).predict(handle_file(str(EXAMPLE)), api_name="/predict")
+        finally:
+            proc.terminate()
+            proc.wait()
+        cold.seconds.append(time.perf_counter() - start)
+
+    cold.seconds = []
+    for _ in range(repeats):
+        cold()
+    value = statistics.median(cold.seconds)
+    return row("cold start -> first /predict, offline, embedded", "python -c 'import torch, timm, gradio'", value, imports, value / imports, "<= 1.3x", value / imports <= 1.3)
+
+
+def bench_cli(count: int, batch_size: int) -> list[dict]:
+    folder = Path(tempfile.mkdtemp(prefix="bench-cifar-"))
+    rng = np.random.default_rng(0)
+    for i in range(count):  # CIFAR-sized JPEGs of smooth random colour fields
+        small = rng.integers(0, 256, (4, 4, 3), dtype=np.uint8)
+        Image.fromarray(small).resize((32, 32), Image.Resampling.BICUBIC).save(folder / f"{i:05d}.jpg", quality=90)
+    loaded = load_model("embedded")
+    tensors = to_batch(loaded, [Image.open(p).convert("RGB") for p in sorted(folder.glob("*.jpg"))])
+
+    def bare() -> None:
+        for i in range(0, count, batch_size):
+            probabilities(loaded, tensors[i : i + batch_size])
+
+    bare_s = median_time(bare, 3, warmup=1)
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "explorer", "predict", str(folder), "--model", "embedded", "--json", "--batch-size", str(batch_size)], cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    cli_s = time.perf_counter() - start
+    from explorer.cli import image_paths, predict_files
+
+    in_process = median_time(lambda: sum(1 for _ in predict_files(loaded, image_paths([str(folder)]), 5, batch_size)), 3, warmup=1)
+    return [
+        row(f"CLI predict, {count} CIFAR-sized images (whole process)", "bare batched forward, same tensors", cli_s, bare_s, bare_s / cli_s, ">= 0.7x throughput", bare_s / cli_s >= 0.7, "ratio is throughput: reference time / measured time"),
+        row(f"CLI predict pipeline in-process (decode, batch, forward)", "bare batched forward, same tensors", in_process, bare_s, bare_s / in_process, ">= 0.7x throughput", bare_s / in_process >= 0.7, "as above, without interpreter start and imports"),
+    ]
+
+
+def bench_concurrency(url: str, clients: int, requests: int) -> tuple[dict, dict]:
+    from gradio_client import handle_file
+
+    def run(n_clients: int) -> tuple[float, list[float], int]:
+        latencies: list[float] = []
+        errors = [0]
+        lock = threading.Lock()
+
+        def worker() -> None:
+            client = client_for(url)
+            image = handle_file(str(EXAMPLE))
+            for _ in range(requests):
+                start = time.perf_counter()
+                try:
+                    client.predict(image, "mixer_b16_224", "random", 5, api_name="/predict")
+                except Exception:
+                    with lock:
+                        errors[0] += 1
+                with lock:
+                    latencies.append(time.perf_counter() - start)
+
+        threads = [threading.Thread(target=worker) for _ in range(n_clients)]
+        start = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return time.perf_counter() - start, latencies, errors[0]
+
+    one_s, one_lat, _ = run(1)
+    many_s, many_lat, errors = run(clients)
+    one_tp, many_tp = requests / one_s, clients * requests / many_s
+    p50, p95 = np.percentile(many_lat, 50), np.percentile(many_lat, 95)
+    return (
+        row(f"{clients} clients x {requests} /predict (B/16 random): throughput", "1 client", many_tp, one_tp, many_tp / one_tp, ">= 1x, 0 errors", many_tp / one_tp >= 1 and errors == 0, f"req/s; p50 {p50:.3f}s, p95 {p95:.3f}s, errors {errors}"),
+        dict(p50=p50, p95=p95, errors=errors),
+    )
+
+
+def bench_memory(url: str, proc: subprocess.Popen, requests: int) -> dict:
+    from gradio_client import handle_file
+
+    server = psutil.Process(proc.pid)
+    client = client_for(url)
+    image = handle_file(str(EXAMPLE))
+    for _ in range(5):
+        client.predict(image, "embedded", "pretrained", 5, api_name="/predict")
+    before = server.memory_info().rss
+    for _ in range(requests):
+        client.predict(image, "embedded", "pretrained", 5, api_name="/predict")
+    after = server.memory_info().rss
+    peak = psutil_peak(server)
+    growth = after / before - 1
+    return row(f"memory: server peak RSS with B/16 loaded; growth over {requests} requests", "-", peak / 2**30, before / 2**30, growth, "<= 1.2 GB; growth <= 5%", peak <= 1.2 * 2**30 and growth <= 0.05, f"peak {peak / 2**30:.2f} GiB; RSS {before / 2**20:.0f} -> {after / 2**20:.0f} MiB")
+
+
+def psutil_peak(process: psutil.Process) -> int:
+    """Peak RSS (VmHWM) of a process on Linux; the current RSS elsewhere."""
+    try:
+        for line in Path(f"/proc/{process.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return process.memory_info().rss
+
+
+def machine() -> dict:
+    cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines() if l.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else platform.processor()
+    return dict(cpu=cpu, cores=os.cpu_count(), memory_gib=round(psutil.virtual_memory().total / 2**30, 1), gpu=torch.cuda.get_device_name() if torch.cuda.is_available() else None, torch=torch.__version__, torch_threads=torch.get_num_threads(), python=platform.python_version(), date=time.strftime("%Y-%m-%d"))
+
+
+def print_table(rows: list[dict]) -> None:
+    headers = ["row", "reference", "ratio", "goal", "met", "note"]
+    cells = [[r["row"], r["reference"], f"{r['ratio']:.3f}", r["goal"], {True: "yes", False: "NO", None: "-"}[r["met"]], r["note"] or f"{r['seconds']:.4f}s vs {r['reference_seconds']:.4f}s"] for r in rows]
+    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers)]
+    print(" | ".join(h.ljust(w) for h, w in zip(headers, widths)))
+    print("-+-".join("-" * w for w in widths))
+    for c in cells:
+        print(" | ".join(v.ljust(w) for v, w in zip(c, widths)))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeats", type=int, default=10)
+    parser.add_argument("--images", type=int, default=10_000)
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results.json")
+    args = parser.parse_args()
+
+    rows = []
+    proc, url, _ = start_server()
+    try:
+        rows += bench_requests(url, args.repeats)
+        concurrency, _ = bench_concurrency(url, clients=8, requests=25)
+        rows.append(concurrency)
+        rows.append(bench_memory(url, proc, requests=500))
+    finally:
+        proc.terminate()
+        proc.wait()
+    rows.append(bench_cold_start(repeats=3))
+    rows += bench_cli(args.images, batch_size=256)
+    result = dict(machine=machine(), command="python benchmarks/run.py " + " ".join(sys.argv[1:]), rows=rows)
+    args.out.write_text(json.dumps(result, indent=2, default=float) + "\n")
+    print(json.dumps(result["machine"]))
+    print_table(rows)
+
+
+if __name__ == "__main__":
+    main()
