@@ -2,10 +2,13 @@
 patch is. Shuffle the image's patches and the prediction changes; shuffle every block's token-mixing weights by
 the same permutation and the original prediction comes back, exactly (up to float rounding).
 
-The permuted weights are passed with `torch.func.functional_call`, so the shared model is never copied or changed.
+The permuted weights go into a twin of the model that shares every other tensor with it: the model itself is
+shared by concurrent requests and is never changed, not even for a moment.
 """
 from __future__ import annotations
 
+import copy
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,6 +51,16 @@ def permuted_token_mixing(model: MlpMixer, perm: torch.Tensor) -> dict[str, torc
     return params
 
 
+def with_permuted_token_mixing(model: MlpMixer, perm: torch.Tensor) -> MlpMixer:
+    """A twin of the model whose token-mixing layers are permuted; all other tensors are the model's own."""
+    shared = {id(t): t for t in itertools.chain(model.parameters(), model.buffers())}
+    twin = copy.deepcopy(model, memo=shared)  # copies the module tree only: the memo hands back every tensor
+    for name, tensor in permuted_token_mixing(model, perm).items():
+        module, _, attr = name.rpartition(".")
+        setattr(twin.get_submodule(module), attr, torch.nn.Parameter(tensor, requires_grad=False))
+    return twin
+
+
 @dataclass(frozen=True)
 class ShuffleResult:
     shuffled_image: torch.Tensor  # (3, H, W)
@@ -58,7 +71,7 @@ class ShuffleResult:
     max_abs_logit_diff: float  # max |restored - original|
 
 
-@torch.inference_mode()
+@torch.no_grad()
 def patch_shuffle(model: MlpMixer, image: torch.Tensor, seed: int = 0) -> ShuffleResult:
     """Run the demo on one (3, H, W) preprocessed image."""
     grid = patch_grid(model)
@@ -66,7 +79,7 @@ def patch_shuffle(model: MlpMixer, image: torch.Tensor, seed: int = 0) -> Shuffl
     shuffled = shuffle_patches(image, grid, perm)
     batch = torch.stack([image, shuffled])
     logits = model(batch).float()  # (2, num_classes)
-    restored = torch.func.functional_call(model, permuted_token_mixing(model, perm), (shuffled[None],), strict=False)[0].float()
+    restored = with_permuted_token_mixing(model, perm)(shuffled[None])[0].float()
     return ShuffleResult(
         shuffled_image=shuffled.cpu(),
         permutation=perm.numpy(),

@@ -26,3 +26,13 @@ def test_shuffle_patches_moves_whole_patches():
     for j in range(4):
         r, c = divmod(j, 2)
         assert torch.equal(shuffled[:, r * 4 : r * 4 + 4, c * 4 : c * 4 + 4], patches[int(perm[j])])
+
+
+def test_the_twin_shares_every_other_tensor_and_leaves_the_model_alone():
+    from explorer.shuffle import with_permuted_token_mixing
+
+    model = tiny_model("mixer_s16_224")
+    twin = with_permuted_token_mixing(model, patch_permutation(16))
+    assert twin.blocks[0].mlp_channels.fc1.weight is model.blocks[0].mlp_channels.fc1.weight
+    assert twin.blocks[0].mlp_tokens.fc1.weight is not model.blocks[0].mlp_tokens.fc1.weight
+    assert all(type(p) is torch.nn.Parameter for p in model.parameters())
