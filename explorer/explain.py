@@ -123,7 +123,7 @@ def explain(loaded: LoadedModel, image: ImageSource, class_index: int | None = N
     lens = logit_lens(model, cap, names)
     lens_probs = logit_lens_probabilities(model, cap).cpu().numpy()  # (depth, num_classes)
     updates = update_norms(cap)
-    shuffle = patch_shuffle(model, x)
+    shuffle = patch_shuffle(model, x, logits=cap.logits)  # the original output is the captured one
     views = [token_mixing(loaded, b) for b in range(len(model.blocks))]
 
     def top1(logits: np.ndarray) -> dict:

@@ -72,19 +72,20 @@ class ShuffleResult:
 
 
 @torch.no_grad()
-def patch_shuffle(model: MlpMixer, image: torch.Tensor, seed: int = 0) -> ShuffleResult:
-    """Run the demo on one (3, H, W) preprocessed image."""
+def patch_shuffle(model: MlpMixer, image: torch.Tensor, seed: int = 0, logits: torch.Tensor | None = None) -> ShuffleResult:
+    """Run the demo on one (3, H, W) preprocessed image. `logits` (num_classes,): the model's output for the
+    image when the caller already has it (explain does), which saves a forward pass."""
     grid = patch_grid(model)
     perm = patch_permutation(grid[0] * grid[1], seed)
     shuffled = shuffle_patches(image, grid, perm)
-    batch = torch.stack([image, shuffled])
-    logits = model(batch).float()  # (2, num_classes)
+    original = model(image[None])[0].float() if logits is None else logits.detach().float()
+    shuffled_logits = model(shuffled[None])[0].float()
     restored = with_permuted_token_mixing(model, perm)(shuffled[None])[0].float()
     return ShuffleResult(
         shuffled_image=shuffled.cpu(),
         permutation=perm.numpy(),
-        logits=logits[0].cpu().numpy(),
-        shuffled_logits=logits[1].cpu().numpy(),
+        logits=original.cpu().numpy(),
+        shuffled_logits=shuffled_logits.cpu().numpy(),
         restored_logits=restored.cpu().numpy(),
-        max_abs_logit_diff=float((restored - logits[0]).abs().max()),
+        max_abs_logit_diff=float((restored - original).abs().max()),
     )
