@@ -2,15 +2,17 @@
 
 Each row is a ratio to a reference measured in the same run (medians, warm-up excluded), because absolute
 times on shared machines drift. The app runs as its own process on 127.0.0.1, as it would when deployed.
+Every timed request sends an image the server has not seen (one pixel differs), so no cache answers it;
+rows marked "diagnostic" split a goal row into where its time goes.
 """
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import platform
 import socket
+import ssl
 import statistics
 import subprocess
 import sys
@@ -51,13 +53,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(env: dict | None = None) -> tuple[subprocess.Popen, str, float]:
+def start_server(env: dict | None = None, args: tuple[str, ...] = ()) -> tuple[subprocess.Popen, str, float]:
     """`python -m explorer serve` on a free port; returns the process, its URL and seconds until it answered."""
     import httpx
 
     port = free_port()
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "explorer", "serve", "--model", "embedded", "--port", str(port)], cwd=ROOT, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    command = [sys.executable, "-m", "explorer", "serve", "--model", "embedded", "--port", str(port), *args]
+    proc = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/"
     while True:
         try:
@@ -69,10 +72,50 @@ def start_server(env: dict | None = None) -> tuple[subprocess.Popen, str, float]
             raise RuntimeError("the server did not start")
 
 
-def client_for(url: str):
+def client_for(url: str, shared_tls_context: bool = False):
+    """gradio_client as users call it; with shared_tls_context, one TLS context for all its requests (by default
+    it builds a new one, loading the CA bundle, for every upload and call: about 15 ms of CPU each)."""
     from gradio_client import Client
 
-    return Client(url, verbose=False)
+    return Client(url, verbose=False, **({"ssl_verify": ssl.create_default_context()} if shared_tls_context else {}))
+
+
+class FreshImages:
+    """The example photo with one pixel changed per call, written ahead of timing: every request is new."""
+
+    def __init__(self, count: int):
+        self.folder = Path(tempfile.mkdtemp(prefix="bench-images-"))
+        base = Image.open(EXAMPLE).convert("RGB")
+        self.paths = []
+        for i in range(count):
+            image = base.copy()
+            image.putpixel((i % base.width, i // base.width % base.height), (i % 256, 255 - i % 256, 7))
+            path = self.folder / f"{i:04d}.jpg"
+            image.save(path, quality=95)
+            self.paths.append(str(path))
+        self.next = 0
+
+    def __call__(self) -> str:
+        self.next += 1
+        return self.paths[(self.next - 1) % len(self.paths)]
+
+
+def http_predict(http, path: str, model: str = "mixer_b16_224", weights: str = "random") -> list:
+    """/predict over plain HTTP with a keep-alive connection: upload, call, read the result from the stream."""
+    with open(path, "rb") as f:
+        uploaded = http.post("gradio_api/upload", files={"files": f}).json()[0]
+    image = {"path": uploaded, "meta": {"_type": "gradio.FileData"}}
+    event = http.post("gradio_api/call/predict", json={"data": [image, model, weights, 5]}).json()["event_id"]
+    with http.stream("GET", f"gradio_api/call/predict/{event}") as response:
+        kind = None
+        for line in response.iter_lines():
+            if line.startswith("event:"):
+                kind = line.split(":", 1)[1].strip()
+            elif line.startswith("data:") and kind in ("complete", "error"):
+                if kind == "error":
+                    raise RuntimeError(line)
+                return json.loads(line[5:])
+    raise RuntimeError("the stream ended without a result")
 
 
 def row(name: str, reference: str, value: float, ref: float, ratio: float, goal: str, met: bool | None, note: str = "") -> dict:
@@ -80,31 +123,65 @@ def row(name: str, reference: str, value: float, ref: float, ratio: float, goal:
 
 
 def bench_requests(url: str, repeats: int) -> list[dict]:
+    import httpx
     from gradio_client import handle_file
+
+    from explorer import explain as explain_module
 
     loaded = load_model("mixer_b16_224", "random")
     x = loaded.transform(Image.open(EXAMPLE).convert("RGB"))[None]
     with torch.inference_mode():
         bare = median_time(lambda: loaded.model(x), repeats)
-    client = client_for(url)
-    image = handle_file(str(EXAMPLE))
-    predict = median_time(lambda: client.predict(image, "mixer_b16_224", "random", 5, api_name="/predict"), repeats)
-    explain = median_time(lambda: client.predict(image, "mixer_b16_224", "random", api_name="/explain"), max(3, repeats // 2), warmup=1)
+    fresh = FreshImages(8 * repeats)
+    client, tuned, http = client_for(url), client_for(url, shared_tls_context=True), httpx.Client(base_url=url, timeout=120)
+    predict = median_time(lambda: client.predict(handle_file(fresh()), "mixer_b16_224", "random", 5, api_name="/predict"), repeats)
+    predict_tuned = median_time(lambda: tuned.predict(handle_file(fresh()), "mixer_b16_224", "random", 5, api_name="/predict"), repeats)
+    predict_http = median_time(lambda: http_predict(http, fresh()), repeats)
+    explain_calls = max(3, repeats // 2)
+    explain = median_time(lambda: client.predict(handle_file(fresh()), "mixer_b16_224", "random", api_name="/explain"), explain_calls, warmup=1)
+    same = handle_file(fresh())
+    explain_again = median_time(lambda: client.predict(same, "mixer_b16_224", "random", api_name="/explain"), explain_calls, warmup=1)
+    in_process = median_time(lambda: explain_module.explain(loaded, fresh(), with_figures=False), explain_calls, warmup=1)
 
-    fresh = load_model("mixer_b16_224", "random")
-    from explorer import explain as explain_module
-
-    explain_module._weight_cache.pop(fresh.model, None)
+    gallery_model = load_model("mixer_b16_224", "random")
+    explain_module._weight_cache.pop(gallery_model.model, None)
     start = time.perf_counter()
-    token_mixing_gallery(fresh, 5)
+    token_mixing_gallery(gallery_model, 5)
     first = time.perf_counter() - start
-    cached = median_time(lambda: token_mixing_gallery(fresh, 5), repeats)
+    cached = median_time(lambda: token_mixing_gallery(gallery_model, 5), repeats)
+    diagnostic = "diagnostic"
     return [
-        row("/predict over HTTP, B/16 random, 224x224", "bare model(x)", predict, bare, predict / bare, "<= 1.15x", predict / bare <= 1.15),
-        row("/explain over HTTP (every view)", "bare model(x)", explain, bare, explain / bare, "<= 1.6x", explain / bare <= 1.6),
+        row("/predict over HTTP, B/16 random, 224x224 (gradio_client)", "bare model(x)", predict, bare, predict / bare, "<= 1.15x", predict / bare <= 1.15),
+        row("  /predict, gradio_client sharing one TLS context", "bare model(x)", predict_tuned, bare, predict_tuned / bare, diagnostic, None, "what the client's per-request TLS setup costs"),
+        row("  /predict, plain HTTP with keep-alive (httpx)", "bare model(x)", predict_http, bare, predict_http / bare, diagnostic, None, "the server's own overhead: upload, queue, stream"),
+        row("/explain over HTTP, a new image (gradio_client)", "bare model(x)", explain, bare, explain / bare, "<= 1.6x", explain / bare <= 1.6),
+        row("  /explain, the same image again", "bare model(x)", explain_again, bare, explain_again / bare, diagnostic, None, "the numbers are reused; figures, files and zip are made again"),
+        row("  explain() in-process, numbers only", "bare model(x)", in_process, bare, in_process / bare, diagnostic, None, "forward + saliency backward + 2 patch-shuffle forwards"),
         row("token-mixing gallery, B/16 block: first render", "bare model(x)", first, bare, first / bare, "report", None),
         row("token-mixing gallery, B/16 block: cached", "bare model(x)", cached, bare, cached / bare, "<= 0.1x", cached / bare <= 0.1),
     ]
+
+
+def bench_reduced_precision(repeats: int) -> dict:
+    """/predict from a server started with --precision bf16, against the same bare float32 forward."""
+    from gradio_client import handle_file
+
+    from explorer.loading import native_bf16
+
+    if not native_bf16(torch.device("cpu")):
+        return row("/predict, server --precision bf16", "bare model(x), fp32", None, None, None, "optional", None, "skipped: no native bfloat16 on this CPU")
+    loaded = load_model("mixer_b16_224", "random")
+    x = loaded.transform(Image.open(EXAMPLE).convert("RGB"))[None]
+    with torch.inference_mode():
+        bare = median_time(lambda: loaded.model(x), repeats)
+    proc, url, _ = start_server(args=("--precision", "bf16"))
+    try:
+        client, fresh = client_for(url), FreshImages(3 * repeats)
+        value = median_time(lambda: client.predict(handle_file(fresh()), "mixer_b16_224", "random", 5, api_name="/predict"), repeats)
+    finally:
+        proc.terminate()
+        proc.wait()
+    return row("/predict, server --precision bf16 (gradio_client)", "bare model(x), fp32", value, bare, value / bare, "optional path", None, "bf16 autocast; the views stay fp32")
 
 
 def bench_cold_start(repeats: int) -> dict:
@@ -151,7 +228,7 @@ def bench_cli(count: int, batch_size: int) -> list[dict]:
     in_process = median_time(lambda: sum(1 for _ in predict_files(loaded, image_paths([str(folder)]), 5, batch_size)), 3, warmup=1)
     return [
         row(f"CLI predict, {count} CIFAR-sized images (whole process)", "bare batched forward, same tensors", cli_s, bare_s, bare_s / cli_s, ">= 0.7x throughput", bare_s / cli_s >= 0.7, "ratio is throughput: reference time / measured time"),
-        row(f"CLI predict pipeline in-process (decode, batch, forward)", "bare batched forward, same tensors", in_process, bare_s, bare_s / in_process, ">= 0.7x throughput", bare_s / in_process >= 0.7, "as above, without interpreter start and imports"),
+        row("CLI predict pipeline in-process (decode, batch, forward)", "bare batched forward, same tensors", in_process, bare_s, bare_s / in_process, ">= 0.7x throughput", bare_s / in_process >= 0.7, "as above, without interpreter start and imports"),
     ]
 
 
@@ -194,21 +271,29 @@ def bench_concurrency(url: str, clients: int, requests: int) -> tuple[dict, dict
     )
 
 
-def bench_memory(url: str, proc: subprocess.Popen, requests: int) -> dict:
-    from gradio_client import handle_file
+def bench_memory(requests: int) -> dict:
+    """A fresh server: B/16 loaded by its first /predict, then `requests` more; peak RSS and growth."""
+    import httpx
 
-    server = psutil.Process(proc.pid)
-    client = client_for(url)
-    image = handle_file(str(EXAMPLE))
-    for _ in range(5):
-        client.predict(image, "embedded", "pretrained", 5, api_name="/predict")
-    before = server.memory_info().rss
-    for _ in range(requests):
-        client.predict(image, "embedded", "pretrained", 5, api_name="/predict")
-    after = server.memory_info().rss
-    peak = psutil_peak(server)
+    proc, url, _ = start_server()
+    try:
+        server, http, fresh = psutil.Process(proc.pid), httpx.Client(base_url=url, timeout=120), FreshImages(64)
+        for _ in range(5):
+            http_predict(http, fresh())
+        before = server.memory_info().rss
+        for _ in range(requests):
+            http_predict(http, fresh())
+        after, peak = server.memory_info().rss, psutil_peak(server)
+    finally:
+        proc.terminate()
+        proc.wait()
     growth = after / before - 1
-    return row(f"memory: server peak RSS with B/16 loaded; growth over {requests} requests", "-", peak / 2**30, before / 2**30, growth, "<= 1.2 GB; growth <= 5%", peak <= 1.2 * 2**30 and growth <= 0.05, f"peak {peak / 2**30:.2f} GiB; RSS {before / 2**20:.0f} -> {after / 2**20:.0f} MiB")
+    return row(f"memory: server peak RSS, B/16 loaded, {requests} /predict; growth", "-", peak / 2**30, before / 2**30, growth, "<= 1.2 GB; growth <= 5%", peak <= 1.2e9 and growth <= 0.05, f"peak {peak / 2**30:.2f} GiB ({peak / 1e9:.2f} GB); RSS {before / 2**20:.0f} -> {after / 2**20:.0f} MiB")
+
+
+def explain_memory(proc: subprocess.Popen) -> dict:
+    peak = psutil_peak(psutil.Process(proc.pid))
+    return row("memory: peak RSS after the B/16 /explain and load rows above", "-", peak / 2**30, None, None, "report", None, f"peak {peak / 2**30:.2f} GiB ({peak / 1e9:.2f} GB)")
 
 
 def psutil_peak(process: psutil.Process) -> int:
@@ -229,7 +314,7 @@ def machine() -> dict:
 
 def print_table(rows: list[dict]) -> None:
     headers = ["row", "reference", "ratio", "goal", "met", "note"]
-    cells = [[r["row"], r["reference"], f"{r['ratio']:.3f}", r["goal"], {True: "yes", False: "NO", None: "-"}[r["met"]], r["note"] or f"{r['seconds']:.4f}s vs {r['reference_seconds']:.4f}s"] for r in rows]
+    cells = [[r["row"], r["reference"], "-" if r["ratio"] is None else f"{r['ratio']:.3f}", r["goal"], {True: "yes", False: "NO", None: "-"}[r["met"]], r["note"] or f"{r['seconds']:.4f}s vs {r['reference_seconds']:.4f}s"] for r in rows]
     widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers)]
     print(" | ".join(h.ljust(w) for h, w in zip(headers, widths)))
     print("-+-".join("-" * w for w in widths))
@@ -250,10 +335,12 @@ def main() -> None:
         rows += bench_requests(url, args.repeats)
         concurrency, _ = bench_concurrency(url, clients=8, requests=25)
         rows.append(concurrency)
-        rows.append(bench_memory(url, proc, requests=500))
+        rows.append(explain_memory(proc))
     finally:
         proc.terminate()
         proc.wait()
+    rows.append(bench_memory(requests=500))
+    rows.append(bench_reduced_precision(args.repeats))
     rows.append(bench_cold_start(repeats=3))
     rows += bench_cli(args.images, batch_size=256)
     result = dict(machine=machine(), command="python benchmarks/run.py " + " ".join(sys.argv[1:]), rows=rows)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Iterator
@@ -24,7 +25,9 @@ from explorer.catalogue import catalogue, format_table
 from explorer.errors import ExplorerError
 from explorer.images import load_image
 from explorer.inference import probabilities, to_batch, top_predictions
-from explorer.loading import WEIGHTS_CHOICES, LoadedModel, load_model
+from explorer.loading import PRECISIONS, WEIGHTS_CHOICES, LoadedModel, check_precision, load_model, resolve_device
+
+PRECISION_HELP = "what predictions compute in (default: EXPLORER_PRECISION or fp32): bf16 on CPUs with AVX512-BF16/AMX or GPUs, fp16 on GPUs; the views always run in fp32"
 
 log = logging.getLogger("explorer")
 
@@ -77,17 +80,23 @@ def cmd_models(args: argparse.Namespace) -> int:
     return 0
 
 
+def open_model(args: argparse.Namespace) -> LoadedModel:
+    """The model the arguments ask for; a fallback to the embedded default is said out loud."""
+    loaded = load_model(args.model, args.weights, args.checkpoint, args.device, precision=getattr(args, "precision", None))
+    if loaded.fallback_reason:
+        log.warning("%s", loaded.status())
+    log.info("model: %s", loaded.status())
+    return loaded
+
+
 def cmd_predict(args: argparse.Namespace) -> int:
     try:
-        loaded = load_model(args.model, args.weights, args.checkpoint, args.device)
+        loaded = open_model(args)
     except ExplorerError as exc:
         if args.json:
             print(json.dumps({"error": str(exc)}))
         log.error("%s", exc)
         return 2
-    if loaded.fallback_reason:
-        log.warning("%s", loaded.status())
-    log.info("model: %s", loaded.status())
     failed = 0
     paths = image_paths(args.paths)
     if sys.stderr.isatty():  # a progress bar for people at a terminal; plain logs for pipes and CI
@@ -113,9 +122,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     from explorer.explain import explain, save_explanation
 
     try:
-        loaded = load_model(args.model, args.weights, args.checkpoint, args.device)
-        if loaded.fallback_reason:
-            log.warning("%s", loaded.status())
+        loaded = open_model(args)
         result = explain(loaded, args.image, class_index=args.class_index, top_k=args.top_k)
     except ExplorerError as exc:
         print(json.dumps({"path": args.image, "error": str(exc)}))
@@ -130,6 +137,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from explorer.ui import build_app, launch  # Gradio only on this path
 
+    if args.precision:  # every model the app loads predicts in this precision
+        os.environ["EXPLORER_PRECISION"] = check_precision(args.precision, resolve_device(None))
     launch(build_app(default_model=args.model), host=args.host, port=args.port)
     return 0
 
@@ -150,6 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--top-k", type=int, default=5, metavar="K")
     predict.add_argument("--device", default=None, help="cpu, cuda, cuda:N (default: CUDA if present)")
     predict.add_argument("--batch-size", type=int, default=256)
+    predict.add_argument("--precision", choices=PRECISIONS, default=None, help=PRECISION_HELP)
     predict.add_argument("--json", action="store_true", help="one JSON object per image per line")
     predict.set_defaults(run=cmd_predict)
 
@@ -168,6 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--model", default=None, help="the model selected when the page opens")
     serve.add_argument("--host", default=None, help="default: GRADIO_SERVER_NAME or 127.0.0.1")
     serve.add_argument("--port", type=int, default=None, help="default: GRADIO_SERVER_PORT or 7860")
+    serve.add_argument("--precision", choices=PRECISIONS, default=None, help=PRECISION_HELP)
     serve.set_defaults(run=cmd_serve)
     return parser
 

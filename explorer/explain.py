@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import threading
 import weakref
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -65,6 +65,11 @@ def token_mixing_gallery(loaded: LoadedModel, block: int, cmap: str = figures.DI
     return _cached(loaded.model, ("gallery", block, cmap), make)
 
 
+def encoded_gallery(loaded: LoadedModel, name: str, make) -> bytes:
+    """A weights-only picture as PNG bytes, encoded once per model: exports copy it instead of re-encoding."""
+    return _cached(loaded.model, ("png", name), lambda: figures.png_bytes(make()))
+
+
 def stem_gallery(loaded: LoadedModel) -> tuple[np.ndarray, figures.GalleryLayout]:
     """The paper's Figure 7: the stem's per-patch RGB filters, ordered like the token-mixing units, cached."""
 
@@ -108,7 +113,9 @@ class Explanation:
     arrays: dict[str, np.ndarray]  # what arrays.npz holds
     capture: Capture  # the forward pass itself, for views with more choices (a channel, a patch)
     image: np.ndarray  # (H, W, 3) in [0, 1]: the input as the model saw it
+    shuffled_image: np.ndarray  # (H, W, 3) in [0, 1]: the same with its patches shuffled
     figures: dict[str, Figure | np.ndarray] = field(default_factory=dict)
+    encoded: dict[str, bytes] = field(default_factory=dict)  # PNGs of the weights-only figures, cached per model
 
 
 def explain(loaded: LoadedModel, image: ImageSource, class_index: int | None = None, top_k: int = 5, with_figures: bool = True) -> Explanation:
@@ -167,20 +174,25 @@ def explain(loaded: LoadedModel, image: ImageSource, class_index: int | None = N
         "restored_logits": shuffle.restored_logits,
         "stem_filters": stem_filters(model),  # (C, p, p, 3)
     }
-    result = Explanation(summary, arrays, cap, display_image(x, loaded.data_config))
-    if with_figures:
-        result.figures = explanation_figures(loaded, result, display_image(shuffle.shuffled_image, loaded.data_config))
-    return result
+    result = Explanation(summary, arrays, cap, display_image(x, loaded.data_config), display_image(shuffle.shuffled_image, loaded.data_config))
+    return with_figures_drawn(loaded, result) if with_figures else result
 
 
-def explanation_figures(loaded: LoadedModel, result: Explanation, shuffled: np.ndarray) -> dict[str, Figure | np.ndarray]:
-    s, a, image = result.summary, result.arrays, result.image
+def with_figures_drawn(loaded: LoadedModel, result: Explanation) -> Explanation:
+    """The explanation with its own set of figures: a Figure is drawing state, so each caller that renders
+    gets its own and may `figures.release` them when done, while the numbers stay shared."""
+    weight_figures = {f"token_mixing_block{b:02d}": token_mixing_gallery(loaded, b)[0] for b in range(len(loaded.model.blocks))}
+    weight_figures["stem_filters"] = stem_gallery(loaded)[0]
+    encoded = {name: encoded_gallery(loaded, name, lambda: picture) for name, picture in weight_figures.items()}
+    return replace(result, figures={**weight_figures, **image_figures(result)}, encoded=encoded)
+
+
+def image_figures(result: Explanation) -> dict[str, Figure]:
+    """The figures that depend on the image: activations, updates, evidence, logit lens, patch shuffle."""
+    s, a, image, shuffled = result.summary, result.arrays, result.image, result.shuffled_image
     final = s["top_k"][0]
     sh = s["shuffle"]
-    out: dict[str, Figure | np.ndarray] = {}
-    for block in range(len(loaded.model.blocks)):
-        out[f"token_mixing_block{block:02d}"] = token_mixing_gallery(loaded, block)[0]
-    out["stem_filters"] = stem_gallery(loaded)[0]
+    out: dict[str, Figure] = {}
     out["activations"] = figures.activations_figure(image, a["activation_norms"])
     out["updates"] = figures.updates_figure({"token_mixing": a["token_update_norms"], "channel_mixing": a["channel_update_norms"]})
     out["evidence"] = figures.evidence_figure(image, a["patch_evidence"], a["saliency"], s["evidence"]["label"])
@@ -196,16 +208,16 @@ def save_explanation(result: Explanation, out_dir: str | Path) -> list[Path]:
     written = []
     for name, fig in result.figures.items():
         path = out / f"{name}.png"
-        if isinstance(fig, np.ndarray):
-            from PIL import Image
-
-            Image.fromarray(fig).save(path)
+        if name in result.encoded:
+            path.write_bytes(result.encoded[name])
+        elif isinstance(fig, np.ndarray):
+            path.write_bytes(figures.png_bytes(fig))
         else:
             path.write_bytes(figures.figure_bytes(fig, "png"))
             if name in VECTOR_FIGURES:
                 (out / f"{name}.svg").write_bytes(figures.figure_bytes(fig, "svg"))
                 written.append(out / f"{name}.svg")
         written.append(path)
-    np.savez_compressed(out / "arrays.npz", **result.arrays)
+    np.savez(out / "arrays.npz", **result.arrays)  # float arrays barely compress; zlib would cost more than it saves
     (out / "summary.json").write_text(json.dumps(result.summary, indent=2) + "\n")
     return written + [out / "arrays.npz", out / "summary.json"]

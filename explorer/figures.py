@@ -11,11 +11,14 @@ from dataclasses import dataclass
 
 import matplotlib
 import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from PIL import Image
 
 DIVERGING = "RdBu_r"  # red positive, blue negative, white zero: readable with the common colour-vision deficiencies
 SEQUENTIAL = "viridis"
 GAP = (0.45, 0.45, 0.45)  # darker than any near-zero weight, so tiles stand apart
+DPI = 110  # figures are drawn and saved at this resolution
 
 
 @dataclass(frozen=True)
@@ -79,7 +82,7 @@ def mosaic(tiles: np.ndarray, layout: GalleryLayout) -> np.ndarray:
 
 
 def new_figure(width: float, height: float) -> Figure:
-    return Figure(figsize=(width, height), dpi=100, layout="constrained")
+    return Figure(figsize=(width, height), dpi=DPI, layout="constrained")
 
 
 def show_map(ax, values: np.ndarray, title: str, cmap: str = DIVERGING, centred: bool = True) -> None:
@@ -193,13 +196,42 @@ def shuffle_figure(image: np.ndarray, shuffled: np.ndarray, captions: tuple[str,
 
 
 def figure_bytes(fig: Figure, fmt: str = "png") -> bytes:
+    """A Figure as PNG or SVG bytes. PNGs use light compression: these figures are mostly photographs and
+    heat maps, where zlib's default level costs twice the time for about the same size."""
     buf = io.BytesIO()
-    fig.savefig(buf, format=fmt, dpi=110)
+    fig.savefig(buf, format=fmt, dpi=DPI, **({"pil_kwargs": {"compress_level": 1}} if fmt == "png" else {}))
     return buf.getvalue()
 
 
 def figure_array(fig: Figure) -> np.ndarray:
-    """A Figure as an (H, W, 3) uint8 image."""
-    from PIL import Image
+    """A Figure as an (H, W, 3) uint8 image, drawn straight into memory (no PNG round trip)."""
+    previous = fig.canvas
+    canvas = FigureCanvasAgg(fig)
+    try:
+        canvas.draw()
+        return np.asarray(canvas.buffer_rgba())[..., :3].copy()
+    finally:  # as savefig does: the figure keeps no renderer (megabytes of pixels) once drawn
+        fig.set_canvas(previous)
 
-    return np.asarray(Image.open(io.BytesIO(figure_bytes(fig))).convert("RGB"))
+
+def png_bytes(image: np.ndarray) -> bytes:
+    """An (H, W, 3) uint8 image as PNG bytes (light compression, as figure_bytes)."""
+    buf = io.BytesIO()
+    Image.fromarray(image).save(buf, format="png", compress_level=1)
+    return buf.getvalue()
+
+
+def drawn_once(fig: Figure) -> np.ndarray:
+    """A figure drawn to pixels, then emptied (see `release`): for servers, which draw each figure once."""
+    pixels = figure_array(fig)
+    fig.clear()
+    return pixels
+
+
+def release(figures: dict) -> None:
+    """Empty the matplotlib Figures in `figures` once they are drawn. A Figure and its canvas refer to each
+    other, so only the cycle collector frees them; emptied, each cycle holds a few KB instead of its images,
+    which keeps a busy server's memory flat between collections."""
+    for fig in figures.values():
+        if isinstance(fig, Figure):
+            fig.clear()

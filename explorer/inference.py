@@ -29,7 +29,9 @@ def to_batch(loaded: LoadedModel, images: Sequence[Image.Image]) -> torch.Tensor
 @torch.inference_mode()
 def probabilities(loaded: LoadedModel, batch: torch.Tensor) -> torch.Tensor:
     """(B, 3, H, W) -> (B, num_classes) softmax probabilities, float32 on the CPU."""
-    return loaded.model(batch).float().softmax(dim=-1).cpu()
+    with loaded.autocast():
+        logits = loaded.model(batch)
+    return logits.float().softmax(dim=-1).cpu()
 
 
 def top_predictions(probs: torch.Tensor, class_names: Sequence[str], k: int = 5) -> list[Prediction]:

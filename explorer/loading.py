@@ -52,13 +52,21 @@ class LoadedModel:
     transform: Callable  # PIL image -> (3, H, W) float tensor
     requested: str = ""  # what was asked for, when it differs from `name`
     fallback_reason: str = ""  # why the request could not be honoured as asked
+    precision: str = "fp32"  # what predictions compute in; weights stay float32 and the views always are
 
     def status(self) -> str:
         """One line for people: which model runs, with what weights, where, predicting which labels."""
-        line = f"{self.name} · {self.weights} weights ({self.source}) · {self.device.type} · {self.label_set} labels"
+        device = self.device.type if self.precision == "fp32" else f"{self.device.type}, {self.precision} predictions"
+        line = f"{self.name} · {self.weights} weights ({self.source}) · {device} · {self.label_set} labels"
         if self.fallback_reason:
             line = f"Running {line}. {self.requested} could not be used: {self.fallback_reason}"
         return line
+
+
+    def autocast(self) -> torch.autocast:
+        """The context predictions run in: float32 as is, or autocast to bfloat16 / float16."""
+        dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(self.precision, torch.float32)
+        return torch.autocast(self.device.type, dtype=dtype, enabled=self.precision != "fp32")
 
 
 # ---------------------------------------------------------------------------------------------- devices
@@ -66,6 +74,27 @@ class LoadedModel:
 
 def best_device() -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+PRECISIONS = ("fp32", "bf16", "fp16")
+
+
+def native_bf16(device: torch.device) -> bool:
+    if device.type == "cuda":
+        return torch.cuda.is_bf16_supported()
+    # On CPUs with AVX512-BF16/AMX oneDNN runs bf16 matmuls ~3x faster than fp32; elsewhere it is slower.
+    return torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported()
+
+
+def check_precision(precision: str, device: torch.device) -> str:
+    """Reduced precision only where the hardware computes it natively (else it is slower, not faster)."""
+    if precision not in PRECISIONS:
+        raise ModelError(f"precision must be one of {', '.join(PRECISIONS)}; got {precision!r}")
+    if precision == "fp16" and device.type != "cuda":
+        raise ModelError("fp16 predictions need a CUDA GPU; on this CPU use bf16 (if it has AVX512-BF16 or AMX) or fp32")
+    if precision == "bf16" and not native_bf16(device):
+        raise ModelError(f"this {device.type.upper()} has no native bfloat16 arithmetic, so bf16 would be slower than fp32; use fp32")
+    return precision
 
 
 def resolve_device(device: str | torch.device | None) -> torch.device:
@@ -247,7 +276,8 @@ def _head_classes(state_dict: dict[str, torch.Tensor]) -> int | None:
 
 
 def _prepare(model: torch.nn.Module, name: str, weights: str, source: str, device: torch.device) -> LoadedModel:
-    model = model.eval().to(device)
+    # Served models never train: without parameter gradients the saliency backward keeps far fewer tensors.
+    model = model.eval().requires_grad_(False).to(device)
     cfg = {**model.pretrained_cfg, "num_classes": model.num_classes}
     labels = label_set(cfg) + (" (untrained head)" if weights == "random" else "")
     data_config = resolve_model_data_config(model)
@@ -277,6 +307,7 @@ def load_model(
     checkpoint: str | Path | None = None,
     device: str | torch.device | None = None,
     fallback: bool = True,
+    precision: str | None = None,
 ) -> LoadedModel:
     """Load (or fetch from the cache) a model ready for inference.
 
@@ -285,19 +316,23 @@ def load_model(
     weights: "pretrained" (timm's weights; the embedded default's own) or "random" (seeded init).
     checkpoint: a safetensors file or torch state dict for the architecture `name` (default: embedded).
     fallback: when pretrained weights cannot be had, run the embedded default and say why, instead of raising.
+    precision: "fp32", or "bf16" / "fp16" for faster predictions where the hardware has them (the views, whose
+        demos check equalities to 1e-5, always run in float32); default: EXPLORER_PRECISION or "fp32".
     """
     if weights not in WEIGHTS_CHOICES:
         raise ModelError(f"weights must be one of {', '.join(WEIGHTS_CHOICES)}; got {weights!r}")
     device = resolve_device(device)
     name = name or (embedded.EMBEDDED_NAME if checkpoint else default_model_name())
     checkpoint = Path(checkpoint).resolve() if checkpoint else None
+    precision = check_precision(precision or os.environ.get("EXPLORER_PRECISION") or "fp32", device)
     try:
-        return _load_cached(name, weights, checkpoint, device)
+        loaded = _load_cached(name, weights, checkpoint, device)
     except WeightsUnavailable as exc:
         if not fallback or name == embedded.EMBEDDED_NAME:
             raise
         fallen = _load_cached(embedded.EMBEDDED_NAME, "pretrained", None, device)
-        return replace(fallen, requested=f"{name} ({weights} weights)", fallback_reason=f"{exc}.")
+        loaded = replace(fallen, requested=f"{name} ({weights} weights)", fallback_reason=f"{exc}.")
+    return loaded if precision == "fp32" else replace(loaded, precision=precision)
 
 
 def _load_cached(name: str, weights: str, checkpoint: Path | None, device: torch.device) -> LoadedModel:

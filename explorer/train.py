@@ -9,7 +9,9 @@ and cosine decay, label smoothing and bf16 autocast where the hardware has it. A
 is held out for validation and never trained on.
 
 The run checkpoints atomically every epoch and on SIGTERM/SIGINT (mid-epoch, with the step it stopped at), and
-picks up where it left off when started again with the same arguments.
+picks up where it left off when started again with the same arguments. Started again with more `--epochs`, a
+finished (or unfinished) run is extended: the cosine schedule is stretched to the new length, so the learning
+rate rises once to where the longer schedule would be and decays from there (a warm restart).
 """
 from __future__ import annotations
 
@@ -36,6 +38,7 @@ from timm.models.mlp_mixer import MlpMixer
 from tqdm import tqdm
 
 from explorer import embedded
+from explorer.loading import native_bf16
 
 log = logging.getLogger("explorer.train")
 
@@ -59,7 +62,7 @@ class TrainConfig:
     val_per_class: int = 500
     seed: int = 0
     # Epochs after which the token-mixing and stem weights are kept for the training timeline (0 = init).
-    timeline_epochs: list[int] = field(default_factory=lambda: [0, 1, 2, 3, 5, 8, 12, 18, 26, 36, 48, 60])
+    timeline_epochs: list[int] = field(default_factory=lambda: [0, 1, 2, 3, 5, 8, 12, 18, 26, 36, 48, 60, 80, 110, 150, 200, 300])
 
 
 # ---------------------------------------------------------------------------------------------- data
@@ -203,11 +206,11 @@ def load_checkpoint(path: Path) -> dict:
         raise SystemExit(f"checkpoint {path} is corrupt or unreadable ({exc}); move it away to start over") from exc
 
 
-def bf16_supported(device: torch.device) -> bool:
-    if device.type == "cuda":
-        return torch.cuda.is_bf16_supported()
-    # On CPUs with AVX512-BF16/AMX oneDNN runs bf16 matmuls ~3x faster than fp32; elsewhere it is slower.
-    return torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported()
+def can_resume(saved: dict, wanted: dict) -> bool:
+    """A checkpoint resumes a run with the same recipe; only a longer schedule (and its timeline) may differ."""
+    schedule_length = ("epochs", "timeline_epochs")
+    recipe = lambda cfg: {k: v for k, v in cfg.items() if k not in schedule_length}  # noqa: E731
+    return recipe(saved) == recipe(wanted) and wanted["epochs"] >= saved["epochs"]
 
 
 # ---------------------------------------------------------------------------------------------- training
@@ -230,13 +233,15 @@ def train(cfg: TrainConfig, data: Path, cache_dir: Path, out_dir: Path, device: 
     aug_gen = torch.Generator().manual_seed(cfg.seed + 1)
     steps_per_epoch = len(train_idx) // cfg.batch_size  # drop the ragged last batch
     total_steps, warmup_steps = cfg.epochs * steps_per_epoch, cfg.warmup_epochs * steps_per_epoch
-    amp = bf16_supported(device)
+    amp = native_bf16(device)
 
     state = {"epoch": 0, "step_in_epoch": 0, "wall_time_s": 0.0, "history": [], "timeline": []}
     if ckpt_path.exists():
         ckpt = load_checkpoint(ckpt_path)
-        if ckpt["config"] != asdict(cfg):
+        if not can_resume(ckpt["config"], asdict(cfg)):
             raise SystemExit(f"{ckpt_path} was written with another configuration; move it away to start over")
+        if ckpt["config"]["epochs"] != cfg.epochs:
+            log.info("extending the run from %d to %d epochs (the cosine schedule is stretched)", ckpt["config"]["epochs"], cfg.epochs)
         model.load_state_dict(ckpt["model"])
         opt.load_state_dict(ckpt["optimizer"])
         aug_gen.set_state(ckpt["aug_rng"])

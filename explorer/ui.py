@@ -9,22 +9,20 @@ from __future__ import annotations
 import functools
 import logging
 import os
-import shutil
-import tempfile
-from pathlib import Path
 from typing import Any, Callable
 
 import gradio as gr
 import numpy as np
 
-from explorer import embedded
+from explorer import embedded, figures
 from explorer.activations import channel_maps, top_channels
 from explorer.catalogue import catalogue
 from explorer.errors import ExplorerError
-from explorer.explain import architecture_card_cached, explain, save_explanation, stem_gallery, timeline_gallery, token_mixing, token_mixing_gallery
-from explorer.figures import activations_figure, figure_array, unit_figure
+from explorer.explain import architecture_card_cached, stem_gallery, timeline_gallery, token_mixing, token_mixing_gallery
+from explorer.figures import activations_figure, unit_figure
 from explorer.inference import predict
 from explorer.loading import WEIGHTS_CHOICES, LoadedModel, availability, default_model_name, load_model
+from explorer.recent import RecentExplanations
 from explorer.teaching import VIEW_TEXT
 from explorer.tour import STEP_TITLES, tour
 
@@ -42,6 +40,7 @@ except ImportError:
 EXAMPLES_DIR = embedded.ASSETS / "examples"
 MAX_FILE_SIZE = "10mb"
 MAX_TOP_K = 50
+FILE_LIFETIME_S = 3600  # Gradio deletes its copies of served files after an hour (explorer.recent does the same)
 VIEWS = ("predict", "tour", "token-mixing", "stem", "activations", "evidence", "logit-lens", "shuffle", "architecture", "compare", "timeline", "export", "models")
 
 # Presentation mode: large type and strong contrast for a lecture hall (the colormaps are colour-blind safe already).
@@ -143,6 +142,9 @@ def classify(image: str | None, model: str | None, weights: str, top_k: float, p
     return label_scores(predict(require_image(image), loaded, top_k=k)), loaded.status()
 
 
+recent = RecentExplanations()
+
+
 @on_gpu
 @user_errors
 def image_views(image: str | None, model: str | None, weights: str, channel: float, class_index: float, block: float, patch: float, progress: gr.Progress = gr.Progress()) -> tuple:
@@ -156,13 +158,14 @@ def image_views(image: str | None, model: str | None, weights: str, channel: flo
     chosen = int(class_index) if class_index is not None and int(class_index) >= 0 else None
     if chosen is not None and chosen >= len(loaded.class_names):
         raise gr.Error(f"class index {chosen} is out of range: this model has {len(loaded.class_names)} classes (0 to {len(loaded.class_names) - 1})")
-    result = explain(loaded, image, class_index=chosen)
-    figs, summary, cap = result.figures, result.summary, result.capture
-    activations = figs["activations"]
+    entry = recent.get(loaded, image, chosen)
+    result, drawn = entry.result, entry.pictures()
+    summary, cap = result.summary, result.capture
+    activations = drawn["activations"]
     channels = cap.blocks.shape[-1]
     if channel is not None and 0 <= int(channel):
         ch = min(int(channel), channels - 1)
-        activations = activations_figure(result.image, channel_maps(cap, ch), f"channel {ch} of every block's output (of {channels})")
+        activations = figures.drawn_once(activations_figure(result.image, channel_maps(cap, ch), f"channel {ch} of every block's output (of {channels})"))
     b = block_index(loaded, block)
     p = min(max(int(patch or 0), 0), cap.blocks.shape[1] - 1)
     top = [[b, p, ch, round(v, 4)] for ch, v in top_channels(cap, b, p)]
@@ -172,7 +175,7 @@ def image_views(image: str | None, model: str | None, weights: str, channel: flo
         f"**token mixing permuted too:** {sh['restored_top1']['label']} · max |Δlogit| = {sh['max_abs_logit_diff']:.2e}"
     )
     lens_rows = [[s["block"], s["label"], round(s["probability"], 4)] for s in summary["logit_lens"]]
-    return (figure_array(activations), top, figure_array(figs["updates"]), figure_array(figs["evidence"]), figure_array(figs["logit_lens"]), lens_rows, figure_array(figs["shuffle"]), shuffle_md)
+    return (activations, top, drawn["updates"], drawn["evidence"], drawn["logit_lens"], lens_rows, drawn["shuffle"], shuffle_md)
 
 
 @user_errors
@@ -209,7 +212,7 @@ def unit_view(model: str | None, weights: str, block: float, evt: gr.SelectData)
     if unit is None:
         return gr.skip()
     view = token_mixing(loaded, b)
-    return figure_array(unit_figure(view.maps[unit], None if view.outputs is None else view.outputs[unit], unit, b))
+    return figures.drawn_once(unit_figure(view.maps[unit], None if view.outputs is None else view.outputs[unit], unit, b))
 
 
 def architecture_markdown(card, loaded: LoadedModel) -> str:
@@ -260,18 +263,16 @@ def export(image: str | None, model: str | None, weights: str, progress: gr.Prog
     SVGs, arrays.npz and summary.json."""
     loaded = loaded_model(model, weights, progress)
     progress(0.4, desc="computing every view")
-    result = explain(loaded, require_image(image))
-    out = Path(tempfile.mkdtemp(prefix="explain-"))
-    files = save_explanation(result, out / "explanation")
-    archive = shutil.make_archive(str(out / "explanation"), "zip", out / "explanation")
-    pngs = [(str(f), f.stem.replace("_", " ")) for f in files if f.suffix == ".png"]
-    return result.summary, pngs, archive
+    entry = recent.get(loaded, require_image(image), None)
+    folder = entry.export_folder(loaded)
+    pngs = [(str(f), f.stem.replace("_", " ")) for f in sorted((folder / "explanation").glob("*.png"))]
+    return entry.result.summary, pngs, str(folder / "explanation.zip")
 
 
 @functools.lru_cache(maxsize=8)
 def tour_pictures(image: str, model: str | None, weights: str) -> tuple[tuple[str, str, np.ndarray], ...]:
     """The tour's steps for one upload and model, drawn once: (title, text, picture)."""
-    return tuple((s.title, s.text, figure_array(s.figure)) for s in tour(loaded_model(model, weights), image))
+    return tuple((s.title, s.text, figures.drawn_once(s.figure)) for s in tour(loaded_model(model, weights), image))
 
 
 @on_gpu
@@ -314,7 +315,7 @@ def build_app(default_model: str | None = None) -> gr.Blocks:
     default_model = default_model or default_model_name()
     examples = sorted(str(p) for p in EXAMPLES_DIR.glob("*") if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
     choices = model_choices()
-    with gr.Blocks(title="MLP-Mixer Explorer") as demo:
+    with gr.Blocks(title="MLP-Mixer Explorer", delete_cache=(FILE_LIFETIME_S, FILE_LIFETIME_S)) as demo:
         gr.Markdown(INTRO)
         with gr.Row():
             with gr.Column(scale=2):

@@ -1,8 +1,6 @@
-import json
 
 import pytest
 import timm
-import torch
 
 from explorer.catalogue import catalogue, describe, format_table
 from explorer.loading import build_embedded

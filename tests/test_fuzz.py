@@ -1,9 +1,7 @@
 """A bounded fuzz run over the decode + preprocess entry point: any bytes give an RGB image or an ImageError."""
-import io
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from PIL import Image
 
 from corpus import encode, gradient
 from explorer.errors import ImageError

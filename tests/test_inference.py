@@ -1,6 +1,6 @@
-import numpy as np
 import pytest
 import torch
+from PIL import Image
 
 from conftest import EXAMPLES
 from explorer import Prediction, load_model, predict, predict_many
@@ -42,3 +42,37 @@ def test_top_predictions_names_the_classes():
 @pytest.mark.parametrize("name", ["ship", "horse", "frog", "automobile"])
 def test_the_embedded_model_recognises_cifar_examples(name):
     assert predict(EXAMPLES / f"cifar10-{name}.jpg", "embedded", top_k=1)[0].label == name
+
+
+def test_reduced_precision_predictions_agree_with_float32_and_the_views_stay_float32():
+    from explorer.errors import ModelError
+    from explorer.explain import explain
+    from explorer.loading import native_bf16
+
+    fp32 = load_model("embedded")
+    images = sorted(EXAMPLES.glob("*.jpg"))
+    if not native_bf16(torch.device("cpu")):
+        with pytest.raises(ModelError, match="no native bfloat16"):
+            load_model("embedded", precision="bf16")
+        return
+    bf16 = load_model("embedded", precision="bf16")
+    assert bf16.model is fp32.model and bf16.precision == "bf16" and "bf16 predictions" in bf16.status()
+    batch = to_batch(fp32, [Image.open(p).convert("RGB") for p in images])
+    full, reduced = probabilities(fp32, batch), probabilities(bf16, batch)
+    assert torch.equal(full.argmax(1), reduced.argmax(1)) and (full - reduced).abs().max() < 0.03
+    assert not torch.equal(full, reduced)  # it really computed in bfloat16
+    result = explain(bf16, images[0])  # the demos' equalities need float32 and still hold
+    assert result.summary["shuffle"]["max_abs_logit_diff"] <= 1e-4
+    assert result.summary["evidence"]["model_logit"] == pytest.approx(result.summary["evidence"]["mean_patch_logit"], abs=1e-5)
+
+
+def test_unusable_precisions_are_refused_with_a_reason(monkeypatch):
+    from explorer.errors import ModelError
+
+    with pytest.raises(ModelError, match="fp16 predictions need a CUDA GPU"):
+        load_model("embedded", device="cpu", precision="fp16")
+    with pytest.raises(ModelError, match="precision must be one of fp32, bf16, fp16"):
+        load_model("embedded", precision="half")
+    monkeypatch.setenv("EXPLORER_PRECISION", "fp16")  # the server-wide default is checked the same way
+    with pytest.raises(ModelError, match="fp16 predictions need a CUDA GPU"):
+        load_model("embedded", device="cpu")

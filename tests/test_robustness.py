@@ -1,7 +1,6 @@
 """Whatever people send: every odd or broken image gets a clear message (library, CLI and API alike), the server
 keeps serving, refuses paths it should not read, and survives many clients at once."""
 import json
-import os
 import subprocess
 import sys
 import threading

@@ -66,6 +66,16 @@ def test_training_writes_weights_card_and_timeline_and_resumes(tiny_cifar, tmp_p
     more = train(tiny_cifar, tmp_path, epochs=2)  # same run again: picks up its checkpoint, trains nothing
     assert "resuming" in more.stderr and "epoch 1/2" not in more.stderr
 
+    longer = train(tiny_cifar, tmp_path, epochs=3)  # more epochs: the finished run is extended, not restarted
+    assert longer.returncode == 0, longer.stderr
+    assert "extending the run from 2 to 3 epochs" in longer.stderr and "epoch 3/3" in longer.stderr and "epoch 1/3" not in longer.stderr
+    card = json.loads((out / "embedded.json").read_text())
+    assert card["epochs"] == 3 and [h["epoch"] for h in card["history"]] == [1, 2, 3]
+    assert {"epoch002.token_mixing", "epoch003.token_mixing"} <= set(load_file(out / "embedded-timeline.safetensors"))
+
+    shorter = train(tiny_cifar, tmp_path, epochs=1)  # a shorter schedule cannot come from a longer run's weights
+    assert shorter.returncode != 0 and "another configuration" in shorter.stderr
+
 
 def test_validation_split_is_stratified_and_disjoint():
     labels = torch.arange(10).repeat_interleave(100)

@@ -57,3 +57,35 @@ def test_explain_needs_an_image(client):
 
 def test_only_the_documented_endpoints_are_public(client):
     assert sorted(client.view_api(print_info=False, return_format="dict")["named_endpoints"]) == ["/explain", "/predict"]
+
+
+def test_changing_channel_or_patch_reuses_the_forward_pass_and_a_new_image_does_not(monkeypatch, tmp_path):
+    import shutil
+
+    import numpy as np
+
+    from explorer import recent, ui
+
+    calls = []
+    real_explain = recent.explain
+    monkeypatch.setattr(recent, "explain", lambda *a, **k: calls.append(a[1]) or real_explain(*a, **k))
+    monkeypatch.setattr(ui, "recent", recent.RecentExplanations(size=2))
+    ship, frog = tmp_path / "ship.jpg", tmp_path / "frog.jpg"
+    shutil.copy(EXAMPLES / "cifar10-ship.jpg", ship)
+    shutil.copy(EXAMPLES / "cifar10-frog.jpg", frog)
+    progress = lambda *a, **k: None  # noqa: E731 - gr.Progress outside a request
+
+    norm = ui.image_views(str(ship), "embedded", "pretrained", -1, -1, 0, 0, progress=progress)
+    one_channel = ui.image_views(str(ship), "embedded", "pretrained", 5, -1, 2, 7, progress=progress)
+    assert len(calls) == 1  # same image, model and class: one explanation
+    assert not np.array_equal(norm[0], one_channel[0]) and one_channel[1][0][:2] == [2, 7]
+    assert np.array_equal(norm[3], one_channel[3])  # the evidence picture is the cached one
+
+    ui.image_views(str(ship), "embedded", "pretrained", -1, 3, 0, 0, progress=progress)  # another class
+    ui.image_views(str(frog), "embedded", "pretrained", -1, -1, 0, 0, progress=progress)  # another image
+    assert calls == [str(ship), str(ship), str(frog)]
+    summary, pngs, archive = ui.export(str(frog), "embedded", "pretrained", progress=progress)  # what is on screen
+    assert len(calls) == 3 and summary["top_k"][0]["label"] == "frog" and archive.endswith(".zip")
+    assert ui.export(str(frog), "embedded", "pretrained", progress=progress) == (summary, pngs, archive)  # written once
+    shutil.copy(EXAMPLES / "cifar10-horse.jpg", frog)  # the same path, another picture: never a stale answer
+    assert ui.export(str(frog), "embedded", "pretrained", progress=progress)[0]["top_k"][0]["label"] == "horse"

@@ -1,6 +1,5 @@
 import numpy as np
 import pytest
-import torch
 
 from conftest import FAMILY_MODELS, tiny_model
 from explorer.weights import family, frequency_order, smoothness, spatial_frequency, stem_filters, stem_order, token_mixing_view, token_mixing_weights
