@@ -272,17 +272,19 @@ def bench_concurrency(url: str, clients: int, requests: int) -> tuple[dict, dict
 
 
 def bench_memory(requests: int) -> dict:
-    """A fresh server: B/16 loaded by its first /predict, then `requests` more; peak RSS and growth."""
-    import httpx
+    """A fresh server: B/16 loaded by its first /predict, then `requests` more from one client (one session, as
+    a browser tab or a gradio_client is); peak RSS and growth. Each new session adds ~0.3 MB, up to
+    explorer.ui.MAX_SESSIONS of them."""
+    from gradio_client import handle_file
 
     proc, url, _ = start_server()
     try:
-        server, http, fresh = psutil.Process(proc.pid), httpx.Client(base_url=url, timeout=120), FreshImages(64)
+        server, client, fresh = psutil.Process(proc.pid), client_for(url, shared_tls_context=True), FreshImages(64)
         for _ in range(5):
-            http_predict(http, fresh())
+            client.predict(handle_file(fresh()), "mixer_b16_224", "random", 5, api_name="/predict")
         before = server.memory_info().rss
         for _ in range(requests):
-            http_predict(http, fresh())
+            client.predict(handle_file(fresh()), "mixer_b16_224", "random", 5, api_name="/predict")
         after, peak = server.memory_info().rss, psutil_peak(server)
     finally:
         proc.terminate()

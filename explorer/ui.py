@@ -40,6 +40,7 @@ except ImportError:
 EXAMPLES_DIR = embedded.ASSETS / "examples"
 MAX_FILE_SIZE = "10mb"
 MAX_TOP_K = 50
+MAX_SESSIONS = 256  # Gradio keeps a copy of every component's config per session (~0.3 MB here); the oldest go
 FILE_LIFETIME_S = 3600  # Gradio deletes its copies of served files after an hour (explorer.recent does the same)
 VIEWS = ("predict", "tour", "token-mixing", "stem", "activations", "evidence", "logit-lens", "shuffle", "architecture", "compare", "timeline", "export", "models")
 
@@ -444,6 +445,7 @@ def launch(demo: gr.Blocks, host: str | None = None, port: int | None = None, **
         server_name=host or os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
         server_port=port or int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
         max_file_size=MAX_FILE_SIZE,
+        state_session_capacity=MAX_SESSIONS,
         allowed_paths=[str(EXAMPLES_DIR)],
         css=CSS,
         **kwargs,
