@@ -40,6 +40,7 @@ except ImportError:
 EXAMPLES_DIR = embedded.ASSETS / "examples"
 MAX_FILE_SIZE = "10mb"
 MAX_TOP_K = 50
+LABEL_MARGIN = 36  # px above each drawn figure: gr.Image lays its label badge over the picture's top-left
 MAX_SESSIONS = 256  # Gradio keeps a copy of every component's config per session (~0.3 MB here); the oldest go
 FILE_LIFETIME_S = 3600  # Gradio deletes its copies of served files after an hour (explorer.recent does the same)
 VIEWS = ("predict", "tour", "token-mixing", "stem", "activations", "evidence", "logit-lens", "shuffle", "architecture", "compare", "timeline", "export", "models")
@@ -160,13 +161,13 @@ def image_views(image: str | None, model: str | None, weights: str, channel: flo
     if chosen is not None and chosen >= len(loaded.class_names):
         raise gr.Error(f"class index {chosen} is out of range: this model has {len(loaded.class_names)} classes (0 to {len(loaded.class_names) - 1})")
     entry = recent.get(loaded, image, chosen)
-    result, drawn = entry.result, entry.pictures()
+    result, drawn = entry.result, entry.pictures(LABEL_MARGIN)
     summary, cap = result.summary, result.capture
     activations = drawn["activations"]
     channels = cap.blocks.shape[-1]
     if channel is not None and 0 <= int(channel):
         ch = min(int(channel), channels - 1)
-        activations = figures.drawn_once(activations_figure(result.image, channel_maps(cap, ch), f"channel {ch} of every block's output (of {channels})"))
+        activations = figures.drawn_once(activations_figure(result.image, channel_maps(cap, ch), f"channel {ch} of every block's output (of {channels})"), LABEL_MARGIN)
     b = block_index(loaded, block)
     p = min(max(int(patch or 0), 0), cap.blocks.shape[1] - 1)
     top = [[b, p, ch, round(v, 4)] for ch, v in top_channels(cap, b, p)]
@@ -213,7 +214,7 @@ def unit_view(model: str | None, weights: str, block: float, evt: gr.SelectData)
     if unit is None:
         return gr.skip()
     view = token_mixing(loaded, b)
-    return figures.drawn_once(unit_figure(view.maps[unit], None if view.outputs is None else view.outputs[unit], unit, b))
+    return figures.drawn_once(unit_figure(view.maps[unit], None if view.outputs is None else view.outputs[unit], unit, b), LABEL_MARGIN)
 
 
 def architecture_markdown(card, loaded: LoadedModel) -> str:
@@ -273,7 +274,7 @@ def export(image: str | None, model: str | None, weights: str, progress: gr.Prog
 @functools.lru_cache(maxsize=8)
 def tour_pictures(image: str, model: str | None, weights: str) -> tuple[tuple[str, str, np.ndarray], ...]:
     """The tour's steps for one upload and model, drawn once: (title, text, picture)."""
-    return tuple((s.title, s.text, figures.drawn_once(s.figure)) for s in tour(loaded_model(model, weights), image))
+    return tuple((s.title, s.text, figures.drawn_once(s.figure, LABEL_MARGIN)) for s in tour(loaded_model(model, weights), image))
 
 
 @on_gpu
