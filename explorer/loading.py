@@ -62,7 +62,6 @@ class LoadedModel:
             line = f"Running {line}. {self.requested} could not be used: {self.fallback_reason}"
         return line
 
-
     def autocast(self) -> torch.autocast:
         """The context predictions run in: float32 as is, or autocast to bfloat16 / float16."""
         dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(self.precision, torch.float32)
