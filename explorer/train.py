@@ -39,6 +39,7 @@ from tqdm import tqdm
 
 from explorer import embedded
 from explorer.loading import native_bf16
+from explorer.weights import smoothness
 
 log = logging.getLogger("explorer.train")
 
@@ -167,6 +168,14 @@ def timeline_snapshot(model: MlpMixer) -> dict[str, torch.Tensor]:
     snap = {"stem": model.stem.proj.weight.detach().cpu().clone()}  # (C, 3, p, p)
     snap["token_mixing"] = torch.stack([b.mlp_tokens.fc1.weight.detach().cpu() for b in model.blocks])  # (depth, D_S, S)
     return snap
+
+
+def timeline_smoothness(snapshot: dict[str, torch.Tensor]) -> list[float]:
+    """Each block's token-mixing smoothness in one timeline snapshot (explorer.weights.smoothness: about 0 for
+    noise, towards 1 for smooth, local maps): the structure number the model card reports."""
+    weights = snapshot["token_mixing"].float().numpy()  # (depth, D_S, S)
+    side = int(round(math.sqrt(weights.shape[2])))
+    return [round(smoothness(block.reshape(len(block), side, side)), 4) for block in weights]
 
 
 def lr_at(step: int, total: int, warmup: int, cfg: TrainConfig) -> float:
@@ -346,6 +355,10 @@ def write_assets(model: MlpMixer, cfg: TrainConfig, state: dict, val_acc: float,
         "val_images": len(val_names),
         "history": state["history"],
         "timeline_file": "embedded-timeline.safetensors",
+        "token_mixing_smoothness": {  # per block, at initialisation and at the end
+            "init": timeline_smoothness(state["timeline"][0]),
+            "final": timeline_smoothness(state["timeline"][-1]),
+        },
     }
     tmp = out_dir / "embedded.json.tmp"
     tmp.write_text(json.dumps(card, indent=2) + "\n")

@@ -56,6 +56,8 @@ def test_training_writes_weights_card_and_timeline_and_resumes(tiny_cifar, tmp_p
     assert 0 <= card["val_accuracy"] <= 1 and card["parameters"] <= 1_000_000
     for key in ("architecture", "recipe", "seed", "wall_time_s", "hardware", "history"):
         assert key in card
+    assert len(card["token_mixing_smoothness"]["init"]) == len(card["token_mixing_smoothness"]["final"]) == 8
+    assert abs(card["token_mixing_smoothness"]["init"][0]) < 0.1  # random init: no spatial structure
     model = build_embedded()
     load_weights(model, load_file(out / "embedded.safetensors"), "trained weights")  # fits the architecture
     timeline = load_file(out / "embedded-timeline.safetensors")
