@@ -257,6 +257,8 @@ def train(cfg: TrainConfig, data: Path, cache_dir: Path, out_dir: Path, device: 
         if "torch_rng" in ckpt:  # drop path draws from the global generator
             torch.set_rng_state(ckpt["torch_rng"])
         state = ckpt["state"]
+        if ckpt["config"]["epochs"] != cfg.epochs:  # the model card tells the schedule as it was run
+            state.setdefault("extensions", []).append({"at_epoch": state["epoch"], "from_epochs": ckpt["config"]["epochs"], "to_epochs": cfg.epochs})
         log.info("resuming from %s at epoch %d step %d", ckpt_path, state["epoch"], state["step_in_epoch"])
     if not state["timeline"]:
         state["timeline"].append({"epoch": 0, **timeline_snapshot(model)})
@@ -321,6 +323,13 @@ def train(cfg: TrainConfig, data: Path, cache_dir: Path, out_dir: Path, device: 
     return card
 
 
+def schedule_description(state: dict) -> str:
+    text = "linear warm-up, cosine decay"
+    for ext in state.get("extensions", []):
+        text += f"; at epoch {ext['at_epoch']} extended from {ext['from_epochs']} to {ext['to_epochs']} epochs (the cosine stretched: the learning rate rose once, then decayed)"
+    return text
+
+
 def write_assets(model: MlpMixer, cfg: TrainConfig, state: dict, val_acc: float, classes: list[str], val_names: list[str], device: torch.device, amp: bool, out_dir: Path) -> dict:
     """Weights (safetensors), training timeline (safetensors) and the JSON model card, each written atomically."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -345,7 +354,7 @@ def write_assets(model: MlpMixer, cfg: TrainConfig, state: dict, val_acc: float,
         "pretrained_cfg": embedded.pretrained_cfg(classes),
         "class_names": classes,
         "dataset": "CIFAR-10 training split (JPEG), stratified hold-out of %d images per class for validation" % cfg.val_per_class,
-        "recipe": {**asdict(cfg), "optimizer": "AdamW", "schedule": "linear warm-up, cosine decay", "augmentation": "random crop (pad 4, reflect), horizontal flip, CutMix", "precision": "bf16 autocast" if amp else "fp32"},
+        "recipe": {**asdict(cfg), "optimizer": "AdamW", "schedule": schedule_description(state), "augmentation": "random crop (pad 4, reflect), horizontal flip, CutMix", "precision": "bf16 autocast" if amp else "fp32"},
         "epochs": state["epoch"],
         "seed": cfg.seed,
         "wall_time_s": round(state["wall_time_s"], 1),

@@ -73,6 +73,7 @@ def test_training_writes_weights_card_and_timeline_and_resumes(tiny_cifar, tmp_p
     assert "extending the run from 2 to 3 epochs" in longer.stderr and "epoch 3/3" in longer.stderr and "epoch 1/3" not in longer.stderr
     card = json.loads((out / "embedded.json").read_text())
     assert card["epochs"] == 3 and [h["epoch"] for h in card["history"]] == [1, 2, 3]
+    assert "at epoch 2 extended from 2 to 3 epochs" in card["recipe"]["schedule"]
     assert {"epoch002.token_mixing", "epoch003.token_mixing"} <= set(load_file(out / "embedded-timeline.safetensors"))
 
     shorter = train(tiny_cifar, tmp_path, epochs=1)  # a shorter schedule cannot come from a longer run's weights
