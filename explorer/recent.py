@@ -82,8 +82,10 @@ class RecentExplanations:
         self.lock = threading.Lock()
 
     def get(self, loaded: LoadedModel, image: str, class_index: int | None) -> Recent:
-        # The bytes, not the path: Gradio re-writes each upload, and a path may be reused for another image.
-        digest = hashlib.sha256(Path(image).read_bytes()).hexdigest()
+        try:  # the bytes, not the path: Gradio re-writes each upload, and a path may be reused for another image
+            digest = hashlib.sha256(Path(image).read_bytes()).hexdigest()
+        except OSError:  # not a readable file: explain says why, in the words every other path uses
+            return Recent(explain(loaded, image, class_index=class_index, with_figures=False))
         key = (digest, id(loaded.model), loaded.name, loaded.weights, class_index)
         with self.lock:
             if key in self.entries:

@@ -3,8 +3,11 @@ import os
 import shutil
 import time
 
+import pytest
+
 from conftest import EXAMPLES
 from explorer import load_model, recent
+from explorer.errors import ImageError
 
 
 def test_entries_follow_the_image_bytes_and_the_class(tmp_path):
@@ -18,6 +21,11 @@ def test_entries_follow_the_image_bytes_and_the_class(tmp_path):
     shutil.copy(EXAMPLES / "cifar10-frog.jpg", path)
     assert memo.get(loaded, str(path), None).result.summary["top_k"][0]["label"] == "frog"
     assert len(memo.entries) == 2  # the oldest went
+
+
+def test_a_missing_file_gets_the_decoder_s_message(tmp_path):
+    with pytest.raises(ImageError, match="gone.jpg: no such file"):
+        recent.RecentExplanations().get(load_model("embedded"), str(tmp_path / "gone.jpg"), None)
 
 
 def test_export_is_written_once_and_rewritten_if_its_files_went(tmp_path):
