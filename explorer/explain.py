@@ -29,7 +29,7 @@ from explorer.images import ImageSource, load_image
 from explorer.inference import top_predictions
 from explorer.loading import LoadedModel
 from explorer.shuffle import patch_shuffle
-from explorer.weights import TokenMixingView, family, frequency_order, smoothness, stem_filters, stem_order, token_mixing_view
+from explorer.weights import TokenMixingView, family, frequency_order, smoothness, square_maps, stem_filters, stem_order, token_mixing_view
 
 VECTOR_FIGURES = ("updates", "logit_lens")  # line and bar charts: also written as SVG
 
@@ -85,9 +85,7 @@ def stem_gallery(loaded: LoadedModel) -> tuple[np.ndarray, figures.GalleryLayout
 def timeline_gallery(block: int, epoch: int) -> tuple[np.ndarray, float]:
     """The embedded model's token-mixing units of one block at one saved epoch of its training, each snapshot
     ordered on its own; returns the mosaic and the snapshot's smoothness."""
-    weights = embedded.read_timeline()[epoch]["token_mixing"][block]  # (D_S, S)
-    side = int(round(np.sqrt(weights.shape[1])))
-    maps = weights.reshape(len(weights), side, side)
+    maps = square_maps(embedded.read_timeline()[epoch]["token_mixing"][block])  # (D_S, side, side)
     layout = figures.gallery_layout(len(maps), maps.shape[1:], frequency_order(maps), width_px=520)
     return figures.gallery_image(maps, layout), smoothness(maps)
 

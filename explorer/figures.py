@@ -221,12 +221,11 @@ def png_bytes(image: np.ndarray) -> bytes:
     return buf.getvalue()
 
 
-def drawn_once(fig: Figure, top_margin: int = 0) -> np.ndarray:
-    """A figure drawn to pixels, then emptied (see `release`): for servers, which draw each figure once.
-    top_margin: white rows above the figure, so a viewer's label badge does not cover its titles."""
+def drawn_once(fig: Figure) -> np.ndarray:
+    """A figure drawn to pixels, then emptied (see `release`): for servers, which draw each figure once."""
     pixels = figure_array(fig)
     fig.clear()
-    return np.pad(pixels, ((top_margin, 0), (0, 0), (0, 0)), constant_values=255)
+    return pixels
 
 
 def release(figures: dict) -> None:

@@ -47,10 +47,10 @@ class Recent:
     drawn: dict[str, np.ndarray] = field(default_factory=dict)  # the image figures as pixels, for the tabs
     exported: Path | None = None  # the folder save_explanation wrote, with explanation.zip beside it
 
-    def pictures(self, top_margin: int = 0) -> dict[str, np.ndarray]:
-        """activations, updates, evidence, logit_lens and shuffle, drawn once (with `top_margin` white rows)."""
+    def pictures(self) -> dict[str, np.ndarray]:
+        """activations, updates, evidence, logit_lens and shuffle, drawn once."""
         if not self.drawn:  # two requests may both draw the first time: harmless, the pixels are the same
-            self.drawn.update({name: figures.drawn_once(fig, top_margin) for name, fig in image_figures(self.result).items()})
+            self.drawn.update({name: figures.drawn_once(fig) for name, fig in image_figures(self.result).items()})
         return self.drawn
 
     def export_folder(self, loaded: LoadedModel) -> Path:

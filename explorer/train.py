@@ -39,7 +39,7 @@ from tqdm import tqdm
 
 from explorer import embedded
 from explorer.loading import native_bf16
-from explorer.weights import smoothness
+from explorer.weights import smoothness, square_maps
 
 log = logging.getLogger("explorer.train")
 
@@ -174,8 +174,7 @@ def timeline_smoothness(snapshot: dict[str, torch.Tensor]) -> list[float]:
     """Each block's token-mixing smoothness in one timeline snapshot (explorer.weights.smoothness: about 0 for
     noise, towards 1 for smooth, local maps): the structure number the model card reports."""
     weights = snapshot["token_mixing"].float().numpy()  # (depth, D_S, S)
-    side = int(round(math.sqrt(weights.shape[2])))
-    return [round(smoothness(block.reshape(len(block), side, side)), 4) for block in weights]
+    return [round(smoothness(square_maps(block)), 4) for block in weights]
 
 
 def lr_at(step: int, total: int, warmup: int, cfg: TrainConfig) -> float:
@@ -249,15 +248,14 @@ def train(cfg: TrainConfig, data: Path, cache_dir: Path, out_dir: Path, device: 
         ckpt = load_checkpoint(ckpt_path)
         if not can_resume(ckpt["config"], asdict(cfg)):
             raise SystemExit(f"{ckpt_path} was written with another configuration; move it away to start over")
-        if ckpt["config"]["epochs"] != cfg.epochs:
-            log.info("extending the run from %d to %d epochs (the cosine schedule is stretched)", ckpt["config"]["epochs"], cfg.epochs)
         model.load_state_dict(ckpt["model"])
         opt.load_state_dict(ckpt["optimizer"])
         aug_gen.set_state(ckpt["aug_rng"])
         if "torch_rng" in ckpt:  # drop path draws from the global generator
             torch.set_rng_state(ckpt["torch_rng"])
         state = ckpt["state"]
-        if ckpt["config"]["epochs"] != cfg.epochs:  # the model card tells the schedule as it was run
+        if ckpt["config"]["epochs"] != cfg.epochs:  # recorded, so the model card tells the schedule as it was run
+            log.info("extending the run from %d to %d epochs (the cosine schedule is stretched)", ckpt["config"]["epochs"], cfg.epochs)
             state.setdefault("extensions", []).append({"at_epoch": state["epoch"], "from_epochs": ckpt["config"]["epochs"], "to_epochs": cfg.epochs})
         log.info("resuming from %s at epoch %d step %d", ckpt_path, state["epoch"], state["step_in_epoch"])
     if not state["timeline"]:

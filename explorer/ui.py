@@ -125,6 +125,11 @@ def block_index(loaded: LoadedModel, block: float | None) -> int:
     return min(max(int(block or 0), 0), len(loaded.model.blocks) - 1)
 
 
+def shown(pixels: np.ndarray) -> np.ndarray:
+    """A drawn figure with LABEL_MARGIN white rows on top, where gr.Image lays its label badge."""
+    return np.pad(pixels, ((LABEL_MARGIN, 0), (0, 0), (0, 0)), constant_values=255)
+
+
 def label_scores(predictions) -> dict[str, float]:
     scores: dict[str, float] = {}
     for p in predictions:  # ImageNet-21k repeats some descriptions: keep every class visible
@@ -161,13 +166,13 @@ def image_views(image: str | None, model: str | None, weights: str, channel: flo
     if chosen is not None and chosen >= len(loaded.class_names):
         raise gr.Error(f"class index {chosen} is out of range: this model has {len(loaded.class_names)} classes (0 to {len(loaded.class_names) - 1})")
     entry = recent.get(loaded, image, chosen)
-    result, drawn = entry.result, entry.pictures(LABEL_MARGIN)
+    result, drawn = entry.result, {name: shown(pixels) for name, pixels in entry.pictures().items()}
     summary, cap = result.summary, result.capture
     activations = drawn["activations"]
     channels = cap.blocks.shape[-1]
     if channel is not None and 0 <= int(channel):
         ch = min(int(channel), channels - 1)
-        activations = figures.drawn_once(activations_figure(result.image, channel_maps(cap, ch), f"channel {ch} of every block's output (of {channels})"), LABEL_MARGIN)
+        activations = shown(figures.drawn_once(activations_figure(result.image, channel_maps(cap, ch), f"channel {ch} of every block's output (of {channels})")))
     b = block_index(loaded, block)
     p = min(max(int(patch or 0), 0), cap.blocks.shape[1] - 1)
     top = [[b, p, ch, round(v, 4)] for ch, v in top_channels(cap, b, p)]
@@ -214,7 +219,7 @@ def unit_view(model: str | None, weights: str, block: float, evt: gr.SelectData)
     if unit is None:
         return gr.skip()
     view = token_mixing(loaded, b)
-    return figures.drawn_once(unit_figure(view.maps[unit], None if view.outputs is None else view.outputs[unit], unit, b), LABEL_MARGIN)
+    return shown(figures.drawn_once(unit_figure(view.maps[unit], None if view.outputs is None else view.outputs[unit], unit, b)))
 
 
 def architecture_markdown(card, loaded: LoadedModel) -> str:
@@ -274,7 +279,7 @@ def export(image: str | None, model: str | None, weights: str, progress: gr.Prog
 @functools.lru_cache(maxsize=8)
 def tour_pictures(image: str, model: str | None, weights: str) -> tuple[tuple[str, str, np.ndarray], ...]:
     """The tour's steps for one upload and model, drawn once: (title, text, picture)."""
-    return tuple((s.title, s.text, figures.drawn_once(s.figure, LABEL_MARGIN)) for s in tour(loaded_model(model, weights), image))
+    return tuple((s.title, s.text, shown(figures.drawn_once(s.figure))) for s in tour(loaded_model(model, weights), image))
 
 
 @on_gpu

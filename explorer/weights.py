@@ -104,6 +104,13 @@ def smoothness(maps: np.ndarray) -> float:
     return float(np.mean([corr(maps[:, :, :-1], maps[:, :, 1:]).mean(), corr(maps[:, :-1, :], maps[:, 1:, :]).mean()]))
 
 
+def square_maps(weights: np.ndarray) -> np.ndarray:
+    """(units, S) token-mixing rows -> (units, side, side) maps, for a square token grid (S = side²), where
+    there is no model to ask for its grid (the training timeline)."""
+    side = int(round(np.sqrt(weights.shape[1])))
+    return weights.reshape(len(weights), side, side)
+
+
 @dataclass(frozen=True)
 class TokenMixingView:
     """One block's token-mixing units, ready to draw."""
