@@ -122,20 +122,32 @@ def row(name: str, reference: str, value: float, ref: float, ratio: float, goal:
     return dict(row=name, reference=reference, seconds=value, reference_seconds=ref, ratio=ratio, goal=goal, met=met, note=note)
 
 
+def bare_forward(repeats: int) -> tuple:
+    """B/16 with random weights in this process, and the median seconds of a bare model(x) on the example."""
+    loaded = load_model("mixer_b16_224", "random")
+    x = loaded.transform(Image.open(EXAMPLE).convert("RGB"))[None]
+    with torch.inference_mode():
+        return loaded, median_time(lambda: loaded.model(x), repeats)
+
+
+def predict_b16(client, path: str):
+    """One /predict of B/16 with random weights through gradio_client."""
+    from gradio_client import handle_file
+
+    return client.predict(handle_file(path), "mixer_b16_224", "random", 5, api_name="/predict")
+
+
 def bench_requests(url: str, repeats: int) -> list[dict]:
     import httpx
     from gradio_client import handle_file
 
     from explorer import explain as explain_module
 
-    loaded = load_model("mixer_b16_224", "random")
-    x = loaded.transform(Image.open(EXAMPLE).convert("RGB"))[None]
-    with torch.inference_mode():
-        bare = median_time(lambda: loaded.model(x), repeats)
+    loaded, bare = bare_forward(repeats)
     fresh = FreshImages(8 * repeats)
     client, tuned, http = client_for(url), client_for(url, shared_tls_context=True), httpx.Client(base_url=url, timeout=120)
-    predict = median_time(lambda: client.predict(handle_file(fresh()), "mixer_b16_224", "random", 5, api_name="/predict"), repeats)
-    predict_tuned = median_time(lambda: tuned.predict(handle_file(fresh()), "mixer_b16_224", "random", 5, api_name="/predict"), repeats)
+    predict = median_time(lambda: predict_b16(client, fresh()), repeats)
+    predict_tuned = median_time(lambda: predict_b16(tuned, fresh()), repeats)
     predict_http = median_time(lambda: http_predict(http, fresh()), repeats)
     explain_calls = max(3, repeats // 2)
     explain = median_time(lambda: client.predict(handle_file(fresh()), "mixer_b16_224", "random", api_name="/explain"), explain_calls, warmup=1)
@@ -155,7 +167,7 @@ def bench_requests(url: str, repeats: int) -> list[dict]:
         row("  /predict, gradio_client sharing one TLS context", "bare model(x)", predict_tuned, bare, predict_tuned / bare, diagnostic, None, "what the client's per-request TLS setup costs"),
         row("  /predict, plain HTTP with keep-alive (httpx)", "bare model(x)", predict_http, bare, predict_http / bare, diagnostic, None, "the server's own overhead: upload, queue, stream"),
         row("/explain over HTTP, a new image (gradio_client)", "bare model(x)", explain, bare, explain / bare, "<= 1.6x", explain / bare <= 1.6),
-        row("  /explain, the same image again", "bare model(x)", explain_again, bare, explain_again / bare, diagnostic, None, "the numbers are reused; figures, files and zip are made again"),
+        row("  /explain, the same image again", "bare model(x)", explain_again, bare, explain_again / bare, diagnostic, None, "numbers, drawings and files are reused; left: Gradio and the client moving ~20 files and the zip"),
         row("  explain() in-process, numbers only", "bare model(x)", in_process, bare, in_process / bare, diagnostic, None, "forward + saliency backward + 2 patch-shuffle forwards"),
         row("token-mixing gallery, B/16 block: first render", "bare model(x)", first, bare, first / bare, "report", None),
         row("token-mixing gallery, B/16 block: cached", "bare model(x)", cached, bare, cached / bare, "<= 0.1x", cached / bare <= 0.1),
@@ -164,20 +176,15 @@ def bench_requests(url: str, repeats: int) -> list[dict]:
 
 def bench_reduced_precision(repeats: int) -> dict:
     """/predict from a server started with --precision bf16, against the same bare float32 forward."""
-    from gradio_client import handle_file
-
     from explorer.loading import native_bf16
 
     if not native_bf16(torch.device("cpu")):
         return row("/predict, server --precision bf16", "bare model(x), fp32", None, None, None, "optional", None, "skipped: no native bfloat16 on this CPU")
-    loaded = load_model("mixer_b16_224", "random")
-    x = loaded.transform(Image.open(EXAMPLE).convert("RGB"))[None]
-    with torch.inference_mode():
-        bare = median_time(lambda: loaded.model(x), repeats)
+    _, bare = bare_forward(repeats)
     proc, url, _ = start_server(args=("--precision", "bf16"))
     try:
         client, fresh = client_for(url), FreshImages(3 * repeats)
-        value = median_time(lambda: client.predict(handle_file(fresh()), "mixer_b16_224", "random", 5, api_name="/predict"), repeats)
+        value = median_time(lambda: predict_b16(client, fresh()), repeats)
     finally:
         proc.terminate()
         proc.wait()
@@ -233,8 +240,6 @@ def bench_cli(count: int, batch_size: int) -> list[dict]:
 
 
 def bench_concurrency(url: str, clients: int, requests: int) -> tuple[dict, dict]:
-    from gradio_client import handle_file
-
     def run(n_clients: int) -> tuple[float, list[float], int]:
         latencies: list[float] = []
         errors = [0]
@@ -242,11 +247,10 @@ def bench_concurrency(url: str, clients: int, requests: int) -> tuple[dict, dict
 
         def worker() -> None:
             client = client_for(url)
-            image = handle_file(str(EXAMPLE))
             for _ in range(requests):
                 start = time.perf_counter()
                 try:
-                    client.predict(image, "mixer_b16_224", "random", 5, api_name="/predict")
+                    predict_b16(client, str(EXAMPLE))
                 except Exception:
                     with lock:
                         errors[0] += 1
@@ -275,16 +279,14 @@ def bench_memory(requests: int) -> dict:
     """A fresh server: B/16 loaded by its first /predict, then `requests` more from one client (one session, as
     a browser tab or a gradio_client is); peak RSS and growth. Each new session adds ~0.3 MB, up to
     explorer.ui.MAX_SESSIONS of them."""
-    from gradio_client import handle_file
-
     proc, url, _ = start_server()
     try:
         server, client, fresh = psutil.Process(proc.pid), client_for(url, shared_tls_context=True), FreshImages(64)
         for _ in range(5):
-            client.predict(handle_file(fresh()), "mixer_b16_224", "random", 5, api_name="/predict")
+            predict_b16(client, fresh())
         before = server.memory_info().rss
         for _ in range(requests):
-            client.predict(handle_file(fresh()), "mixer_b16_224", "random", 5, api_name="/predict")
+            predict_b16(client, fresh())
         after, peak = server.memory_info().rss, psutil_peak(server)
     finally:
         proc.terminate()
