@@ -4,14 +4,15 @@
     python -m explorer.train --epochs 2 --limit 2000 --out /tmp/x   # a quick smoke run
 
 The training split is decoded once into one uint8 tensor (cached under `.cache/`), augmented on the device
-(random crop with reflect padding, horizontal flip, CutMix) and fed to a timm `MlpMixer` with AdamW, warm-up
-and cosine decay, label smoothing and bf16 autocast where the hardware has it. A stratified 10% of the split
-is held out for validation and never trained on.
+(random crop with reflect padding, horizontal flip, AutoAugment's CIFAR-10 policy, CutMix) and fed to a timm
+`MlpMixer` with AdamW, warm-up and cosine decay, label smoothing and bf16 autocast where the hardware has it.
+A stratified 10% of the split is held out for validation and never trained on.
 
 The run checkpoints atomically every epoch and on SIGTERM/SIGINT (mid-epoch, with the step it stopped at), and
 picks up where it left off when started again with the same arguments. Started again with more `--epochs`, a
 finished (or unfinished) run is extended: the cosine schedule is stretched to the new length, so the learning
-rate rises once to where the longer schedule would be and decays from there (a warm restart).
+rate rises once to where the longer schedule would be and decays from there (a warm restart). An extension
+may also change `--augment`; the model card records both.
 """
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ import torch.nn.functional as F
 from PIL import Image
 from safetensors.torch import save_file
 from timm.models.mlp_mixer import MlpMixer
+from torchvision.transforms import v2
 from tqdm import tqdm
 
 from explorer import embedded
@@ -46,6 +48,12 @@ log = logging.getLogger("explorer.train")
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "cifar10-train-jpeg.tar.gz"
 DEFAULT_CACHE = ROOT / ".cache"
+
+# The model card's words for each --augment choice.
+AUGMENTATIONS = {
+    "crop-flip": "random crop (pad 4, reflect), horizontal flip, CutMix",
+    "autoaugment": "random crop (pad 4, reflect), horizontal flip, AutoAugment (CIFAR-10 policy, per group of 4 images), CutMix",
+}
 
 
 @dataclass
@@ -60,6 +68,7 @@ class TrainConfig:
     cutmix_prob: float = 0.5
     drop_path_rate: float = 0.1
     grad_clip: float = 1.0
+    augment: str = "autoaugment"
     val_per_class: int = 500
     seed: int = 0
     # Epochs after which the token-mixing and stem weights are kept for the training timeline (0 = init).
@@ -141,6 +150,19 @@ def random_crop_flip(x: torch.Tensor, g: torch.Generator, pad: int = 4) -> torch
     return torch.where(flip, out.flip(3), out)
 
 
+def auto_augment(x: torch.Tensor, g: torch.Generator, group: int = 4) -> torch.Tensor:
+    """AutoAugment's CIFAR-10 policy (Cubuk et al. 2019) on uint8 images (B, 3, H, W).
+
+    torchvision draws one sub-policy per call, so the batch goes through in groups of `group` images: each
+    group gets its own draw (a call per image costs ~8% of a CPU epoch, a group of 4 ~2%). The draws come from
+    `g`, so a resumed run augments as the uninterrupted one would.
+    """
+    policy = v2.AutoAugment(v2.AutoAugmentPolicy.CIFAR10)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(int(torch.randint(2**62, (1,), generator=g)))
+        return torch.cat([policy(part) for part in x.split(group)])
+
+
 def cutmix(x: torch.Tensor, y: torch.Tensor, g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor, float]:
     """CutMix (Yun et al. 2019): paste a random box from a shuffled batch; returns mixed x, partner labels, lam."""
     B, _, H, W = x.shape
@@ -215,9 +237,12 @@ def load_checkpoint(path: Path) -> dict:
 
 
 def can_resume(saved: dict, wanted: dict) -> bool:
-    """A checkpoint resumes a run with the same recipe; only a longer schedule (and its timeline) may differ."""
-    schedule_length = ("epochs", "timeline_epochs")
-    recipe = lambda cfg: {k: v for k, v in cfg.items() if k not in schedule_length}  # noqa: E731
+    """A checkpoint resumes a run with the same recipe; only a longer schedule (and its timeline) may differ,
+    and a run that is being extended may change its augmentation."""
+    extending = wanted["epochs"] > saved["epochs"]
+    may_change = ("epochs", "timeline_epochs") + (("augment",) if extending else ())
+    saved = {"augment": "crop-flip", **saved}  # runs from before --augment existed used crop + flip
+    recipe = lambda cfg: {k: v for k, v in cfg.items() if k not in may_change}  # noqa: E731
     return recipe(saved) == recipe(wanted) and wanted["epochs"] >= saved["epochs"]
 
 
@@ -256,7 +281,12 @@ def train(cfg: TrainConfig, data: Path, cache_dir: Path, out_dir: Path, device: 
         state = ckpt["state"]
         if ckpt["config"]["epochs"] != cfg.epochs:  # recorded, so the model card tells the schedule as it was run
             log.info("extending the run from %d to %d epochs (the cosine schedule is stretched)", ckpt["config"]["epochs"], cfg.epochs)
-            state.setdefault("extensions", []).append({"at_epoch": state["epoch"], "from_epochs": ckpt["config"]["epochs"], "to_epochs": cfg.epochs})
+            extension = {"at_epoch": state["epoch"], "from_epochs": ckpt["config"]["epochs"], "to_epochs": cfg.epochs}
+            augment_before = ckpt["config"].get("augment", "crop-flip")
+            if augment_before != cfg.augment:
+                log.info("augmentation from epoch %d on: %s (was %s)", state["epoch"] + 1, cfg.augment, augment_before)
+                extension["augment"] = {"from": augment_before, "to": cfg.augment}
+            state.setdefault("extensions", []).append(extension)
         log.info("resuming from %s at epoch %d step %d", ckpt_path, state["epoch"], state["step_in_epoch"])
     if not state["timeline"]:
         state["timeline"].append({"epoch": 0, **timeline_snapshot(model)})
@@ -280,7 +310,10 @@ def train(cfg: TrainConfig, data: Path, cache_dir: Path, out_dir: Path, device: 
                 steps = tqdm(steps, desc=f"epoch {epoch + 1}/{cfg.epochs}", unit="step", leave=False, file=sys.stderr)
             for step in steps:
                 batch = order[step * cfg.batch_size : (step + 1) * cfg.batch_size]
-                x, y = normalize(random_crop_flip(train_x[batch], aug_gen)), train_y[batch]
+                x, y = random_crop_flip(train_x[batch], aug_gen), train_y[batch]
+                if cfg.augment == "autoaugment":
+                    x = auto_augment(x, aug_gen)
+                x = normalize(x)
                 use_cutmix = float(torch.rand(1, generator=aug_gen)) < cfg.cutmix_prob
                 if use_cutmix:
                     x, y2, lam = cutmix(x, y, aug_gen)
@@ -325,6 +358,8 @@ def schedule_description(state: dict) -> str:
     text = "linear warm-up, cosine decay"
     for ext in state.get("extensions", []):
         text += f"; at epoch {ext['at_epoch']} extended from {ext['from_epochs']} to {ext['to_epochs']} epochs (the cosine stretched: the learning rate rose once, then decayed)"
+        if "augment" in ext:
+            text += f" and the augmentation changed from {ext['augment']['from']} to {ext['augment']['to']}"
     return text
 
 
@@ -352,7 +387,7 @@ def write_assets(model: MlpMixer, cfg: TrainConfig, state: dict, val_acc: float,
         "pretrained_cfg": embedded.pretrained_cfg(classes),
         "class_names": classes,
         "dataset": "CIFAR-10 training split (JPEG), stratified hold-out of %d images per class for validation" % cfg.val_per_class,
-        "recipe": {**asdict(cfg), "optimizer": "AdamW", "schedule": schedule_description(state), "augmentation": "random crop (pad 4, reflect), horizontal flip, CutMix", "precision": "bf16 autocast" if amp else "fp32"},
+        "recipe": {**asdict(cfg), "optimizer": "AdamW", "schedule": schedule_description(state), "augmentation": AUGMENTATIONS[cfg.augment], "precision": "bf16 autocast" if amp else "fp32"},
         "epochs": state["epoch"],
         "seed": cfg.seed,
         "wall_time_s": round(state["wall_time_s"], 1),
@@ -381,11 +416,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--epochs", type=int, default=TrainConfig.epochs)
     parser.add_argument("--batch-size", type=int, default=TrainConfig.batch_size)
     parser.add_argument("--limit", type=int, default=None, help="use only this many images (smoke runs)")
+    parser.add_argument("--augment", choices=sorted(AUGMENTATIONS), default=TrainConfig.augment, help="augmentation before CutMix")
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--export-val", type=Path, default=None, help="also write the held-out validation JPEGs to this folder")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    cfg = TrainConfig(epochs=args.epochs, batch_size=args.batch_size)
+    cfg = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, augment=args.augment)
     cfg.timeline_epochs = sorted({e for e in cfg.timeline_epochs if e <= cfg.epochs} | {cfg.epochs})
     if args.export_val:
         export_validation(args.data, args.cache, args.export_val, cfg)

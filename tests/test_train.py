@@ -13,7 +13,7 @@ from safetensors.torch import load_file
 
 from conftest import ROOT
 from explorer.loading import build_embedded, load_weights
-from explorer.train import cutmix, random_crop_flip, split_train_val
+from explorer.train import auto_augment, can_resume, cutmix, random_crop_flip, split_train_val
 
 CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
 
@@ -38,20 +38,21 @@ def tiny_cifar(tmp_path):
     return make_tarball(tmp_path / "tiny.tar.gz", per_class=12)
 
 
-def train_args(data, workdir, epochs: int) -> list[str]:
-    args = ["--data", str(data), "--cache", str(workdir / "cache"), "--out", str(workdir / "out"), "--epochs", str(epochs), "--batch-size", "16"]
+def train_args(data, workdir, epochs: int, augment: str = "autoaugment") -> list[str]:
+    args = ["--data", str(data), "--cache", str(workdir / "cache"), "--out", str(workdir / "out"), "--epochs", str(epochs), "--batch-size", "16", "--augment", augment]
     return [sys.executable, "-m", "explorer.train", *args]
 
 
-def train(tiny_cifar, tmp_path, epochs: int) -> subprocess.CompletedProcess:
-    return subprocess.run(train_args(tiny_cifar, tmp_path, epochs), cwd=ROOT, capture_output=True, text=True, timeout=300)
+def train(tiny_cifar, tmp_path, epochs: int, augment: str = "autoaugment") -> subprocess.CompletedProcess:
+    return subprocess.run(train_args(tiny_cifar, tmp_path, epochs, augment), cwd=ROOT, capture_output=True, text=True, timeout=300)
 
 
 def test_training_writes_weights_card_and_timeline_and_resumes(tiny_cifar, tmp_path):
-    first = train(tiny_cifar, tmp_path, epochs=2)
+    first = train(tiny_cifar, tmp_path, epochs=2, augment="crop-flip")
     assert first.returncode == 0, first.stderr
     out = tmp_path / "out"
     card = json.loads((out / "embedded.json").read_text())
+    assert "AutoAugment" not in card["recipe"]["augmentation"]
     assert card["class_names"] == CLASSES and card["epochs"] == 2 and card["val_images"] == 10
     assert 0 <= card["val_accuracy"] <= 1 and card["parameters"] <= 1_000_000
     for key in ("architecture", "recipe", "seed", "wall_time_s", "hardware", "history"):
@@ -65,8 +66,10 @@ def test_training_writes_weights_card_and_timeline_and_resumes(tiny_cifar, tmp_p
     assert timeline["epoch002.token_mixing"].shape == (8, 64, 64)
     assert not torch.equal(timeline["epoch000.token_mixing"], timeline["epoch002.token_mixing"])
 
-    more = train(tiny_cifar, tmp_path, epochs=2)  # same run again: picks up its checkpoint, trains nothing
+    more = train(tiny_cifar, tmp_path, epochs=2, augment="crop-flip")  # same run again: picks up its checkpoint, trains nothing
     assert "resuming" in more.stderr and "epoch 1/2" not in more.stderr
+    other = train(tiny_cifar, tmp_path, epochs=2)  # another augmentation without more epochs is another run
+    assert other.returncode != 0 and "another configuration" in other.stderr
 
     longer = train(tiny_cifar, tmp_path, epochs=3)  # more epochs: the finished run is extended, not restarted
     assert longer.returncode == 0, longer.stderr
@@ -74,6 +77,7 @@ def test_training_writes_weights_card_and_timeline_and_resumes(tiny_cifar, tmp_p
     card = json.loads((out / "embedded.json").read_text())
     assert card["epochs"] == 3 and [h["epoch"] for h in card["history"]] == [1, 2, 3]
     assert "at epoch 2 extended from 2 to 3 epochs" in card["recipe"]["schedule"]
+    assert "augmentation changed from crop-flip to autoaugment" in card["recipe"]["schedule"] and "AutoAugment" in card["recipe"]["augmentation"]
     assert {"epoch002.token_mixing", "epoch003.token_mixing"} <= set(load_file(out / "embedded-timeline.safetensors"))
 
     shorter = train(tiny_cifar, tmp_path, epochs=1)  # a shorter schedule cannot come from a longer run's weights
@@ -94,6 +98,26 @@ def test_augmentations_keep_shapes_and_pixels():
     assert crops.shape == x.shape
     mixed, partner, lam = cutmix(x, torch.tensor([0, 1]), g)
     assert mixed.shape == x.shape and 0 <= lam <= 1 and partner.shape == (2,)
+
+
+def test_auto_augment_is_per_group_and_follows_its_generator():
+    x = torch.randint(0, 256, (64, 3, 32, 32), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
+    out = auto_augment(x, torch.Generator().manual_seed(1))
+    assert out.shape == x.shape and out.dtype == torch.uint8
+    changed = [not torch.equal(a, b) for a, b in zip(out.split(4), x.split(4))]
+    assert sum(changed) >= len(changed) // 2  # most sub-policies change an image (some draw e.g. a no-op shear)
+    global_state = torch.get_rng_state()
+    assert torch.equal(out, auto_augment(x, torch.Generator().manual_seed(1)))  # a resumed run augments alike
+    assert torch.equal(torch.get_rng_state(), global_state)  # and drop path's generator is left alone
+    assert not torch.equal(out, auto_augment(x, torch.Generator().manual_seed(2)))
+
+
+def test_only_an_extension_may_change_the_augmentation():
+    old = {"epochs": 80, "timeline_epochs": [0, 80], "lr": 1e-3}  # a checkpoint from before --augment existed
+    assert can_resume(old, {"epochs": 80, "timeline_epochs": [0, 80], "lr": 1e-3, "augment": "crop-flip"})
+    assert not can_resume(old, {"epochs": 80, "timeline_epochs": [0, 80], "lr": 1e-3, "augment": "autoaugment"})
+    assert can_resume(old, {"epochs": 150, "timeline_epochs": [0, 80, 150], "lr": 1e-3, "augment": "autoaugment"})
+    assert not can_resume(old, {"epochs": 150, "timeline_epochs": [0, 80, 150], "lr": 2e-3, "augment": "autoaugment"})
 
 
 def test_sigterm_mid_run_saves_and_the_resumed_run_ends_where_an_uninterrupted_one_does(tmp_path):
