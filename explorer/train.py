@@ -54,6 +54,7 @@ AUGMENTATIONS = {
     "crop-flip": "random crop (pad 4, reflect), horizontal flip, CutMix",
     "autoaugment": "random crop (pad 4, reflect), horizontal flip, AutoAugment (CIFAR-10 policy, per group of 4 images), CutMix",
 }
+CIFAR10_POLICY = v2.AutoAugment(v2.AutoAugmentPolicy.CIFAR10)  # stateless: its draws come from the global generator
 
 
 @dataclass
@@ -157,10 +158,9 @@ def auto_augment(x: torch.Tensor, g: torch.Generator, group: int = 4) -> torch.T
     group gets its own draw (a call per image costs ~8% of a CPU epoch, a group of 4 ~2%). The draws come from
     `g`, so a resumed run augments as the uninterrupted one would.
     """
-    policy = v2.AutoAugment(v2.AutoAugmentPolicy.CIFAR10)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(int(torch.randint(2**62, (1,), generator=g)))
-        return torch.cat([policy(part) for part in x.split(group)])
+        return torch.cat([CIFAR10_POLICY(part) for part in x.split(group)])
 
 
 def cutmix(x: torch.Tensor, y: torch.Tensor, g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor, float]:
@@ -236,12 +236,17 @@ def load_checkpoint(path: Path) -> dict:
         raise SystemExit(f"checkpoint {path} is corrupt or unreadable ({exc}); move it away to start over") from exc
 
 
+def saved_augment(config: dict) -> str:
+    """The --augment a checkpoint was written with: runs from before the flag existed used crop + flip."""
+    return config.get("augment", "crop-flip")
+
+
 def can_resume(saved: dict, wanted: dict) -> bool:
     """A checkpoint resumes a run with the same recipe; only a longer schedule (and its timeline) may differ,
     and a run that is being extended may change its augmentation."""
     extending = wanted["epochs"] > saved["epochs"]
     may_change = ("epochs", "timeline_epochs") + (("augment",) if extending else ())
-    saved = {"augment": "crop-flip", **saved}  # runs from before --augment existed used crop + flip
+    saved = {**saved, "augment": saved_augment(saved)}
     recipe = lambda cfg: {k: v for k, v in cfg.items() if k not in may_change}  # noqa: E731
     return recipe(saved) == recipe(wanted) and wanted["epochs"] >= saved["epochs"]
 
@@ -282,7 +287,7 @@ def train(cfg: TrainConfig, data: Path, cache_dir: Path, out_dir: Path, device: 
         if ckpt["config"]["epochs"] != cfg.epochs:  # recorded, so the model card tells the schedule as it was run
             log.info("extending the run from %d to %d epochs (the cosine schedule is stretched)", ckpt["config"]["epochs"], cfg.epochs)
             extension = {"at_epoch": state["epoch"], "from_epochs": ckpt["config"]["epochs"], "to_epochs": cfg.epochs}
-            augment_before = ckpt["config"].get("augment", "crop-flip")
+            augment_before = saved_augment(ckpt["config"])
             if augment_before != cfg.augment:
                 log.info("augmentation from epoch %d on: %s (was %s)", state["epoch"] + 1, cfg.augment, augment_before)
                 extension["augment"] = {"from": augment_before, "to": cfg.augment}
