@@ -39,7 +39,7 @@ def tiny_cifar(tmp_path):
 
 
 def train_args(data, workdir, epochs: int, augment: str = "autoaugment") -> list[str]:
-    args = ["--data", str(data), "--cache", str(workdir / "cache"), "--out", str(workdir / "out"), "--epochs", str(epochs), "--batch-size", "16", "--augment", augment]
+    args = ["--data", str(data), "--cache", str(workdir / "cache"), "--out", str(workdir / "out"), "--epochs", str(epochs), "--batch-size", "16", "--lr", "2e-3", "--augment", augment]
     return [sys.executable, "-m", "explorer.train", *args]
 
 
@@ -52,7 +52,7 @@ def test_training_writes_weights_card_and_timeline_and_resumes(tiny_cifar, tmp_p
     assert first.returncode == 0, first.stderr
     out = tmp_path / "out"
     card = json.loads((out / "embedded.json").read_text())
-    assert "AutoAugment" not in card["recipe"]["augmentation"]
+    assert "AutoAugment" not in card["recipe"]["augmentation"] and card["recipe"]["lr"] == 2e-3
     assert card["class_names"] == CLASSES and card["epochs"] == 2 and card["val_images"] == 10
     assert 0 <= card["val_accuracy"] <= 1 and card["parameters"] <= 1_000_000
     for key in ("architecture", "recipe", "seed", "wall_time_s", "hardware", "history"):
