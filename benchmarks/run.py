@@ -311,6 +311,20 @@ def psutil_peak(process: psutil.Process) -> int:
     return process.memory_info().rss
 
 
+def bench_augmentation(images: int) -> dict:
+    """One training epoch's AutoAugment (explorer.train, drawn per image, images batched by their draw) against
+    torchvision's AutoAugment called once per image, on the same uint8 CIFAR-sized images."""
+    from torchvision.transforms import v2
+
+    from explorer.train import auto_augment
+
+    x = torch.randint(0, 256, (images, 3, 32, 32), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
+    policy = v2.AutoAugment(v2.AutoAugmentPolicy.CIFAR10)
+    reference = median_time(lambda: [policy(image) for image in x], repeats=1, warmup=0)
+    ours = median_time(lambda: auto_augment(x, torch.Generator().manual_seed(1)), repeats=3, warmup=1)
+    return row(f"training: AutoAugment for one epoch ({images:,} 32x32 images)", "torchvision AutoAugment, a call per image", ours, reference, ours / reference, "< 0.1", ours / reference < 0.1)
+
+
 def machine() -> dict:
     cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines() if l.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else platform.processor()
     return dict(cpu=cpu, cores=os.cpu_count(), memory_gib=round(psutil.virtual_memory().total / 2**30, 1), gpu=torch.cuda.get_device_name() if torch.cuda.is_available() else None, torch=torch.__version__, torch_threads=torch.get_num_threads(), python=platform.python_version(), date=time.strftime("%Y-%m-%d"))
@@ -331,8 +345,12 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=10)
     parser.add_argument("--images", type=int, default=10_000)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results.json")
+    parser.add_argument("--only-augmentation", action="store_true", help="only the training-augmentation row (printed, not written)")
     args = parser.parse_args()
 
+    if args.only_augmentation:
+        print_table([bench_augmentation(images=45_000)])
+        return
     rows = []
     proc, url, _ = start_server()
     try:
@@ -347,6 +365,7 @@ def main() -> None:
     rows.append(bench_reduced_precision(args.repeats))
     rows.append(bench_cold_start(repeats=3))
     rows += bench_cli(args.images, batch_size=256)
+    rows.append(bench_augmentation(images=45_000))
     result = dict(machine=machine(), command="python benchmarks/run.py " + " ".join(sys.argv[1:]), rows=rows)
     args.out.write_text(json.dumps(result, indent=2, default=float) + "\n")
     print(json.dumps(result["machine"]))

@@ -70,15 +70,15 @@ TIMELINE_PATH = ASSETS / "embedded-timeline.safetensors"
 
 
 @lru_cache(maxsize=1)  # read once per process: the app asks for it on every page load and slider move
-def read_timeline() -> dict[int, dict[str, Any]]:
+def read_timeline(path: Path = TIMELINE_PATH) -> dict[int, dict[str, Any]]:
     """The training timeline: {epoch: {"stem": (C, 3, p, p), "token_mixing": (depth, D_S, S)}} as float32 arrays,
     from initialisation (epoch 0) to the end. Empty if no timeline was shipped."""
-    if not TIMELINE_PATH.exists():
+    if not path.exists():
         return {}
     from safetensors.numpy import load_file
 
     timeline: dict[int, dict[str, Any]] = {}
-    for key, array in load_file(str(TIMELINE_PATH)).items():
+    for key, array in load_file(str(path)).items():
         epoch, kind = key.split(".")
         timeline.setdefault(int(epoch.removeprefix("epoch")), {})[kind] = array.astype("float32")
     return dict(sorted(timeline.items()))

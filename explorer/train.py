@@ -4,8 +4,9 @@
     python -m explorer.train --epochs 2 --limit 2000 --out /tmp/x   # a quick smoke run
 
 The training split is decoded once into one uint8 tensor (cached under `.cache/`), augmented on the device
-(random crop with reflect padding, horizontal flip, AutoAugment's CIFAR-10 policy, CutMix) and fed to a timm
-`MlpMixer` with AdamW, warm-up and cosine decay, label smoothing and bf16 autocast where the hardware has it.
+(random crop with reflect padding, horizontal flip, AutoAugment's CIFAR-10 policy drawn per image, CutMix) and
+fed to a timm `MlpMixer` with AdamW, warm-up and cosine decay, label smoothing and bf16 autocast where the
+hardware has it.
 A stratified 10% of the split is held out for validation and never trained on.
 
 The run checkpoints atomically every epoch and on SIGTERM/SIGINT (mid-epoch, with the step it stopped at), and
@@ -13,6 +14,10 @@ picks up where it left off when started again with the same arguments. Started a
 finished (or unfinished) run is extended: the cosine schedule is stretched to the new length, so the learning
 rate rises once to where the longer schedule would be and decays from there (a warm restart). An extension
 may also change `--augment`; the model card records both.
+
+A checkpoint lives under `.cache/`, which a fresh clone or another machine does not have. `--continue-from assets`
+rebuilds the finished run from what it shipped (weights, model card with its history, timeline) and extends it
+as above, with a fresh optimizer: e.g. `python -m explorer.train --continue-from assets --epochs 400`.
 """
 from __future__ import annotations
 
@@ -34,7 +39,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from PIL import Image
-from safetensors.torch import save_file
+from safetensors.torch import load_file, save_file
 from timm.models.mlp_mixer import MlpMixer
 from torchvision.transforms import v2
 from tqdm import tqdm
@@ -52,9 +57,9 @@ DEFAULT_CACHE = ROOT / ".cache"
 # The model card's words for each --augment choice.
 AUGMENTATIONS = {
     "crop-flip": "random crop (pad 4, reflect), horizontal flip, CutMix",
-    "autoaugment": "random crop (pad 4, reflect), horizontal flip, AutoAugment (CIFAR-10 policy, per group of 4 images), CutMix",
+    "autoaugment": "random crop (pad 4, reflect), horizontal flip, AutoAugment (CIFAR-10 policy, drawn per image), CutMix",
 }
-CIFAR10_POLICY = v2.AutoAugment(v2.AutoAugmentPolicy.CIFAR10)  # stateless: its draws come from the global generator
+CIFAR10_POLICY = v2.AutoAugment(v2.AutoAugmentPolicy.CIFAR10)
 
 
 @dataclass
@@ -151,16 +156,49 @@ def random_crop_flip(x: torch.Tensor, g: torch.Generator, pad: int = 4) -> torch
     return torch.where(flip, out.flip(3), out)
 
 
-def auto_augment(x: torch.Tensor, g: torch.Generator, group: int = 4) -> torch.Tensor:
-    """AutoAugment's CIFAR-10 policy (Cubuk et al. 2019) on uint8 images (B, 3, H, W).
+def auto_augment(x: torch.Tensor, g: torch.Generator) -> torch.Tensor:
+    """AutoAugment's CIFAR-10 policy (Cubuk et al. 2019) on uint8 images (B, 3, H, W), drawn per image from `g`:
+    each image its sub-policy, whether each of its two ops applies, and each op's sign."""
+    B = len(x)
+    sub_policy = torch.randint(len(CIFAR10_POLICY._policies), (B,), generator=g)
+    applies = torch.rand(B, 2, generator=g)
+    negative = torch.rand(B, 2, generator=g) <= 0.5
+    return apply_auto_augment(x, sub_policy, applies, negative)
 
-    torchvision draws one sub-policy per call, so the batch goes through in groups of `group` images: each
-    group gets its own draw (a call per image costs ~8% of a CPU epoch, a group of 4 ~2%). The draws come from
-    `g`, so a resumed run augments as the uninterrupted one would.
+
+def apply_auto_augment(x: torch.Tensor, sub_policy: torch.Tensor, applies: torch.Tensor, negative: torch.Tensor) -> torch.Tensor:
+    """Apply drawn AutoAugment sub-policies: x (B, 3, H, W) uint8; sub_policy (B,) index into the CIFAR-10
+    policy; applies (B, 2) uniform draws (op k applies where the draw <= its probability); negative (B, 2) the
+    sign of signed ops' magnitudes.
+
+    torchvision's AutoAugment draws once per call, and a call per image costs thousands of small calls an epoch
+    (on a GPU, longer than the training itself). Its ops act on each image of a batch alone, so images that
+    drew the same (sub-policy, op, sign) go through the op together: at most 25 × 2 × 2 calls, however many
+    images. The ops and magnitudes are torchvision's own (its private helpers, so they match it exactly).
     """
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(int(torch.randint(2**62, (1,), generator=g)))
-        return torch.cat([CIFAR10_POLICY(part) for part in x.split(group)])
+    H, W = x.shape[-2:]
+    out = x.clone()
+    for p, ops in enumerate(CIFAR10_POLICY._policies):
+        for k, (op, probability, magnitude_bin) in enumerate(ops):  # in order: op 1 acts on op 0's result
+            magnitudes, signed = CIFAR10_POLICY._AUGMENTATION_SPACE[op]
+            bins = magnitudes(10, H, W)
+            magnitude = 0.0 if bins is None else float(bins[magnitude_bin])
+            chosen = (sub_policy == p) & (applies[:, k] <= probability)
+            flipped = negative[:, k] if signed else torch.zeros_like(chosen)
+            for sign, side in ((1, ~flipped), (-1, flipped)):
+                picked = (chosen & side).nonzero().flatten().to(x.device)
+                if len(picked):
+                    out[picked] = CIFAR10_POLICY._apply_image_or_video_transform(
+                        out[picked], op, sign * magnitude, interpolation=CIFAR10_POLICY.interpolation, fill=CIFAR10_POLICY._fill
+                    )
+    return out
+
+
+def epoch_views(images: torch.Tensor, augment: str, g: torch.Generator) -> torch.Tensor:
+    """One epoch's augmented views of the training images (N, 3, H, W) uint8, all at once: a few hundred large
+    calls an epoch instead of thousands of small ones, so augmentation costs little on any device."""
+    views = random_crop_flip(images, g)
+    return auto_augment(views, g) if augment == "autoaugment" else views
 
 
 def cutmix(x: torch.Tensor, y: torch.Tensor, g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor, float]:
@@ -171,7 +209,7 @@ def cutmix(x: torch.Tensor, y: torch.Tensor, g: torch.Generator) -> tuple[torch.
     cy, cx = int(torch.randint(0, H, (1,), generator=g)), int(torch.randint(0, W, (1,), generator=g))
     y0, y1 = max(cy - cut_h // 2, 0), min(cy + cut_h // 2, H)
     x0, x1 = max(cx - cut_w // 2, 0), min(cx + cut_w // 2, W)
-    perm = torch.randperm(B, generator=g).to(x.device)
+    perm = torch.randperm(B, generator=g).to(x.device, non_blocking=True)  # no wait for the GPU's queue
     x = x.clone()
     x[:, :, y0:y1, x0:x1] = x[perm, :, y0:y1, x0:x1]
     lam = 1 - (y1 - y0) * (x1 - x0) / (H * W)  # the area actually kept
@@ -241,6 +279,29 @@ def saved_augment(config: dict) -> str:
     return config.get("augment", "crop-flip")
 
 
+def checkpoint_from_assets(assets: Path) -> dict:
+    """A finished run rebuilt from what it shipped (weights, model card, timeline), for a machine that lacks its
+    checkpoint. Everything but the optimizer's moments and the random generators' states, which start afresh."""
+    card_path = assets / "embedded.json"
+    if not card_path.exists():
+        raise SystemExit(f"--continue-from {assets}: no model card (embedded.json) there")
+    card = json.loads(card_path.read_text())
+    ours = json.loads(json.dumps({"class": "timm.models.mlp_mixer.MlpMixer", **embedded.ARCHITECTURE}))  # as a card holds it
+    if card["architecture"] != ours:
+        raise SystemExit(f"--continue-from {assets}: that model has another architecture ({card['architecture']})")
+    config = {k: v for k, v in card["recipe"].items() if k in TrainConfig.__dataclass_fields__}
+    timeline = embedded.read_timeline(assets / card["timeline_file"])
+    state = {
+        "epoch": card["epochs"],
+        "step_in_epoch": 0,
+        "wall_time_s": card["wall_time_s"],
+        "history": card["history"],
+        "timeline": [{"epoch": e, **{k: torch.from_numpy(v) for k, v in snap.items()}} for e, snap in timeline.items()],
+        "schedule_before": card["recipe"]["schedule"],  # its extensions are told there, in words
+    }
+    return {"config": config, "model": load_file(assets / "embedded.safetensors"), "state": state, "fresh_optimizer": True}
+
+
 def can_resume(saved: dict, wanted: dict) -> bool:
     """A checkpoint resumes a run with the same recipe; only a longer schedule (and its timeline) may differ,
     and a run that is being extended may change its augmentation."""
@@ -254,7 +315,7 @@ def can_resume(saved: dict, wanted: dict) -> bool:
 # ---------------------------------------------------------------------------------------------- training
 
 
-def train(cfg: TrainConfig, data: Path, cache_dir: Path, out_dir: Path, device: torch.device, limit: int | None = None) -> dict:
+def train(cfg: TrainConfig, data: Path, cache_dir: Path, out_dir: Path, device: torch.device, limit: int | None = None, continue_from: Path | None = None) -> dict:
     run_dir = cache_dir / "train"
     ckpt_path = run_dir / ("last.pt" if limit is None else f"last-limit{limit}.pt")
     images, labels, classes, names = load_cifar_tar(data, cache_dir, limit)
@@ -267,32 +328,37 @@ def train(cfg: TrainConfig, data: Path, cache_dir: Path, out_dir: Path, device: 
     model = build_model(cfg.drop_path_rate).to(device)
     decay = [p for n, p in model.named_parameters() if p.ndim > 1]
     no_decay = [p for n, p in model.named_parameters() if p.ndim <= 1]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}], lr=cfg.lr)
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}], lr=cfg.lr, fused=device.type == "cuda")
     aug_gen = torch.Generator().manual_seed(cfg.seed + 1)
     steps_per_epoch = len(train_idx) // cfg.batch_size  # drop the ragged last batch
     total_steps, warmup_steps = cfg.epochs * steps_per_epoch, cfg.warmup_epochs * steps_per_epoch
     amp = native_bf16(device)
 
     state = {"epoch": 0, "step_in_epoch": 0, "wall_time_s": 0.0, "history": [], "timeline": []}
-    if ckpt_path.exists():
-        ckpt = load_checkpoint(ckpt_path)
+    # The run's own checkpoint wins, so the same --continue-from command also resumes an interrupted extension.
+    source = ckpt_path if ckpt_path.exists() else continue_from
+    if source is not None:
+        ckpt = load_checkpoint(ckpt_path) if source == ckpt_path else checkpoint_from_assets(continue_from)
         if not can_resume(ckpt["config"], asdict(cfg)):
-            raise SystemExit(f"{ckpt_path} was written with another configuration; move it away to start over")
+            raise SystemExit(f"{source} was written with another configuration; move it away to start over")
         model.load_state_dict(ckpt["model"])
-        opt.load_state_dict(ckpt["optimizer"])
-        aug_gen.set_state(ckpt["aug_rng"])
+        if not ckpt.get("fresh_optimizer"):
+            opt.load_state_dict(ckpt["optimizer"])
+            aug_gen.set_state(ckpt["aug_rng"])
         if "torch_rng" in ckpt:  # drop path draws from the global generator
             torch.set_rng_state(ckpt["torch_rng"])
         state = ckpt["state"]
         if ckpt["config"]["epochs"] != cfg.epochs:  # recorded, so the model card tells the schedule as it was run
             log.info("extending the run from %d to %d epochs (the cosine schedule is stretched)", ckpt["config"]["epochs"], cfg.epochs)
             extension = {"at_epoch": state["epoch"], "from_epochs": ckpt["config"]["epochs"], "to_epochs": cfg.epochs}
+            if ckpt.get("fresh_optimizer"):
+                extension["from_assets"] = str(continue_from)
             augment_before = saved_augment(ckpt["config"])
             if augment_before != cfg.augment:
                 log.info("augmentation from epoch %d on: %s (was %s)", state["epoch"] + 1, cfg.augment, augment_before)
                 extension["augment"] = {"from": augment_before, "to": cfg.augment}
             state.setdefault("extensions", []).append(extension)
-        log.info("resuming from %s at epoch %d step %d", ckpt_path, state["epoch"], state["step_in_epoch"])
+        log.info("resuming from %s at epoch %d step %d", source, state["epoch"], state["step_in_epoch"])
     if not state["timeline"]:
         state["timeline"].append({"epoch": 0, **timeline_snapshot(model)})
 
@@ -307,18 +373,17 @@ def train(cfg: TrainConfig, data: Path, cache_dir: Path, out_dir: Path, device: 
         while state["epoch"] < cfg.epochs:
             epoch, t0 = state["epoch"], time.perf_counter()
             model.train()
-            # The order of an epoch depends only on (seed, epoch), so a resumed epoch continues the same order.
-            order = torch.randperm(len(train_idx), generator=torch.Generator().manual_seed(cfg.seed * 1000 + epoch)).to(device)
-            loss_sum, seen = 0.0, 0
+            # The order and the augmented views of an epoch depend only on (seed, epoch): a resumed epoch continues alike.
+            epoch_gen = torch.Generator().manual_seed(cfg.seed * 1000 + epoch)
+            order = torch.randperm(len(train_idx), generator=epoch_gen).to(device)
+            views = epoch_views(train_x, cfg.augment, epoch_gen)
+            loss_sum, seen = torch.zeros((), device=device), 0  # summed on the device: no sync with the host per step
             steps = range(state["step_in_epoch"], steps_per_epoch)
             if sys.stderr.isatty():  # a progress bar at a terminal; the per-epoch log line either way
                 steps = tqdm(steps, desc=f"epoch {epoch + 1}/{cfg.epochs}", unit="step", leave=False, file=sys.stderr)
             for step in steps:
                 batch = order[step * cfg.batch_size : (step + 1) * cfg.batch_size]
-                x, y = random_crop_flip(train_x[batch], aug_gen), train_y[batch]
-                if cfg.augment == "autoaugment":
-                    x = auto_augment(x, aug_gen)
-                x = normalize(x)
+                x, y = normalize(views[batch]), train_y[batch]
                 use_cutmix = float(torch.rand(1, generator=aug_gen)) < cfg.cutmix_prob
                 if use_cutmix:
                     x, y2, lam = cutmix(x, y, aug_gen)
@@ -333,21 +398,21 @@ def train(cfg: TrainConfig, data: Path, cache_dir: Path, out_dir: Path, device: 
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
                 opt.step()
-                loss_sum, seen = loss_sum + loss.item(), seen + 1
+                loss_sum, seen = loss_sum + loss.detach(), seen + 1
                 if stop["signal"] is not None:
                     state["step_in_epoch"] = step + 1
                     state["wall_time_s"] += time.perf_counter() - t0
                     checkpoint()
                     log.info("signal %d: saved %s at epoch %d step %d; run again to resume", stop["signal"], ckpt_path, epoch, step + 1)
                     raise SystemExit(128 + stop["signal"])
-            val_acc = evaluate(model, val_x, val_y, device, amp)
+            val_acc, train_loss = evaluate(model, val_x, val_y, device, amp), loss_sum.item() / max(seen, 1)
             state["wall_time_s"] += time.perf_counter() - t0
             state["epoch"], state["step_in_epoch"] = epoch + 1, 0
-            state["history"].append({"epoch": epoch + 1, "train_loss": loss_sum / max(seen, 1), "val_acc": val_acc, "wall_time_s": state["wall_time_s"]})
+            state["history"].append({"epoch": epoch + 1, "train_loss": train_loss, "val_acc": val_acc, "wall_time_s": state["wall_time_s"]})
             if epoch + 1 in cfg.timeline_epochs or epoch + 1 == cfg.epochs:
                 state["timeline"].append({"epoch": epoch + 1, **timeline_snapshot(model)})
             checkpoint()
-            log.info("epoch %d/%d  loss %.4f  val acc %.4f  (%.0fs this epoch, %.0fs total)", epoch + 1, cfg.epochs, loss_sum / max(seen, 1), val_acc, time.perf_counter() - t0, state["wall_time_s"])
+            log.info("epoch %d/%d  loss %.4f  val acc %.4f  (%.0fs this epoch, %.0fs total)", epoch + 1, cfg.epochs, train_loss, val_acc, time.perf_counter() - t0, state["wall_time_s"])
     finally:
         for s, h in old_handlers.items():
             signal.signal(s, h)
@@ -360,9 +425,11 @@ def train(cfg: TrainConfig, data: Path, cache_dir: Path, out_dir: Path, device: 
 
 
 def schedule_description(state: dict) -> str:
-    text = "linear warm-up, cosine decay"
+    text = state.get("schedule_before", "linear warm-up, cosine decay")
     for ext in state.get("extensions", []):
         text += f"; at epoch {ext['at_epoch']} extended from {ext['from_epochs']} to {ext['to_epochs']} epochs (the cosine stretched: the learning rate rose once, then decayed)"
+        if "from_assets" in ext:
+            text += f" from the weights shipped in {ext['from_assets']}, with a fresh optimizer"
         if "augment" in ext:
             text += f" and the augmentation changed from {ext['augment']['from']} to {ext['augment']['to']}"
     return text
@@ -424,6 +491,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--limit", type=int, default=None, help="use only this many images (smoke runs)")
     parser.add_argument("--augment", choices=sorted(AUGMENTATIONS), default=TrainConfig.augment, help="augmentation before CutMix")
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    parser.add_argument("--continue-from", type=Path, default=None, help="extend the finished run whose weights, card and timeline are in this folder (e.g. assets), where its checkpoint is gone")
     parser.add_argument("--export-val", type=Path, default=None, help="also write the held-out validation JPEGs to this folder")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
@@ -432,7 +500,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.export_val:
         export_validation(args.data, args.cache, args.export_val, cfg)
         return
-    train(cfg, args.data, args.cache, args.out, torch.device(args.device), args.limit)
+    train(cfg, args.data, args.cache, args.out, torch.device(args.device), args.limit, args.continue_from)
 
 
 def export_validation(data: Path, cache_dir: Path, out: Path, cfg: TrainConfig) -> None:

@@ -1,5 +1,6 @@
 import io
 import json
+import shutil
 import signal
 import subprocess
 import sys
@@ -13,7 +14,7 @@ from safetensors.torch import load_file
 
 from conftest import ROOT
 from explorer.loading import build_embedded, load_weights
-from explorer.train import auto_augment, can_resume, cutmix, random_crop_flip, split_train_val
+from explorer.train import CIFAR10_POLICY, apply_auto_augment, auto_augment, can_resume, cutmix, random_crop_flip, split_train_val
 
 CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
 
@@ -43,8 +44,8 @@ def train_args(data, workdir, epochs: int, augment: str = "autoaugment") -> list
     return [sys.executable, "-m", "explorer.train", *args]
 
 
-def train(tiny_cifar, tmp_path, epochs: int, augment: str = "autoaugment") -> subprocess.CompletedProcess:
-    return subprocess.run(train_args(tiny_cifar, tmp_path, epochs, augment), cwd=ROOT, capture_output=True, text=True, timeout=300)
+def train(tiny_cifar, tmp_path, epochs: int, augment: str = "autoaugment", *extra: str) -> subprocess.CompletedProcess:
+    return subprocess.run(train_args(tiny_cifar, tmp_path, epochs, augment) + list(extra), cwd=ROOT, capture_output=True, text=True, timeout=300)
 
 
 def test_training_writes_weights_card_and_timeline_and_resumes(tiny_cifar, tmp_path):
@@ -84,6 +85,33 @@ def test_training_writes_weights_card_and_timeline_and_resumes(tiny_cifar, tmp_p
     assert shorter.returncode != 0 and "another configuration" in shorter.stderr
 
 
+def test_shipped_weights_are_continued_on_a_machine_without_the_checkpoint(tiny_cifar, tmp_path):
+    assert train(tiny_cifar, tmp_path, epochs=2).returncode == 0
+    shipped = tmp_path / "shipped"
+    (tmp_path / "out").rename(shipped)
+    shutil.rmtree(tmp_path / "cache" / "train")  # a fresh clone: the assets are there, the checkpoint is not
+    shipped_card = json.loads((shipped / "embedded.json").read_text())
+
+    longer = train(tiny_cifar, tmp_path, 3, "autoaugment", "--continue-from", str(shipped))
+    assert longer.returncode == 0, longer.stderr
+    assert "extending the run from 2 to 3 epochs" in longer.stderr and "epoch 3/3" in longer.stderr and "epoch 1/3" not in longer.stderr
+    card = json.loads((tmp_path / "out" / "embedded.json").read_text())
+    assert card["epochs"] == 3 and card["history"][:2] == shipped_card["history"] and card["history"][2]["epoch"] == 3
+    assert card["wall_time_s"] > shipped_card["wall_time_s"]
+    assert card["recipe"]["schedule"].startswith(shipped_card["recipe"]["schedule"])
+    assert f"from the weights shipped in {shipped}, with a fresh optimizer" in card["recipe"]["schedule"]
+    before, after = load_file(shipped / "embedded-timeline.safetensors"), load_file(tmp_path / "out" / "embedded-timeline.safetensors")
+    assert set(after) == set(before) | {"epoch003.stem", "epoch003.token_mixing"}
+    assert torch.equal(after["epoch000.token_mixing"], before["epoch000.token_mixing"])
+    assert not torch.equal(after["epoch003.token_mixing"], after["epoch002.token_mixing"])
+
+    again = train(tiny_cifar, tmp_path, 3, "autoaugment", "--continue-from", str(shipped))  # its own checkpoint now wins
+    assert again.returncode == 0 and "last.pt at epoch 3" in again.stderr and "epoch 3/3" not in again.stderr
+
+    missing = train(tiny_cifar, tmp_path / "elsewhere", 3, "autoaugment", "--continue-from", str(tmp_path / "nothing"))
+    assert missing.returncode != 0 and "no model card" in missing.stderr
+
+
 def test_validation_split_is_stratified_and_disjoint():
     labels = torch.arange(10).repeat_interleave(100)
     train_idx, val_idx = split_train_val(labels, per_class=10)
@@ -100,16 +128,29 @@ def test_augmentations_keep_shapes_and_pixels():
     assert mixed.shape == x.shape and 0 <= lam <= 1 and partner.shape == (2,)
 
 
-def test_auto_augment_is_per_group_and_follows_its_generator():
+def test_auto_augment_draws_per_image_and_follows_its_generator():
     x = torch.randint(0, 256, (64, 3, 32, 32), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
     out = auto_augment(x, torch.Generator().manual_seed(1))
     assert out.shape == x.shape and out.dtype == torch.uint8
-    changed = [not torch.equal(a, b) for a, b in zip(out.split(4), x.split(4))]
-    assert sum(changed) >= len(changed) // 2  # most sub-policies change an image (some draw e.g. a no-op shear)
+    assert sum(not torch.equal(a, b) for a, b in zip(out, x)) >= len(x) // 2  # some ops draw a no-op (e.g. a zero shear)
     global_state = torch.get_rng_state()
     assert torch.equal(out, auto_augment(x, torch.Generator().manual_seed(1)))  # a resumed run augments alike
     assert torch.equal(torch.get_rng_state(), global_state)  # and drop path's generator is left alone
     assert not torch.equal(out, auto_augment(x, torch.Generator().manual_seed(2)))
+
+
+def test_batched_auto_augment_augments_each_image_as_if_alone():
+    policies = len(CIFAR10_POLICY._policies)
+    sub_policy = torch.arange(policies).repeat(2)  # every sub-policy, with both signs
+    n = len(sub_policy)
+    always, never = torch.zeros(n, 2), torch.full((n, 2), 2.0)
+    negative = (torch.arange(n) >= policies)[:, None].repeat(1, 2)
+    x = torch.randint(0, 256, (n, 3, 32, 32), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
+    together = apply_auto_augment(x, sub_policy, always, negative)
+    alone = torch.cat([apply_auto_augment(x[i : i + 1], sub_policy[i : i + 1], always[i : i + 1], negative[i : i + 1]) for i in range(n)])
+    assert torch.equal(together, alone)
+    assert not torch.equal(together[:policies], together[policies:])  # the sign is per image
+    assert torch.equal(apply_auto_augment(x, sub_policy, never, negative), x)
 
 
 def test_only_an_extension_may_change_the_augmentation():
