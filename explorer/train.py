@@ -195,7 +195,7 @@ def apply_auto_augment(x: torch.Tensor, sub_policy: torch.Tensor, applies: torch
 
 
 def epoch_views(images: torch.Tensor, augment: str, g: torch.Generator) -> torch.Tensor:
-    """One epoch's augmented views of the training images (N, 3, H, W) uint8, all at once: a few hundred large
+    """One epoch's augmented views of the training images (N, 3, H, W) uint8, all at once: about a hundred large
     calls an epoch instead of thousands of small ones, so augmentation costs little on any device."""
     views = random_crop_flip(images, g)
     return auto_augment(views, g) if augment == "autoaugment" else views
@@ -279,6 +279,11 @@ def saved_augment(config: dict) -> str:
     return config.get("augment", "crop-flip")
 
 
+def card_architecture() -> dict:
+    """The model card's "architecture", as JSON holds it (tuples become lists), so a read card compares equal."""
+    return json.loads(json.dumps({"class": "timm.models.mlp_mixer.MlpMixer", **embedded.ARCHITECTURE}))
+
+
 def checkpoint_from_assets(assets: Path) -> dict:
     """A finished run rebuilt from what it shipped (weights, model card, timeline), for a machine that lacks its
     checkpoint. Everything but the optimizer's moments and the random generators' states, which start afresh."""
@@ -286,8 +291,7 @@ def checkpoint_from_assets(assets: Path) -> dict:
     if not card_path.exists():
         raise SystemExit(f"--continue-from {assets}: no model card (embedded.json) there")
     card = json.loads(card_path.read_text())
-    ours = json.loads(json.dumps({"class": "timm.models.mlp_mixer.MlpMixer", **embedded.ARCHITECTURE}))  # as a card holds it
-    if card["architecture"] != ours:
+    if card["architecture"] != card_architecture():
         raise SystemExit(f"--continue-from {assets}: that model has another architecture ({card['architecture']})")
     config = {k: v for k, v in card["recipe"].items() if k in TrainConfig.__dataclass_fields__}
     timeline = embedded.read_timeline(assets / card["timeline_file"])
@@ -454,7 +458,7 @@ def write_assets(model: MlpMixer, cfg: TrainConfig, state: dict, val_acc: float,
     hardware = torch.cuda.get_device_name(device) if device.type == "cuda" else f"{platform.processor() or platform.machine()} CPU, {torch.get_num_threads()} threads"
     card = {
         "name": embedded.EMBEDDED_NAME,
-        "architecture": {"class": "timm.models.mlp_mixer.MlpMixer", **embedded.ARCHITECTURE},
+        "architecture": card_architecture(),
         "parameters": sum(p.numel() for p in model.parameters()),
         "pretrained_cfg": embedded.pretrained_cfg(classes),
         "class_names": classes,
