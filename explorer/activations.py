@@ -1,8 +1,8 @@
 """What a model does with one image: everything captured in a single forward pass, then pure functions of it.
 
 `capture` runs the model once (timm's `forward_intermediates` for every block's output, forward hooks for the
-token-mixing updates, removed in `finally`) and, if asked, one backward pass for the input-gradient saliency.
-The views below only do arithmetic on what it captured:
+token-mixing updates, removed in `finally`); `input_times_gradient` is the one view that needs a backward pass.
+The views below only do arithmetic on what was captured:
 
 - per-layer activation maps (norm over channels, or one channel) and the top channels of a patch,
 - how much each block's token-mixing and channel-mixing residual updates change the stream,
@@ -35,8 +35,6 @@ class Capture:
     features: torch.Tensor  # (S, C) the final, normalised tokens the head pools
     logits: torch.Tensor  # (num_classes,)
     grid: tuple[int, int]
-    saliency: torch.Tensor | None = None  # (H, W) input x gradient of `saliency_class`, summed over colours
-    saliency_class: int | None = None
 
 
 @contextmanager
@@ -66,31 +64,31 @@ def capture_hooks(model: MlpMixer) -> Iterator[dict[str, list[torch.Tensor]]]:
             handle.remove()
 
 
-def capture(model: MlpMixer, image: torch.Tensor, saliency_class: int | str | None = None) -> Capture:
-    """Run one (3, H, W) preprocessed image through the model and keep what the views need.
-
-    saliency_class: an output index, "top1" for the predicted class, or None for no backward pass.
-    """
-    x = image.unsqueeze(0).detach().requires_grad_(saliency_class is not None)
-    with torch.set_grad_enabled(saliency_class is not None), capture_hooks(model) as seen:
-        features, blocks = model.forward_intermediates(x, output_fmt="NLC")  # (1, S, C), depth x (1, S, C)
+@torch.inference_mode()
+def capture(model: MlpMixer, image: torch.Tensor) -> Capture:
+    """Run one (3, H, W) preprocessed image through the model once and keep what the views need."""
+    with capture_hooks(model) as seen:
+        features, blocks = model.forward_intermediates(image[None], output_fmt="NLC")  # (1, S, C), depth x (1, S, C)
         logits = model.forward_head(features)  # (1, num_classes)
-    saliency, target = None, None
-    if saliency_class is not None:
-        target = int(logits[0].argmax()) if saliency_class == "top1" else int(saliency_class)
-        (grad,) = torch.autograd.grad(logits[0, target], x)
-        saliency = (x * grad)[0].sum(0).detach()  # (H, W) input x gradient
     return Capture(
-        image=image.detach(),
-        stem=seen["stem"][0][0].detach(),
-        blocks=torch.stack([b[0] for b in blocks]).detach(),
-        token_updates=torch.stack([u[0] for u in seen["token_updates"]]).detach() if seen["token_updates"] else None,
-        features=features[0].detach(),
-        logits=logits[0].detach(),
+        image=image,
+        stem=seen["stem"][0][0],
+        blocks=torch.stack([b[0] for b in blocks]),
+        token_updates=torch.stack([u[0] for u in seen["token_updates"]]) if seen["token_updates"] else None,
+        features=features[0],
+        logits=logits[0],
         grid=patch_grid(model),
-        saliency=saliency,
-        saliency_class=target,
     )
+
+
+def input_times_gradient(model: MlpMixer, image: torch.Tensor, class_index: int) -> torch.Tensor:
+    """(H, W): input x gradient of one class logit, summed over colours: a forward pass with gradients and one
+    backward pass. (The capture runs without gradients: recording them costs every forward ~25% on a CPU.)"""
+    x = image[None].detach().clone().requires_grad_(True)
+    with torch.enable_grad():
+        logit = model(x)[0, class_index]
+        (grad,) = torch.autograd.grad(logit, x)
+    return (x * grad)[0].sum(0).detach()
 
 
 def activation_norms(cap: Capture) -> np.ndarray:

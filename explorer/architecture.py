@@ -1,6 +1,8 @@
-"""The architecture card: sizes in the paper's notation, counted FLOPs, measured latency, and the paper's row."""
+"""The architecture card: sizes in the paper's notation, parameters and counted FLOPs per part, the paper's row;
+and the latency, measured when someone asks."""
 from __future__ import annotations
 
+import statistics
 import time
 from dataclasses import asdict, dataclass
 
@@ -23,6 +25,23 @@ PAPER_TABLE_1 = {
 }
 
 
+PARTS = ("stem", "token mixing", "channel mixing", "norms and scales", "head")
+
+
+def part_of(name: str) -> str:
+    """Which part of a Mixer-family model a parameter or module name belongs to (gMLP mixes tokens in the
+    spatial gate inside its channel MLP)."""
+    if name.startswith("stem"):
+        return "stem"
+    if ".mlp_tokens" in name or ".linear_tokens" in name or ".gate.proj" in name:
+        return "token mixing"
+    if ".mlp_channels" in name and ".norm" not in name:
+        return "channel mixing"
+    if name.startswith("head"):
+        return "head"
+    return "norms and scales"
+
+
 @dataclass(frozen=True)
 class ArchitectureCard:
     name: str
@@ -35,9 +54,9 @@ class ArchitectureCard:
     channels_mlp_dim: int  # D_C
     depth: int
     params: int
-    gflops: float  # per image, forward, multiply-adds counted as two FLOPs
-    latency_ms: float  # median of a few single-image forwards on `device`
-    device: str
+    gflops: float  # per image, forward, a multiply-add counted as two FLOPs (PyTorch's FlopCounterMode)
+    part_params: dict[str, int]  # PARTS -> parameters
+    part_gflops: dict[str, float]  # PARTS -> GFLOPs per image
     paper_row: dict | None  # the matching Table 1 row, if the paper has one
 
     def as_dict(self) -> dict:
@@ -54,27 +73,47 @@ def paper_row(family_name: str, d: dict[str, int]) -> dict | None:
 
 
 @torch.inference_mode()
-def architecture_card(loaded: LoadedModel, repeats: int = 5) -> ArchitectureCard:
+def count_architecture(loaded: LoadedModel) -> ArchitectureCard:
+    """The card of a loaded model: sizes, parameters and FLOPs (one counted forward pass on zeros), by part."""
     model = loaded.model
     x = torch.zeros(1, *loaded.data_config["input_size"], device=loaded.device)
     with FlopCounterMode(display=False) as counter:
         model(x)
-    times = []
-    for _ in range(repeats + 1):  # the first run warms up and is not counted
-        start = time.perf_counter()
-        model(x)
-        if loaded.device.type == "cuda":
-            torch.cuda.synchronize()
-        times.append(time.perf_counter() - start)
+    prefix = type(model).__name__ + "."
+    leaves = {name for name, module in model.named_modules() if name and not list(module.children())}
+    part_flops = dict.fromkeys(PARTS, 0)
+    for name, ops in counter.get_flop_counts().items():
+        if name.startswith(prefix) and name[len(prefix):] in leaves:
+            part_flops[part_of(name[len(prefix):])] += sum(ops.values())
+    part_params = dict.fromkeys(PARTS, 0)
+    for name, p in model.named_parameters():
+        part_params[part_of(name)] += p.numel()
     d = architecture_dims(model)
     fam = family(model)
     return ArchitectureCard(
         name=loaded.name,
         family=fam,
-        params=sum(p.numel() for p in model.parameters()),
+        params=sum(part_params.values()),
         gflops=counter.get_total_flops() / 1e9,
-        latency_ms=sorted(times[1:])[len(times[1:]) // 2] * 1e3,
-        device=str(loaded.device),
+        part_params=part_params,
+        part_gflops={k: v / 1e9 for k, v in part_flops.items()},
         paper_row=paper_row(fam, d),
         **d,
     )
+
+
+@torch.inference_mode()
+def measure_latency(loaded: LoadedModel, repeats: int = 10) -> float:
+    """Median milliseconds of a single-image forward pass here and now (after one warm-up pass). Measured on
+    request, never kept: it depends on what else the machine is doing."""
+    model = loaded.model
+    x = torch.zeros(1, *loaded.data_config["input_size"], device=loaded.device)
+    times = []
+    for _ in range(repeats + 1):
+        start = time.perf_counter()
+        with loaded.autocast():
+            model(x)
+        if loaded.device.type == "cuda":
+            torch.cuda.synchronize()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times[1:]) * 1e3

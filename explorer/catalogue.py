@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from fnmatch import fnmatch
-from functools import lru_cache
 from typing import Any
 
 import timm
 import torch
 from timm.models.mlp_mixer import MlpMixer
 
-from explorer import embedded
+from explorer import embedded, memo
 from explorer.labels import label_set
 from explorer.weights import family
 
@@ -78,7 +77,7 @@ def _entry(name: str, model: MlpMixer, weights: str) -> ModelEntry:
     )
 
 
-@lru_cache(maxsize=64)
+@memo.CATALOGUE
 def describe(name: str) -> ModelEntry:
     """The catalogue entry of any Mixer-family timm name (with or without a tag) or "embedded"."""
     with torch.device("meta"):
@@ -92,7 +91,7 @@ def describe(name: str) -> ModelEntry:
     return _entry(name, model, weights)
 
 
-@lru_cache(maxsize=1)
+@memo.CATALOGUE
 def catalogue() -> tuple[ModelEntry, ...]:
     """The embedded default, then per family every pretrained tag and the architectures without weights."""
     names = [embedded.EMBEDDED_NAME]

@@ -25,9 +25,9 @@ from explorer.catalogue import catalogue, format_table
 from explorer.errors import ExplorerError
 from explorer.images import load_image
 from explorer.inference import probabilities, to_batch, top_predictions
-from explorer.loading import PRECISIONS, WEIGHTS_CHOICES, LoadedModel, check_precision, load_model, resolve_device
+from explorer.loading import PRECISIONS, WEIGHTS_CHOICES, LoadedModel, load_model
 
-PRECISION_HELP = "what predictions compute in (default: EXPLORER_PRECISION or fp32): bf16 on CPUs with AVX512-BF16/AMX or GPUs, fp16 on GPUs; the views always run in fp32"
+PRECISION_HELP = "what predictions compute in (default: EXPLORER_PRECISION or fp32): bf16 on CPUs with AVX512-BF16/AMX or GPUs, fp16 on GPUs"
 
 log = logging.getLogger("explorer")
 
@@ -119,26 +119,25 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    from explorer.explain import explain, save_explanation
+    from explorer.analysis import Analysis
+    from explorer.explain import save_explanation
 
     try:
         loaded = open_model(args)
-        result = explain(loaded, args.image, class_index=args.class_index, top_k=args.top_k)
+        analysis = Analysis(loaded, args.image)
+        files = save_explanation(analysis, args.out, class_index=args.class_index, top_k=args.top_k)
     except ExplorerError as exc:
         print(json.dumps({"path": args.image, "error": str(exc)}))
         log.error("%s", exc)
         return 1
-    files = save_explanation(result, args.out)
     log.info("wrote %d files to %s", len(files), args.out)
-    print(json.dumps({"path": args.image, "out": str(args.out), "model": loaded.name, "top_k": result.summary["top_k"]}))
+    print(json.dumps({"path": args.image, "out": str(args.out), "model": loaded.name, "top_k": [p.as_dict() for p in analysis.top_k(args.top_k)]}))
     return 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from explorer.ui import build_app, launch  # Gradio only on this path
 
-    if args.precision:  # every model the app loads predicts in this precision
-        os.environ["EXPLORER_PRECISION"] = check_precision(args.precision, resolve_device(None))
     launch(build_app(default_model=args.model), host=args.host, port=args.port)
     return 0
 
@@ -159,7 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--top-k", type=int, default=5, metavar="K")
     predict.add_argument("--device", default=None, help="cpu, cuda, cuda:N (default: CUDA if present)")
     predict.add_argument("--batch-size", type=int, default=256)
-    predict.add_argument("--precision", choices=PRECISIONS, default=None, help=PRECISION_HELP)
+    predict.add_argument("--precision", choices=PRECISIONS, default=os.environ.get("EXPLORER_PRECISION"), help=PRECISION_HELP)
     predict.add_argument("--json", action="store_true", help="one JSON object per image per line")
     predict.set_defaults(run=cmd_predict)
 
@@ -178,7 +177,6 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--model", default=None, help="the model selected when the page opens")
     serve.add_argument("--host", default=None, help="default: GRADIO_SERVER_NAME or 127.0.0.1")
     serve.add_argument("--port", type=int, default=None, help="default: GRADIO_SERVER_PORT or 7860")
-    serve.add_argument("--precision", choices=PRECISIONS, default=None, help=PRECISION_HELP)
     serve.set_defaults(run=cmd_serve)
     return parser
 

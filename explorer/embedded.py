@@ -6,9 +6,10 @@ test and lecture falls back on. Its sizes live here, in one place, for the train
 from __future__ import annotations
 
 import json
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from explorer import memo
 
 _PACKAGE = Path(__file__).resolve().parent
 # assets/ sits beside the package in the repository, and inside it once installed with `pip install .`.
@@ -69,7 +70,7 @@ def read_card() -> dict[str, Any]:
 TIMELINE_PATH = ASSETS / "embedded-timeline.safetensors"
 
 
-@lru_cache(maxsize=1)  # read once per process: the app asks for it on every page load and slider move
+@memo.TIMELINE  # read once per process: the app asks for it on every page load and slider move
 def read_timeline(path: Path = TIMELINE_PATH) -> dict[int, dict[str, Any]]:
     """The training timeline: {epoch: {"stem": (C, 3, p, p), "token_mixing": (depth, D_S, S)}} as float32 arrays,
     from initialisation (epoch 0) to the end. Empty if no timeline was shipped."""

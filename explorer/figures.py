@@ -1,4 +1,5 @@
-"""Pictures of the views: arrays in, RGB arrays or matplotlib `Figure`s out.
+"""The matplotlib renderers, for files and notebooks: views (explorer.analysis) in, `Figure`s or RGB arrays out.
+The live app draws the same views with Plotly (explorer.plots).
 
 Galleries of many small maps are drawn straight into one RGB array (fast: a B/16 block of 384 units in a few
 milliseconds, and a click on it maps back to a unit). Everything else is a matplotlib `Figure` made with the
@@ -7,13 +8,21 @@ object API, never pyplot, so concurrent requests in the server never share drawi
 from __future__ import annotations
 
 import io
+import textwrap
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import matplotlib
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.cm import ScalarMappable
+from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from PIL import Image
+
+if TYPE_CHECKING:
+    from explorer.analysis import ActivationView, EvidenceView, LensView, ShuffleView, UpdatesView
+    from explorer.tour import TourStep
 
 DIVERGING = "RdBu_r"  # red positive, blue negative, white zero: readable with the common colour-vision deficiencies
 SEQUENTIAL = "viridis"
@@ -104,94 +113,156 @@ def unit_figure(in_map: np.ndarray, out_map: np.ndarray | None, unit: int, block
     return fig
 
 
-def overlay(ax, image: np.ndarray, values: np.ndarray, title: str, cmap: str = SEQUENTIAL, alpha: float = 0.55, centred: bool = False) -> None:
-    """Draw a patch-grid map over the image it was computed from."""
+def overlay(ax, image: np.ndarray, values: np.ndarray, title: str, cmap: str = SEQUENTIAL, alpha: float = 0.55, limits: tuple[float, float] | None = None, colorbar: str | None = None) -> None:
+    """Draw a patch-grid map over the image it was computed from; `limits` (vmin, vmax), `colorbar` its title."""
     h, w = image.shape[:2]
     ax.imshow(image, extent=(0, w, h, 0))
-    limit = float(np.nanmax(np.abs(values))) or 1.0
-    ax.imshow(values, cmap=cmap, alpha=alpha, extent=(0, w, h, 0), interpolation="nearest", vmin=-limit if centred else None, vmax=limit if centred else None)
+    vmin, vmax = limits if limits else (float(np.nanmin(values)), float(np.nanmax(values)))
+    im = ax.imshow(values, cmap=cmap, alpha=alpha, extent=(0, w, h, 0), interpolation="nearest", vmin=vmin, vmax=vmax)
     ax.set_title(title, fontsize=9)
     ax.set_xticks([])
     ax.set_yticks([])
+    if colorbar:
+        ax.figure.colorbar(im, ax=ax, shrink=0.8).set_label(colorbar, fontsize=8)
 
 
-def activations_figure(image: np.ndarray, norms: np.ndarray, what: str = "‖activation‖ over channels") -> Figure:
-    """Every block's per-patch activation map over the (H, W, 3) input, as small multiples."""
-    depth = len(norms)
+def symmetric(values: np.ndarray) -> tuple[float, float]:
+    """Colour limits centred at zero."""
+    limit = float(np.nanmax(np.abs(values))) or 1.0
+    return -limit, limit
+
+
+def wrap(text: str, width: int = 40) -> str:
+    return "\n".join(textwrap.wrap(text, width)) or text
+
+
+def activations_figure(view: "ActivationView", shared_scale: bool = True) -> Figure:
+    """Every block's per-patch activation map over the input, as small multiples with one colour bar."""
+    depth = len(view.maps)
     cols = min(depth, 6)
     rows = int(np.ceil(depth / cols))
-    fig = new_figure(2.0 * cols, 2.1 * rows + 0.3)
-    axes = fig.subplots(rows, cols, squeeze=False).ravel()
-    for i, ax in enumerate(axes):
+    fig = new_figure(2.0 * cols + 0.8, 2.1 * rows + 0.4)
+    axes = fig.subplots(rows, cols, squeeze=False)
+    limits = (float(view.maps.min()), float(view.maps.max())) if shared_scale else None
+    for i, ax in enumerate(axes.ravel()):
         if i < depth:
-            overlay(ax, image, norms[i], f"block {i}")
+            overlay(ax, view.picture, view.maps[i], f"block {i}", limits=limits, colorbar=None if shared_scale else "")
         else:
             ax.axis("off")
-    fig.suptitle(what, fontsize=10)
+    if shared_scale:
+        mappable = ScalarMappable(norm=Normalize(*limits), cmap=SEQUENTIAL)
+        fig.colorbar(mappable, ax=axes, shrink=0.8).set_label(view.quantity, fontsize=9)
+    fig.suptitle(view.title, fontsize=10)
     return fig
 
 
-def updates_figure(updates: dict[str, np.ndarray]) -> Figure:
+def updates_figure(view: "UpdatesView") -> Figure:
     """Per block, how much token mixing and channel mixing change the residual stream (relative norms)."""
     fig = new_figure(7, 3)
     ax = fig.subplots()
-    depth = len(updates["channel_mixing"])
-    x = np.arange(depth)
-    if not np.all(np.isnan(updates["token_mixing"])):
-        ax.bar(x - 0.2, updates["token_mixing"], 0.4, label="token mixing", color="#2166ac")
-        ax.bar(x + 0.2, updates["channel_mixing"], 0.4, label="channel mixing", color="#b2182b")
+    x = np.arange(len(view.channel_mixing))
+    if view.separate:
+        ax.bar(x - 0.2, view.token_mixing, 0.4, label="token mixing", color="#2166ac")
+        ax.bar(x + 0.2, view.channel_mixing, 0.4, label="channel mixing", color="#b2182b")
     else:
-        ax.bar(x, updates["channel_mixing"], 0.6, label="whole block (spatial gating inside)", color="#b2182b")
+        ax.bar(x, view.channel_mixing, 0.6, label="whole block (spatial gating inside)", color="#b2182b")
     ax.set_xlabel("block")
     ax.set_ylabel("‖update‖ / ‖stream‖")
     ax.set_xticks(x)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return fig
 
 
-def evidence_figure(image: np.ndarray, evidence: np.ndarray, saliency: np.ndarray | None, label: str) -> Figure:
-    """Per-patch logits of one class (their mean is the class logit) beside an input x gradient saliency map."""
-    fig = new_figure(9.5 if saliency is not None else 6.5, 3.4)
-    axes = fig.subplots(1, 3 if saliency is not None else 2)
-    axes[0].imshow(image)
+def evidence_figure(view: "EvidenceView") -> Figure:
+    """Per-patch logits of one class relative to the mean patch (whose logit is the class logit) beside an
+    input x gradient saliency map."""
+    fig = new_figure(10, 3.6)
+    axes = fig.subplots(1, 3)
+    axes[0].imshow(view.picture)
     axes[0].set_title("input as the model sees it", fontsize=9)
     axes[0].axis("off")
-    overlay(axes[1], image, evidence, f"per-patch logit: {label}\nmean {evidence.mean():.3f} = the logit", cmap=DIVERGING, centred=True, alpha=0.65)
-    if saliency is not None:
-        overlay(axes[2], image, saliency, "input × gradient", cmap=DIVERGING, centred=True, alpha=0.7)
+    overlay(axes[1], view.picture, view.relative, wrap(f"per-patch logit of {view.label}, relative to the mean patch"), cmap=DIVERGING, alpha=0.65,
+            limits=symmetric(view.relative), colorbar=f"patch logit − mean\n(mean {view.logit:.3f} = the logit)")
+    overlay(axes[2], view.picture, view.saliency, "input × gradient", cmap=DIVERGING, alpha=0.7, limits=symmetric(view.saliency), colorbar="input × gradient")
     return fig
 
 
-def lens_figure(steps: list[dict], final_class_probs: np.ndarray, final_label: str) -> Figure:
-    """Top-1 probability under the logit lens per block ({block, label, probability}), labelled, and the
+def lens_figure(view: "LensView") -> Figure:
+    """Top-1 probability under the logit lens per block, labelled where the top-1 changes, and the
     probability of the model's final class at every block."""
-    fig = new_figure(8, 3.4)
+    fig = new_figure(8, 3.6)
     ax = fig.subplots()
-    blocks = [s["block"] for s in steps]
-    ax.plot(blocks, [s["probability"] for s in steps], "o-", color="#444444", label="lens top-1")
-    ax.plot(blocks, final_class_probs, "s--", color="#b2182b", label=f"final class: {final_label[:30]}")
-    for s in steps:
-        ax.annotate(s["label"][:18], (s["block"], s["probability"]), textcoords="offset points", xytext=(0, 6), ha="center", fontsize=7, rotation=30)
-    ax.set_ylim(0, 1.15)
+    blocks = np.arange(len(view.top_index))
+    ax.plot(blocks, view.top_probability, "o-", color="#444444", label="lens top-1")
+    ax.plot(blocks, view.final_probability, "s--", color="#b2182b", label=wrap(f"final class: {view.final_label}", 30))
+    for k, b in enumerate(view.changes):
+        ax.annotate(view.top_label[b][:24], (b, view.top_probability[b]), textcoords="offset points", xytext=(0, 8 if k % 2 == 0 else -14), ha="center", fontsize=7)
+    peak = float(max(view.top_probability.max(), view.final_probability.max()))
+    if peak < 0.2:
+        ax.set_yscale("log")
+        ax.set_ylabel("probability (log scale)")
+    else:
+        ax.set_ylim(0, min(1.05, peak * 1.15))
+        ax.set_ylabel("probability")
     ax.set_xlabel("block")
-    ax.set_ylabel("probability")
-    ax.set_xticks(blocks)
-    ax.legend(fontsize=8, loc="lower right")
+    ax.set_xticks(blocks[:: max(1, len(blocks) // 16)])
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return fig
 
 
-def shuffle_figure(image: np.ndarray, shuffled: np.ndarray, captions: tuple[str, str, str]) -> Figure:
+def shuffle_figure(view: "ShuffleView") -> Figure:
     """The original and patch-shuffled input with the three predictions of the demo."""
-    fig = new_figure(9, 3.6)
+    original, shuffled, restored = view.labels
+    fig = new_figure(9.5, 4.0)
     axes = fig.subplots(1, 3)
-    axes[0].imshow(image)
-    axes[0].set_title(f"original\n{captions[0]}", fontsize=9)
-    axes[1].imshow(shuffled)
-    axes[1].set_title(f"patches shuffled\n{captions[1]}", fontsize=9)
-    axes[2].imshow(shuffled)
-    axes[2].set_title(f"shuffled, token mixing\npermuted too: {captions[2]}", fontsize=9)
-    for ax in axes:
+    panels = [(view.picture, f"original: {original}"), (view.shuffled_picture, f"patches shuffled: {shuffled}"),
+              (view.shuffled_picture, f"shuffled, token mixing permuted too: {restored} (max |Δlogit| {view.result.max_abs_logit_diff:.1e})")]
+    for ax, (picture, title) in zip(axes, panels):
+        ax.imshow(picture)
+        ax.set_title(wrap(title, 34), fontsize=9)
         ax.axis("off")
+    return fig
+
+
+def tour_figure(step: "TourStep") -> Figure:
+    """One guided-tour step's picture (see explorer.tour.TourStep for the kinds)."""
+    d = step.data
+    if step.kind in ("picture", "patches"):
+        fig = new_figure(4, 4)
+        ax = fig.subplots()
+        ax.imshow(d["picture"])
+        if step.kind == "patches":
+            for k in range(1, d["grid"][0]):
+                ax.axhline(k * d["patch_size"] - 0.5, color="white", lw=1)
+            for k in range(1, d["grid"][1]):
+                ax.axvline(k * d["patch_size"] - 0.5, color="white", lw=1)
+        ax.axis("off")
+    elif step.kind == "table":
+        fig = new_figure(7, 3.6)
+        ax = fig.subplots()
+        im = ax.imshow(d["values"], aspect="auto", cmap=DIVERGING, norm=Normalize(*symmetric(d["values"])), interpolation="nearest")
+        ax.set_xlabel(f"channel (C = {d['values'].shape[1]})")
+        ax.set_ylabel(f"patch (S = {d['values'].shape[0]})")
+        fig.colorbar(im, ax=ax, shrink=0.8)
+    elif step.kind == "columns":
+        fig = new_figure(3.2 * len(d["maps"]), 3.2)
+        for ax, values, title in zip(fig.subplots(1, len(d["maps"]), squeeze=False)[0], d["maps"], d["titles"]):
+            ax.imshow(values, cmap=DIVERGING, norm=Normalize(*symmetric(values)), interpolation="nearest")
+            ax.set_title(title, fontsize=9)
+            ax.set_xticks([])
+            ax.set_yticks([])
+    elif step.kind == "bars":
+        fig = new_figure(7, 2.6)
+        ax = fig.subplots()
+        values = d["values"]
+        ax.bar(np.arange(len(values)), values, color=np.where(values >= 0, "#b2182b", "#2166ac"), width=1.0)
+        ax.set_xlabel(f"channel (C = {len(values)})")
+    else:  # "top"
+        fig = new_figure(7, 2.6)
+        ax = fig.subplots()
+        ax.barh([wrap(label, 40) for label in reversed(d["labels"])], list(reversed(d["probabilities"])), color="#444444")
+        ax.set_xlim(0, 1)
+    fig.suptitle(d["caption"], fontsize=10)
     return fig
 
 

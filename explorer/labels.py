@@ -1,10 +1,11 @@
 """Class names for a model's head, taken from timm's own label sets (never written by hand here)."""
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 from timm.data import ImageNetInfo, infer_imagenet_subset
+
+from explorer import memo
 
 LABEL_SET_TITLES = {
     "imagenet-1k": "ImageNet-1k",
@@ -33,7 +34,7 @@ def class_names(pretrained_cfg: dict[str, Any], num_classes: int) -> tuple[str, 
     return _imagenet_names(infer_imagenet_subset({"num_classes": num_classes}) or "", num_classes)
 
 
-@lru_cache(maxsize=8)
+@memo.LABELS
 def _imagenet_names(subset: str, num_classes: int) -> tuple[str, ...]:
     if not subset:
         return tuple(f"class {i}" for i in range(num_classes))

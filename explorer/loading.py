@@ -52,7 +52,7 @@ class LoadedModel:
     transform: Callable  # PIL image -> (3, H, W) float tensor
     requested: str = ""  # what was asked for, when it differs from `name`
     fallback_reason: str = ""  # why the request could not be honoured as asked
-    precision: str = "fp32"  # what predictions compute in; weights stay float32 and the views always are
+    precision: str = "fp32"  # what batch predictions compute in (autocast); weights and the analyses stay float32
 
     def status(self) -> str:
         """One line for people: which model runs, with what weights, where, predicting which labels."""
@@ -297,7 +297,7 @@ def _prepare(model: torch.nn.Module, name: str, weights: str, source: str, devic
 
 _cache: OrderedDict[tuple, LoadedModel] = OrderedDict()
 _cache_lock = threading.Lock()
-CACHE_SIZE = int(os.environ.get("EXPLORER_MODEL_CACHE", "3"))
+LOADED_MODELS = 3  # the loader's own cache (every other cache is in explorer.memo): B/16 is 0.23 GiB, L/16 0.8
 
 
 def load_model(
@@ -315,15 +315,15 @@ def load_model(
     weights: "pretrained" (timm's weights; the embedded default's own) or "random" (seeded init).
     checkpoint: a safetensors file or torch state dict for the architecture `name` (default: embedded).
     fallback: when pretrained weights cannot be had, run the embedded default and say why, instead of raising.
-    precision: "fp32", or "bf16" / "fp16" for faster predictions where the hardware has them (the views, whose
-        demos check equalities to 1e-5, always run in float32); default: EXPLORER_PRECISION or "fp32".
+    precision: "fp32", or "bf16" / "fp16" for faster batch predictions where the hardware has them (an analysis,
+        whose demos check equalities to 1e-5, always runs in float32).
     """
     if weights not in WEIGHTS_CHOICES:
         raise ModelError(f"weights must be one of {', '.join(WEIGHTS_CHOICES)}; got {weights!r}")
     device = resolve_device(device)
     name = name or (embedded.EMBEDDED_NAME if checkpoint else default_model_name())
     checkpoint = Path(checkpoint).resolve() if checkpoint else None
-    precision = check_precision(precision or os.environ.get("EXPLORER_PRECISION") or "fp32", device)
+    precision = check_precision(precision or "fp32", device)
     try:
         loaded = _load_cached(name, weights, checkpoint, device)
     except WeightsUnavailable as exc:
@@ -346,7 +346,7 @@ def _load_cached(name: str, weights: str, checkpoint: Path | None, device: torch
             model, source = _create(name, weights, checkpoint)
         loaded = _prepare(model, name, "checkpoint" if checkpoint else weights, source, device)
         _cache[key] = loaded
-        while len(_cache) > CACHE_SIZE:
+        while len(_cache) > LOADED_MODELS:
             _cache.popitem(last=False)
         return loaded
 

@@ -14,17 +14,20 @@ VIEW_TEXT = {
     ),
     "stem": (
         "The stem is one linear map applied to every patch: each tile is the RGB pattern one channel responds "
-        "to (Figure 7 of the paper). Trained stems show colour blobs and oriented edges, like a CNN's first layer."
+        "to (Figure 7 of the paper). Large trained models show colour blobs and oriented edges, like a CNN's "
+        "first layer; the embedded model's 4×4 filters are too small for that and look more like colour noise."
     ),
     "activations": (
         "How strongly each patch is represented after every block (the norm of its feature vector, or one "
-        "channel). Watch the object stand out from the background as depth grows. The bars show how much each "
+        "channel), over the image: drag the slider under the chart to walk through the blocks, hover a patch "
+        "for its value. Choose one colour scale for all blocks to compare depths. The bars show how much each "
         "block's token-mixing and channel-mixing updates change the residual stream."
     ),
     "evidence": (
         "The head averages the final patch features and applies one linear map, so a class logit is exactly the "
-        "mean of per-patch logits: the map shows which patches argue for the class and which against. Beside "
-        "it, input × gradient shows which pixels the logit is most sensitive to."
+        "mean of per-patch logits. The map colours each patch by how much more (red) or less (blue) it argues "
+        "for the class than the average patch does; hover for its own logit. Beside it, input × gradient: each "
+        "pixel's value times the logit's sensitivity to it, summed over colours."
     ),
     "logit-lens": (
         "The final norm and head applied to every block's output, as if the network stopped there. It shows "
@@ -38,7 +41,8 @@ VIEW_TEXT = {
     ),
     "architecture": (
         "The sizes in the paper's notation: S tokens (patches), C channels, D_S and D_C the widths of the token "
-        "and channel MLPs. FLOPs are counted by PyTorch on one forward pass; the latency is measured here."
+        "and channel MLPs. FLOPs are counted by PyTorch on one forward pass (a multiply-add counts as two); the "
+        "chart shows where the parameters and the FLOPs are. Latency is measured when you press the button."
     ),
     "compare": (
         "Two models on the same image: for example the embedded model against the same architecture with "

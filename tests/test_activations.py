@@ -3,14 +3,14 @@ import pytest
 import torch
 
 from conftest import FAMILY_MODELS, tiny_model
-from explorer.activations import activation_norms, capture, channel_maps, logit_lens, logit_lens_probabilities, patch_evidence, patch_logits, top_channels, update_norms
+from explorer.activations import activation_norms, capture, channel_maps, input_times_gradient, logit_lens, logit_lens_probabilities, patch_evidence, patch_logits, top_channels, update_norms
 
 
 @pytest.fixture(params=FAMILY_MODELS)
 def model_and_capture(request):
     model = tiny_model(request.param)
     x = torch.randn(3, 64, 64, generator=torch.Generator().manual_seed(1))
-    return model, x, capture(model, x, saliency_class="top1")
+    return model, x, capture(model, x)
 
 
 def test_capture_matches_the_plain_forward(model_and_capture):
@@ -58,9 +58,10 @@ def test_maps_and_top_channels(model_and_capture):
 
 def test_saliency_is_input_times_gradient(model_and_capture):
     model, x, cap = model_and_capture
+    top = int(cap.logits.argmax())
     xg = x[None].clone().requires_grad_(True)
-    model(xg)[0, cap.saliency_class].backward()
-    assert torch.allclose(cap.saliency, (xg * xg.grad)[0].sum(0), atol=1e-5)
+    model(xg)[0, top].backward()
+    assert torch.allclose(input_times_gradient(model, x, top), (xg * xg.grad)[0].sum(0), atol=1e-5)
 
 
 def test_hooks_are_removed_even_when_the_forward_fails():

@@ -1,6 +1,6 @@
 import pytest
 
-from explorer.architecture import PAPER_TABLE_1, architecture_card, paper_row
+from explorer.architecture import PAPER_TABLE_1, count_architecture, measure_latency, paper_row
 from explorer.catalogue import describe
 from explorer.loading import load_model
 
@@ -19,12 +19,16 @@ def test_relatives_and_the_embedded_model_have_no_paper_row():
         assert paper_row(e.family, e.as_dict()) is None
 
 
-def test_card_counts_flops_and_measures_latency():
+def test_card_counts_flops_by_part_and_latency_is_measured_on_request():
     loaded = load_model("embedded")
-    card = architecture_card(loaded, repeats=2)
+    card = count_architecture(loaded)
     # one forward of the embedded Mixer: stem + 8 x (token MLP + channel MLP) + head, as multiply-adds x 2
     s, c, ds, dc, depth, p = 64, 128, 64, 384, 8, 4
     expected = 2 * (s * 3 * p * p * c + depth * (c * 2 * s * ds + s * 2 * c * dc) + c * 10)
     assert card.gflops * 1e9 == pytest.approx(expected, rel=0.02)
-    assert card.latency_ms > 0 and card.params == describe("embedded").params
+    assert card.params == describe("embedded").params == sum(card.part_params.values())
+    assert card.part_params["token mixing"] == depth * (ds * s + ds + s * ds + s)  # fc1 and fc2 with biases
+    assert card.part_gflops["token mixing"] * 1e9 == pytest.approx(2 * depth * c * 2 * s * ds, rel=0.01)
+    assert sum(card.part_gflops.values()) == pytest.approx(card.gflops, rel=1e-6)
+    assert measure_latency(loaded, repeats=2) > 0
     assert len(PAPER_TABLE_1) == 7

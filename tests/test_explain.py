@@ -1,3 +1,4 @@
+"""What `python -m explorer explain` writes and `/explain` returns, built from one analysis."""
 import json
 
 import numpy as np
@@ -5,29 +6,31 @@ import pytest
 
 from conftest import EXAMPLES
 from explorer import load_model
-from explorer.explain import explain, save_explanation, stem_gallery, timeline_gallery, token_mixing_gallery
+from explorer.analysis import Analysis
 from explorer.embedded import read_timeline
+from explorer.explain import export_folder, save_explanation
+from explorer.model_views import stem_gallery, timeline_gallery, token_mixing_gallery
 
 
 @pytest.fixture(scope="module")
-def embedded_result():
-    return explain(load_model("embedded"), EXAMPLES / "cifar10-horse.jpg")
+def horse():
+    return Analysis(load_model("embedded"), EXAMPLES / "cifar10-horse.jpg")
 
 
-def test_arrays_follow_the_contract(embedded_result):
-    a = embedded_result.arrays
+def test_arrays_follow_the_contract(horse):
+    a = horse.arrays()
     assert a["logits"].shape == (10,)
     assert a["token_mixing"].shape == (8, 64, 64) and a["token_mixing_order"].shape == (8, 64)
-    assert a["activation_norms"].shape == (8, 8, 8) and a["patch_evidence"].shape == (8, 8)
+    assert a["activation_norms"].shape == (8, 8, 8) and a["patch_evidence"].shape == (8, 8) and a["saliency"].shape == (32, 32)
     model = load_model("embedded").model
     assert np.array_equal(a["token_mixing"][3], model.blocks[3].mlp_tokens.fc1.weight.detach().numpy())
     top = int(np.argmax(a["logits"]))
     assert a["patch_evidence"].mean() == pytest.approx(a["logits"][top], abs=1e-5)
 
 
-def test_summary_follows_the_contract(embedded_result):
-    s = embedded_result.summary
-    assert {"model", "weights", "device", "top_k", "logit_lens", "evidence", "shuffle"} <= set(s)
+def test_summary_follows_the_contract(horse):
+    s = horse.summary()
+    assert {"model", "weights", "device", "top_k", "logit_lens", "evidence", "shuffle", "architecture"} <= set(s)
     assert s["model"] == "embedded" and s["weights"] == "pretrained"
     assert set(s["top_k"][0]) == {"label", "index", "probability"}
     assert [step["block"] for step in s["logit_lens"]] == list(range(8))
@@ -38,30 +41,44 @@ def test_summary_follows_the_contract(embedded_result):
     json.dumps(s)  # plain JSON all the way down
 
 
-def test_save_writes_pngs_svgs_arrays_and_summary(embedded_result, tmp_path):
-    files = save_explanation(embedded_result, tmp_path)
+def test_save_writes_pngs_svgs_arrays_and_summary(horse, tmp_path):
+    files = save_explanation(horse, tmp_path)
     names = {f.name for f in files}
-    assert {"arrays.npz", "summary.json", "token_mixing_block00.png", "stem_filters.png", "activations.png", "evidence.png", "logit_lens.png", "logit_lens.svg", "shuffle.png"} <= names
+    assert {"arrays.npz", "summary.json", "token_mixing_block00.png", "stem_filters.png", "activations.png", "updates.svg", "evidence.png", "logit_lens.png", "logit_lens.svg", "shuffle.png"} <= names
     assert all(f.stat().st_size > 0 for f in files)
     with np.load(tmp_path / "arrays.npz") as saved:
-        assert np.array_equal(saved["token_mixing"], embedded_result.arrays["token_mixing"])
+        assert np.array_equal(saved["token_mixing"], horse.arrays()["token_mixing"])
 
 
-def test_a_chosen_class_drives_evidence_and_saliency():
-    result = explain(load_model("embedded"), EXAMPLES / "cifar10-ship.jpg", class_index=3, with_figures=False)
-    assert result.summary["evidence"]["index"] == 3 and result.capture.saliency_class == 3
-    assert result.arrays["patch_evidence"].mean() == pytest.approx(result.arrays["logits"][3], abs=1e-5)
+def test_a_chosen_class_goes_into_the_files(tmp_path):
+    analysis = Analysis(load_model("embedded"), EXAMPLES / "cifar10-ship.jpg")
+    save_explanation(analysis, tmp_path, class_index=3)
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["evidence"]["index"] == 3 and summary["evidence"]["label"] == "cat"
+    with np.load(tmp_path / "arrays.npz") as saved:
+        assert saved["patch_evidence"].mean() == pytest.approx(saved["logits"][3], abs=1e-5)
 
 
 @pytest.mark.parametrize("name", ["gmixer_12_224", "resmlp_12_224", "gmlp_ti16_224"])
-def test_every_view_works_for_the_relatives(name):
-    result = explain(load_model(name, "random"), EXAMPLES / "rocket.jpg")
-    assert result.summary["shuffle"]["max_abs_logit_diff"] <= 1e-4
-    assert len(result.summary["logit_lens"]) == len(load_model(name, "random").model.blocks)
-    assert {"activations", "evidence", "logit_lens", "shuffle", "stem_filters"} <= set(result.figures)
+def test_every_file_is_written_for_the_relatives(name, tmp_path):
+    analysis = Analysis(load_model(name, "random"), EXAMPLES / "rocket.jpg")
+    names = {f.name for f in save_explanation(analysis, tmp_path)}
+    assert {"activations.png", "evidence.png", "logit_lens.png", "shuffle.png", "stem_filters.png"} <= names
+    assert analysis.summary()["shuffle"]["max_abs_logit_diff"] <= 1e-4
 
 
-def test_galleries_are_cached_and_clickable():
+def test_an_export_is_written_once_and_again_only_if_its_files_went(horse):
+    import shutil
+
+    folder = export_folder(horse)
+    assert (folder / "explanation.zip").exists() and (folder / "explanation" / "summary.json").exists()
+    assert export_folder(horse) == folder
+    shutil.rmtree(folder)
+    again = export_folder(horse)
+    assert again != folder and (again / "explanation.zip").exists()
+
+
+def test_galleries_are_made_once_per_model_and_clickable():
     loaded = load_model("embedded")
     image, layout = token_mixing_gallery(loaded, 0)
     assert token_mixing_gallery(loaded, 0)[0] is image  # drawn once per model and block

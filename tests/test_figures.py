@@ -9,8 +9,10 @@ from explorer import figures
 
 
 def a_figure():
+    from explorer.analysis import ActivationView
+
     rng = np.random.default_rng(0)
-    return figures.activations_figure(rng.random((32, 32, 3)), rng.random((4, 8, 8)))
+    return figures.activations_figure(ActivationView(rng.random((32, 32, 3)), rng.random((4, 8, 8)), "norms", "‖activation‖", None))
 
 
 def test_figure_array_is_the_png_without_the_round_trip():

@@ -48,9 +48,9 @@ def test_the_embedded_model_recognises_cifar_examples(name):
     assert predict(EXAMPLES / f"cifar10-{name}.jpg", "embedded", top_k=1)[0].label == name
 
 
-def test_reduced_precision_predictions_agree_with_float32_and_the_views_stay_float32():
+def test_reduced_precision_predictions_agree_with_float32_and_the_analysis_stays_float32():
+    from explorer.analysis import Analysis
     from explorer.errors import ModelError
-    from explorer.explain import explain
     from explorer.loading import native_bf16
 
     fp32 = load_model("embedded")
@@ -65,18 +65,18 @@ def test_reduced_precision_predictions_agree_with_float32_and_the_views_stay_flo
     full, reduced = probabilities(fp32, batch), probabilities(bf16, batch)
     assert torch.equal(full.argmax(1), reduced.argmax(1)) and (full - reduced).abs().max() < 0.03
     assert not torch.equal(full, reduced)  # it really computed in bfloat16
-    result = explain(bf16, images[0])  # the demos' equalities need float32 and still hold
-    assert result.summary["shuffle"]["max_abs_logit_diff"] <= 1e-4
-    assert result.summary["evidence"]["model_logit"] == pytest.approx(result.summary["evidence"]["mean_patch_logit"], abs=1e-5)
+    analysis = Analysis(bf16, images[0])  # the demos' equalities need float32 and still hold
+    assert analysis.capture.logits.dtype == torch.float32 and analysis.shuffle().result.max_abs_logit_diff <= 1e-4
+    assert analysis.evidence().patch_logits.mean() == pytest.approx(analysis.evidence().logit, abs=1e-5)
 
 
-def test_unusable_precisions_are_refused_with_a_reason(monkeypatch):
+def test_unusable_precisions_are_refused_with_a_reason():
     from explorer.errors import ModelError
 
     with pytest.raises(ModelError, match="fp16 predictions need a CUDA GPU"):
         load_model("embedded", device="cpu", precision="fp16")
     with pytest.raises(ModelError, match="precision must be one of fp32, bf16, fp16"):
         load_model("embedded", precision="half")
-    monkeypatch.setenv("EXPLORER_PRECISION", "fp16")  # the server-wide default is checked the same way
-    with pytest.raises(ModelError, match="fp16 predictions need a CUDA GPU"):
-        load_model("embedded", device="cpu")
+    from explorer.cli import main
+
+    assert main(["predict", str(EXAMPLES / "rocket.jpg"), "--model", "embedded", "--device", "cpu", "--precision", "fp16", "--json"]) == 2

@@ -1,0 +1,333 @@
+"""One image on one model: the explorer's unit of work.
+
+    from explorer import load_model
+    from explorer.analysis import Analysis
+    analysis = Analysis(load_model("embedded"), "cat.jpg")   # decode, preprocess, one hooked forward pass
+    analysis.top_k(3)                  # read off that pass
+    analysis.activations().maps        # (depth, grid_h, grid_w), computed now and kept
+    analysis.evidence().saliency       # the one backward pass, the first time only
+    analysis.shuffle()                 # the demo's two forwards, the first time only
+
+Creating an analysis decodes the image and runs the model once (every block's output and each block's
+token-mixing update are recorded); every view is a method that computes its arrays on first use and keeps
+them, so the predictions, each tab of the app, the guided tour, the export, the CLI's `explain` and the
+`/explain` endpoint all read one object. Views return small frozen dataclasses of arrays and labels: the
+Plotly renderers (explorer.plots) and matplotlib renderers (explorer.figures) only draw them.
+
+The app keeps recent analyses in explorer.memo, keyed by `Analysis.key_for` (the image bytes, not the
+file name: the same photo uploaded twice, or an example clicked twice, is one analysis).
+"""
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass
+from typing import Any, Callable, TypeVar
+
+import numpy as np
+import torch
+
+from explorer import memo
+from explorer.activations import activation_norms, capture, channel_maps, input_times_gradient, logit_lens_probabilities, patch_logits, top_channels, update_norms
+from explorer.images import ImageSource, load_image
+from explorer.inference import Prediction, top_predictions
+from explorer.loading import LoadedModel
+from explorer.shuffle import ShuffleResult, patch_shuffle
+from explorer.weights import family
+
+T = TypeVar("T")
+
+
+# ---------------------------------------------------------------------------------------------- the views' data
+
+
+@dataclass(frozen=True)
+class ActivationView:
+    """Per-layer activation maps over the image."""
+
+    picture: np.ndarray  # (H, W, 3) float in [0, 1]: the input as the model saw it
+    maps: np.ndarray  # (depth, grid_h, grid_w)
+    title: str  # what the maps are
+    quantity: str  # what one value is, for colour bars and hover text
+    channel: int | None  # None: the norm over all channels
+
+
+@dataclass(frozen=True)
+class UpdatesView:
+    """Relative size of each block's residual updates: ||update|| / ||stream||."""
+
+    token_mixing: np.ndarray  # (depth,), all NaN for gMLP (its one update mixes both)
+    channel_mixing: np.ndarray  # (depth,), for gMLP the whole block's update
+    family: str
+
+    @property
+    def separate(self) -> bool:
+        return not bool(np.all(np.isnan(self.token_mixing)))
+
+
+@dataclass(frozen=True)
+class EvidenceView:
+    """Per-patch logits of one class (their mean is the class logit) and an input x gradient map."""
+
+    picture: np.ndarray  # (H, W, 3)
+    patch_logits: np.ndarray  # (grid_h, grid_w)
+    class_index: int
+    label: str
+    logit: float  # the model's own logit for the class (= patch_logits.mean())
+    saliency: np.ndarray  # (H, W) input x gradient, summed over colours
+
+    @property
+    def relative(self) -> np.ndarray:
+        """(grid_h, grid_w): each patch's logit minus the mean patch's, so the colours say which patches argue for
+        the class more than the average patch does (on a confident image every patch logit may be positive)."""
+        return self.patch_logits - self.logit
+
+
+@dataclass(frozen=True)
+class LensView:
+    """The logit lens: the final norm and head applied to every block's output."""
+
+    top_index: np.ndarray  # (depth,) the lens's top-1 class after each block
+    top_label: tuple[str, ...]  # (depth,)
+    top_probability: np.ndarray  # (depth,)
+    final_index: int  # the model's own top-1
+    final_label: str
+    final_probability: np.ndarray  # (depth,) the final class's probability after each block
+
+    @property
+    def changes(self) -> np.ndarray:
+        """Indices of the blocks where the lens's top-1 differs from the block before (block 0 included)."""
+        return np.flatnonzero(np.r_[True, self.top_index[1:] != self.top_index[:-1]])
+
+
+@dataclass(frozen=True)
+class ShuffleView:
+    """The patch-shuffle demo on this image."""
+
+    picture: np.ndarray  # (H, W, 3)
+    shuffled_picture: np.ndarray  # (H, W, 3)
+    result: ShuffleResult
+    labels: tuple[str, str, str]  # top-1 of: the original, the shuffled image, the shuffled image with permuted token mixing
+
+
+def display_image(image: torch.Tensor, data_config: dict) -> np.ndarray:
+    """(3, H, W) normalised input -> (H, W, 3) float in [0, 1]: exactly the pixels the model saw."""
+    mean = torch.tensor(data_config["mean"]).view(3, 1, 1)
+    std = torch.tensor(data_config["std"]).view(3, 1, 1)
+    return (image.detach().float().cpu() * std + mean).clamp(0, 1).permute(1, 2, 0).numpy()
+
+
+def image_digest(source: ImageSource) -> str:
+    """A digest of what the image is (its file's bytes, or its pixels), never of what it is called."""
+    if isinstance(source, (bytes, bytearray)):
+        data = bytes(source)
+    elif isinstance(source, np.ndarray):
+        data = repr((source.shape, source.dtype)).encode() + np.ascontiguousarray(source).tobytes()
+    elif hasattr(source, "tobytes"):  # a PIL image
+        data = repr((source.mode, source.size)).encode() + source.tobytes()
+    else:
+        try:
+            with open(source, "rb") as f:
+                data = f.read()
+        except OSError:  # load_image explains a missing or unreadable file in the words every path uses
+            load_image(source)
+            raise
+    return hashlib.sha256(data).hexdigest()
+
+
+# ---------------------------------------------------------------------------------------------- the analysis
+
+
+class Analysis:
+    """One image on one model. Made once: the decoded image, its preprocessed tensor, one hooked forward pass.
+    Each view below is computed the first time it is asked for and kept."""
+
+    def __init__(self, loaded: LoadedModel, image: ImageSource, digest: str | None = None):
+        self.loaded = loaded
+        self.digest = digest or image_digest(image)
+        self.image = load_image(image)  # RGB, as uploaded (EXIF applied, odd formats converted)
+        self.input = loaded.transform(self.image).to(loaded.device)  # (3, H, W)
+        self.capture = capture(loaded.model, self.input)  # float32 always: the views' demos check equalities to 1e-5
+        self.probabilities = self.capture.logits.float().softmax(-1).cpu()  # (num_classes,)
+        self._kept: dict[Any, Any] = {}
+        self._lock = threading.RLock()  # one view computed once even when two tabs ask at the same moment
+
+    @classmethod
+    def key_for(cls, loaded: LoadedModel, digest: str) -> tuple:
+        """What makes two analyses the same: the image bytes and the model that ran (not the file name)."""
+        return (digest, id(loaded.model), loaded.name, loaded.weights, loaded.source)
+
+    @classmethod
+    def of(cls, loaded: LoadedModel, image: ImageSource, session: str | None = None) -> Analysis:
+        """The kept analysis of this image on this model, or a new one (kept in explorer.memo)."""
+        digest = image_digest(image)
+        return memo.analysis(cls.key_for(loaded, digest), lambda: cls(loaded, image, digest), session)
+
+    @property
+    def key(self) -> tuple:
+        return self.key_for(self.loaded, self.digest)
+
+    def _keep(self, key: Any, make: Callable[[], T]) -> T:
+        with self._lock:
+            if key not in self._kept:
+                self._kept[key] = make()
+            return self._kept[key]
+
+    @property
+    def class_names(self) -> tuple[str, ...]:
+        return self.loaded.class_names
+
+    @property
+    def top1(self) -> int:
+        return int(self.probabilities.argmax())
+
+    def class_index(self, chosen: int | None) -> int:
+        """A class asked for by index (None: the predicted one), checked against this model's head."""
+        if chosen is None:
+            return self.top1
+        from explorer.errors import ModelError
+
+        if not 0 <= chosen < len(self.class_names):
+            raise ModelError(f"class index {chosen} is out of range: this model has {len(self.class_names)} classes (0 to {len(self.class_names) - 1})")
+        return int(chosen)
+
+    # --- read off the forward pass
+
+    def top_k(self, k: int = 5) -> list[Prediction]:
+        return top_predictions(self.probabilities, self.class_names, k)
+
+    @property
+    def picture(self) -> np.ndarray:
+        """(H, W, 3) float in [0, 1]: the input exactly as the model saw it (resized, cropped)."""
+        return self._keep("picture", lambda: display_image(self.input, self.loaded.data_config))
+
+    def activations(self, channel: int | None = None) -> ActivationView:
+        """Every block's output on the patch grid: its norm over channels, or one channel."""
+        channels = self.capture.blocks.shape[-1]
+        if channel is None:
+            return self._keep("activations", lambda: ActivationView(self.picture, activation_norms(self.capture), "‖activation‖ over channels of every block's output", "‖activation‖ (L2 norm over channels)", None))
+        channel = min(max(int(channel), 0), channels - 1)
+        return self._keep(("activations", channel), lambda: ActivationView(self.picture, channel_maps(self.capture, channel), f"channel {channel} of every block's output (of {channels})", f"channel {channel}'s activation", channel))
+
+    def top_channels(self, block: int, patch: int, k: int = 10) -> list[tuple[int, float]]:
+        """The k channels with the largest |activation| at one patch of one block's output."""
+        return top_channels(self.capture, block, patch, k)
+
+    def updates(self) -> UpdatesView:
+        def make() -> UpdatesView:
+            norms = update_norms(self.capture)
+            return UpdatesView(norms["token_mixing"], norms["channel_mixing"], family(self.loaded.model))
+
+        return self._keep("updates", make)
+
+    def patch_logits(self) -> np.ndarray:
+        """(S, num_classes): the head applied to each final token alone (the mean over patches is the logits)."""
+        return self._keep("patch_logits", lambda: patch_logits(self.loaded.model, self.capture).float().cpu().numpy())
+
+    def lens_probabilities(self) -> np.ndarray:
+        """(depth, num_classes): the softmax of the final norm and head applied to each block's output."""
+        return self._keep("lens", lambda: logit_lens_probabilities(self.loaded.model, self.capture).cpu().numpy())
+
+    def logit_lens(self) -> LensView:
+        def make() -> LensView:
+            probs = self.lens_probabilities()
+            top = probs.argmax(axis=1)
+            final = self.top1
+            return LensView(top, tuple(self.class_names[i] for i in top), probs[np.arange(len(top)), top], final, self.class_names[final], probs[:, final])
+
+        return self._keep("logit_lens", make)
+
+    # --- views that run the model again, the first time only
+
+    def saliency(self, class_index: int | None = None) -> np.ndarray:
+        """(H, W) input x gradient of one class (default: the top-1): one forward with gradients and one backward."""
+        c = self.class_index(class_index)
+        with_gradients = lambda: input_times_gradient(self.loaded.model, self.input, c).float().cpu().numpy()  # noqa: E731
+        return self._keep(("saliency", c), with_gradients)
+
+    def evidence(self, class_index: int | None = None) -> EvidenceView:
+        c = self.class_index(class_index)
+        grid = self.capture.grid
+
+        def make() -> EvidenceView:
+            logits = self.patch_logits()[:, c].reshape(grid)
+            return EvidenceView(self.picture, logits, c, self.class_names[c], float(self.capture.logits[c]), self.saliency(c))
+
+        return self._keep(("evidence", c), make)
+
+    def shuffle(self) -> ShuffleView:
+        def make() -> ShuffleView:
+            result = patch_shuffle(self.loaded.model, self.input, logits=self.capture.logits)  # the captured output: two forwards, not three
+            names = self.class_names
+            labels = tuple(names[int(np.argmax(l))] for l in (result.logits, result.shuffled_logits, result.restored_logits))
+            return ShuffleView(self.picture, display_image(result.shuffled_image, self.loaded.data_config), result, labels)
+
+        return self._keep("shuffle", make)
+
+    def tour(self) -> list:
+        """The guided tour's seven steps (explorer.tour.TourStep) on this image."""
+        from explorer.tour import tour_steps
+
+        return self._keep("tour", lambda: tour_steps(self))
+
+    # --- what /explain and `python -m explorer explain` return
+
+    def summary(self, top_k: int = 5, class_index: int | None = None) -> dict[str, Any]:
+        """summary.json: the model, the predictions, the logit lens, the evidence, the shuffle, the architecture."""
+        from explorer.model_views import architecture_card, token_mixing
+
+        loaded, names = self.loaded, self.class_names
+        c = self.class_index(class_index)
+        lens, shuffle = self.logit_lens(), self.shuffle().result
+
+        def top1(logits: np.ndarray) -> dict:
+            i = int(np.argmax(logits))
+            return {"index": i, "label": names[i]}
+
+        summary = {
+            "model": loaded.name,
+            "weights": loaded.weights,
+            "weights_source": loaded.source,
+            "device": str(loaded.device),
+            "family": family(loaded.model),
+            "label_set": loaded.label_set,
+            "status": loaded.status(),
+            "top_k": [p.as_dict() for p in self.top_k(top_k)],
+            "logit_lens": [{"block": b, "label": lens.top_label[b], "index": int(lens.top_index[b]), "probability": float(lens.top_probability[b])} for b in range(len(lens.top_index))],
+            "evidence": {"index": c, "label": names[c], "model_logit": float(self.capture.logits[c]), "mean_patch_logit": float(self.patch_logits()[:, c].mean())},
+            "shuffle": {
+                "top1": top1(shuffle.logits),
+                "shuffled_top1": top1(shuffle.shuffled_logits),
+                "restored_top1": top1(shuffle.restored_logits),
+                "max_abs_logit_diff": shuffle.max_abs_logit_diff,
+            },
+            "token_mixing_smoothness": [token_mixing(loaded, b).smoothness for b in range(len(loaded.model.blocks))],
+            "architecture": architecture_card(loaded).as_dict(),
+        }
+        if loaded.fallback_reason:
+            summary["fallback_reason"] = loaded.fallback_reason
+        return summary
+
+    def arrays(self, class_index: int | None = None) -> dict[str, np.ndarray]:
+        """arrays.npz: every view's numbers, with the weight views of the model."""
+        from explorer.model_views import token_mixing
+        from explorer.weights import stem_filters
+
+        model = self.loaded.model
+        views = [token_mixing(self.loaded, b) for b in range(len(model.blocks))]
+        evidence, updates, shuffle = self.evidence(class_index), self.updates(), self.shuffle().result
+        return {
+            "logits": self.capture.logits.float().cpu().numpy(),
+            "token_mixing": np.stack([v.maps.reshape(len(v.maps), -1) for v in views]),  # (depth, units, S)
+            "token_mixing_order": np.stack([v.order for v in views]),  # (depth, units)
+            "activation_norms": self.activations().maps,  # (depth, grid_h, grid_w)
+            "patch_evidence": evidence.patch_logits,  # (grid_h, grid_w)
+            "saliency": evidence.saliency,  # (H, W)
+            "logit_lens_probabilities": self.lens_probabilities(),  # (depth, num_classes)
+            "token_update_norms": updates.token_mixing,  # (depth,)
+            "channel_update_norms": updates.channel_mixing,  # (depth,)
+            "shuffle_permutation": shuffle.permutation,  # (S,)
+            "shuffled_logits": shuffle.shuffled_logits,
+            "restored_logits": shuffle.restored_logits,
+            "stem_filters": stem_filters(model),  # (C, p, p, 3)
+        }

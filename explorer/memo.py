@@ -1,0 +1,183 @@
+"""Every cache the explorer keeps, named and bounded here, in one place. (The only other one is explorer.loading's
+cache of loaded models, at most `loading.LOADED_MODELS` of them.)
+
+| cache                | key                                         | bound                               |
+|----------------------|---------------------------------------------|-------------------------------------|
+| RECENT_ANALYSES      | (image digest, model, weights, precision)   | the 8 most recent analyses          |
+| SESSION_ANALYSES     | a browser tab's or client's session          | its current analysis, 64 sessions   |
+| MODEL_VIEWS          | the model object (freed with it)            | one dict of weight-only views each  |
+| EXPORTS              | an analysis                                 | 32 folders, deleted after an hour   |
+| TIMELINE_GALLERIES   | (block, epoch) of the embedded timeline     | 256 mosaics                         |
+| CATALOGUE, LABELS    | a model name, a label set                   | 128 entries, 8 label lists          |
+| TIMELINE             | the shipped training timeline               | read once                           |
+
+A person looks at one image from many sides (tabs, a channel, a block, an export) while other people upload
+theirs, so an analysis is kept twice over: in the small LRU of recent ones, and as the current analysis of
+the session that made it, which other sessions' uploads cannot evict (only 64 newer sessions can).
+"""
+from __future__ import annotations
+
+import functools
+import shutil
+import tempfile
+import threading
+import time
+import weakref
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any, Callable, Hashable, TypeVar
+
+T = TypeVar("T")
+
+RECENT = 8
+SESSIONS = 64
+EXPORT_FOLDERS = 32
+EXPORT_LIFETIME_S = 3600
+
+
+class Bounded:
+    """A named, thread-safe LRU: `get(key, make)` returns the kept value or makes, keeps and returns it.
+
+    `make` runs outside the lock, so a slow view does not hold up other keys; two threads asking for the same
+    new key may both make it (the first one kept wins), which is harmless for pure views."""
+
+    def __init__(self, name: str, size: int, on_evict: Callable[[Any], None] | None = None):
+        self.name, self.size, self.on_evict = name, size, on_evict
+        self.entries: OrderedDict[Hashable, Any] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def peek(self, key: Hashable) -> Any | None:
+        with self.lock:
+            if key in self.entries:
+                self.entries.move_to_end(key)
+                return self.entries[key]
+        return None
+
+    def put(self, key: Hashable, value: T, replace: bool = False) -> T:
+        """Keep `value` under `key` (if another thread kept one first, that one stays, unless `replace`)."""
+        with self.lock:
+            if replace:
+                self.entries[key] = value
+            value = self.entries.setdefault(key, value)
+            self.entries.move_to_end(key)
+            evicted = [self.entries.popitem(last=False)[1] for _ in range(max(0, len(self.entries) - self.size))]
+        for old in evicted:
+            if self.on_evict:
+                self.on_evict(old)
+        return value
+
+    def get(self, key: Hashable, make: Callable[[], T]) -> T:
+        found = self.peek(key)
+        return found if found is not None else self.put(key, make())
+
+    def __call__(self, fn: Callable[..., T]) -> Callable[..., T]:
+        """Use as a decorator: the function's results kept here, keyed by its (hashable) arguments."""
+
+        @functools.wraps(fn)
+        def kept(*args: Hashable) -> T:
+            return self.get((fn.__qualname__, *args), lambda: fn(*args))
+
+        return kept
+
+    def clear(self) -> None:
+        with self.lock:
+            self.entries.clear()
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+
+# ---------------------------------------------------------------------------------------------- per image
+
+RECENT_ANALYSES = Bounded("recent analyses", RECENT)
+SESSION_ANALYSES = Bounded("each session's current analysis", SESSIONS)
+
+
+def analysis(key: Hashable, make: Callable[[], T], session: str | None = None) -> T:
+    """The analysis under `key`: from the recent ones, from a session that still holds it, or made now.
+
+    With a `session`, the analysis becomes that session's current one, kept until the session moves on to
+    another image (or 64 newer sessions came), however many analyses other people ask for meanwhile."""
+    found = RECENT_ANALYSES.peek(key)
+    if found is None:
+        with SESSION_ANALYSES.lock:
+            found = next((held for k, held in SESSION_ANALYSES.entries.values() if k == key), None)
+    result = RECENT_ANALYSES.put(key, found if found is not None else make())
+    if session is not None:
+        SESSION_ANALYSES.put(session, (key, result), replace=True)
+    return result
+
+
+def session_analysis(session: str | None) -> Any | None:
+    """The analysis a session looked at last, if it is still kept."""
+    held = SESSION_ANALYSES.peek(session) if session else None
+    return held[1] if held else None
+
+
+# ---------------------------------------------------------------------------------------------- per model
+
+MODEL_VIEWS: "weakref.WeakKeyDictionary[Any, dict]" = weakref.WeakKeyDictionary()
+_model_lock = threading.RLock()  # re-entrant: a gallery is made from the kept token-mixing view
+
+
+def per_model(model: Any, key: Hashable, make: Callable[[], T]) -> T:
+    """A view that depends on the weights only (token-mixing units, galleries, stem, architecture card),
+    made once per loaded model and freed with it."""
+    with _model_lock:
+        views = MODEL_VIEWS.setdefault(model, {})
+        if key not in views:
+            views[key] = make()
+        return views[key]
+
+
+# ---------------------------------------------------------------------------------------------- exports
+
+_export_root: list[Path] = []
+
+
+def export_root() -> Path:
+    """One temporary folder per process for export files (created on first use)."""
+    with _model_lock:
+        if not _export_root:
+            _export_root.append(Path(tempfile.mkdtemp(prefix="mixer-explorer-exports-")))
+        return _export_root[0]
+
+
+def prune_exports(max_age_s: float = EXPORT_LIFETIME_S) -> None:
+    """Exports are a few MB each and the server hands out copies of them: remove ours after an hour."""
+    now = time.time()
+    for folder in export_root().iterdir():
+        if now - folder.stat().st_mtime > max_age_s:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+EXPORTS = Bounded("export folders", EXPORT_FOLDERS, on_evict=lambda folder: shutil.rmtree(folder, ignore_errors=True))
+
+
+def export(key: Hashable, write: Callable[[Path], None]) -> Path:
+    """The export folder of one analysis: written once by `write(folder)`, again only if its files went."""
+    folder = EXPORTS.peek(key)
+    if folder is not None and (folder / "explanation.zip").exists():
+        return folder
+    prune_exports()
+    folder = Path(tempfile.mkdtemp(prefix="explain-", dir=export_root()))
+    write(folder)
+    return EXPORTS.put(key, folder, replace=True)  # a rewritten export replaces the one whose files went
+
+
+# ---------------------------------------------------------------------------------------------- shipped data
+
+TIMELINE = Bounded("the embedded model's training timeline", 1)
+TIMELINE_GALLERIES = Bounded("training-timeline mosaics", 256)
+CATALOGUE = Bounded("catalogue entries", 128)
+LABELS = Bounded("label sets", 8)
+
+ALL = (RECENT_ANALYSES, SESSION_ANALYSES, EXPORTS, TIMELINE, TIMELINE_GALLERIES, CATALOGUE, LABELS)
+
+
+def clear() -> None:
+    """Forget everything (tests, and a server that wants its memory back)."""
+    for cache in ALL:
+        cache.clear()
+    with _model_lock:
+        MODEL_VIEWS.clear()
