@@ -154,8 +154,9 @@ class Analysis:
 
     @classmethod
     def key_for(cls, loaded: LoadedModel, digest: str) -> tuple:
-        """What makes two analyses the same: the image bytes and the model that ran (not the file name)."""
-        return (digest, id(loaded.model), loaded.name, loaded.weights, loaded.source)
+        """What makes two analyses the same: the image bytes and the model that ran (not the file name), and
+        what was asked for (a fallback's summary says why the model asked for did not run)."""
+        return (digest, id(loaded.model), loaded.name, loaded.weights, loaded.source, loaded.requested)
 
     @classmethod
     def of(cls, loaded: LoadedModel, image: ImageSource, session: str | None = None) -> Analysis:

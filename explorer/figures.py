@@ -97,7 +97,7 @@ def new_figure(width: float, height: float) -> Figure:
 def show_map(ax, values: np.ndarray, title: str, cmap: str = DIVERGING, centred: bool = True) -> None:
     limit = float(np.nanmax(np.abs(values))) or 1.0
     im = ax.imshow(values, cmap=cmap, vmin=-limit if centred else None, vmax=limit if centred else None, interpolation="nearest")
-    ax.set_title(title, fontsize=10)
+    ax.set_title(title, fontsize=12)
     ax.set_xticks([])
     ax.set_yticks([])
     ax.figure.colorbar(im, ax=ax, shrink=0.8)
@@ -105,7 +105,7 @@ def show_map(ax, values: np.ndarray, title: str, cmap: str = DIVERGING, centred:
 
 def unit_figure(in_map: np.ndarray, out_map: np.ndarray | None, unit: int, block: int) -> Figure:
     """One token-mixing unit enlarged: the patches it reads (fc1) and, for Mixer, the patches it writes (fc2)."""
-    fig = new_figure(7 if out_map is not None else 3.6, 3.2)
+    fig = new_figure(7.5 if out_map is not None else 3.8, 3.4)
     axes = fig.subplots(1, 2 if out_map is not None else 1, squeeze=False)[0]
     show_map(axes[0], in_map, f"block {block}, unit {unit}: reads (fc1)")
     if out_map is not None:

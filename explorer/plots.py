@@ -17,6 +17,17 @@ from plotly.subplots import make_subplots
 from explorer.analysis import ActivationView, EvidenceView, LensView, UpdatesView
 from explorer.architecture import PARTS, ArchitectureCard
 
+__all__ = [
+    "activations_plot",
+    "architecture_plot",
+    "comparison_plot",
+    "empty_plot",
+    "evidence_plot",
+    "lens_plot",
+    "style",
+    "updates_plot",
+]
+
 DIVERGING = "RdBu_r"  # as explorer.figures: red positive, blue negative, white zero
 SEQUENTIAL = "Viridis"
 TOKEN_COLOUR = "#2166ac"  # blue: token mixing, in every chart
@@ -135,8 +146,8 @@ def image_axes(fig: go.Figure, cols: int, rows: int, axes: str = "", toward: str
 
 
 def colour_bar(title: str, large: bool, **position) -> dict:
-    """A colour bar whose title (what one value is, in its unit) runs down its right side, wrapped so it is
-    never longer than the bar."""
+    """A colour bar whose title (what one value is, in its unit) runs down its right side, wrapped to stay
+    about as long as the bar."""
     return dict(title=dict(text=wrap(title, 22 if large else 30), side="right"), thickness=20 if large else 14, **position)
 
 
@@ -167,13 +178,13 @@ def activations_plot(view: ActivationView, shared_scale: bool = True, large: boo
     block. shared_scale: one colour range for all blocks (blocks compare with each other) or one each (the
     pattern inside every block shows even when its values are small)."""
     depth, rows, cols = view.maps.shape
-    titles = [f"{view.title} · block {b} of {depth - 1}" for b in range(depth)]
+    titles = [f"Block {b} (of 0–{depth - 1}) · {view.title}" for b in range(depth)]  # the block first: it is what changes
     low, high = float(np.nanmin(view.maps)), float(np.nanmax(view.maps))
     fig = go.Figure()
     for b in range(depth):
         zmin, zmax = (low, high) if shared_scale else (float(np.nanmin(view.maps[b])), float(np.nanmax(view.maps[b])))
         fig.add_trace(go.Heatmap(
-            z=view.maps[b], zmin=zmin, zmax=zmax, colorscale=SEQUENTIAL, opacity=0.6, visible=b == 0, name=f"block {b}",
+            z=view.maps[b], zmin=zmin, zmax=zmax, colorscale=SEQUENTIAL, opacity=0.6, visible=b == 0,  # the picture shows through name=f"block {b}",
             colorbar=colour_bar(safe(view.quantity), large),
             hovertemplate=f"block {b} · patch row %{{y}}, column %{{x}}<br>{safe(view.quantity)}: %{{z:.4g}}<extra></extra>",
         ))
@@ -210,7 +221,8 @@ def updates_plot(view: UpdatesView, large: bool = False) -> go.Figure:
             x=blocks, y=values, name=name, marker_color=colour,
             hovertemplate=f"block %{{x}}: {what} changed the stream by %{{y:.1%}} of its size<extra></extra>",
         ))
-    fig.update_layout(barmode="group", legend=legend_above())
+    # showlegend: with one series Plotly would hide the legend, and gMLP's series name is its explanation.
+    fig.update_layout(barmode="group", legend=legend_above(), showlegend=True)
     fig.update_xaxes(title_text="block", **block_ticks(depth))
     fig.update_yaxes(title_text="‖update‖ / ‖stream‖", rangemode="tozero")
     return style(fig, large, 420, f"How much each block changes the residual stream ({safe(view.family)})", rows_above=1)
@@ -261,24 +273,28 @@ def evidence_plot(view: EvidenceView, large: bool = False) -> go.Figure:
     return style(fig, large, 480, title, rows_above=1)
 
 
-def label_positions(y: np.ndarray, changes: set[int], y_range: list[float], log: bool) -> list[str]:
-    """Where each text label goes: alternately above and below the point so neighbours don't collide, except
-    near the top (below) or the bottom (above) of the plot, where there is no room."""
-    positions, k = [], 0
-    for b, value in enumerate(y):
-        place = np.log10(value) if log else value
+def label_changes(fig: go.Figure, view: LensView, y: np.ndarray, y_range: list[float], log: bool, large: bool) -> None:
+    """Name the lens's top-1 at the blocks where it changes (view.changes), and nowhere else.
+
+    Each name hangs on a short line from its point, at one of four heights taken in turn (above, below, further
+    above, further below), so that names of neighbouring blocks do not sit on each other. Near the top of the
+    plot a name goes below its point, near the bottom above it. Hovering a name shows the full label."""
+    step = text_size(large) * 1.7  # pixels between the heights: a bit more than a line of text
+    for k, b in enumerate(int(b) for b in view.changes):
+        place = np.log10(y[b]) if log else float(y[b])  # annotations on a log axis take powers of 10
         fraction = (place - y_range[0]) / (y_range[1] - y_range[0])
-        if b not in changes:
-            positions.append("top center")
-            continue
         above = k % 2 == 0
-        k += 1
-        if fraction > 0.85:
+        if fraction > 0.8:
             above = False
-        elif fraction < 0.15:
+        elif fraction < 0.2:
             above = True
-        positions.append("top center" if above else "bottom center")
-    return positions
+        offset = step * (1 + (k // 2) % 2)  # one or two steps away
+        fig.add_annotation(
+            x=b, y=place, text=safe(shorten(view.top_label[b])), hovertext=safe(view.top_label[b]),
+            ax=0, ay=-offset if above else offset,  # pixels; negative is up
+            showarrow=True, arrowhead=0, arrowwidth=1, arrowcolor="#999999", standoff=4,
+            bgcolor="rgba(255, 255, 255, 0.75)",  # legible where a name crosses a line
+        )
 
 
 def lens_plot(view: LensView, large: bool = False) -> go.Figure:
@@ -288,7 +304,6 @@ def lens_plot(view: LensView, large: bool = False) -> go.Figure:
     probability of the class the model ends on. The top-1 is named where it changes (view.changes)."""
     depth = len(view.top_index)
     blocks = np.arange(depth)
-    changes = set(int(b) for b in view.changes)
     # One row per block for the hover, full labels: [lens top-1 label, its p, final label, final p].
     customdata = np.array([[safe(view.top_label[b]), float(view.top_probability[b]), safe(view.final_label), float(view.final_probability[b])] for b in blocks], dtype=object)
     hover = "after block %{x}<br>the lens's top-1: %{customdata[0]} (p = %{customdata[1]:.3f})<br>final class '%{customdata[2]}': %{customdata[3]:.3g}<extra></extra>"
@@ -306,14 +321,13 @@ def lens_plot(view: LensView, large: bool = False) -> go.Figure:
 
     fig = go.Figure()
     fig.add_trace(go.Scatter(
-        x=blocks, y=top_y, name="lens top-1", mode="lines+markers+text", line=dict(color="#444444"), customdata=customdata, hovertemplate=hover,
-        text=[safe(shorten(view.top_label[b])) if b in changes else "" for b in blocks],
-        textposition=label_positions(top_y, changes, y_range, log), cliponaxis=False,
+        x=blocks, y=top_y, name="lens top-1", mode="lines+markers", line=dict(color="#444444"), customdata=customdata, hovertemplate=hover,
     ))
     fig.add_trace(go.Scatter(
         x=blocks, y=final_y, name=f"final class: {safe(shorten(view.final_label, 30))}", mode="lines+markers",
         line=dict(color=CHANNEL_COLOUR, dash="dash"), marker=dict(symbol="square"), customdata=customdata, hovertemplate=hover,
     ))
+    label_changes(fig, view, top_y, y_range, log, large)
     fig.update_layout(legend=legend_above())
     fig.update_xaxes(title_text="after block", range=[-0.5, depth - 0.5], **block_ticks(depth))
     fig.update_yaxes(title_text="probability (log scale)" if log else "probability", type="log" if log else "linear", range=y_range)
@@ -367,18 +381,7 @@ def architecture_plot(card: ArchitectureCard, large: bool = False) -> go.Figure:
     fig.update_yaxes(autorange="reversed")  # PARTS order, top to bottom
     # Room to the right of the longest bar for its percentage.
     fig.update_xaxes(title_text="parameters", range=[0, max(params.max(), 1) * 1.3], row=1, col=1)
-    fig.update_xaxes(title_text=wrap("GFLOPs per image (a multiply-add counts as two FLOPs)", 30 if large else 45), range=[0, max(gflops.max(), 1e-9) * 1.3], row=1, col=2)
+    fig.update_xaxes(title_text=wrap("GFLOPs per image (a multiply-add counts as two FLOPs)", 24 if large else 32), range=[0, max(gflops.max(), 1e-9) * 1.3], row=1, col=2)
     title = f"{safe(card.name)} ({safe(card.family)}): {int(card.params):,} parameters, {card.gflops:.2f} GFLOPs per image"
     return style(fig, large, 440, title, rows_above=1)
 
-
-__all__ = [
-    "activations_plot",
-    "architecture_plot",
-    "comparison_plot",
-    "empty_plot",
-    "evidence_plot",
-    "lens_plot",
-    "style",
-    "updates_plot",
-]

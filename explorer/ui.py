@@ -43,6 +43,7 @@ EXAMPLES_DIR = embedded.ASSETS / "examples"
 EXAMPLES = {p.stem: p for p in sorted(EXAMPLES_DIR.glob("*")) if p.suffix.lower() in (".jpg", ".jpeg", ".png")}
 MAX_FILE_SIZE = "10mb"
 MAX_TOP_K = 50
+MAX_BLOCK = 35  # the deepest model timm has (resmlp_36) has 36 blocks; each view clamps to its own model
 LABEL_MARGIN = 36  # px above each drawn picture: gr.Image lays its label badge over the picture's top-left
 MAX_SESSIONS = 256  # Gradio keeps a copy of every component's config per session (~0.3 MB here); the oldest go
 FILE_LIFETIME_S = 3600  # Gradio deletes its copies of served files after an hour (explorer.memo does the same)
@@ -228,7 +229,7 @@ class App:
         units, (h, w) = len(view.maps), view.maps.shape[1:]
         note = (f"**{loaded.name}** ({loaded.weights}) · block {b} · {units} units of {h}×{w} patches · "
                 f"smoothness {view.smoothness:.3f} (mean correlation of each map with itself shifted by one patch: ≈0 for noise)")
-        out = {self.gallery: token_mixing_gallery(loaded, b)[0], self.gallery_note: note}
+        out = {self.gallery: shown(token_mixing_gallery(loaded, b)[0]), self.gallery_note: note}
         if c.unit is not None and int(c.unit) >= 0:
             out[self.unit] = self.unit_picture(loaded, b, min(int(c.unit), units - 1))
         return out
@@ -238,7 +239,7 @@ class App:
         return shown(figures.drawn_once(figures.unit_figure(view.maps[unit], None if view.outputs is None else view.outputs[unit], unit, block)))
 
     def show_stem(self, c: Controls, session: str | None) -> dict:
-        return {self.stem: stem_gallery(self.load(c.model, c.weights))[0]}
+        return {self.stem: shown(stem_gallery(self.load(c.model, c.weights))[0])}
 
     def show_activations(self, c: Controls, session: str | None) -> dict:
         analysis = self.analysis(c, session)
@@ -290,7 +291,7 @@ class App:
             views = [token_mixing(loaded, k) for k in range(len(loaded.model.blocks))]
             names.append(f"{loaded.name} ({loaded.weights})")
             smoothness.append([v.smoothness for v in views])
-            out[gallery] = token_mixing_gallery(loaded, b)[0]
+            out[gallery] = shown(token_mixing_gallery(loaded, b)[0])
             out[note] = f"**{loaded.name}** ({loaded.weights}) · block {b} · smoothness {views[b].smoothness:.3f}"
             out[labels] = label_scores(Analysis.of(loaded, c.image, None).top_k(5)) if c.image is not None else None
         out[self.compare_plot] = plots.comparison_plot(names, smoothness, large=c.present)
@@ -303,7 +304,7 @@ class App:
         epoch = epochs[min(max(int(c.snapshot or 0), 0), len(epochs) - 1)]
         block = min(max(int(c.block or 0), 0), embedded.ARCHITECTURE["num_blocks"] - 1)
         image, smooth = timeline_gallery(block, epoch)
-        return {self.timeline: image, self.timeline_note: f"block {block} · epoch {epoch} of {epochs[-1]} · smoothness {smooth:.3f}"}
+        return {self.timeline: shown(image), self.timeline_note: f"block {block} · epoch {epoch} of {epochs[-1]} · smoothness {smooth:.3f}"}
 
     # --- buttons and clicks
 
@@ -311,7 +312,7 @@ class App:
         """A click on the gallery: enlarge the unit under the pointer, with where it writes back (fc2)."""
         loaded = self.load(model, weights)
         b = block_index(loaded, block)
-        unit = token_mixing_gallery(loaded, b)[1].unit_at(int(evt.index[0]), int(evt.index[1]))
+        unit = token_mixing_gallery(loaded, b)[1].unit_at(int(evt.index[0]), int(evt.index[1]) - LABEL_MARGIN)
         return gr.skip() if unit is None else self.unit_picture(loaded, b, unit)
 
     def latency(self, model: str | None, weights: str) -> str:
@@ -335,9 +336,9 @@ class App:
             out[self.weights] = weights_for(q["model"])
         if q.get("weights") in WEIGHTS_CHOICES:
             out[self.weights] = q["weights"]
-        for key, component in (("block", self.block), ("unit", self.unit_index)):
-            if str(q.get(key, "")).isdigit():
-                out[component] = int(q[key])
+        for key, component, most in (("block", self.block, MAX_BLOCK), ("unit", self.unit_index, 10**6)):
+            if str(q.get(key, "")).isdigit():  # clamped here to the slider, and by each view to its model's depth
+                out[component] = min(int(q[key]), most)
         if str(q.get("step", "")).isdigit() and int(q["step"]) >= 1:
             out[self.step] = min(int(q["step"]), len(STEP_TITLES))
         if q.get("view") in VIEWS:
@@ -370,7 +371,7 @@ class App:
                     self.weights = gr.Radio(list(WEIGHTS_CHOICES), value=weights_for(self.default_model), label="Weights", elem_id="weights")
                     with gr.Row():
                         self.top_k = gr.Slider(1, MAX_TOP_K, value=5, step=1, label="Top-k")
-                        self.block = gr.Slider(0, 35, value=0, step=1, label="Block", elem_id="block")
+                        self.block = gr.Slider(0, MAX_BLOCK, value=0, step=1, label="Block", elem_id="block")
                     with gr.Row():
                         self.button = gr.Button("Classify and explain", variant="primary", elem_id="run", scale=3)
                         self.present = gr.Checkbox(False, label="Presentation mode", elem_id="present", scale=1)
@@ -469,13 +470,17 @@ class App:
                 self.updates, self.evidence, self.lens, self.lens_table, self.shuffle_md, self.shuffle, self.arch, self.arch_plot, self.compare_plot,
                 self.gallery_a, self.note_a, self.labels_a, self.gallery_b, self.note_b, self.labels_b, self.timeline, self.timeline_note]
 
-    def view_handler(self, view: str | None) -> Callable:
-        """The handler that draws one tab (view given) or the open tab (view None, read from the state)."""
+    def view_handler(self, view: str | None, unless_image: bool = False) -> Callable:
+        """The handler that draws one tab (view given) or the open tab (view None, read from the state);
+        `unless_image`: only when no image is set (a new image draws the open tab itself)."""
 
         @on_gpu
         @user_errors
         def draw(request: gr.Request, open_view: str, *values: Any) -> dict:  # Gradio passes the request first
-            return self.show(view or open_view, Controls(*values), session_of(request))
+            controls = Controls(*values)
+            if unless_image and controls.image is not None:
+                return {}
+            return self.show(view or open_view, controls, session_of(request))
 
         return draw
 
@@ -499,21 +504,22 @@ class App:
         for name, tab in tabs.items():
             tab.select(self.view_handler(name), inputs, outputs, **private)
 
-        # Controls of the open view redraw it.
-        for control in (self.block, self.scale, self.step, self.snapshot):
-            control.change(redraw, inputs, outputs, trigger_mode="always_last", **private)
+        # A person changing a control of the open view redraws it (`input`, not `change`: a deep link sets many
+        # controls at once and draws once).
+        for control in (self.block, self.scale, self.step, self.snapshot, self.present):
+            control.input(redraw, inputs, outputs, trigger_mode="always_last", **private)
         for control in (self.channel, self.class_index, self.patch):
             control.submit(redraw, inputs, outputs, **private)
-        self.present.change(None, self.present, self.present, js=TOGGLE_PRESENTATION, **private).then(redraw, inputs, outputs, **private)
-        previous.click(lambda k: max(int(k) - 1, 1), self.step, self.step, **private)
-        following.click(lambda k: min(int(k) + 1, len(STEP_TITLES)), self.step, self.step, **private)
+        self.present.change(None, self.present, self.present, js=TOGGLE_PRESENTATION, **private)
+        previous.click(lambda k: max(int(k) - 1, 1), self.step, self.step, **private).then(redraw, inputs, outputs, **private)
+        following.click(lambda k: min(int(k) + 1, len(STEP_TITLES)), self.step, self.step, **private).then(redraw, inputs, outputs, **private)
         self.gallery.select(user_errors(self.unit_clicked), [self.model, self.weights, self.block], self.unit, **private)
         latency_button.click(user_errors(self.latency), [self.model, self.weights], latency, **private)
         compare_button.click(self.view_handler("compare"), inputs, outputs, **private)
 
-        # A deep link sets the controls (an example as the image, which then runs as an upload), then draws.
+        # A deep link sets the controls, then draws the open tab; an example becomes the image, whose change draws.
         link = [self.model, self.weights, self.block, self.unit_index, self.step, self.tabs, self.view, self.present, self.image, self.link_note]
-        demo.load(self.deep_link, None, link, **private).then(redraw, inputs, outputs, **private)
+        demo.load(self.deep_link, None, link, **private).then(self.view_handler(None, unless_image=True), inputs, outputs, **private)
 
 
 SHARED_SCALE, OWN_SCALE = "one scale for all blocks", "each block its own"

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from contextlib import contextmanager
 import sys
 from pathlib import Path
 
@@ -46,6 +47,22 @@ def photo() -> Image.Image:
 @pytest.fixture
 def random_rgb() -> np.ndarray:
     return np.random.default_rng(0).integers(0, 256, (48, 64, 3), dtype=np.uint8)
+
+
+@contextmanager
+def counted_passes(model: torch.nn.Module):
+    """Count the forward passes (every pass goes through the stem, the shuffle's twin model included: it copies
+    the hook with the module) and the backward passes (the input's gradient flows back through the stem)."""
+    counts = {"forward": 0, "backward": 0}
+    handles = [
+        model.stem.register_forward_hook(lambda *_: counts.__setitem__("forward", counts["forward"] + 1)),
+        model.stem.register_full_backward_hook(lambda *_: counts.__setitem__("backward", counts["backward"] + 1)),
+    ]
+    try:
+        yield counts
+    finally:
+        for handle in handles:
+            handle.remove()
 
 
 FAMILY_MODELS = ["mixer_s16_224", "gmixer_12_224", "resmlp_12_224", "gmlp_ti16_224"]

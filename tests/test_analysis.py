@@ -1,31 +1,13 @@
 """One analysis per image: one forward pass when it is made, each view computed once when asked for."""
-from contextlib import contextmanager
-
 import numpy as np
 import pytest
 import torch
 
-from conftest import EXAMPLES, FAMILY_MODELS, tiny_model
+from conftest import EXAMPLES, FAMILY_MODELS, counted_passes, tiny_model
 from explorer import load_model, memo
 from explorer.analysis import Analysis, image_digest
 from explorer.loading import _prepare
 from explorer.model_views import architecture_card
-
-
-@contextmanager
-def counted_passes(model: torch.nn.Module):
-    """Count the forward passes (every pass goes through the stem, the shuffle's twin model included: it copies
-    the hook with the module) and the backward passes (the input's gradient flows back through the stem)."""
-    counts = {"forward": 0, "backward": 0}
-    handles = [
-        model.stem.register_forward_hook(lambda *_: counts.__setitem__("forward", counts["forward"] + 1)),
-        model.stem.register_full_backward_hook(lambda *_: counts.__setitem__("backward", counts["backward"] + 1)),
-    ]
-    try:
-        yield counts
-    finally:
-        for handle in handles:
-            handle.remove()
 
 
 @pytest.fixture

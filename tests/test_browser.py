@@ -93,18 +93,42 @@ def test_every_tab_draws_for_an_uploaded_image(app_url, page):
     page.goto(app_url + "?model=embedded&weights=pretrained&view=predict")
     page.locator("#image input[type=file]").set_input_files(str(EXAMPLES / "chelsea-cat.jpg"))
     page.wait_for_function("() => document.querySelector('#labels h2')?.textContent.trim().length > 0", timeout=30_000)
-    page.wait_for_function("() => [...document.querySelectorAll('img')].filter(i => i.src.includes('gradio_api/file')).length >= 6", timeout=60_000)
+    drawn_by = {"Activations": "#activations .main-svg", "Evidence": "#evidence .main-svg", "Logit lens": "#lens .main-svg", "Architecture": "#arch-plot .main-svg",
+                "Token mixing": "#gallery img", "Stem": "#stem img", "Patch shuffle": "#shuffle img"}
     for view, name in [("predict", "Predictions"), ("token-mixing", "Token mixing"), ("stem", "Stem"), ("activations", "Activations"), ("evidence", "Evidence"), ("logit-lens", "Logit lens"), ("shuffle", "Patch shuffle"), ("architecture", "Architecture"), ("timeline", "Training timeline"), ("models", "Models")]:
         page.get_by_role("tab", name=name).click()
-        page.wait_for_timeout(400)
+        if name in drawn_by:  # opening the tab draws it
+            page.locator(drawn_by[name]).first.wait_for(timeout=30_000)
+        page.wait_for_timeout(600)
         page.screenshot(path=shots / f"{view}.png", full_page=True)
         assert drawn(shots / f"{view}.png")
     assert "GFLOPs" in page.content()
     page.get_by_role("tab", name="Compare").click()
-    page.get_by_role("button", name="Compare", exact=True).click()
-    page.wait_for_function("() => document.querySelectorAll('img').length > 0 && [...document.querySelectorAll('.prose')].some(p => p.textContent.includes('(random) · block 0'))", timeout=60_000)
+    page.wait_for_function("() => [...document.querySelectorAll('.prose')].some(p => p.textContent.includes('(random) · block 0'))", timeout=60_000)
+    page.locator("#compare-plot .main-svg").first.wait_for(timeout=30_000)
     page.wait_for_timeout(500)
     page.screenshot(path=shots / "compare.png", full_page=True)
+
+
+def test_a_deep_link_with_an_example_opens_on_a_drawn_chart_with_no_click(app_url, page):
+    page.goto(app_url + "?model=embedded&example=chelsea-cat&view=evidence")
+    page.locator("#evidence .heatmaplayer image, #evidence .heatmaplayer path").first.wait_for(state="attached", timeout=60_000)
+    assert page.locator("#evidence .gtitle").first.text_content().startswith("Evidence for 'cat'")
+    assert "embedded" in page.locator("#status").inner_text()  # the predictions ran too, with no click
+
+
+def test_hovering_the_evidence_map_says_what_the_number_means(app_url, page):
+    page.goto(app_url + "?model=embedded&example=cifar10-horse&view=evidence")
+    drag = page.locator("#evidence .nsewdrag").first
+    drag.wait_for(timeout=60_000)
+    page.wait_for_timeout(500)
+    box = drag.bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.55, box["y"] + box["height"] * 0.55)
+    hover = page.locator("#evidence .hoverlayer .hovertext").first
+    hover.wait_for(timeout=10_000)
+    text = hover.text_content()
+    assert "logit for 'horse' from this patch" in text and "patch row" in text
+    page.screenshot(path=OUTPUT / "evidence-hover.png")
 
 
 def test_a_bad_upload_shows_a_readable_message(app_url, page, tmp_path):

@@ -59,33 +59,64 @@ def test_only_the_documented_endpoints_are_public(client):
     assert sorted(client.view_api(print_info=False, return_format="dict")["named_endpoints"]) == ["/explain", "/predict"]
 
 
-def test_changing_channel_or_patch_reuses_the_forward_pass_and_a_new_image_does_not(monkeypatch, tmp_path):
-    import shutil
+def test_only_the_open_tab_is_drawn_and_every_tab_reads_the_same_analysis():
+    from conftest import counted_passes
+    from explorer import load_model, memo
+    from explorer.model_views import architecture_card
+    from explorer.ui import OWN_SCALE, VIEWS, App, Controls
 
-    import numpy as np
+    memo.clear()
+    app = App("embedded")
+    app.build()
+    loaded = load_model("embedded")
+    architecture_card(loaded)  # per model, once per process (its FLOP count is a pass of its own)
+    controls = Controls(image=str(EXAMPLES / "chelsea-cat.jpg"), model="embedded", weights="pretrained", top_k=5, block=2, present=False, channel=-1,
+                        scale=OWN_SCALE, patch=9, class_index=-1, step=4, snapshot=0, model_b="embedded", weights_b="random", unit=3)
+    with counted_passes(loaded.model) as counts:
+        shown = app.image_changed(controls.image, "embedded", "pretrained", 5)  # an upload: the predictions
+        assert next(iter(shown[app.labels])) == "cat" and counts == {"forward": 1, "backward": 0}
+        drawn = {view: app.show(view, controls, "session") for view in VIEWS}
+        assert counts == {"forward": 4, "backward": 1}  # + evidence (a pass with gradients, one backward) + shuffle (two)
+        for view in VIEWS:  # every tab again: nothing runs
+            app.show(view, controls, "session")
+        assert counts == {"forward": 4, "backward": 1}
+    # each tab draws its own components and nothing else
+    assert set(drawn["evidence"]) == {app.view, app.evidence} and set(drawn["logit-lens"]) == {app.view, app.lens, app.lens_table}
+    assert set(drawn["activations"]) == {app.view, app.activations, app.top_table, app.updates}
+    assert drawn["activations"][app.top_table][0][:2] == [2, 9]  # block 2, patch 9
+    assert drawn["token-mixing"][app.unit] is not None  # ?unit=3 enlarges a unit
+    assert "Step 4 of 7: Token mixing" in drawn["tour"][app.tour_text]
+    assert drawn["predict"] == {app.view: "predict"}
 
-    from explorer import recent, ui
 
-    calls = []
-    real_explain = recent.explain
-    monkeypatch.setattr(recent, "explain", lambda *a, **k: calls.append(a[1]) or real_explain(*a, **k))
-    monkeypatch.setattr(ui, "recent", recent.RecentExplanations(size=2))
-    ship, frog = tmp_path / "ship.jpg", tmp_path / "frog.jpg"
-    shutil.copy(EXAMPLES / "cifar10-ship.jpg", ship)
-    shutil.copy(EXAMPLES / "cifar10-frog.jpg", frog)
-    progress = lambda *a, **k: None  # noqa: E731 - gr.Progress outside a request
+def test_an_unreadable_image_or_class_gets_a_message_not_a_traceback(tmp_path):
+    import gradio as gr
 
-    norm = ui.image_views(str(ship), "embedded", "pretrained", -1, -1, 0, 0, progress=progress)
-    one_channel = ui.image_views(str(ship), "embedded", "pretrained", 5, -1, 2, 7, progress=progress)
-    assert len(calls) == 1  # same image, model and class: one explanation
-    assert not np.array_equal(norm[0], one_channel[0]) and one_channel[1][0][:2] == [2, 7]
-    assert np.array_equal(norm[3], one_channel[3])  # the evidence picture is the cached one
+    from explorer.ui import OWN_SCALE, App, Controls
 
-    ui.image_views(str(ship), "embedded", "pretrained", -1, 3, 0, 0, progress=progress)  # another class
-    ui.image_views(str(frog), "embedded", "pretrained", -1, -1, 0, 0, progress=progress)  # another image
-    assert calls == [str(ship), str(ship), str(frog)]
-    summary, pngs, archive = ui.export(str(frog), "embedded", "pretrained", progress=progress)  # what is on screen
-    assert len(calls) == 3 and summary["top_k"][0]["label"] == "frog" and archive.endswith(".zip")
-    assert ui.export(str(frog), "embedded", "pretrained", progress=progress) == (summary, pngs, archive)  # written once
-    shutil.copy(EXAMPLES / "cifar10-horse.jpg", frog)  # the same path, another picture: never a stale answer
-    assert ui.export(str(frog), "embedded", "pretrained", progress=progress)[0]["top_k"][0]["label"] == "horse"
+    app = App("embedded")
+    app.build()
+    bad = tmp_path / "notes.png"
+    bad.write_text("not a picture")
+    controls = Controls(image=str(EXAMPLES / "cifar10-ship.jpg"), model="embedded", weights="pretrained", top_k=5, block=0, present=False, channel=-1,
+                        scale=OWN_SCALE, patch=0, class_index=12, step=1, snapshot=0, model_b="embedded", weights_b="random", unit=-1)
+    draw = app.view_handler("evidence")
+    with pytest.raises(gr.Error, match="class index 12 is out of range: this model has 10 classes"):
+        draw(None, "evidence", *controls.__dict__.values())
+    with pytest.raises(gr.Error, match="notes.png is not an image format this app can read"):
+        draw(None, "evidence", *{**controls.__dict__, "image": str(bad), "class_index": -1}.values())
+
+
+def test_a_deep_link_names_an_example_only_from_the_examples_folder():
+    from types import SimpleNamespace
+
+    from explorer.ui import EXAMPLES as NAMED, App
+
+    app = App("embedded")
+    app.build()
+    link = app.deep_link(SimpleNamespace(query_params={"example": "chelsea-cat", "view": "evidence", "unit": "5", "block": "99"}))
+    assert link[app.image] == str(NAMED["chelsea-cat"]) and link[app.view] == "evidence" and link[app.unit_index] == 5
+    assert link[app.block] == 35  # clamped to the slider (each view clamps again to its model's depth)
+    for hostile in ("../README", "/etc/passwd", "http://127.0.0.1/x.jpg", "chelsea-cat.jpg", "CHELSEA-CAT"):
+        link = app.deep_link(SimpleNamespace(query_params={"example": hostile}))
+        assert app.image not in link and "is not one of the examples" in link[app.link_note]
