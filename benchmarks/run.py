@@ -29,9 +29,10 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from explorer import load_model  # noqa: E402
-from explorer.explain import token_mixing_gallery  # noqa: E402
+from explorer import load_model, memo  # noqa: E402
+from explorer.analysis import Analysis  # noqa: E402
 from explorer.inference import probabilities, to_batch  # noqa: E402
+from explorer.model_views import token_mixing_gallery  # noqa: E402
 
 EXAMPLE = ROOT / "assets" / "examples" / "chelsea-cat.jpg"
 
@@ -141,8 +142,6 @@ def bench_requests(url: str, repeats: int) -> list[dict]:
     import httpx
     from gradio_client import handle_file
 
-    from explorer import explain as explain_module
-
     loaded, bare = bare_forward(repeats)
     fresh = FreshImages(8 * repeats)
     client, tuned, http = client_for(url), client_for(url, shared_tls_context=True), httpx.Client(base_url=url, timeout=120)
@@ -153,10 +152,11 @@ def bench_requests(url: str, repeats: int) -> list[dict]:
     explain = median_time(lambda: client.predict(handle_file(fresh()), "mixer_b16_224", "random", api_name="/explain"), explain_calls, warmup=1)
     same = handle_file(fresh())
     explain_again = median_time(lambda: client.predict(same, "mixer_b16_224", "random", api_name="/explain"), explain_calls, warmup=1)
-    in_process = median_time(lambda: explain_module.explain(loaded, fresh(), with_figures=False), explain_calls, warmup=1)
+    in_process = median_time(lambda: numbers_only(loaded, fresh()), explain_calls, warmup=1)
+    first_draw = median_time(lambda: files_only(loaded, fresh()), explain_calls, warmup=1)
 
     gallery_model = load_model("mixer_b16_224", "random")
-    explain_module._weight_cache.pop(gallery_model.model, None)
+    memo.MODEL_VIEWS.pop(gallery_model.model, None)
     start = time.perf_counter()
     token_mixing_gallery(gallery_model, 5)
     first = time.perf_counter() - start
@@ -166,29 +166,52 @@ def bench_requests(url: str, repeats: int) -> list[dict]:
         row("/predict over HTTP, B/16 random, 224x224 (gradio_client)", "bare model(x)", predict, bare, predict / bare, "<= 1.15x", predict / bare <= 1.15),
         row("  /predict, gradio_client sharing one TLS context", "bare model(x)", predict_tuned, bare, predict_tuned / bare, diagnostic, None, "what the client's per-request TLS setup costs"),
         row("  /predict, plain HTTP with keep-alive (httpx)", "bare model(x)", predict_http, bare, predict_http / bare, diagnostic, None, "the server's own overhead: upload, queue, stream"),
-        row("/explain over HTTP, a new image (gradio_client)", "bare model(x)", explain, bare, explain / bare, "<= 1.6x", explain / bare <= 1.6),
-        row("  /explain, the same image again", "bare model(x)", explain_again, bare, explain_again / bare, diagnostic, None, "numbers, drawings and files are reused; left: Gradio and the client moving ~20 files and the zip"),
-        row("  explain() in-process, numbers only", "bare model(x)", in_process, bare, in_process / bare, diagnostic, None, "forward + saliency backward + 2 patch-shuffle forwards"),
+        row("/explain over HTTP, a new image (gradio_client)", "bare model(x)", explain, bare, explain / bare, "<= 6x", explain / bare <= 6),
+        row("  /explain, the same image again", "bare model(x)", explain_again, bare, explain_again / bare, diagnostic, None, "the analysis and its files are reused; left: Gradio and the client moving the files and the zip"),
+        row("  Analysis in-process, numbers only", "bare model(x)", in_process, bare, in_process / bare, diagnostic, None, "forward + (forward with gradients + backward) + 2 patch-shuffle forwards"),
+        row("  drawing and writing the files, in-process", "bare model(x)", first_draw - in_process, bare, (first_draw - in_process) / bare, diagnostic, None, "5 matplotlib figures, 2 SVGs, arrays.npz, summary.json, the zip"),
         row("token-mixing gallery, B/16 block: first render", "bare model(x)", first, bare, first / bare, "report", None),
         row("token-mixing gallery, B/16 block: cached", "bare model(x)", cached, bare, cached / bare, "<= 0.1x", cached / bare <= 0.1),
     ]
 
 
-def bench_reduced_precision(repeats: int) -> dict:
-    """/predict from a server started with --precision bf16, against the same bare float32 forward."""
-    from explorer.loading import native_bf16
+def numbers_only(loaded, path: str) -> Analysis:
+    """Every number /explain returns for a new image, computed in-process (no drawing, no files)."""
+    analysis = Analysis(loaded, path)
+    analysis.summary(), analysis.arrays()
+    return analysis
 
-    if not native_bf16(torch.device("cpu")):
-        return row("/predict, server --precision bf16", "bare model(x), fp32", None, None, None, "optional", None, "skipped: no native bfloat16 on this CPU")
+
+def files_only(loaded, path: str) -> None:
+    """The numbers and everything /explain writes (figures, npz, json, zip), in-process."""
+    from explorer.explain import export_folder
+
+    export_folder(numbers_only(loaded, path))
+
+
+def bench_upload_in_browser(url: str, repeats: int) -> dict:
+    """Upload -> predictions shown, in headless Chromium (Playwright): a new image each time, B/16 random."""
+    from playwright.sync_api import sync_playwright
+
     _, bare = bare_forward(repeats)
-    proc, url, _ = start_server(args=("--precision", "bf16"))
-    try:
-        client, fresh = client_for(url), FreshImages(3 * repeats)
-        value = median_time(lambda: predict_b16(client, fresh()), repeats)
-    finally:
-        proc.terminate()
-        proc.wait()
-    return row("/predict, server --precision bf16 (gradio_client)", "bare model(x), fp32", value, bare, value / bare, "optional path", None, "bf16 autocast; the views stay fp32")
+    fresh = FreshImages(2 * repeats + 4)
+    args = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=args)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(url + "?model=mixer_b16_224&weights=random&view=predict")
+        page.locator("#image input[type=file]").wait_for(state="attached", timeout=60_000)
+
+        pending = "() => !document.querySelector('#labels .wrap')?.classList.contains('hide')"  # Gradio's status tracker
+
+        def upload() -> None:
+            page.locator("#image input[type=file]").set_input_files(fresh())
+            page.wait_for_function(pending, polling="raf", timeout=60_000)
+            page.wait_for_function(f"() => !({pending})() && document.querySelector('#labels h2')?.textContent.trim().length > 0", polling="raf", timeout=60_000)
+
+        value = median_time(upload, repeats, warmup=2)
+        browser.close()
+    return row("upload -> predictions shown in the browser (Playwright, B/16 random)", "bare model(x)", value, bare, value / bare, "<= 1.5x", value / bare <= 1.5, "set_input_files until the label is shown (Gradio's pending state over)")
 
 
 def bench_cold_start(repeats: int) -> dict:
@@ -295,6 +318,27 @@ def bench_memory(requests: int) -> dict:
     return row(f"memory: server peak RSS, B/16 loaded, {requests} /predict; growth", "-", peak / 2**30, before / 2**30, growth, "<= 1.2 GB; growth <= 5%", peak <= 1.2e9 and growth <= 0.05, f"peak {peak / 2**30:.2f} GiB ({peak / 1e9:.2f} GB); RSS {before / 2**20:.0f} -> {after / 2**20:.0f} MiB")
 
 
+def bench_explain_memory(requests: int) -> dict:
+    """A fresh server, B/16 random: `requests` /explain of new images from one client; peak RSS, and the growth of
+    RSS between the middle and the last request."""
+    from gradio_client import handle_file
+
+    proc, url, _ = start_server()
+    try:
+        server, client, fresh = psutil.Process(proc.pid), client_for(url, shared_tls_context=True), FreshImages(requests)
+        middle = None
+        for i in range(requests):
+            client.predict(handle_file(fresh()), "mixer_b16_224", "random", api_name="/explain")
+            if i + 1 == requests // 2:
+                middle = server.memory_info().rss
+        after, peak = server.memory_info().rss, psutil_peak(server)
+    finally:
+        proc.terminate()
+        proc.wait()
+    growth = after / middle - 1
+    return row(f"memory: server peak RSS after {requests} /explain of new images (B/16); growth from the {requests // 2}th", "-", peak / 2**30, middle / 2**30, growth, "<= 1.2 GB; growth <= 2%", peak <= 1.2e9 and growth <= 0.02, f"peak {peak / 2**30:.2f} GiB ({peak / 1e9:.2f} GB); RSS {middle / 2**20:.0f} -> {after / 2**20:.0f} MiB")
+
+
 def explain_memory(proc: subprocess.Popen) -> dict:
     peak = psutil_peak(psutil.Process(proc.pid))
     return row("memory: peak RSS after the B/16 /explain and load rows above", "-", peak / 2**30, None, None, "report", None, f"peak {peak / 2**30:.2f} GiB ({peak / 1e9:.2f} GB)")
@@ -346,15 +390,26 @@ def main() -> None:
     parser.add_argument("--images", type=int, default=10_000)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results.json")
     parser.add_argument("--only-augmentation", action="store_true", help="only the training-augmentation row (printed, not written)")
+    parser.add_argument("--only-analysis", action="store_true", help="only the rows of one analysis per image: /explain, upload in the browser, /explain memory (printed, not written)")
     args = parser.parse_args()
 
     if args.only_augmentation:
         print_table([bench_augmentation(images=45_000)])
         return
+    if args.only_analysis:
+        proc, url, _ = start_server()
+        try:
+            rows = bench_requests(url, args.repeats) + [bench_upload_in_browser(url, args.repeats)]
+        finally:
+            proc.terminate()
+            proc.wait()
+        print_table(rows + [bench_explain_memory(requests=50)])
+        return
     rows = []
     proc, url, _ = start_server()
     try:
         rows += bench_requests(url, args.repeats)
+        rows.append(bench_upload_in_browser(url, args.repeats))
         concurrency, _ = bench_concurrency(url, clients=8, requests=25)
         rows.append(concurrency)
         rows.append(explain_memory(proc))
@@ -362,7 +417,7 @@ def main() -> None:
         proc.terminate()
         proc.wait()
     rows.append(bench_memory(requests=500))
-    rows.append(bench_reduced_precision(args.repeats))
+    rows.append(bench_explain_memory(requests=50))
     rows.append(bench_cold_start(repeats=3))
     rows += bench_cli(args.images, batch_size=256)
     rows.append(bench_augmentation(images=45_000))

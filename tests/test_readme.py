@@ -47,3 +47,14 @@ def test_spaces_front_matter_matches_the_requirements_and_the_catalogue():
     hub_repos = sorted(e.weights.removeprefix("hf-hub:") for e in catalogue() if e.weights.startswith("hf-hub:"))
     assert sorted(meta["models"]) == hub_repos
     assert {"title", "emoji", "license", "suggested_hardware"} <= set(meta)
+
+
+def test_the_notebook_example_runs_as_written(monkeypatch):
+    """The README's Python block, with the bundled cat photo for cat.jpg and `display` as a notebook has it."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Python and notebooks", 1)[1].split("\n## ", 1)[0]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    shown = []
+    monkeypatch.chdir(ROOT / "assets" / "examples")
+    exec(compile(code.replace('"cat.jpg"', '"chelsea-cat.jpg"'), "README.md", "exec"), {"display": shown.append})
+    assert len(shown) == 2 + 7  # two charts and the tour's seven steps
