@@ -28,7 +28,7 @@ import numpy as np
 import torch
 
 from explorer import memo
-from explorer.activations import activation_norms, capture, channel_maps, input_times_gradient, logit_lens_probabilities, patch_logits, top_channels, update_norms
+from explorer.activations import Graph, activation_norms, capture, capture_with_graph, channel_maps, input_times_gradient, logit_lens_probabilities, patch_logits, top_channels, update_norms
 from explorer.images import ImageSource, load_image
 from explorer.inference import Prediction, top_predictions
 from explorer.loading import LoadedModel
@@ -142,12 +142,19 @@ class Analysis:
     """One image on one model. Made once: the decoded image, its preprocessed tensor, one hooked forward pass.
     Each view below is computed the first time it is asked for and kept."""
 
-    def __init__(self, loaded: LoadedModel, image: ImageSource, digest: str | None = None):
+    def __init__(self, loaded: LoadedModel, image: ImageSource, digest: str | None = None, with_gradients: bool = False):
+        """with_gradients: record the forward pass for autograd, when the saliency will be asked for at once
+        (an export): its backward then reuses this pass instead of running another."""
         self.loaded = loaded
         self.digest = digest or image_digest(image)
         self.image = load_image(image)  # RGB, as uploaded (EXIF applied, odd formats converted)
         self.input = loaded.transform(self.image).to(loaded.device)  # (3, H, W)
-        self.capture = capture(loaded.model, self.input)  # float32 always: the views' demos check equalities to 1e-5
+        # float32 always: the views' demos check equalities to 1e-5
+        self._graph: Graph | None = None
+        if with_gradients:
+            self.capture, self._graph = capture_with_graph(loaded.model, self.input)
+        else:
+            self.capture = capture(loaded.model, self.input)
         self.probabilities = self.capture.logits.float().softmax(-1).cpu()  # (num_classes,)
         self._kept: dict[Any, Any] = {}
         self._lock = threading.RLock()  # one view computed once even when two tabs ask at the same moment
@@ -159,10 +166,10 @@ class Analysis:
         return (digest, id(loaded.model), loaded.name, loaded.weights, loaded.source, loaded.requested)
 
     @classmethod
-    def of(cls, loaded: LoadedModel, image: ImageSource, session: str | None = None) -> Analysis:
+    def of(cls, loaded: LoadedModel, image: ImageSource, session: str | None = None, with_gradients: bool = False) -> Analysis:
         """The kept analysis of this image on this model, or a new one (kept in explorer.memo)."""
         digest = image_digest(image)
-        return memo.analysis(cls.key_for(loaded, digest), lambda: cls(loaded, image, digest), session)
+        return memo.analysis(cls.key_for(loaded, digest), lambda: cls(loaded, image, digest, with_gradients), session)
 
     @property
     def key(self) -> tuple:
@@ -243,8 +250,13 @@ class Analysis:
     def saliency(self, class_index: int | None = None) -> np.ndarray:
         """(H, W) input x gradient of one class (default: the top-1): one forward with gradients and one backward."""
         c = self.class_index(class_index)
-        with_gradients = lambda: input_times_gradient(self.loaded.model, self.input, c).float().cpu().numpy()  # noqa: E731
-        return self._keep(("saliency", c), with_gradients)
+
+        def make() -> np.ndarray:
+            graph, self._graph = self._graph, None  # the recorded pass serves one backward, then is freed
+            saliency = graph.input_times_gradient(c) if graph is not None else input_times_gradient(self.loaded.model, self.input, c)
+            return saliency.float().cpu().numpy()
+
+        return self._keep(("saliency", c), make)
 
     def evidence(self, class_index: int | None = None) -> EvidenceView:
         c = self.class_index(class_index)

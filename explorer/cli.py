@@ -124,7 +124,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
     try:
         loaded = open_model(args)
-        analysis = Analysis(loaded, args.image)
+        analysis = Analysis(loaded, args.image, with_gradients=True)  # its saliency reuses the forward pass
         files = save_explanation(analysis, args.out, class_index=args.class_index, top_k=args.top_k)
     except ExplorerError as exc:
         print(json.dumps({"path": args.image, "error": str(exc)}))

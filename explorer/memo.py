@@ -38,13 +38,14 @@ EXPORT_LIFETIME_S = 3600
 class Bounded:
     """A named, thread-safe LRU: `get(key, make)` returns the kept value or makes, keeps and returns it.
 
-    `make` runs outside the lock, so a slow view does not hold up other keys; two threads asking for the same
-    new key may both make it (the first one kept wins), which is harmless for pure views."""
+    One value is made once: a second thread asking for a key that is being made waits for it (two browser
+    events for the same new image, say) instead of making it again; other keys go on meanwhile."""
 
     def __init__(self, name: str, size: int, on_evict: Callable[[Any], None] | None = None):
         self.name, self.size, self.on_evict = name, size, on_evict
         self.entries: OrderedDict[Hashable, Any] = OrderedDict()
         self.lock = threading.Lock()
+        self.making: dict[Hashable, threading.Lock] = {}  # one lock per key being made
 
     def peek(self, key: Hashable) -> Any | None:
         with self.lock:
@@ -68,7 +69,17 @@ class Bounded:
 
     def get(self, key: Hashable, make: Callable[[], T]) -> T:
         found = self.peek(key)
-        return found if found is not None else self.put(key, make())
+        if found is not None:
+            return found
+        with self.lock:
+            making = self.making.setdefault(key, threading.Lock())
+        try:
+            with making:  # whoever comes second finds the value made by the first
+                found = self.peek(key)
+                return found if found is not None else self.put(key, make())
+        finally:
+            with self.lock:
+                self.making.pop(key, None)
 
     def __call__(self, fn: Callable[..., T]) -> Callable[..., T]:
         """Use as a decorator: the function's results kept here, keyed by its (hashable) arguments."""
@@ -94,15 +105,18 @@ SESSION_ANALYSES = Bounded("each session's current analysis", SESSIONS)
 
 
 def analysis(key: Hashable, make: Callable[[], T], session: str | None = None) -> T:
-    """The analysis under `key`: from the recent ones, from a session that still holds it, or made now.
+    """The analysis under `key`: from the recent ones, from a session that still holds it, or made now (once,
+    however many requests ask for it at the same moment).
 
     With a `session`, the analysis becomes that session's current one, kept until the session moves on to
     another image (or 64 newer sessions came), however many analyses other people ask for meanwhile."""
-    found = RECENT_ANALYSES.peek(key)
-    if found is None:
+
+    def held_or_made() -> T:
         with SESSION_ANALYSES.lock:
-            found = next((held for k, held in SESSION_ANALYSES.entries.values() if k == key), None)
-    result = RECENT_ANALYSES.put(key, found if found is not None else make())
+            held = next((a for k, a in SESSION_ANALYSES.entries.values() if k == key), None)
+        return held if held is not None else make()
+
+    result = RECENT_ANALYSES.get(key, held_or_made)
     if session is not None:
         SESSION_ANALYSES.put(session, (key, result), replace=True)
     return result

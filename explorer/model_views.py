@@ -40,8 +40,8 @@ def stem_gallery(loaded: LoadedModel) -> tuple[np.ndarray, figures.GalleryLayout
 
 
 def encoded(loaded: LoadedModel, name: str, picture: np.ndarray) -> bytes:
-    """A weights-only picture as PNG bytes, encoded once per model: every export copies it."""
-    return memo.per_model(loaded.model, ("png", name), lambda: figures.png_bytes(picture))
+    """A weights-only picture as (palette) PNG bytes, encoded once per model: every export copies it."""
+    return memo.per_model(loaded.model, ("png", name), lambda: figures.palette_png_bytes(picture))
 
 
 def weight_pictures(loaded: LoadedModel) -> dict[str, np.ndarray]:

@@ -322,7 +322,7 @@ class App:
     def export(self, image: str | None, model: str | None, weights: str, request: gr.Request | None = None) -> dict:
         """/explain: every view of the image as the summary (JSON), the figures (PNG) and one zip with the PNGs,
         SVGs, arrays.npz and summary.json."""
-        analysis = Analysis.of(self.load(model, weights), require_image(image), session_of(request))
+        analysis = Analysis.of(self.load(model, weights), require_image(image), session_of(request), with_gradients=True)
         folder = export_folder(analysis)
         pngs = [(str(f), f.stem.replace("_", " ")) for f in sorted((folder / "explanation").glob("*.png"))]
         return {self.export_json: analysis.summary(), self.export_gallery: pngs, self.export_file: str(folder / "explanation.zip")}
@@ -376,7 +376,7 @@ class App:
                         self.button = gr.Button("Classify and explain", variant="primary", elem_id="run", scale=3)
                         self.present = gr.Checkbox(False, label="Presentation mode", elem_id="present", scale=1)
                     self.status = gr.Markdown(elem_id="status")
-            gr.Examples(list(map(str, EXAMPLES.values())), inputs=[self.image], label="Examples (sources and licenses: assets/examples/SOURCES.md)")
+            examples = gr.Examples(list(map(str, EXAMPLES.values())), inputs=[self.image], label="Examples (sources and licenses: assets/examples/SOURCES.md)")
 
             tabs: dict[str, gr.Tab] = {}
             with gr.Tabs(selected="predict") as self.tabs:
@@ -455,7 +455,7 @@ class App:
                 with gr.Tab("Models", id="models") as tabs["models"]:
                     gr.Markdown("Every Mixer-family model timm knows, and the embedded default trained for this app. S tokens, C channels, D_S and D_C the token- and channel-MLP widths.")
                     gr.Dataframe(catalogue_rows(), headers=["name", "pretrained weights here", "family", "labels", "params", "patch", "image", "S", "C", "D_S", "D_C", "depth"], interactive=False, wrap=True)
-            self.wire(demo, tabs, previous, following, latency_button, latency, compare_button, export_button)
+            self.wire(demo, tabs, examples, previous, following, latency_button, latency, compare_button, export_button)
         demo.queue(max_size=64, default_concurrency_limit=2)
         return demo
 
@@ -470,21 +470,17 @@ class App:
                 self.updates, self.evidence, self.lens, self.lens_table, self.shuffle_md, self.shuffle, self.arch, self.arch_plot, self.compare_plot,
                 self.gallery_a, self.note_a, self.labels_a, self.gallery_b, self.note_b, self.labels_b, self.timeline, self.timeline_note]
 
-    def view_handler(self, view: str | None, unless_image: bool = False) -> Callable:
-        """The handler that draws one tab (view given) or the open tab (view None, read from the state);
-        `unless_image`: only when no image is set (a new image draws the open tab itself)."""
+    def view_handler(self, view: str | None) -> Callable:
+        """The handler that draws one tab (view given) or the open tab (view None, read from the state)."""
 
         @on_gpu
         @user_errors
         def draw(request: gr.Request, open_view: str, *values: Any) -> dict:  # Gradio passes the request first
-            controls = Controls(*values)
-            if unless_image and controls.image is not None:
-                return {}
-            return self.show(view or open_view, controls, session_of(request))
+            return self.show(view or open_view, Controls(*values), session_of(request))
 
         return draw
 
-    def wire(self, demo, tabs, previous, following, latency_button, latency, compare_button, export_button) -> None:
+    def wire(self, demo, tabs, examples, previous, following, latency_button, latency, compare_button, export_button) -> None:
         private = dict(api_visibility="private")
         inputs, outputs = [self.view, *self.controls], self.view_outputs
         redraw = self.view_handler(None)
@@ -494,10 +490,10 @@ class App:
         self.button.click(on_gpu(user_errors(self.classify)), predictions, [self.labels, self.status], api_name="predict").then(redraw, inputs, outputs, **private)
         export_button.click(on_gpu(user_errors(self.export)), [self.image, self.model, self.weights], [self.export_json, self.export_gallery, self.export_file], api_name="explain")
 
-        # A new image (upload, example, webcam, deep link) or another model: predictions, then the open tab.
-        self.image.change(on_gpu(user_errors(self.image_changed)), predictions, [self.labels, self.status], **private).then(redraw, inputs, outputs, **private)
+        # A new image (upload, webcam, clipboard, an example, a deep link) or another model: the predictions, then
+        # the open tab. (`input` and the examples' own event, not `change`, which Gradio fires twice per upload.)
         model_changed = self.model.input(weights_for, self.model, self.weights, **private)
-        for event in (model_changed.then, self.weights.input):
+        for event in (self.image.input, examples.load_input_event.then, model_changed.then, self.weights.input):
             event(on_gpu(user_errors(self.image_changed)), predictions, [self.labels, self.status], **private).then(redraw, inputs, outputs, **private)
 
         # Opening a tab draws that tab only.
@@ -517,9 +513,10 @@ class App:
         latency_button.click(user_errors(self.latency), [self.model, self.weights], latency, **private)
         compare_button.click(self.view_handler("compare"), inputs, outputs, **private)
 
-        # A deep link sets the controls, then draws the open tab; an example becomes the image, whose change draws.
+        # A deep link sets the controls (an example becomes the image), then predicts and draws the open tab.
         link = [self.model, self.weights, self.block, self.unit_index, self.step, self.tabs, self.view, self.present, self.image, self.link_note]
-        demo.load(self.deep_link, None, link, **private).then(self.view_handler(None, unless_image=True), inputs, outputs, **private)
+        linked = demo.load(self.deep_link, None, link, **private)
+        linked.then(on_gpu(user_errors(self.image_changed)), predictions, [self.labels, self.status], **private).then(redraw, inputs, outputs, **private)
 
 
 SHARED_SCALE, OWN_SCALE = "one scale for all blocks", "each block its own"

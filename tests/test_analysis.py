@@ -31,6 +31,18 @@ def test_making_an_analysis_runs_one_forward_and_every_other_view_is_computed_on
         assert counts == {"forward": 4, "backward": 1}
 
 
+def test_an_analysis_made_for_an_export_reuses_its_forward_for_the_saliency(loaded):
+    plain = Analysis(loaded, EXAMPLES / "cifar10-horse.jpg")
+    plain.saliency()
+    with counted_passes(loaded.model) as counts:
+        analysis = Analysis(loaded, EXAMPLES / "cifar10-horse.jpg", with_gradients=True)
+        saliency = analysis.saliency()
+        assert counts == {"forward": 1, "backward": 1}
+        assert np.allclose(saliency, plain.saliency(), atol=1e-6) and torch.allclose(analysis.capture.logits, plain.capture.logits, atol=1e-6)
+        analysis.saliency(2)  # another class: the recorded pass was freed, so a pass of its own
+        assert counts == {"forward": 2, "backward": 2}
+
+
 def test_the_views_keep_the_demos_equalities(loaded):
     analysis = Analysis(loaded, EXAMPLES / "cifar10-horse.jpg")
     evidence = analysis.evidence()

@@ -38,3 +38,13 @@ def test_release_empties_figures_and_leaves_arrays_alone():
     fig, array = a_figure(), np.zeros((2, 2, 3), np.uint8)
     figures.release({"chart": fig, "gallery": array})
     assert fig.axes == [] and array.shape == (2, 2, 3)
+
+
+def test_a_gallery_keeps_its_colours_in_a_palette_png():
+    from explorer.model_views import token_mixing_gallery
+    from explorer import load_model
+
+    gallery = token_mixing_gallery(load_model("embedded"), 0)[0]
+    decoded = np.asarray(Image.open(io.BytesIO(figures.palette_png_bytes(gallery))).convert("RGB")).astype(int)
+    assert decoded.shape == gallery.shape and np.abs(decoded - gallery).max() <= 12
+    assert len(figures.palette_png_bytes(gallery)) < len(figures.png_bytes(gallery)) / 2

@@ -59,3 +59,19 @@ def test_evicted_export_folders_are_deleted(tmp_path):
     memo.clear()
     folders = [memo.export(("key", i), lambda folder: (folder / "explanation.zip").write_bytes(b"zip")) for i in range(memo.EXPORT_FOLDERS + 1)]
     assert not folders[0].exists() and folders[-1].exists()
+
+
+def test_a_value_asked_for_by_many_threads_at_once_is_made_once():
+    from concurrent.futures import ThreadPoolExecutor
+
+    made = []
+    cache = memo.Bounded("test", 4)
+
+    def slow() -> str:
+        made.append(1)
+        time.sleep(0.2)
+        return "analysis"
+
+    with ThreadPoolExecutor(6) as pool:
+        results = list(pool.map(lambda _: cache.get("new image", slow), range(6)))
+    assert results == ["analysis"] * 6 and len(made) == 1 and not cache.making
