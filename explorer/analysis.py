@@ -147,8 +147,8 @@ class Analysis:
         (an export): its backward then reuses this pass instead of running another."""
         self.loaded = loaded
         self.digest = digest or image_digest(image)
-        self.image = load_image(image)  # RGB, as uploaded (EXIF applied, odd formats converted)
-        self.input = loaded.transform(self.image).to(loaded.device)  # (3, H, W)
+        # The upload itself is not kept (a photo is megabytes): only what the model saw.
+        self.input = loaded.transform(load_image(image)).to(loaded.device)  # (3, H, W)
         # float32 always: the views' demos check equalities to 1e-5
         self._graph: Graph | None = None
         if with_gradients:

@@ -8,6 +8,7 @@ opened, from that analysis. Endpoints for API clients: `/predict` (image, model,
 """
 from __future__ import annotations
 
+import ctypes
 import functools
 import logging
 import os
@@ -551,8 +552,24 @@ def build_app(default_model: str | None = None) -> gr.Blocks:
     return App(default_model).build()
 
 
+def keep_memory_flat() -> None:
+    """glibc gives each worker thread its own heap and, after large frees, raises the size above which it maps
+    memory directly, so a server whose threads allocate tensors of megabytes grows and stays grown. Two heaps
+    and a fixed 1 MB threshold (larger tensors are mapped, and unmapped when freed) keep it near what it uses.
+    Only on glibc; a setting of the server process, made before it starts serving."""
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt  # noqa: B018 - glibc has it, musl and macOS do not
+    except (OSError, AttributeError):
+        return
+    m_mmap_threshold, m_arena_max = -3, -8
+    libc.mallopt(m_arena_max, 2)
+    libc.mallopt(m_mmap_threshold, 1 << 20)
+
+
 def launch(demo: gr.Blocks, host: str | None = None, port: int | None = None, **kwargs: Any) -> None:
     """Serve on 127.0.0.1:7860 unless GRADIO_SERVER_NAME / GRADIO_SERVER_PORT (or host/port) say otherwise."""
+    keep_memory_flat()
     demo.launch(
         server_name=host or os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
         server_port=port or int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
