@@ -29,6 +29,7 @@ import torch
 
 from explorer import memo
 from explorer.activations import Graph, activation_norms, capture, capture_with_graph, channel_maps, input_times_gradient, logit_lens_probabilities, patch_logits, top_channels, update_norms
+from explorer.errors import ModelError
 from explorer.images import ImageSource, load_image
 from explorer.inference import Prediction, top_predictions
 from explorer.loading import LoadedModel
@@ -139,15 +140,14 @@ def image_digest(source: ImageSource) -> str:
 
 
 class Analysis:
-    """One image on one model. Made once: the decoded image, its preprocessed tensor, one hooked forward pass.
-    Each view below is computed the first time it is asked for and kept."""
+    """One image on one model. Made once: the preprocessed tensor and one hooked forward pass (the upload itself
+    is not kept: a photo is megabytes). Each view below is computed the first time it is asked for and kept."""
 
     def __init__(self, loaded: LoadedModel, image: ImageSource, digest: str | None = None, with_gradients: bool = False):
         """with_gradients: record the forward pass for autograd, when the saliency will be asked for at once
         (an export): its backward then reuses this pass instead of running another."""
         self.loaded = loaded
         self.digest = digest or image_digest(image)
-        # The upload itself is not kept (a photo is megabytes): only what the model saw.
         self.input = loaded.transform(load_image(image)).to(loaded.device)  # (3, H, W)
         # float32 always: the views' demos check equalities to 1e-5
         self._graph: Graph | None = None
@@ -193,8 +193,6 @@ class Analysis:
         """A class asked for by index (None: the predicted one), checked against this model's head."""
         if chosen is None:
             return self.top1
-        from explorer.errors import ModelError
-
         if not 0 <= chosen < len(self.class_names):
             raise ModelError(f"class index {chosen} is out of range: this model has {len(self.class_names)} classes (0 to {len(self.class_names) - 1})")
         return int(chosen)

@@ -3,7 +3,7 @@ cache of loaded models, at most `loading.LOADED_MODELS` of them.)
 
 | cache                | key                                         | bound                               |
 |----------------------|---------------------------------------------|-------------------------------------|
-| RECENT_ANALYSES      | (image digest, model, weights)              | the 4 most recent analyses          |
+| RECENT_ANALYSES      | (image digest, model, weights)              | the 2 most recent analyses          |
 | SESSION_ANALYSES     | a browser tab's or client's session          | its current analysis, 64 sessions   |
 | MODEL_VIEWS          | the model object (freed with it)            | one dict of weight-only views each  |
 | EXPORTS              | an analysis                                 | 32 folders, deleted after an hour   |
@@ -29,7 +29,7 @@ from typing import Any, Callable, Hashable, TypeVar
 
 T = TypeVar("T")
 
-RECENT = 4
+RECENT = 2
 SESSIONS = 64
 EXPORT_FOLDERS = 32
 EXPORT_LIFETIME_S = 3600

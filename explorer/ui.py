@@ -555,7 +555,7 @@ def build_app(default_model: str | None = None) -> gr.Blocks:
 def keep_memory_flat() -> None:
     """glibc gives each worker thread its own heap and, after large frees, raises the size above which it maps
     memory directly, so a server whose threads allocate tensors of megabytes grows and stays grown. Two heaps
-    and a fixed 1 MB threshold (larger tensors are mapped, and unmapped when freed) keep it near what it uses.
+    and a fixed 256 KB threshold (larger tensors are mapped, and unmapped when freed) keep it near what it uses.
     Only on glibc; a setting of the server process, made before it starts serving."""
     try:
         libc = ctypes.CDLL("libc.so.6")
@@ -564,7 +564,7 @@ def keep_memory_flat() -> None:
         return
     m_mmap_threshold, m_arena_max = -3, -8
     libc.mallopt(m_arena_max, 2)
-    libc.mallopt(m_mmap_threshold, 1 << 20)
+    libc.mallopt(m_mmap_threshold, 256 << 10)
 
 
 def launch(demo: gr.Blocks, host: str | None = None, port: int | None = None, **kwargs: Any) -> None:
