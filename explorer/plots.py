@@ -38,7 +38,7 @@ PART_COLOURS = {"stem": "#762a83", "token mixing": TOKEN_COLOUR, "channel mixing
 TEXT_SIZE = 14  # ticks, axis titles, legends, hover labels, colour bars, annotations
 TITLE_SIZE = 17
 LARGE = 1.6  # presentation mode: 14 -> 22, 17 -> 27
-TITLE_CHARS = {False: 60, True: 38}  # characters per title line: about 500 px at either size
+TITLE_CHARS = {False: 80, True: 55}  # characters per title line: about 700 px at either size
 
 
 # ---------------------------------------------------------------------------------------------- shared helpers
@@ -243,11 +243,13 @@ def evidence_plot(view: EvidenceView, large: bool = False) -> go.Figure:
 
     limit = symmetric_limit(view.relative)
     fig.add_trace(go.Heatmap(
-        z=view.relative, customdata=view.patch_logits, zmid=0, zmin=-limit, zmax=limit, colorscale=DIVERGING, opacity=0.65,
+        # The numbers go to the hover as text: Plotly.js's number formats ignore a "+" sign flag.
+        z=view.relative, customdata=np.dstack([np.vectorize("{:.3f}".format)(view.patch_logits), np.vectorize("{:+.3f}".format)(view.relative)]),
+        zmid=0, zmin=-limit, zmax=limit, colorscale=DIVERGING, opacity=0.65,
         colorbar=colour_bar(f"patch logit − mean (mean = logit {view.logit:.3f})", large, x=left_end + 0.01, xanchor="left"),
         hovertemplate=(
-            f"patch row %{{y}}, column %{{x}}<br>logit for '{label}' from this patch: %{{customdata:.3f}}"
-            f"<br>the mean patch: {view.logit:.3f} (the model's logit)<br>this patch − mean: %{{z:+.3f}}<extra></extra>"
+            f"patch row %{{y}}, column %{{x}}<br>logit for '{label}' from this patch: %{{customdata[0]}}"
+            f"<br>the mean patch: {view.logit:.3f} (the model's logit)<br>this patch − mean: %{{customdata[1]}}<extra></extra>"
         ),
     ), row=1, col=1)
 

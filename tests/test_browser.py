@@ -1,5 +1,6 @@
 """What a person sees: the real app in headless Chromium (Debian's /usr/bin/chromium, driven by Playwright)."""
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -128,6 +129,7 @@ def test_hovering_the_evidence_map_says_what_the_number_means(app_url, page):
     hover.wait_for(timeout=10_000)
     text = hover.text_content()
     assert "logit for 'horse' from this patch" in text and "patch row" in text
+    assert re.search(r"this patch − mean: [+-]\d\.\d{3}$", text)  # a number as people read it
     page.screenshot(path=OUTPUT / "evidence-hover.png")
 
 

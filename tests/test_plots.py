@@ -122,11 +122,13 @@ def test_evidence_relative_map_is_centred_on_zero_and_explains_the_mean():
     view = evidence_view()
     fig = plots.evidence_plot(view)
     relative, saliency = heatmaps(fig)
-    assert np.allclose(relative.z, view.relative) and np.allclose(relative.customdata, view.patch_logits)
+    assert np.allclose(relative.z, view.relative)
+    assert np.allclose(np.asarray(relative.customdata)[..., 0].astype(float), view.patch_logits, atol=5e-4)  # as hover text
+    assert np.asarray(relative.customdata)[..., 1].flat[0].startswith(("+", "-"))
     limit = np.abs(view.relative).max()
     assert relative.zmid == 0 and np.isclose(relative.zmax, limit) and np.isclose(relative.zmin, -limit)
     assert f"logit {view.logit:.3f}" in unwrapped(relative.colorbar.title.text)
-    for words in ("patch row %{y}, column %{x}", "logit for 'cat' from this patch", "the mean patch", "(the model's logit)", "this patch − mean: %{z:+.3f}"):
+    for words in ("patch row %{y}, column %{x}", "logit for 'cat' from this patch", "the mean patch", "(the model's logit)", "this patch − mean: %{customdata[1]}"):
         assert words in relative.hovertemplate
     assert saliency.zmid == 0 and np.isclose(saliency.zmax, -saliency.zmin)
     assert "input × gradient" in unwrapped(saliency.colorbar.title.text)
