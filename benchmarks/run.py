@@ -191,6 +191,7 @@ def files_only(loaded, path: str) -> None:
 
 def bench_upload_in_browser(url: str, repeats: int) -> dict:
     """Upload -> predictions shown, in headless Chromium (Playwright): a new image each time, B/16 random."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import sync_playwright
 
     _, bare = bare_forward(repeats)
@@ -201,12 +202,16 @@ def bench_upload_in_browser(url: str, repeats: int) -> dict:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(url + "?model=mixer_b16_224&weights=random&view=predict")
         page.locator("#image input[type=file]").wait_for(state="attached", timeout=60_000)
+        try:  # the page is ready when its status line names the model (it loads with the page)
+            page.wait_for_function("() => document.querySelector('#status')?.textContent.includes('mixer_b16_224')", timeout=60_000)
+        except PlaywrightTimeout:  # an app that says nothing before the first image (an older version, say)
+            pass
 
         pending = "() => !document.querySelector('#labels .wrap')?.classList.contains('hide')"  # Gradio's status tracker
 
         def upload() -> None:
             page.locator("#image input[type=file]").set_input_files(fresh())
-            page.wait_for_function(pending, polling="raf", timeout=60_000)
+            page.wait_for_function(pending, polling="raf", timeout=60_000)  # the label is waiting for the new image
             page.wait_for_function(f"() => !({pending})() && document.querySelector('#labels h2')?.textContent.trim().length > 0", polling="raf", timeout=60_000)
 
         value = median_time(upload, repeats, warmup=2)
@@ -298,43 +303,39 @@ def bench_concurrency(url: str, clients: int, requests: int) -> tuple[dict, dict
     )
 
 
-def bench_memory(requests: int) -> dict:
-    """A fresh server: B/16 loaded by its first /predict, then `requests` more from one client (one session, as
-    a browser tab or a gradio_client is); peak RSS and growth. Each new session adds ~0.3 MB, up to
-    explorer.ui.MAX_SESSIONS of them."""
+def server_memory(call, warmup: int, requests: int) -> tuple[int, int, int]:
+    """A fresh server and one client (one session, as a browser tab or a gradio_client is): `warmup` calls, then
+    `requests` more; returns the RSS after the warm-up, the RSS at the end and the peak RSS, in bytes."""
     proc, url, _ = start_server()
     try:
-        server, client, fresh = psutil.Process(proc.pid), client_for(url, shared_tls_context=True), FreshImages(64)
-        for _ in range(5):
-            predict_b16(client, fresh())
+        server, client = psutil.Process(proc.pid), client_for(url, shared_tls_context=True)
+        for _ in range(warmup):
+            call(client)
         before = server.memory_info().rss
         for _ in range(requests):
-            predict_b16(client, fresh())
-        after, peak = server.memory_info().rss, psutil_peak(server)
+            call(client)
+        return before, server.memory_info().rss, psutil_peak(server)
     finally:
         proc.terminate()
         proc.wait()
+
+
+def bench_memory(requests: int) -> dict:
+    """B/16 loaded by the first /predict, then `requests` more: peak RSS and growth. Each new session adds
+    ~0.3 MB, up to explorer.ui.MAX_SESSIONS of them."""
+    fresh = FreshImages(64)
+    before, after, peak = server_memory(lambda client: predict_b16(client, fresh()), 5, requests)
     growth = after / before - 1
     return row(f"memory: server peak RSS, B/16 loaded, {requests} /predict; growth", "-", peak / 2**30, before / 2**30, growth, "<= 1.2 GB; growth <= 5%", peak <= 1.2e9 and growth <= 0.05, f"peak {peak / 2**30:.2f} GiB ({peak / 1e9:.2f} GB); RSS {before / 2**20:.0f} -> {after / 2**20:.0f} MiB")
 
 
 def bench_explain_memory(requests: int) -> dict:
-    """A fresh server, B/16 random: `requests` /explain of new images from one client; peak RSS, and the growth of
-    RSS between the middle and the last request."""
+    """`requests` /explain of new images on B/16 random: peak RSS, and the growth from the middle one to the last."""
     from gradio_client import handle_file
 
-    proc, url, _ = start_server()
-    try:
-        server, client, fresh = psutil.Process(proc.pid), client_for(url, shared_tls_context=True), FreshImages(requests)
-        middle = None
-        for i in range(requests):
-            client.predict(handle_file(fresh()), "mixer_b16_224", "random", api_name="/explain")
-            if i + 1 == requests // 2:
-                middle = server.memory_info().rss
-        after, peak = server.memory_info().rss, psutil_peak(server)
-    finally:
-        proc.terminate()
-        proc.wait()
+    fresh = FreshImages(requests)
+    explain = lambda client: client.predict(handle_file(fresh()), "mixer_b16_224", "random", api_name="/explain")  # noqa: E731
+    middle, after, peak = server_memory(explain, requests // 2, requests - requests // 2)
     growth = after / middle - 1
     return row(f"memory: server peak RSS after {requests} /explain of new images (B/16); growth from the {requests // 2}th", "-", peak / 2**30, middle / 2**30, growth, "<= 1.2 GB; growth <= 2%", peak <= 1.2e9 and growth <= 0.02, f"peak {peak / 2**30:.2f} GiB ({peak / 1e9:.2f} GB); RSS {middle / 2**20:.0f} -> {after / 2**20:.0f} MiB")
 

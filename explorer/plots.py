@@ -171,20 +171,21 @@ def empty_plot(message: str, large: bool = False) -> go.Figure:
     return fig
 
 
-def activations_plot(view: ActivationView, shared_scale: bool = True, large: bool = False) -> go.Figure:
+def activations_plot(view: ActivationView, shared_scale: bool = True, large: bool = False, block: int = 0) -> go.Figure:
     """Every block's map over the picture, one block at a time, chosen with a slider that works in the browser.
 
     view.picture: (H, W, 3) in [0, 1], drawn underneath; view.maps: (depth, grid_h, grid_w), one heat map per
     block. shared_scale: one colour range for all blocks (blocks compare with each other) or one each (the
-    pattern inside every block shows even when its values are small)."""
+    pattern inside every block shows even when its values are small). block: the one shown first."""
     depth, rows, cols = view.maps.shape
+    block = min(max(block, 0), depth - 1)
     titles = [f"Block {b} (of 0–{depth - 1}) · {view.title}" for b in range(depth)]  # the block first: it is what changes
     low, high = float(np.nanmin(view.maps)), float(np.nanmax(view.maps))
     fig = go.Figure()
     for b in range(depth):
         zmin, zmax = (low, high) if shared_scale else (float(np.nanmin(view.maps[b])), float(np.nanmax(view.maps[b])))
         fig.add_trace(go.Heatmap(
-            z=view.maps[b], zmin=zmin, zmax=zmax, colorscale=SEQUENTIAL, opacity=0.6, visible=b == 0,  # the picture shows through name=f"block {b}",
+            z=view.maps[b], zmin=zmin, zmax=zmax, colorscale=SEQUENTIAL, opacity=0.6, visible=b == block, name=f"block {b}",  # the picture shows through
             colorbar=colour_bar(safe(view.quantity), large),
             hovertemplate=f"block {b} · patch row %{{y}}, column %{{x}}<br>{safe(view.quantity)}: %{{z:.4g}}<extra></extra>",
         ))
@@ -197,9 +198,9 @@ def activations_plot(view: ActivationView, shared_scale: bool = True, large: boo
         dict(method="update", label=str(b), args=[{"visible": [i == b for i in range(depth)]}, {"title.text": wrap_title(safe(titles[b]), large)}])
         for b in range(depth)
     ]
-    fig.update_layout(sliders=[dict(active=0, steps=steps, currentvalue=dict(prefix="block "), pad=dict(t=40 if large else 30))])
+    fig.update_layout(sliders=[dict(active=block, steps=steps, currentvalue=dict(prefix="block "), pad=dict(t=40 if large else 30))])
     style(fig, large, 560, safe(titles[-1]))  # the margin fits the longest title (the last block's) ...
-    fig.update_layout(title_text=wrap_title(safe(titles[0]), large))  # ... and block 0 is shown first
+    fig.update_layout(title_text=wrap_title(safe(titles[block]), large))  # ... and `block` is shown first
     return fig
 
 

@@ -249,7 +249,7 @@ class App:
         b = block_index(analysis.loaded, c.block)
         patch = min(max(int(c.patch or 0), 0), analysis.capture.blocks.shape[1] - 1)
         return {
-            self.activations: plots.activations_plot(analysis.activations(optional_index(c.channel)), shared_scale=c.scale == SHARED_SCALE, large=c.present),
+            self.activations: plots.activations_plot(analysis.activations(optional_index(c.channel)), shared_scale=c.scale == SHARED_SCALE, large=c.present, block=b),
             self.top_table: [[b, patch, ch, round(v, 4)] for ch, v in analysis.top_channels(b, patch)],
             self.updates: plots.updates_plot(analysis.updates(), large=c.present),
         }
@@ -514,10 +514,10 @@ class App:
         latency_button.click(user_errors(self.latency), [self.model, self.weights], latency, **private)
         compare_button.click(self.view_handler("compare"), inputs, outputs, **private)
 
-        # A deep link sets the controls (an example becomes the image), then predicts and draws the open tab.
+        # A deep link sets the controls (an example becomes the image) and predicts. It draws its tab through the
+        # tab's own `select`, which Gradio fires when the page opens on it (a second draw would race the first).
         link = [self.model, self.weights, self.block, self.unit_index, self.step, self.tabs, self.view, self.present, self.image, self.link_note]
-        linked = demo.load(self.deep_link, None, link, **private)
-        linked.then(on_gpu(user_errors(self.image_changed)), predictions, [self.labels, self.status], **private).then(redraw, inputs, outputs, **private)
+        demo.load(self.deep_link, None, link, **private).then(on_gpu(user_errors(self.image_changed)), predictions, [self.labels, self.status], **private)
 
 
 SHARED_SCALE, OWN_SCALE = "one scale for all blocks", "each block its own"

@@ -281,3 +281,11 @@ def test_plots_of_the_embedded_model_on_a_photo():
     assert len(fig.data) == (2 if updates.separate else 1)
     for fig in (plots.activations_plot(activations, large=True), plots.evidence_plot(evidence, large=True)):
         json.loads(fig.to_json())
+
+
+def test_activations_open_on_the_block_asked_for():
+    view = activation_view()
+    fig = plots.activations_plot(view, block=2)
+    assert [trace.visible for trace in fig.data] == [b == 2 for b in range(len(view.maps))]
+    assert fig.layout.sliders[0].active == 2 and fig.layout.title.text.startswith("Block 2")
+    assert plots.activations_plot(view, block=99).layout.sliders[0].active == len(view.maps) - 1  # clamped
