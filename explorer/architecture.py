@@ -2,6 +2,8 @@
 and the latency, measured when someone asks."""
 from __future__ import annotations
 
+import copy
+import itertools
 import statistics
 import time
 from dataclasses import asdict, dataclass
@@ -77,14 +79,7 @@ def count_architecture(loaded: LoadedModel) -> ArchitectureCard:
     """The card of a loaded model: sizes, parameters and FLOPs (one counted forward pass on zeros), by part."""
     model = loaded.model
     x = torch.zeros(1, *loaded.data_config["input_size"], device=loaded.device)
-    with FlopCounterMode(display=False) as counter:
-        model(x)
-    prefix = type(model).__name__ + "."
-    leaves = {name for name, module in model.named_modules() if name and not list(module.children())}
-    part_flops = dict.fromkeys(PARTS, 0)
-    for name, ops in counter.get_flop_counts().items():
-        if name.startswith(prefix) and name[len(prefix):] in leaves:
-            part_flops[part_of(name[len(prefix):])] += sum(ops.values())
+    part_flops = flops_by_part(model, x)
     part_params = dict.fromkeys(PARTS, 0)
     for name, p in model.named_parameters():
         part_params[part_of(name)] += p.numel()
@@ -94,12 +89,35 @@ def count_architecture(loaded: LoadedModel) -> ArchitectureCard:
         name=loaded.name,
         family=fam,
         params=sum(part_params.values()),
-        gflops=counter.get_total_flops() / 1e9,
+        gflops=sum(part_flops.values()) / 1e9,
         part_params=part_params,
         part_gflops={k: v / 1e9 for k, v in part_flops.items()},
         paper_row=paper_row(fam, d),
         **d,
     )
+
+
+def flops_by_part(model: torch.nn.Module, x: torch.Tensor) -> dict[str, int]:
+    """FLOPs of one forward pass of `x`, by part. The counter sees only this thread's operations, but the module
+    names it attributes them to come from hooks on every module of the process, which requests running the
+    same model at that moment would mix in; so each layer of a private twin (sharing the tensors) reads the
+    counter before and after it runs."""
+    shared = {id(t): t for t in itertools.chain(model.parameters(), model.buffers())}
+    twin = copy.deepcopy(model, memo=shared)  # the module tree only: the memo hands back every tensor
+    part_flops = dict.fromkeys(PARTS, 0)
+    with FlopCounterMode(display=False) as counter:
+        started: dict[str, int] = {}
+        handles = []
+        for name, module in twin.named_modules():
+            if name and not list(module.children()):
+                handles.append(module.register_forward_pre_hook(lambda m, i, name=name: started.__setitem__(name, counter.get_total_flops())))
+                handles.append(module.register_forward_hook(lambda m, i, o, name=name: part_flops.__setitem__(part_of(name), part_flops[part_of(name)] + counter.get_total_flops() - started[name])))
+        try:
+            twin(x)
+        finally:
+            for handle in handles:
+                handle.remove()
+    return part_flops
 
 
 @torch.inference_mode()

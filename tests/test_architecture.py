@@ -1,4 +1,5 @@
 import pytest
+import torch
 
 from explorer.architecture import PAPER_TABLE_1, count_architecture, measure_latency, paper_row
 from explorer.catalogue import describe
@@ -32,3 +33,26 @@ def test_card_counts_flops_by_part_and_latency_is_measured_on_request():
     assert sum(card.part_gflops.values()) == pytest.approx(card.gflops, rel=1e-6)
     assert measure_latency(loaded, repeats=2) > 0
     assert len(PAPER_TABLE_1) == 7
+
+
+def test_flops_by_part_are_right_while_other_requests_run_the_same_model():
+    import threading
+
+    loaded = load_model("resmlp_12_224", "random")
+    alone = count_architecture(loaded).part_gflops
+    stop = threading.Event()
+
+    def requests():
+        x = torch.randn(1, 3, 224, 224)
+        with torch.inference_mode():
+            while not stop.is_set():
+                loaded.model(x)
+
+    others = threading.Thread(target=requests)
+    others.start()
+    try:
+        busy = [count_architecture(loaded).part_gflops for _ in range(3)]
+    finally:
+        stop.set()
+        others.join()
+    assert all(b == alone for b in busy) and alone["norms and scales"] == 0
