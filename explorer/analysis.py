@@ -33,8 +33,10 @@ from explorer.errors import ModelError
 from explorer.images import ImageSource, load_image
 from explorer.inference import Prediction, top_predictions
 from explorer.loading import LoadedModel
+from explorer.model_views import architecture_card, token_mixing
 from explorer.shuffle import ShuffleResult, patch_shuffle
-from explorer.weights import family
+from explorer.tour import tour_steps
+from explorer.weights import family, stem_filters
 
 T = TypeVar("T")
 
@@ -277,16 +279,12 @@ class Analysis:
 
     def tour(self) -> list:
         """The guided tour's seven steps (explorer.tour.TourStep) on this image."""
-        from explorer.tour import tour_steps
-
         return self._keep("tour", lambda: tour_steps(self))
 
     # --- what /explain and `python -m explorer explain` return
 
     def summary(self, top_k: int = 5, class_index: int | None = None) -> dict[str, Any]:
         """summary.json: the model, the predictions, the logit lens, the evidence, the shuffle, the architecture."""
-        from explorer.model_views import architecture_card, token_mixing
-
         loaded, names = self.loaded, self.class_names
         c = self.class_index(class_index)
         lens, shuffle = self.logit_lens(), self.shuffle().result
@@ -321,9 +319,6 @@ class Analysis:
 
     def arrays(self, class_index: int | None = None) -> dict[str, np.ndarray]:
         """arrays.npz: every view's numbers, with the weight views of the model."""
-        from explorer.model_views import token_mixing
-        from explorer.weights import stem_filters
-
         model = self.loaded.model
         views = [token_mixing(self.loaded, b) for b in range(len(model.blocks))]
         evidence, updates, shuffle = self.evidence(class_index), self.updates(), self.shuffle().result

@@ -2,8 +2,9 @@
 app's `/explain` endpoint returns.
 
     from explorer import load_model
-    from explorer.explain import explain, save_explanation
-    analysis = explain(load_model("embedded"), "cat.jpg")   # an explorer.analysis.Analysis
+    from explorer.analysis import Analysis
+    from explorer.explain import save_explanation
+    analysis = Analysis(load_model("embedded"), "cat.jpg")
     analysis.summary()["logit_lens"], analysis.arrays()["patch_evidence"]
     save_explanation(analysis, "out/")   # a PNG per figure (+ SVG for charts), arrays.npz, summary.json
 
@@ -21,17 +22,9 @@ from matplotlib.figure import Figure
 
 from explorer import figures, memo
 from explorer.analysis import Analysis
-from explorer.images import ImageSource
-from explorer.loading import LoadedModel
 from explorer.model_views import encoded, weight_pictures
 
 VECTOR_FIGURES = ("updates", "logit_lens")  # line and bar charts: also written as SVG
-
-
-def explain(loaded: LoadedModel, image: ImageSource) -> Analysis:
-    """The analysis of one image (a path, bytes, PIL image or array) on one model; every view is computed
-    when first asked for."""
-    return Analysis(loaded, image)
 
 
 def image_figures(analysis: Analysis, class_index: int | None = None) -> dict[str, Figure]:

@@ -122,12 +122,6 @@ def analysis(key: Hashable, make: Callable[[], T], session: str | None = None) -
     return result
 
 
-def session_analysis(session: str | None) -> Any | None:
-    """The analysis a session looked at last, if it is still kept."""
-    held = SESSION_ANALYSES.peek(session) if session else None
-    return held[1] if held else None
-
-
 # ---------------------------------------------------------------------------------------------- per model
 
 MODEL_VIEWS: "weakref.WeakKeyDictionary[Any, dict]" = weakref.WeakKeyDictionary()
@@ -146,15 +140,10 @@ def per_model(model: Any, key: Hashable, make: Callable[[], T]) -> T:
 
 # ---------------------------------------------------------------------------------------------- exports
 
-_export_root: list[Path] = []
-
-
+@functools.cache
 def export_root() -> Path:
     """One temporary folder per process for export files (created on first use)."""
-    with _model_lock:
-        if not _export_root:
-            _export_root.append(Path(tempfile.mkdtemp(prefix="mixer-explorer-exports-")))
-        return _export_root[0]
+    return Path(tempfile.mkdtemp(prefix="mixer-explorer-exports-"))
 
 
 def prune_exports(max_age_s: float = EXPORT_LIFETIME_S) -> None:

@@ -16,6 +16,7 @@ from plotly.subplots import make_subplots
 
 from explorer.analysis import ActivationView, EvidenceView, LensView, UpdatesView
 from explorer.architecture import PARTS, ArchitectureCard
+from explorer.figures import DIVERGING, SEQUENTIAL  # the same colours in both renderers
 
 __all__ = [
     "activations_plot",
@@ -28,8 +29,6 @@ __all__ = [
     "updates_plot",
 ]
 
-DIVERGING = "RdBu_r"  # as explorer.figures: red positive, blue negative, white zero
-SEQUENTIAL = "Viridis"
 TOKEN_COLOUR = "#2166ac"  # blue: token mixing, in every chart
 CHANNEL_COLOUR = "#b2182b"  # red: channel mixing
 LINE_COLOURS = ("#2166ac", "#b2182b", "#1b7837", "#762a83", "#e08214", "#444444")

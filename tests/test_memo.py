@@ -27,10 +27,10 @@ def test_a_session_s_analysis_survives_other_people_s_uploads():
     for i in range(memo.RECENT + 4):  # a lecture hall uploads their own photos meanwhile
         Analysis.of(loaded, np.full((8, 8, 3), i, np.uint8), session=f"student-{i}")
     assert len(memo.RECENT_ANALYSES) == memo.RECENT
-    assert memo.session_analysis("lecturer") is mine
+    assert memo.SESSION_ANALYSES.peek("lecturer")[1] is mine
     assert Analysis.of(loaded, EXAMPLES / "chelsea-cat.jpg", session="lecturer") is mine  # not made again
     Analysis.of(loaded, EXAMPLES / "cifar10-frog.jpg", session="lecturer")  # the lecturer moves on
-    assert memo.session_analysis("lecturer") is not mine
+    assert memo.SESSION_ANALYSES.peek("lecturer")[1] is not mine
 
 
 def test_per_model_views_are_freed_with_the_model():

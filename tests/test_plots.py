@@ -261,11 +261,9 @@ def test_top_margin_grows_with_the_title():
 
 
 def test_plots_of_the_embedded_model_on_a_photo():
-    try:
-        from explorer import load_model
-        from explorer.analysis import Analysis
-    except ImportError as error:  # other modules may be mid-edit; the synthetic views above still cover drawing
-        pytest.skip(f"explorer.analysis does not import right now: {error}")
+    from explorer import load_model
+    from explorer.analysis import Analysis
+
     analysis = Analysis(load_model("embedded"), EXAMPLES / "chelsea-cat.jpg")
     activations = analysis.activations()
     fig = plots.activations_plot(activations)
