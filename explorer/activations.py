@@ -64,27 +64,35 @@ def capture_hooks(model: MlpMixer) -> Iterator[dict[str, list[torch.Tensor]]]:
             handle.remove()
 
 
-def record(model: MlpMixer, x: torch.Tensor) -> tuple[Capture, torch.Tensor]:
-    """One hooked forward pass of a (1, 3, H, W) batch: the capture (detached) and the logits as computed."""
+def record(model: MlpMixer, x: torch.Tensor) -> tuple[list[Capture], torch.Tensor]:
+    """One hooked forward pass of a (B, 3, H, W) batch: a capture per image (detached) and the (B, num_classes)
+    logits as computed."""
     with capture_hooks(model) as seen:
-        features, blocks = model.forward_intermediates(x, output_fmt="NLC")  # (1, S, C), depth x (1, S, C)
-        logits = model.forward_head(features)  # (1, num_classes)
-    cap = Capture(
-        image=x[0].detach(),
-        stem=seen["stem"][0][0].detach(),
-        blocks=torch.stack([b[0] for b in blocks]).detach(),
-        token_updates=torch.stack([u[0] for u in seen["token_updates"]]).detach() if seen["token_updates"] else None,
-        features=features[0].detach(),
-        logits=logits[0].detach(),
-        grid=patch_grid(model),
-    )
-    return cap, logits
+        features, blocks = model.forward_intermediates(x, output_fmt="NLC")  # (B, S, C), depth x (B, S, C)
+        logits = model.forward_head(features)  # (B, num_classes)
+    stacked = torch.stack(blocks, dim=1).detach()  # (B, depth, S, C)
+    updates = torch.stack(seen["token_updates"], dim=1).detach() if seen["token_updates"] else None
+    # Each image's capture owns its tensors: a view into the batch would keep the whole batch alive in the memo.
+    own = (lambda t: t.clone()) if len(x) > 1 else (lambda t: t)
+    grid = patch_grid(model)
+    captures = [
+        Capture(image=own(x[i].detach()), stem=own(seen["stem"][0][i].detach()), blocks=own(stacked[i]), token_updates=None if updates is None else own(updates[i]),
+                features=own(features[i].detach()), logits=own(logits[i].detach()), grid=grid)
+        for i in range(len(x))
+    ]
+    return captures, logits
 
 
 @torch.inference_mode()
 def capture(model: MlpMixer, image: torch.Tensor) -> Capture:
     """Run one (3, H, W) preprocessed image through the model once and keep what the views need."""
-    return record(model, image[None])[0]
+    return record(model, image[None])[0][0]
+
+
+@torch.inference_mode()
+def capture_batch(model: MlpMixer, images: torch.Tensor) -> list[Capture]:
+    """The captures of a (B, 3, H, W) batch of preprocessed images in one forward pass (batched requests)."""
+    return record(model, images)[0]
 
 
 @dataclass(frozen=True)
@@ -105,7 +113,7 @@ def capture_with_graph(model: MlpMixer, image: torch.Tensor) -> tuple[Capture, G
     (an export): its backward then needs no second forward. Costs the forward ~25% more and holds the graph."""
     x = image[None].detach().clone().requires_grad_(True)
     with torch.enable_grad():
-        cap, logits = record(model, x)
+        (cap,), logits = record(model, x)
     return cap, Graph(x, logits)
 
 

@@ -28,7 +28,8 @@ import numpy as np
 import torch
 
 from explorer import memo
-from explorer.activations import Graph, activation_norms, capture, capture_with_graph, channel_maps, input_times_gradient, logit_lens_probabilities, patch_logits, top_channels, update_norms
+from explorer.activations import Graph, activation_norms, capture_batch, capture_with_graph, channel_maps, input_times_gradient, logit_lens_probabilities, patch_logits, top_channels, update_norms
+from explorer.batching import Batcher
 from explorer.errors import ModelError
 from explorer.images import ImageSource, load_image
 from explorer.inference import Prediction, top_predictions
@@ -39,6 +40,9 @@ from explorer.tour import tour_steps
 from explorer.weights import family, stem_filters
 
 T = TypeVar("T")
+
+MAX_BATCH = 8
+FORWARDS = Batcher(MAX_BATCH)  # analyses of new images made at the same moment on one model share a forward pass
 
 
 # ---------------------------------------------------------------------------------------------- the views' data
@@ -156,7 +160,8 @@ class Analysis:
         if with_gradients:
             self.capture, self._graph = capture_with_graph(loaded.model, self.input)
         else:
-            self.capture = capture(loaded.model, self.input)
+            model = loaded.model
+            self.capture = FORWARDS.run(model, self.input, lambda inputs: capture_batch(model, torch.stack(inputs)))
         self.probabilities = self.capture.logits.float().softmax(-1).cpu()  # (num_classes,)
         self._kept: dict[Any, Any] = {}
         self._lock = threading.RLock()  # one view computed once even when two tabs ask at the same moment

@@ -4,7 +4,10 @@
     python -m explorer predict PATH [PATH ...] [--model NAME] [--weights pretrained|random] [--checkpoint FILE]
                                [--top-k K] [--device D] [--json]
     python -m explorer explain IMAGE [--model NAME] [--weights pretrained|random] [--checkpoint FILE] --out DIR
-    python -m explorer serve [--model NAME] [--host H] [--port P]
+    python -m explorer index DIR [--model NAME] [--weights pretrained|random] [--checkpoint FILE] --out FILE [--batch-size N]
+    python -m explorer unit [--model NAME] [--weights ...] [--checkpoint FILE] --block B (--channel K | --kind token --unit N)
+                            [--images DIR | --index FILE] [--top-k N] [--steps S] [--seed S] --out DIR
+    python -m explorer serve [--model NAME] [--host H] [--port P] [--no-mcp]
 
 With --json, `predict` writes exactly one JSON object per image per line on stdout; everything else (logs,
 warnings, fallbacks) goes to stderr.
@@ -135,10 +138,55 @@ def cmd_explain(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_index(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from explorer.units import index_folder, save_index
+
+    try:
+        loaded = open_model(args)
+        with tqdm(unit="img", desc="indexing", file=sys.stderr) as bar:
+            def progress(done: int, total: int) -> None:
+                bar.total = total
+                bar.update(done - bar.n)
+
+            index = index_folder(loaded, args.folder, args.top_k, args.batch_size, progress)
+        save_index(index, args.out)
+    except ExplorerError as exc:
+        log.error("%s", exc)
+        return 1
+    log.info("indexed %d images of %s for %s: %s", index.count, args.folder, loaded.name, args.out)
+    return 0
+
+
+def cmd_unit(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from explorer.units import Unit, write_unit
+
+    index, other = (args.channel, args.unit) if args.kind == "channel" else (args.unit, args.channel)
+    if index is None or other is not None:
+        build_parser().error("name the unit: --channel K (kind channel), or --kind token --unit N")
+    try:
+        if args.images and not Path(args.images).is_dir():
+            raise ExplorerError(f"--images {args.images}: no such folder")
+        loaded = open_model(args)
+        reference = args.images or args.index  # None: the default set (the embedded model's shipped index)
+        with tqdm(total=args.steps, unit="step", desc="feature visualisation", file=sys.stderr, disable=None) as bar:
+            report = write_unit(loaded, Unit(args.block, args.kind, index), args.out, reference, args.top_k, args.steps, args.seed,
+                                progress=lambda done, _: bar.update(done - bar.n))
+    except ExplorerError as exc:
+        print(json.dumps({"error": str(exc)}))
+        log.error("%s", exc)
+        return 1
+    print(json.dumps({"out": str(args.out), "model": loaded.name, "block": args.block, "kind": args.kind, "index": index, "activation_end": report["feature"]["activation_end"]}))
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from explorer.ui import build_app, launch  # Gradio only on this path
 
-    launch(build_app(default_model=args.model), host=args.host, port=args.port)
+    launch(build_app(default_model=args.model), host=args.host, port=args.port, mcp=False if args.no_mcp else None)
     return 0
 
 
@@ -173,10 +221,40 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--out", required=True, type=Path, metavar="DIR")
     explain.set_defaults(run=cmd_explain)
 
+    index = sub.add_parser("index", help="index a folder of images: every unit's top images (for `unit` and the app)")
+    index.add_argument("folder", metavar="DIR", help="a folder of images, walked recursively")
+    index.add_argument("--model", default=None, help="timm Mixer-family name or 'embedded' (default: the best that runs here)")
+    index.add_argument("--weights", choices=WEIGHTS_CHOICES, default="pretrained")
+    index.add_argument("--checkpoint", default=None, metavar="FILE")
+    index.add_argument("--device", default=None)
+    index.add_argument("--top-k", type=int, default=16, metavar="K", help="images kept per unit")
+    index.add_argument("--batch-size", type=int, default=64)
+    index.add_argument("--out", required=True, type=Path, metavar="FILE", help="the index (.safetensors)")
+    index.set_defaults(run=cmd_index)
+
+    unit = sub.add_parser("unit", help="one unit's top images and feature visualisation: unit.json and feature.png")
+    unit.add_argument("--model", default=None, help="timm Mixer-family name or 'embedded' (default: the best that runs here)")
+    unit.add_argument("--weights", choices=WEIGHTS_CHOICES, default="pretrained")
+    unit.add_argument("--checkpoint", default=None, metavar="FILE")
+    unit.add_argument("--device", default=None)
+    unit.add_argument("--block", type=int, required=True, metavar="B")
+    unit.add_argument("--kind", choices=("channel", "token"), default="channel", help="a channel of the block's output, or a token-mixing unit")
+    unit.add_argument("--channel", type=int, default=None, metavar="K")
+    unit.add_argument("--unit", type=int, default=None, metavar="N", help="the token-mixing unit (with --kind token)")
+    reference = unit.add_mutually_exclusive_group()
+    reference.add_argument("--images", default=None, metavar="DIR", help="the reference set: a folder of images (indexed now)")
+    reference.add_argument("--index", default=None, metavar="FILE", help="the reference set: an index from `index` (default: the embedded model's shipped held-out set, else the example images)")
+    unit.add_argument("--top-k", type=int, default=9, metavar="N")
+    unit.add_argument("--steps", type=int, default=256, metavar="S", help="feature visualisation steps")
+    unit.add_argument("--seed", type=int, default=0, metavar="S")
+    unit.add_argument("--out", required=True, type=Path, metavar="DIR")
+    unit.set_defaults(run=cmd_unit)
+
     serve = sub.add_parser("serve", help="start the web app")
     serve.add_argument("--model", default=None, help="the model selected when the page opens")
     serve.add_argument("--host", default=None, help="default: GRADIO_SERVER_NAME or 127.0.0.1")
     serve.add_argument("--port", type=int, default=None, help="default: GRADIO_SERVER_PORT or 7860")
+    serve.add_argument("--no-mcp", action="store_true", help="no MCP server at /gradio_api/mcp/ (default: on unless EXPLORER_MCP=0)")
     serve.set_defaults(run=cmd_serve)
     return parser
 

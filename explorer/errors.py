@@ -19,3 +19,7 @@ class CheckpointError(ModelError):
 
 class WeightsUnavailable(ModelError):
     """Pretrained weights that cannot be had here (no Hub, not cached); the loader falls back and says why."""
+
+
+class Cancelled(ExplorerError):
+    """A long computation (a feature visualisation) stopped because the person asked it to."""

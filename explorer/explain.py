@@ -25,6 +25,10 @@ from explorer.analysis import Analysis
 from explorer.model_views import encoded, weight_pictures
 
 VECTOR_FIGURES = ("updates", "logit_lens")  # line and bar charts: also written as SVG
+# What /explain shows besides the zip: the image's five figures and the first block's token-mixing units (the
+# paper's figure). Every block's gallery and the stem filters are in the zip: sending them all again with every
+# image cost more than the analysis, and an assistant reading the answer wants the numbers first.
+OVERVIEW = ("activations", "evidence", "logit_lens", "shuffle", "updates", "token_mixing_block00")
 
 
 def image_figures(analysis: Analysis, class_index: int | None = None) -> dict[str, Figure]:
@@ -57,6 +61,11 @@ def save_explanation(analysis: Analysis, out_dir: str | Path, class_index: int |
     np.savez(out / "arrays.npz", **analysis.arrays(class_index))  # float arrays barely compress; zlib would cost more than it saves
     (out / "summary.json").write_text(json.dumps(analysis.summary(top_k, class_index), indent=2) + "\n")
     return written + [out / "arrays.npz", out / "summary.json"]
+
+
+def overview_figures(folder: Path) -> list[Path]:
+    """The PNGs of an export folder that /explain shows, in the order of OVERVIEW."""
+    return [f for f in (folder / f"{name}.png" for name in OVERVIEW) if f.exists()]
 
 
 def export_folder(analysis: Analysis) -> Path:

@@ -7,10 +7,12 @@ object API, never pyplot, so concurrent requests in the server never share drawi
 """
 from __future__ import annotations
 
+import contextvars
 import io
 import textwrap
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator
 
 import matplotlib
 import numpy as np
@@ -90,8 +92,23 @@ def mosaic(tiles: np.ndarray, layout: GalleryLayout) -> np.ndarray:
     return out
 
 
+TEXT_SCALE: contextvars.ContextVar[float] = contextvars.ContextVar("text_scale", default=1.0)
+
+
+@contextmanager
+def large_text(scale: float = 2.0) -> Iterator[None]:
+    """Figures made inside are drawn at the same size in pixels with their text and lines `scale` times larger
+    (the figure is `scale` times smaller in inches, drawn at `scale` times the DPI): for a lecture hall."""
+    token = TEXT_SCALE.set(scale)
+    try:
+        yield
+    finally:
+        TEXT_SCALE.reset(token)
+
+
 def new_figure(width: float, height: float, layout: str | None = "constrained") -> Figure:
-    return Figure(figsize=(width, height), dpi=DPI, layout=layout)
+    scale = TEXT_SCALE.get()
+    return Figure(figsize=(width / scale, height / scale), dpi=DPI * scale, layout=layout)
 
 
 def show_map(ax, values: np.ndarray, title: str, cmap: str = DIVERGING, centred: bool = True) -> None:

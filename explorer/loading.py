@@ -7,6 +7,7 @@ default and says why in `LoadedModel.fallback_reason`, so the app never hangs on
 from __future__ import annotations
 
 import os
+import platform
 import re
 import threading
 import time
@@ -73,6 +74,14 @@ class LoadedModel:
 
 def best_device() -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def device_name(device: torch.device) -> str:
+    """The device in words, for people: the GPU's model, or the CPU's."""
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "") if os.path.exists("/proc/cpuinfo") else ""
+    return f"CPU ({cpu or platform.processor() or 'unknown model'})"
 
 
 PRECISIONS = ("fp32", "bf16", "fp16")

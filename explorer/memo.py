@@ -5,15 +5,19 @@ cache of loaded models, at most `loading.LOADED_MODELS` of them.)
 |----------------------|---------------------------------------------|-------------------------------------|
 | RECENT_ANALYSES      | (image digest, model, weights)              | the 2 most recent analyses          |
 | SESSION_ANALYSES     | a browser tab's or client's session          | its current analysis, 64 sessions   |
+| EXAMPLE_ANALYSES     | (example image digest, model, weights)      | 16 analyses of the shipped examples |
 | MODEL_VIEWS          | the model object (freed with it)            | one dict of weight-only views each  |
 | EXPORTS              | an analysis                                 | 32 folders, deleted after an hour   |
 | TIMELINE_GALLERIES   | (block, epoch) of the embedded timeline     | 256 mosaics                         |
 | CATALOGUE, LABELS    | a model name, a label set                   | 128 entries, 8 label lists          |
 | TIMELINE             | the shipped training timeline               | read once                           |
+| UNIT_INDEXES         | an index file, folder or set of images      | 8 (the shipped ones, a few others)  |
+| FEATURES             | (weights digest, model, unit, steps, seed)  | 256 feature visualisations          |
 
 A person looks at one image from many sides (tabs, a channel, a block, an export) while other people upload
 theirs, so an analysis is kept twice over: in the small LRU of recent ones, and as the current analysis of
-the session that made it, which other sessions' uploads cannot evict (only 64 newer sessions can).
+the session that made it, which other sessions' uploads cannot evict (only 64 newer sessions can). The
+example images everybody clicks are kept apart (`pin_images`), so the second click on one answers at once.
 """
 from __future__ import annotations
 
@@ -25,12 +29,13 @@ import time
 import weakref
 from collections import OrderedDict
 from pathlib import Path
-from typing import Any, Callable, Hashable, TypeVar
+from typing import Any, Callable, Hashable, Iterable, TypeVar
 
 T = TypeVar("T")
 
 RECENT = 2
 SESSIONS = 64
+EXAMPLES = 16  # 8 shipped examples on two models (a B/16 analysis holds ~10 MB)
 EXPORT_FOLDERS = 32
 EXPORT_LIFETIME_S = 3600
 
@@ -102,11 +107,18 @@ class Bounded:
 
 RECENT_ANALYSES = Bounded("recent analyses", RECENT)
 SESSION_ANALYSES = Bounded("each session's current analysis", SESSIONS)
+EXAMPLE_ANALYSES = Bounded("analyses of the example images", EXAMPLES)
+PINNED_IMAGES: set[str] = set()  # digests of the example images
 
 
-def analysis(key: Hashable, make: Callable[[], T], session: str | None = None) -> T:
-    """The analysis under `key`: from the recent ones, from a session that still holds it, or made now (once,
-    however many requests ask for it at the same moment).
+def pin_images(digests: Iterable[str]) -> None:
+    """Keep the analyses of these images (by digest) in EXAMPLE_ANALYSES, whoever asks for them."""
+    PINNED_IMAGES.update(digests)
+
+
+def analysis(key: tuple, make: Callable[[], T], session: str | None = None) -> T:
+    """The analysis under `key` (the image digest first): from the kept ones (examples or recent), from a session
+    that still holds it, or made now (once, however many requests ask for it at the same moment).
 
     With a `session`, the analysis becomes that session's current one, kept until the session moves on to
     another image (or 64 newer sessions came), however many analyses other people ask for meanwhile."""
@@ -116,7 +128,8 @@ def analysis(key: Hashable, make: Callable[[], T], session: str | None = None) -
             held = next((a for k, a in SESSION_ANALYSES.entries.values() if k == key), None)
         return held if held is not None else make()
 
-    result = RECENT_ANALYSES.get(key, held_or_made)
+    kept = EXAMPLE_ANALYSES if key[0] in PINNED_IMAGES else RECENT_ANALYSES  # examples: kept apart, for every later click
+    result = kept.get(key, held_or_made)
     if session is not None:
         SESSION_ANALYSES.put(session, (key, result), replace=True)
     return result
@@ -175,7 +188,12 @@ TIMELINE_GALLERIES = Bounded("training-timeline mosaics", 256)
 CATALOGUE = Bounded("catalogue entries", 128)
 LABELS = Bounded("label sets", 8)
 
-ALL = (RECENT_ANALYSES, SESSION_ANALYSES, EXPORTS, TIMELINE, TIMELINE_GALLERIES, CATALOGUE, LABELS)
+# Unit pages (explorer.units): indexes of reference sets (each up to a few MB, the shipped sprite included)
+# and feature visualisations (a B/16 one takes minutes on a CPU: 150 KB kept beats recomputing).
+UNIT_INDEXES = Bounded("unit indexes and shipped unit pictures", 8)
+FEATURES = Bounded("feature visualisations", 256)
+
+ALL = (RECENT_ANALYSES, SESSION_ANALYSES, EXAMPLE_ANALYSES, EXPORTS, TIMELINE, TIMELINE_GALLERIES, CATALOGUE, LABELS, UNIT_INDEXES, FEATURES)
 
 
 def clear() -> None:

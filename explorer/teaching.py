@@ -10,12 +10,12 @@ VIEW_TEXT = {
         "Each tile is one hidden unit of a block's token-mixing MLP: its weights over the patch grid (red "
         "positive, blue negative). Units are sorted from low to high spatial frequency and each sits beside its "
         "opposite-phase partner, as in Figure 5 of the paper. Trained early blocks show smooth, local, often "
-        "paired detectors; untrained ones are noise. Click a tile to enlarge it and see where it writes back."
+        "paired detectors; untrained ones are noise. Click a tile to enlarge it."
     ),
     "stem": (
         "The stem is one linear map applied to every patch: each tile is the RGB pattern one channel responds "
-        "to (Figure 7 of the paper). Large trained models show colour blobs and oriented edges, like a CNN's "
-        "first layer; the embedded model's 4×4 filters are too small for that and look more like colour noise."
+        "to (Figure 7 of the paper), in the model's own order. What to look for depends on the model: see the note "
+        "below the heading."
     ),
     "activations": (
         "How strongly each patch is represented after every block (the norm of its feature vector, or one "
@@ -51,5 +51,24 @@ VIEW_TEXT = {
     "timeline": (
         "The embedded model's token-mixing weights saved at points during its training, from random "
         "initialisation to the end: drag the slider to watch structure emerge from noise."
+    ),
+    "unit": (
+        "What does one unit respond to? Pick a block (the Block slider), a kind and a unit, or open a page from a "
+        "token-mixing tile or from a channel in Activations. The page shows the unit's own weights, an image optimised "
+        "to excite it (its feature visualisation), the reference images on which it is highest, and where it fires on "
+        "your image. ←/→ step through the units."
+    ),
+    "unit-channel": (
+        "One channel of a block's output: one number per patch. The dataset examples are the reference images "
+        "where it is highest, its peak patch outlined: look for what they share at that patch (a colour, a "
+        "texture, an edge, a part of an object), and whether early blocks' channels prefer local patterns while "
+        "later ones prefer whole objects. The feature visualisation is an image optimised from noise to raise the "
+        "channel everywhere: a repeated pattern is what one patch of it responds to."
+    ),
+    "unit-token": (
+        "One hidden unit of a block's token mixing: a weighted sum over patches, the same for every channel, so "
+        "its activation is one number per channel. Its weights are a map over the patch grid: look at where it "
+        "reads (one region, a smooth blob, an edge between two halves) and at the examples, whose objects sit "
+        "where that map is positive."
     ),
 }

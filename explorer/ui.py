@@ -12,22 +12,28 @@ import ctypes
 import functools
 import logging
 import os
+import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable
 
 import gradio as gr
 import numpy as np
+import torch
 
-from explorer import embedded, figures, plots
-from explorer.analysis import Analysis
+from explorer import embedded, figures, memo, plots
+from explorer.analysis import MAX_BATCH, Analysis, image_digest
 from explorer.architecture import measure_latency
 from explorer.catalogue import catalogue
 from explorer.errors import ExplorerError
-from explorer.explain import export_folder
-from explorer.loading import WEIGHTS_CHOICES, LoadedModel, availability, default_model_name, load_model
+from explorer.explain import export_folder, overview_figures
+from explorer.loading import WEIGHTS_CHOICES, LoadedModel, availability, default_model_name, device_name, load_model
 from explorer.model_views import architecture_card, stem_gallery, timeline_gallery, token_mixing, token_mixing_gallery
+from explorer.guidance import fallback_banner, label_note, view_note
 from explorer.teaching import VIEW_TEXT
 from explorer.tour import STEP_TITLES
+from explorer.unit_figures import unit_figure
+from explorer.units import KINDS, Unit, feature_visualisation, reference_index, unit_count, unit_page
 
 log = logging.getLogger("explorer.ui")
 
@@ -48,17 +54,62 @@ MAX_BLOCK = 35  # the deepest model timm has (resmlp_36) has 36 blocks; each vie
 LABEL_MARGIN = 36  # px above each drawn picture: gr.Image lays its label badge over the picture's top-left
 MAX_SESSIONS = 256  # Gradio keeps a copy of every component's config per session (~0.3 MB here); the oldest go
 FILE_LIFETIME_S = 3600  # Gradio deletes its copies of served files after an hour (explorer.memo does the same)
-VIEWS = ("predict", "tour", "token-mixing", "stem", "activations", "evidence", "logit-lens", "shuffle", "architecture", "compare", "timeline", "export", "models")
+VIEWS = ("predict", "tour", "token-mixing", "stem", "activations", "evidence", "logit-lens", "shuffle", "unit", "architecture", "compare", "timeline", "export", "models")
 NO_IMAGE = "Upload an image (or pick an example) to see this view."
+TOUR_PROMPT = "The tour walks one Mixer layer on your image, with this model's real shapes: **upload an image or pick an example above** to start."
+STEP_KEYS = ("previous", "next", "first", "last")
+PRESENTATION_TEXT_SCALE = 2.2  # matplotlib's 9-10 pt, shown at ~0.8x on a 1280-px screen, to the ~23 px body text
 
-# Presentation mode: large type and strong contrast for a lecture hall (the colormaps are colour-blind safe already).
+# Presentation (lecture) mode: the header, controls and examples fold into one thin bar (image thumbnail, model,
+# weights, block), the teaching texts give way to the view, and type is large with strong contrast (the colour
+# maps are colour-blind safe already). Figures are sized to what is left of the screen, so a slide never scrolls.
 CSS = """
+.offscreen { display: none !important; }
+#banner:not(:empty) { padding: 0.5rem 1rem; border-radius: 0.5rem; background: #fff4d6; border: 1px solid #e0b000; }
 .presentation { --body-text-color: #000; --block-label-text-color: #000; --body-text-color-subdued: #111; }
-.presentation .prose, .presentation .prose p, .presentation .teaching p { font-size: 1.45rem !important; line-height: 1.5 !important; }
-.presentation .prose h1 { font-size: 2.6rem !important; }
-.presentation button, .presentation label, .presentation .tab-container button { font-size: 1.25rem !important; }
+.presentation #intro, .presentation #examples, .presentation #top-k, .presentation #run-row, .presentation #status,
+.presentation .teaching, .presentation #image .source-selection, .presentation #image label { display: none !important; }
+.presentation #header { flex-wrap: nowrap !important; align-items: center; gap: 0.75rem; }
+.presentation #image-col { flex: 0 0 96px !important; min-width: 96px !important; }
+.presentation #image, .presentation #image .image-container { height: 72px !important; min-height: 0 !important; }
+.presentation #controls-col { flex-direction: row !important; align-items: center; gap: 0.75rem; }
+.presentation #controls-col > .form { flex: 3 1 0 !important; flex-direction: row !important; min-width: 0 !important; }
+.presentation #controls-col > .form > * { flex: 1 1 0 !important; min-width: 0 !important; }
+.presentation #controls-col > .row { flex: 1 1 0 !important; min-width: 0 !important; }
+.presentation #image .icon-button-wrapper, .presentation #step { display: none !important; }
+.presentation #banner p { font-size: 1rem !important; line-height: 1.3 !important; }
+.presentation #tour-nav button { padding: 0.3rem 1rem; }
+.presentation .prose, .presentation .prose p, .presentation #tour-text p { font-size: 1.45rem !important; line-height: 1.45 !important; }
+.presentation .prose h3 { font-size: 2rem !important; }
+.presentation button, .presentation label, .presentation .tab-container button { font-size: 1.2rem !important; }
 .presentation #labels h2 { font-size: 2.4rem !important; }
+.presentation #tour-image img, .presentation #shuffle img, .presentation #gallery img, .presentation #stem img, .presentation #timeline img {
+  max-height: calc(100vh - 395px) !important; width: auto !important; object-fit: contain; }
+.presentation #unit-page img { max-height: calc(100vh - 420px) !important; width: auto !important; object-fit: contain; }
+.presentation #unit-text p { display: none !important; }
+.presentation #unit-nav button { padding: 0.3rem 1rem; }
+.presentation #tour-image, .presentation #shuffle, .presentation #gallery, .presentation #stem, .presentation #timeline { height: auto !important; }
 """
+# ←/→ and PageUp/PageDown (what presenter clickers send), Home/End: step the tour, the training timeline or the
+# token-mixing units of the open view, through hidden buttons. Keys typed into a field, or sent to a chart, stay there.
+KEYS_JS = """
+() => {
+  const actions = {ArrowRight: "next", PageDown: "next", ArrowLeft: "previous", PageUp: "previous", Home: "first", End: "last"};
+  const steppable = ["#tour-text", "#snapshot", "#gallery", "#unit-page"];
+  document.addEventListener("keydown", (event) => {
+    const action = actions[event.key];
+    if (!action || event.altKey || event.ctrlKey || event.metaKey) return;
+    if (event.target.closest("input, textarea, select, [contenteditable=true], .js-plotly-plot")) return;
+    if (!steppable.some((id) => document.querySelector(id)?.offsetParent)) return;  // the open view has no steps
+    event.preventDefault();
+    document.querySelector(`#key-${action}`)?.click();
+  });
+  if (new URLSearchParams(location.search).get("present") === "1") document.querySelector("gradio-app")?.classList.add("presentation");
+}
+"""
+# Gradio's status tracker announces each finished event to screen readers through keys its English locale lacks
+# ("common.complete" was read out as such): the words here.
+SCREEN_READER_WORDS = gr.I18n(en={"common.complete": "Done", "common.error": "Error"})
 TOGGLE_PRESENTATION = "(on) => { document.querySelector('gradio-app')?.classList.toggle('presentation', on); return on; }"
 
 INTRO = """# MLP-Mixer Explorer
@@ -86,6 +137,29 @@ class ImageInput(gr.Image):
             raise gr.Error(f"The image could not be read: {exc}") from None
 
 
+    async def async_move_resource_to_block_cache(self, url_or_file_path: str | Path | None) -> str | None:
+        """An image given as a URL (API and MCP clients) is fetched here by Gradio, which refuses addresses on
+        this machine or a private network (SSRF protection): say so instead of failing with no message."""
+        try:
+            return await super().async_move_resource_to_block_cache(url_or_file_path)
+        except Exception as exc:
+            if not str(url_or_file_path).startswith(("http://", "https://")):
+                raise
+            why = "addresses on this machine or on a private network are not fetched" if "failed validation" in str(exc) else f"{type(exc).__name__}: {exc}"
+            raise gr.Error(f"The image at {str(url_or_file_path)[:200]} could not be fetched ({why}).") from None
+
+
+class ModelInput(gr.Dropdown):
+    """The model picker. It takes any timm Mixer-family name (with or without a pretrained tag), not only the
+    listed ones, so API and MCP clients are not told otherwise (Gradio would list the choices as the only
+    values); a name that is not a Mixer gets explorer's own message."""
+
+    is_template = True
+
+    def api_info(self) -> dict[str, Any]:
+        return {"type": "string", "description": "a model name, e.g. " + ", ".join(c[1] for c in self.choices[:3])}
+
+
 def user_errors(fn: Callable) -> Callable:
     """Turn our errors into gr.Error (the message reaches the person as it is) and anything unexpected into a
     short message, with the traceback kept in the server log only."""
@@ -111,7 +185,7 @@ def model_choices() -> list[tuple[str, str]]:
 
 
 def catalogue_rows() -> list[list[Any]]:
-    return [[e.name, availability(e.name), e.family, e.label_set, f"{e.params / 1e6:.2f}M", e.patch_size, e.img_size, e.tokens, e.channels, e.tokens_mlp_dim, e.channels_mlp_dim, e.depth] for e in catalogue()]
+    return [[availability(e.name), e.name, e.family, e.label_set, f"{e.params / 1e6:.2f}M", e.patch_size, e.img_size, e.tokens, e.channels, e.tokens_mlp_dim, e.channels_mlp_dim, e.depth] for e in catalogue()]
 
 
 def require_image(image: str | None) -> str:
@@ -128,6 +202,12 @@ def block_index(loaded: LoadedModel, block: float | None) -> int:
 def shown(pixels: np.ndarray) -> np.ndarray:
     """A drawn picture with LABEL_MARGIN white rows on top, where gr.Image lays its label badge."""
     return np.pad(pixels, ((LABEL_MARGIN, 0), (0, 0), (0, 0)), constant_values=255)
+
+
+def drawn(figure: Callable[..., Any], view: Any, large: bool) -> np.ndarray:
+    """A matplotlib figure of a view as pixels; in presentation mode its text as large as the body text."""
+    with figures.large_text(PRESENTATION_TEXT_SCALE if large else 1.0):
+        return figures.drawn_once(figure(view))
 
 
 def label_scores(predictions) -> dict[str, float]:
@@ -169,6 +249,7 @@ class Controls:
     model_b: str | None
     weights_b: str
     unit: float | None
+    unit_kind: str = "channel"
 
 
 class App:
@@ -176,10 +257,12 @@ class App:
 
     def __init__(self, default_model: str | None = None):
         self.default_model = default_model or default_model_name()
+        memo.pin_images(image_digest(path) for path in EXAMPLES.values())  # a second click on an example answers at once
+        self.stop_flags: dict[str | None, threading.Event] = {}  # per session: Stop pressed during a feature visualisation
         self.renderers: dict[str, Callable[[Controls, str | None], dict]] = {
             "predict": self.show_predictions, "tour": self.show_tour, "token-mixing": self.show_token_mixing, "stem": self.show_stem,
             "activations": self.show_activations, "evidence": self.show_evidence, "logit-lens": self.show_lens, "shuffle": self.show_shuffle,
-            "architecture": self.show_architecture, "compare": self.show_compare, "timeline": self.show_timeline,
+            "architecture": self.show_architecture, "compare": self.show_compare, "timeline": self.show_timeline, "unit": self.show_unit,
         }
 
     # --- what every handler starts from
@@ -194,16 +277,26 @@ class App:
     # --- /predict and the predictions shown on every upload
 
     def classify(self, image: str | None, model: str | None, weights: str, top_k: float, request: gr.Request | None = None) -> dict:
-        """/predict: the image file, model name, weights choice and k -> label scores and the status line."""
+        """Classify an image with an MLP-Mixer-family model: the k most likely labels with their probabilities.
+
+        Args:
+            image: the image to classify (a URL, a data URI or an uploaded file; JPEG, PNG, WebP, GIF, BMP, TIFF).
+            model: a model name from list_models, e.g. "mixer_b16_224.goog_in21k_ft_in1k", or "embedded" (a small CIFAR-10 model that always runs). Empty: the best model that runs here.
+            weights: "pretrained" (the model's trained weights) or "random" (its random initialisation, to compare).
+            top_k: how many labels to return, 1 to 50.
+        Returns:
+            the labels with their probabilities (highest first), and one line naming the model that actually ran, its weights, the device and its label set (and why, if the model asked for could not run and the embedded one ran instead).
+        """
         analysis = Analysis.of(self.load(model, weights), require_image(image), session_of(request))
         k = max(1, min(int(top_k or 5), MAX_TOP_K))
         return {self.labels: label_scores(analysis.top_k(k)), self.status: analysis.loaded.status()}
 
     def image_changed(self, image: str | None, model: str | None, weights: str, top_k: float, request: gr.Request | None = None) -> dict:
-        """A new image (upload, example, webcam, deep link) or model: the predictions; no image clears them."""
-        if image is None:
-            return {self.labels: None, self.status: self.load(model, weights).status()}
-        return self.classify(image, model, weights, top_k, request)
+        """A new image (upload, example, webcam, deep link) or model: the predictions (none without an image), the
+        status line and the fallback banner."""
+        loaded = self.load(model, weights)
+        shown_now = {self.labels: None, self.status: loaded.status()} if image is None else self.classify(image, model, weights, top_k, request)
+        return {**shown_now, self.banner: fallback_banner(loaded)}
 
     # --- one renderer per tab: it computes (through the analysis) and draws its own components only
 
@@ -212,16 +305,20 @@ class App:
         return {self.view: view, **(renderer(c, session) if renderer else {})}
 
     def show_predictions(self, c: Controls, session: str | None) -> dict:
-        return {}  # the predictions are drawn on every new image already
+        """The predictions themselves are drawn on every new image; here, what this model knows beside them."""
+        analysis = self.analysis(c, session)
+        if analysis is None:
+            return {self.predict_note: ""}
+        return {self.predict_note: label_note(analysis.loaded, analysis.picture, float(analysis.probabilities.max()))}
 
     def show_tour(self, c: Controls, session: str | None) -> dict:
         analysis = self.analysis(c, session)
         if analysis is None:
-            return {self.tour_text: "The tour walks one Mixer layer on your image, with this model's real shapes: **upload an image or pick an example above** to start.", self.tour_image: None}
+            return {self.tour_text: TOUR_PROMPT, self.tour_image: None}
         steps = analysis.tour()
         k = min(max(int(c.step or 1), 1), len(steps))  # 1-based, as the slider and ?step= count
         step = steps[k - 1]
-        return {self.tour_text: f"### Step {k} of {len(steps)}: {step.title}\n\n{step.text}", self.tour_image: shown(figures.drawn_once(figures.tour_figure(step)))}
+        return {self.tour_text: f"### Step {k} of {len(steps)}: {step.title}\n\n{step.text}", self.tour_image: shown(drawn(figures.tour_figure, step, large=c.present))}
 
     def show_token_mixing(self, c: Controls, session: str | None) -> dict:
         loaded = self.load(c.model, c.weights)
@@ -230,7 +327,7 @@ class App:
         units, (h, w) = len(view.maps), view.maps.shape[1:]
         note = (f"**{loaded.name}** ({loaded.weights}) · block {b} · {units} units of {h}×{w} patches · "
                 f"smoothness {view.smoothness:.3f} (mean correlation of each map with itself shifted by one patch: ≈0 for noise)")
-        out = {self.gallery: shown(token_mixing_gallery(loaded, b)[0]), self.gallery_note: note}
+        out = {self.gallery: shown(token_mixing_gallery(loaded, b)[0]), self.gallery_note: f"{note}\n\n{view_note('token-mixing', loaded)}"}
         if c.unit is not None and int(c.unit) >= 0:
             out[self.unit] = self.unit_picture(loaded, b, min(int(c.unit), units - 1))
         return out
@@ -240,7 +337,8 @@ class App:
         return shown(figures.drawn_once(figures.unit_figure(view.maps[unit], None if view.outputs is None else view.outputs[unit], unit, block)))
 
     def show_stem(self, c: Controls, session: str | None) -> dict:
-        return {self.stem: shown(stem_gallery(self.load(c.model, c.weights))[0])}
+        loaded = self.load(c.model, c.weights)
+        return {self.stem: shown(stem_gallery(loaded)[0]), self.stem_note: view_note("stem", loaded)}
 
     def show_activations(self, c: Controls, session: str | None) -> dict:
         analysis = self.analysis(c, session)
@@ -276,7 +374,46 @@ class App:
         original, shuffled, restored = view.labels
         text = (f"**original:** {original} · **patches shuffled:** {shuffled} · **token mixing permuted too:** {restored} · "
                 f"max |Δlogit| = {view.result.max_abs_logit_diff:.2e}")
-        return {self.shuffle_md: text, self.shuffle: shown(figures.drawn_once(figures.shuffle_figure(view)))}
+        return {self.shuffle_md: text, self.shuffle: shown(drawn(figures.shuffle_figure, view, large=False))}  # its words are in the large line above
+
+    def unit_of(self, model: str | None, weights: str, block: float, kind: str, index: float | None) -> tuple[LoadedModel, Unit]:
+        """The unit the controls name, clamped to this model: block, kind and index."""
+        loaded = self.load(model, weights)
+        kind = kind if kind in KINDS else "channel"
+        count = unit_count(loaded.model, kind)
+        return loaded, Unit(block_index(loaded, block), kind, min(max(int(index or 0), 0), count - 1))
+
+    def show_unit(self, c: Controls, session: str | None) -> dict:
+        """A unit's page: its weights, its feature visualisation (shipped, made before, or on request), its top
+        dataset examples, and where it fires on the current image."""
+        loaded, unit = self.unit_of(c.model, c.weights, c.block, c.unit_kind, c.unit)
+        analysis = self.analysis(c, session)
+        uploads = [c.image] if c.image is not None and not loaded.name == embedded.EMBEDDED_NAME else []
+        page = unit_page(loaded, unit, reference_index(loaded, uploads=uploads), image_analysis=analysis, feature=False)
+        count = unit_count(loaded.model, unit.kind)
+        missing = page.feature is None
+        text = (f"### {page.title} (of {count} {'channels' if unit.kind == 'channel' else 'token-mixing units'})\n\n{page.text}\n\n"
+                f"Top examples from **{page.examples.reference}**." + ("" if analysis is not None else " Upload an image to see where the unit fires on it.")
+                + ("\n\nThe feature visualisation of this unit is not computed yet: press the button (on a large model on a CPU it takes minutes)." if missing else ""))
+        # a dense figure of many panels: drawn at its own text size (the page's words above it are large)
+        return {self.unit_md: text, self.unit_page_image: shown(drawn(unit_figure, page, large=False)),
+                self.unit_feature_button: gr.Button(visible=missing), self.unit_stop: gr.Button(visible=missing)}
+
+    def compute_feature(self, model: str | None, weights: str, block: float, kind: str, unit: float | None, request: gr.Request, progress=gr.Progress()) -> None:
+        """The feature visualisation of the page's unit, with a progress bar; Stop cancels it (explorer.memo keeps it)."""
+        loaded, u = self.unit_of(model, weights, block, kind, unit)
+        stop = self.stop_flags.setdefault(session_of(request), threading.Event())
+        stop.clear()
+        feature_visualisation(loaded, u.block, u.kind, u.index, progress=lambda step, total: progress((step, total), desc="optimising the image"), cancel=stop.is_set)
+
+    def stop_feature(self, request: gr.Request) -> None:
+        self.stop_flags.setdefault(session_of(request), threading.Event()).set()
+
+    def unit_page_from(self, kind: str, index: float | None) -> dict:
+        """A gallery tile or a channel opens its unit's page."""
+        if index is None or int(index) < 0:
+            raise gr.Error("Pick a unit first: click a tile of the gallery, or type a channel number.")
+        return {self.unit_kind: kind, self.unit_index: int(index), self.tabs: gr.Tabs(selected="unit"), self.view: "unit"}
 
     def show_architecture(self, c: Controls, session: str | None) -> dict:
         loaded = self.load(c.model, c.weights)
@@ -314,19 +451,78 @@ class App:
         loaded = self.load(model, weights)
         b = block_index(loaded, block)
         unit = token_mixing_gallery(loaded, b)[1].unit_at(int(evt.index[0]), int(evt.index[1]) - LABEL_MARGIN)
-        return gr.skip() if unit is None else self.unit_picture(loaded, b, unit)
+        return gr.skip() if unit is None else {self.unit: self.unit_picture(loaded, b, unit), self.unit_index: unit}
+
+    def stepped(self, action: str, view: str, step: float, snapshot: float, unit: float | None, model: str | None, weights: str, block: float, kind: str) -> dict:
+        """A key (KEYS_JS) pressed on a view with steps: the tour's step, the timeline's snapshot, the enlarged
+        token-mixing unit (in the gallery's order) or the unit page's unit moves to the previous, next, first or last one."""
+
+        def moved(position: int, count: int) -> int:
+            return {"previous": max(position - 1, 0), "next": min(position + 1, count - 1), "first": 0, "last": count - 1}[action]
+
+        if view == "tour":
+            return {self.step: moved(int(step) - 1, len(STEP_TITLES)) + 1}
+        if view == "timeline":
+            return {self.snapshot: moved(int(snapshot), len(embedded.read_timeline()))}
+        if view == "unit":
+            loaded, current = self.unit_of(model, weights, block, kind, unit)
+            return {self.unit_index: moved(current.index, unit_count(loaded.model, current.kind))}
+        if view == "token-mixing":
+            loaded = self.load(model, weights)
+            order = [int(u) for u in token_mixing(loaded, block_index(loaded, block)).order]
+            current = order.index(int(unit)) if unit is not None and int(unit) in order else -1
+            return {self.unit_index: order[0 if current < 0 and action == "next" else moved(max(current, 0), len(order))]}
+        return {}
 
     def latency(self, model: str | None, weights: str) -> str:
         loaded = self.load(model, weights)
-        return f"**{measure_latency(loaded):.1f} ms** per image ({loaded.name}, one image at a time, median of 10 forward passes on {loaded.device}), measured just now"
+        threads = f", {torch.get_num_threads()} threads" if loaded.device.type == "cpu" else ""
+        return (f"**{measure_latency(loaded):.1f} ms** per image ({loaded.name}, one image at a time, median of 10 forward passes on "
+                f"{device_name(loaded.device)}{threads}), measured just now: press again to measure again")
 
-    def export(self, image: str | None, model: str | None, weights: str, request: gr.Request | None = None) -> dict:
-        """/explain: every view of the image as the summary (JSON), the figures (PNG) and one zip with the PNGs,
-        SVGs, arrays.npz and summary.json."""
+    def explain_image(self, image: str | None, model: str | None, weights: str, request: gr.Request | None = None) -> dict:
+        """Explain how an MLP-Mixer-family model classifies an image, as numbers: predictions, the logit lens (the model's guess after every block), the per-patch evidence for the top class, the patch-shuffle test and the architecture.
+
+        Args:
+            image: the image to explain (a URL, a data URI or an uploaded file).
+            model: a model name from list_models, or "embedded" (a small CIFAR-10 model that always runs). Empty: the best model that runs here.
+            weights: "pretrained" or "random".
+        Returns:
+            summary.json (model, top_k, logit_lens per block, evidence, shuffle, token_mixing_smoothness per block, architecture), the figures of the image's views, and explanation.zip with every figure, arrays.npz and summary.json.
+        """
         analysis = Analysis.of(self.load(model, weights), require_image(image), session_of(request), with_gradients=True)
         folder = export_folder(analysis)
-        pngs = [(str(f), f.stem.replace("_", " ")) for f in sorted((folder / "explanation").glob("*.png"))]
+        pngs = [(str(f), f.stem.replace("_", " ")) for f in overview_figures(folder / "explanation")]
         return {self.export_json: analysis.summary(), self.export_gallery: pngs, self.export_file: str(folder / "explanation.zip")}
+
+    # --- tools for programs (gradio_client, MCP assistants) that have no view of their own
+
+    def token_mixing_weights(self, model: str | None, weights: str, block: float) -> dict:
+        """Read the learned token-mixing weights of one layer of an MLP-Mixer-family model: each hidden unit of the layer's token-mixing MLP weighs every patch of the image, so its weights form a map over the patch grid (the paper's Figure 1 shows these maps).
+
+        Args:
+            model: a model name from list_models, or "embedded" (a small CIFAR-10 model that always runs). Empty: the best model that runs here.
+            weights: "pretrained" (learned maps) or "random" (the initialisation, noise: to compare).
+            block: which layer, 0 for the first; larger than the model's last layer means the last.
+        Returns:
+            a JSON object {model, weights, block, depth, units, grid: [rows, cols], shape: [units, rows, cols], order: unit indices from the lowest to the highest spatial frequency (the gallery's order), smoothness: mean correlation of each map with itself shifted by one patch (about 0 for noise)}, and a picture of the layer's maps in that order.
+        """
+        loaded = self.load(model, weights)
+        b = block_index(loaded, block)
+        view = token_mixing(loaded, b)
+        units, h, w = view.maps.shape
+        summary = {"model": loaded.name, "weights": loaded.weights, "block": b, "depth": len(loaded.model.blocks), "units": units, "grid": [h, w],
+                   "shape": [units, h, w], "order": [int(u) for u in view.order], "smoothness": round(view.smoothness, 4), "status": loaded.status()}
+        return {self.tool_json: summary, self.tool_image: token_mixing_gallery(loaded, b)[0]}
+
+    @staticmethod
+    def list_models() -> list[dict]:
+        """List the MLP-Mixer-family models this app can run (every Mixer, gMixer, ResMLP and gMLP that timm has, and the embedded CIFAR-10 model), with their sizes, label sets and whether their pretrained weights can be had here.
+
+        Returns:
+            one JSON object per model: name (what the other tools take as model), family, label_set, params, patch_size, img_size, tokens S, channels C, tokens_mlp_dim D_S, channels_mlp_dim D_C, depth, num_classes, and available (whether pretrained weights run here, and if not why not).
+        """
+        return [{**e.as_dict(), "available": availability(e.name)} for e in catalogue()]
 
     def deep_link(self, request: gr.Request) -> dict:
         """?model=…&weights=…&block=…&view=…&step=…&unit=…&example=…&present=1: a slide as a bookmark."""
@@ -337,11 +533,18 @@ class App:
             out[self.weights] = weights_for(q["model"])
         if q.get("weights") in WEIGHTS_CHOICES:
             out[self.weights] = q["weights"]
-        for key, component, most in (("block", self.block, MAX_BLOCK), ("unit", self.unit_index, 10**6)):
-            if str(q.get(key, "")).isdigit():  # clamped here to the slider, and by each view to its model's depth
-                out[component] = min(int(q[key]), most)
-        if str(q.get("step", "")).isdigit() and int(q["step"]) >= 1:
-            out[self.step] = min(int(q["step"]), len(STEP_TITLES))
+        notes = []
+        depth = next((e.depth for e in catalogue() if e.name == (q.get("model") or self.default_model)), MAX_BLOCK + 1)
+        for key, component, first, last in (("block", self.block, 0, depth - 1), ("step", self.step, 1, len(STEP_TITLES)), ("unit", self.unit_index, 0, 10**6)):
+            if key not in q:
+                continue
+            value = int(q[key]) if str(q[key]).lstrip("-").isdigit() else None
+            clamped = first if value is None else min(max(value, first), last)
+            if value != clamped:
+                notes.append(f"`{key}={str(q[key])[:20]}` is outside {first}–{last}: showing {key} {clamped}.")
+            out[component] = clamped
+        if q.get("kind") in KINDS:
+            out[self.unit_kind] = q["kind"]
         if q.get("view") in VIEWS:
             out[self.tabs] = gr.Tabs(selected=q["view"])
             out[self.view] = q["view"]
@@ -352,7 +555,9 @@ class App:
             if name in EXAMPLES:
                 out[self.image] = str(EXAMPLES[name])
             else:
-                out[self.link_note] = f"⚠️ `example={name[:60]}` is not one of the examples ({', '.join(EXAMPLES)}); it was ignored."
+                notes.append(f"`example={name[:60]}` is not one of the examples ({', '.join(EXAMPLES)}); it was ignored.")
+        if notes:
+            out[self.link_note] = "⚠️ " + " ".join(notes)
         return out
 
     # --- layout and wiring
@@ -361,44 +566,52 @@ class App:
         choices = model_choices()
         with gr.Blocks(title="MLP-Mixer Explorer", delete_cache=(FILE_LIFETIME_S, FILE_LIFETIME_S)) as demo:
             self.view = gr.State("predict")  # the open tab: what a new image or model redraws
-            self.unit_index = gr.Number(-1, visible=False)  # ?unit=N: the token-mixing unit to enlarge
-            gr.Markdown(INTRO)
+            gr.Markdown(INTRO, elem_id="intro")
+            self.banner = gr.Markdown(elem_id="banner")  # the embedded model standing in for an ImageNet one
             self.link_note = gr.Markdown(elem_id="link-note")
-            with gr.Row():
-                with gr.Column(scale=2):
+            with gr.Row(elem_id="header"):
+                with gr.Column(scale=2, min_width=96, elem_id="image-col"):
                     self.image = ImageInput(label="Image", type="filepath", sources=["upload", "webcam", "clipboard"], height=300, elem_id="image")
-                with gr.Column(scale=3):
-                    self.model = gr.Dropdown(choices, value=self.default_model, label="Model", allow_custom_value=True, elem_id="model")
+                with gr.Column(scale=3, elem_id="controls-col"):
+                    self.model = ModelInput(choices, value=self.default_model, label="Model", allow_custom_value=True, elem_id="model")
                     self.weights = gr.Radio(list(WEIGHTS_CHOICES), value=weights_for(self.default_model), label="Weights", elem_id="weights")
                     with gr.Row():
-                        self.top_k = gr.Slider(1, MAX_TOP_K, value=5, step=1, label="Top-k")
+                        self.top_k = gr.Slider(1, MAX_TOP_K, value=5, step=1, label="Top-k", elem_id="top-k")
                         self.block = gr.Slider(0, MAX_BLOCK, value=0, step=1, label="Block", elem_id="block")
-                    with gr.Row():
+                    with gr.Row(elem_id="run-row"):
                         self.button = gr.Button("Classify and explain", variant="primary", elem_id="run", scale=3)
                         self.present = gr.Checkbox(False, label="Presentation mode", elem_id="present", scale=1)
                     self.status = gr.Markdown(elem_id="status")
-            examples = gr.Examples(list(map(str, EXAMPLES.values())), inputs=[self.image], label="Examples (sources and licenses: assets/examples/SOURCES.md)")
+            with gr.Column(elem_id="examples"):
+                examples = gr.Examples(list(map(str, EXAMPLES.values())), inputs=[self.image], label="Examples (sources and licenses: assets/examples/SOURCES.md)")
+            with gr.Row(elem_classes=["offscreen"]):  # pressed by the keyboard (KEYS_JS)
+                keys = {action: gr.Button(action, elem_id=f"key-{action}") for action in STEP_KEYS}
 
             tabs: dict[str, gr.Tab] = {}
-            with gr.Tabs(selected="predict") as self.tabs:
+            with gr.Tabs(selected="predict", overflow_behavior="wrap") as self.tabs:  # every view one click away
                 with gr.Tab("Predictions", id="predict") as tabs["predict"]:
                     teaching_text("predict")
                     self.labels = gr.Label(label="Predictions", elem_id="labels")
+                    self.predict_note = gr.Markdown(elem_id="predict-note")
                 with gr.Tab("Guided tour", id="tour") as tabs["tour"]:
-                    with gr.Row():
+                    with gr.Row(elem_id="tour-nav", equal_height=True):
                         previous = gr.Button("← Previous", scale=1)
-                        self.step = gr.Slider(1, len(STEP_TITLES), value=1, step=1, label="Step", scale=4, elem_id="step")
+                        self.step = gr.Slider(1, len(STEP_TITLES), value=1, step=1, label="Step (or ←/→ on the keyboard)", scale=4, elem_id="step")
                         following = gr.Button("Next →", scale=1, elem_id="next")
-                    self.tour_text = gr.Markdown(elem_id="tour-text")
-                    self.tour_image = gr.Image(label="This step on your image", format="png", interactive=False, elem_id="tour-image")
+                    with gr.Row():  # a slide: the step's words beside its figure
+                        self.tour_text = gr.Markdown(TOUR_PROMPT, elem_id="tour-text")
+                        self.tour_image = gr.Image(label="This step on your image", format="png", interactive=False, elem_id="tour-image", scale=2)
                 with gr.Tab("Token mixing", id="token-mixing") as tabs["token-mixing"]:
                     teaching_text("token-mixing")
                     self.gallery_note = gr.Markdown()
                     with gr.Row():
                         self.gallery = gr.Image(label="Token-mixing units (click one)", format="png", interactive=False, elem_id="gallery", scale=3)
-                        self.unit = gr.Image(label="Selected unit", format="png", interactive=False, elem_id="unit", scale=2)
+                        with gr.Column(scale=2):
+                            self.unit = gr.Image(label="Selected unit", format="png", interactive=False, elem_id="unit")
+                            open_token = gr.Button("Open this unit's page →", elem_id="open-token-unit")
                 with gr.Tab("Stem", id="stem") as tabs["stem"]:
                     teaching_text("stem")
+                    self.stem_note = gr.Markdown()
                     self.stem = gr.Image(label="Stem filters", format="png", interactive=False, elem_id="stem")
                 with gr.Tab("Activations", id="activations") as tabs["activations"]:
                     teaching_text("activations")
@@ -406,6 +619,7 @@ class App:
                         self.channel = gr.Number(-1, label="Channel (-1: norm over all channels)", precision=0)
                         self.scale = gr.Radio([SHARED_SCALE, OWN_SCALE], value=SHARED_SCALE, label="Colour scale")
                         self.patch = gr.Number(0, label="Patch for the top-channels table (row-major index)", precision=0)
+                        open_channel = gr.Button("Open the channel's page →", elem_id="open-channel")
                     self.activations = gr.Plot(label="Per-layer activations", show_label=False, elem_id="activations")
                     self.top_table = gr.Dataframe(headers=["block", "patch", "channel", "activation"], label="Top channels of the patch, in the chosen block", interactive=False)
                     self.updates = gr.Plot(label="Residual updates per block", show_label=False, elem_id="updates")
@@ -421,6 +635,18 @@ class App:
                     teaching_text("shuffle")
                     self.shuffle_md = gr.Markdown()
                     self.shuffle = gr.Image(label="Patch shuffle", format="png", interactive=False, elem_id="shuffle")
+                with gr.Tab("Unit", id="unit") as tabs["unit"]:
+                    teaching_text("unit")
+                    with gr.Row(elem_id="unit-nav", equal_height=True):
+                        unit_previous = gr.Button("← Previous unit", scale=1)
+                        self.unit_kind = gr.Radio(list(KINDS), value="channel", label="Kind: a channel of the block's output, or a token-mixing unit", scale=2, elem_id="unit-kind")
+                        self.unit_index = gr.Number(-1, label="Unit (the block is the Block slider above)", precision=0, scale=1, elem_id="unit-index")
+                        unit_next = gr.Button("Next unit →", scale=1)
+                    self.unit_md = gr.Markdown(elem_id="unit-text")
+                    with gr.Row():
+                        self.unit_feature_button = gr.Button("Compute the feature visualisation", visible=False, variant="primary", elem_id="unit-feature")
+                        self.unit_stop = gr.Button("Stop", visible=False, elem_id="unit-stop")
+                    self.unit_page_image = gr.Image(label="Unit page", format="png", interactive=False, elem_id="unit-page")
                 with gr.Tab("Architecture", id="architecture") as tabs["architecture"]:
                     teaching_text("architecture")
                     with gr.Row():
@@ -444,9 +670,9 @@ class App:
                 with gr.Tab("Training timeline", id="timeline") as tabs["timeline"]:
                     teaching_text("timeline")
                     snapshots = len(embedded.read_timeline())
-                    self.snapshot = gr.Slider(0, max(snapshots - 1, 0), value=max(snapshots - 1, 0), step=1, label="Snapshot (from initialisation to the end of training)")
+                    self.snapshot = gr.Slider(0, max(snapshots - 1, 0), value=max(snapshots - 1, 0), step=1, label="Snapshot (from initialisation to the end of training)", elem_id="snapshot")
                     self.timeline_note = gr.Markdown()
-                    self.timeline = gr.Image(label="Embedded model: token-mixing units during training", format="png", interactive=False)
+                    self.timeline = gr.Image(label="Embedded model: token-mixing units during training", format="png", interactive=False, elem_id="timeline")
                 with gr.Tab("Export", id="export") as tabs["export"]:
                     gr.Markdown("Every view of the current image: figures as PNG (charts also as SVG), arrays as `arrays.npz`, the numbers as `summary.json`. The same as `python -m explorer explain` and the `/explain` endpoint.")
                     export_button = gr.Button("Export all views")
@@ -455,21 +681,27 @@ class App:
                     self.export_json = gr.JSON(label="summary.json")
                 with gr.Tab("Models", id="models") as tabs["models"]:
                     gr.Markdown("Every Mixer-family model timm knows, and the embedded default trained for this app. S tokens, C channels, D_S and D_C the token- and channel-MLP widths.")
-                    gr.Dataframe(catalogue_rows(), headers=["name", "pretrained weights here", "family", "labels", "params", "patch", "image", "S", "C", "D_S", "D_C", "depth"], interactive=False, wrap=True)
-            self.wire(demo, tabs, examples, previous, following, latency_button, latency, compare_button, export_button)
+                    gr.Dataframe(catalogue_rows(), headers=["pretrained weights here", "name", "family", "labels", "params", "patch", "image", "S", "C", "D_S", "D_C", "depth"], interactive=False, wrap=True)
+            with gr.Row(visible=False):  # the token_mixing_weights tool's outputs (programs only)
+                self.tool_json, self.tool_image = gr.JSON(), gr.Image(format="png", type="numpy")
+                self.tool_button = gr.Button()
+            gr.api(self.list_models, api_name="list_models", queue=False)
+            self.wire(demo, tabs, examples, previous, following, latency_button, latency, compare_button, export_button, keys,
+                      (open_token, open_channel, unit_previous, unit_next))
         demo.queue(max_size=64, default_concurrency_limit=2)
         return demo
 
     @property
     def controls(self) -> list[gr.components.Component]:
         return [self.image, self.model, self.weights, self.top_k, self.block, self.present, self.channel, self.scale, self.patch,
-                self.class_index, self.step, self.snapshot, self.model_b, self.weights_b, self.unit_index]
+                self.class_index, self.step, self.snapshot, self.model_b, self.weights_b, self.unit_index, self.unit_kind]
 
     @property
     def view_outputs(self) -> list[gr.components.Component]:
-        return [self.view, self.tour_text, self.tour_image, self.gallery, self.gallery_note, self.unit, self.stem, self.activations, self.top_table,
+        return [self.view, self.predict_note, self.tour_text, self.tour_image, self.gallery, self.gallery_note, self.unit, self.stem, self.stem_note, self.activations, self.top_table,
                 self.updates, self.evidence, self.lens, self.lens_table, self.shuffle_md, self.shuffle, self.arch, self.arch_plot, self.compare_plot,
-                self.gallery_a, self.note_a, self.labels_a, self.gallery_b, self.note_b, self.labels_b, self.timeline, self.timeline_note]
+                self.gallery_a, self.note_a, self.labels_a, self.gallery_b, self.note_b, self.labels_b, self.timeline, self.timeline_note,
+                self.unit_md, self.unit_page_image, self.unit_feature_button, self.unit_stop]
 
     def view_handler(self, view: str | None) -> Callable:
         """The handler that draws one tab (view given) or the open tab (view None, read from the state)."""
@@ -481,21 +713,27 @@ class App:
 
         return draw
 
-    def wire(self, demo, tabs, examples, previous, following, latency_button, latency, compare_button, export_button) -> None:
+    def wire(self, demo, tabs, examples, previous, following, latency_button, latency, compare_button, export_button, keys, unit_buttons) -> None:
+        open_token, open_channel, unit_previous, unit_next = unit_buttons
         private = dict(api_visibility="private")
         inputs, outputs = [self.view, *self.controls], self.view_outputs
         redraw = self.view_handler(None)
         predictions = [self.image, self.model, self.weights, self.top_k]
 
-        # /predict and /explain are the public endpoints; everything else serves the page only.
-        self.button.click(on_gpu(user_errors(self.classify)), predictions, [self.labels, self.status], api_name="predict").then(redraw, inputs, outputs, **private)
-        export_button.click(on_gpu(user_errors(self.export)), [self.image, self.model, self.weights], [self.export_json, self.export_gallery, self.export_file], api_name="explain")
+        # The public endpoints, which are also the MCP tools: /predict (classify), /explain (explain_image),
+        # /token_mixing_weights and /list_models (weights-only views, kept per model: not queued, so an MCP client
+        # gets the picture as an image). Everything else serves the page only. Forward passes of new
+        # images run up to MAX_BATCH at once, so that concurrent ones share a batch (explorer.batching).
+        forward = dict(concurrency_id="forward", concurrency_limit=MAX_BATCH)
+        self.button.click(on_gpu(user_errors(self.classify)), predictions, [self.labels, self.status], api_name="predict", **forward).then(redraw, inputs, outputs, **private)
+        export_button.click(on_gpu(user_errors(self.explain_image)), [self.image, self.model, self.weights], [self.export_json, self.export_gallery, self.export_file], api_name="explain")
+        self.tool_button.click(user_errors(self.token_mixing_weights), [self.model, self.weights, self.block], [self.tool_json, self.tool_image], api_name="token_mixing_weights", queue=False)
 
         # A new image (upload, webcam, clipboard, an example, a deep link) or another model: the predictions, then
         # the open tab. (`input` and the examples' own event, not `change`, which Gradio fires twice per upload.)
         model_changed = self.model.input(weights_for, self.model, self.weights, **private)
         for event in (self.image.input, examples.load_input_event.then, model_changed.then, self.weights.input):
-            event(on_gpu(user_errors(self.image_changed)), predictions, [self.labels, self.status], **private).then(redraw, inputs, outputs, **private)
+            event(on_gpu(user_errors(self.image_changed)), predictions, [self.labels, self.status, self.banner], **private, **forward).then(redraw, inputs, outputs, **private)
 
         # Opening a tab draws that tab only.
         for name, tab in tabs.items():
@@ -505,19 +743,33 @@ class App:
         # controls at once and draws once).
         for control in (self.block, self.scale, self.step, self.snapshot, self.present):
             control.input(redraw, inputs, outputs, trigger_mode="always_last", **private)
-        for control in (self.channel, self.class_index, self.patch):
-            control.submit(redraw, inputs, outputs, **private)
+        for control in (self.channel, self.class_index, self.patch):  # as typed (the latest value wins), not only on Enter
+            control.input(redraw, inputs, outputs, trigger_mode="always_last", **private)
         self.present.change(None, self.present, self.present, js=TOGGLE_PRESENTATION, **private)
         previous.click(lambda k: max(int(k) - 1, 1), self.step, self.step, **private).then(redraw, inputs, outputs, **private)
         following.click(lambda k: min(int(k) + 1, len(STEP_TITLES)), self.step, self.step, **private).then(redraw, inputs, outputs, **private)
-        self.gallery.select(user_errors(self.unit_clicked), [self.model, self.weights, self.block], self.unit, **private)
+        self.gallery.select(user_errors(self.unit_clicked), [self.model, self.weights, self.block], [self.unit, self.unit_index], **private)
+        opened = [self.unit_kind, self.unit_index, self.tabs, self.view]
+        open_token.click(user_errors(functools.partial(self.unit_page_from, "token")), self.unit_index, opened, **private).then(self.view_handler("unit"), inputs, outputs, **private)
+        open_channel.click(user_errors(functools.partial(self.unit_page_from, "channel")), self.channel, opened, **private).then(self.view_handler("unit"), inputs, outputs, **private)
+        for control in (self.unit_index, self.unit_kind):
+            control.input(redraw, inputs, outputs, trigger_mode="always_last", **private)
+        for action, button in (("previous", unit_previous), ("next", unit_next)):
+            button.click(user_errors(functools.partial(self.stepped, action)), [self.view, self.step, self.snapshot, self.unit_index, self.model, self.weights, self.block, self.unit_kind],
+                         [self.step, self.snapshot, self.unit_index], **private).then(redraw, inputs, outputs, **private)
+        computing = self.unit_feature_button.click(user_errors(self.compute_feature), [self.model, self.weights, self.block, self.unit_kind, self.unit_index], None, **private)
+        computing.then(redraw, inputs, outputs, **private)
+        self.unit_stop.click(self.stop_feature, None, None, **private)
         latency_button.click(user_errors(self.latency), [self.model, self.weights], latency, **private)
+        for action, key in keys.items():
+            key.click(user_errors(functools.partial(self.stepped, action)), [self.view, self.step, self.snapshot, self.unit_index, self.model, self.weights, self.block, self.unit_kind],
+                      [self.step, self.snapshot, self.unit_index], **private).then(redraw, inputs, outputs, **private)
         compare_button.click(self.view_handler("compare"), inputs, outputs, **private)
 
         # A deep link sets the controls (an example becomes the image) and predicts. It draws its tab through the
         # tab's own `select`, which Gradio fires when the page opens on it (a second draw would race the first).
-        link = [self.model, self.weights, self.block, self.unit_index, self.step, self.tabs, self.view, self.present, self.image, self.link_note]
-        demo.load(self.deep_link, None, link, **private).then(on_gpu(user_errors(self.image_changed)), predictions, [self.labels, self.status], **private)
+        link = [self.model, self.weights, self.block, self.unit_index, self.unit_kind, self.step, self.tabs, self.view, self.present, self.image, self.link_note]
+        demo.load(self.deep_link, None, link, **private).then(on_gpu(user_errors(self.image_changed)), predictions, [self.labels, self.status, self.banner], **private)
 
 
 SHARED_SCALE, OWN_SCALE = "one scale for all blocks", "each block its own"
@@ -567,15 +819,19 @@ def keep_memory_flat() -> None:
     libc.mallopt(m_mmap_threshold, 256 << 10)
 
 
-def launch(demo: gr.Blocks, host: str | None = None, port: int | None = None, **kwargs: Any) -> None:
-    """Serve on 127.0.0.1:7860 unless GRADIO_SERVER_NAME / GRADIO_SERVER_PORT (or host/port) say otherwise."""
+def launch(demo: gr.Blocks, host: str | None = None, port: int | None = None, mcp: bool | None = None, **kwargs: Any) -> None:
+    """Serve on 127.0.0.1:7860 unless GRADIO_SERVER_NAME / GRADIO_SERVER_PORT (or host/port) say otherwise, with
+    the MCP server at /gradio_api/mcp/ unless EXPLORER_MCP=0 (or mcp=False)."""
     keep_memory_flat()
     demo.launch(
         server_name=host or os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
         server_port=port or int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
+        mcp_server=os.environ.get("EXPLORER_MCP", "1") != "0" if mcp is None else mcp,
         max_file_size=MAX_FILE_SIZE,
         state_session_capacity=MAX_SESSIONS,
         allowed_paths=[str(EXAMPLES_DIR)],
         css=CSS,
+        js=KEYS_JS,
+        i18n=SCREEN_READER_WORDS,
         **kwargs,
     )

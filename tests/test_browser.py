@@ -157,3 +157,113 @@ def test_the_guided_tour_steps_forward_in_presentation_mode(app_url, page):
     (OUTPUT / "tabs").mkdir(parents=True, exist_ok=True)
     page.screenshot(path=OUTPUT / "tabs" / "tour.png", full_page=True)
     assert drawn(OUTPUT / "tabs" / "tour.png")
+
+
+def tour_heading(page) -> str:
+    return page.locator("#tour-text h3").inner_text()
+
+
+@pytest.mark.parametrize("width, height", [(1280, 720), (1920, 1080)])
+def test_lecture_deep_link_shows_the_whole_step_and_the_keyboard_steps_it(app_url, browser, width, height):
+    page = browser.new_page(viewport={"width": width, "height": height})
+    try:
+        page.goto(app_url + "?present=1&example=chelsea-cat&view=tour&step=4")
+        page.wait_for_function("() => document.querySelector('#tour-text h3')?.textContent.includes('Step 4 of 7')", timeout=60_000)
+        page.locator("#tour-image img").wait_for(timeout=30_000)
+        for step in (4, 5):
+            box = page.locator("#tour-image img").bounding_box()
+            assert box["y"] >= 0 and box["y"] + box["height"] <= height and box["x"] + box["width"] <= width, (step, box)
+            assert page.evaluate("() => window.scrollY") == 0
+            if step == 4:
+                if width == 1280:
+                    OUTPUT.mkdir(exist_ok=True)
+                    page.screenshot(path=OUTPUT / "lecture-tour-1280x720.png")
+                page.locator("body").click(position={"x": 5, "y": height - 5})  # focus the page, not a field
+                page.keyboard.press("ArrowRight")  # what a presenter's clicker sends as PageDown, too
+                page.wait_for_function("() => document.querySelector('#tour-text h3')?.textContent.includes('Step 5 of 7')", timeout=30_000)
+                page.wait_for_timeout(500)
+        page.keyboard.press("End")
+        page.wait_for_function("() => document.querySelector('#tour-text h3')?.textContent.includes('Step 7 of 7')", timeout=30_000)
+        page.keyboard.press("PageUp")
+        page.wait_for_function("() => document.querySelector('#tour-text h3')?.textContent.includes('Step 6 of 7')", timeout=30_000)
+        # every view is one click away: no tab hides behind an overflow menu
+        from explorer.ui import VIEWS
+
+        assert page.locator("button[role=tab]:visible").count() == len(VIEWS)
+    finally:
+        page.close()
+
+
+def test_an_example_click_shows_its_predictions_and_random_weights_change_them(app_url, page):
+    page.goto(app_url + "?model=embedded")
+    page.locator("#examples img").first.wait_for(timeout=30_000)
+    names = [p.stem for p in sorted(EXAMPLES.glob("*.jpg"))]
+    page.locator("#examples button").nth(names.index("cifar10-horse")).click()  # one click, nothing else
+    page.wait_for_function("() => document.querySelector('#labels h2')?.textContent.trim() === 'horse'", timeout=30_000)
+    page.wait_for_function("() => document.querySelector('#predict-note')?.textContent.includes('32×32')", timeout=30_000)
+    note = page.locator("#predict-note").inner_text()
+    for label in ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"):
+        assert label in note
+    assert "ImageNet weights could not be loaded here" in page.locator("#banner").inner_text()
+    pretrained = page.locator("#labels").inner_text()
+    page.locator("#weights label", has_text="random").click()
+    page.wait_for_function("() => document.querySelector('#status')?.textContent.includes('random weights')", timeout=30_000)
+    page.wait_for_function(f"() => document.querySelector('#labels')?.innerText !== {pretrained!r}", timeout=30_000)
+
+
+def test_a_block_out_of_range_is_clamped_with_a_note_and_no_error(app_url, page):
+    page.goto(app_url + "?model=embedded&block=99&view=token-mixing")
+    page.wait_for_function("() => document.querySelector('#link-note')?.textContent.includes('block=99')", timeout=30_000)
+    assert "showing block 7" in page.locator("#link-note").inner_text()
+    page.locator("#gallery img").wait_for(timeout=30_000)
+    assert page.locator("#block input[type=number]").input_value() == "7"
+    assert page.get_by_text("Error", exact=True).count() == 0
+
+
+def test_screen_readers_hear_words_not_translation_keys(app_url, page):
+    page.goto(app_url)
+    page.locator("#image input[type=file]").wait_for(state="attached", timeout=30_000)
+    page.evaluate("""() => { window.said = []; const live = document.querySelector('[aria-live]');
+      new MutationObserver(() => window.said.push(live.textContent.trim())).observe(live, {childList: true, subtree: true, characterData: true}); }""")
+    page.locator("#image input[type=file]").set_input_files(str(EXAMPLES / "cifar10-ship.jpg"))
+    page.wait_for_function("() => window.said.some((s) => s.length > 0)", timeout=30_000)
+    said = page.evaluate("() => window.said")
+    assert "Done" in said and not any("common." in s for s in said), said
+
+
+def test_sliders_follow_the_keyboard_and_typed_numbers_not_only_the_mouse(app_url, page):
+    page.goto(app_url + "?model=embedded&view=token-mixing")
+    note = "() => [...document.querySelectorAll('.prose')].map((e) => e.textContent).find((t) => t.includes('smoothness')) || ''"
+    page.wait_for_function(f"() => ({note})().includes('block 0 ·')", timeout=30_000)
+    page.locator("#block input[type=range]").focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function(f"() => ({note})().includes('block 1 ·')", timeout=30_000)
+    page.locator("#block input[type=number]").fill("5")
+    page.wait_for_function(f"() => ({note})().includes('block 5 ·')", timeout=30_000)
+
+
+def test_a_unit_page_opens_from_a_link_and_the_keyboard_walks_the_units(app_url, page):
+    page.goto(app_url + "?view=unit&model=embedded&block=7&kind=channel&unit=5&example=chelsea-cat")
+    heading = "() => document.querySelector('#unit-text h3')?.textContent || ''"
+    page.wait_for_function(f"() => ({heading})().includes('block 7 channel 5 ')", timeout=60_000)
+    page.locator("#unit-page img").wait_for(timeout=30_000)
+    OUTPUT.mkdir(exist_ok=True)
+    page.locator("#unit-page").screenshot(path=OUTPUT / "unit-page.png")
+    assert drawn(OUTPUT / "unit-page.png")
+    assert "held-out CIFAR-10 validation images" in page.locator("#unit-text").inner_text()
+    page.locator("body").click(position={"x": 5, "y": 5})
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function(f"() => ({heading})().includes('block 7 channel 6 ')", timeout=30_000)
+    page.keyboard.press("End")
+    page.wait_for_function(f"() => ({heading})().includes('block 7 channel 127 ')", timeout=30_000)
+
+
+def test_a_gallery_tile_opens_its_unit_page(app_url, page):
+    page.goto(app_url + "?model=embedded&block=1&view=token-mixing")
+    gallery = page.locator("#gallery img")
+    gallery.wait_for(timeout=30_000)
+    box = gallery.bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.1, box["y"] + box["height"] * 0.3)
+    page.locator("#unit img").wait_for(timeout=30_000)
+    page.locator("#open-token-unit").click()
+    page.wait_for_function("() => (document.querySelector('#unit-text h3')?.textContent || '').includes('block 1 token-mixing unit')", timeout=30_000)

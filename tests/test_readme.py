@@ -38,7 +38,7 @@ def front_matter() -> dict:
 
 def test_spaces_front_matter_matches_the_requirements_and_the_catalogue():
     meta = front_matter()
-    pins = dict(line.split("==") for line in (ROOT / "requirements.txt").read_text().splitlines() if "==" in line)
+    pins = {name.split("[")[0]: version for name, version in (line.split("==") for line in (ROOT / "requirements.txt").read_text().splitlines() if "==" in line)}
     assert meta["sdk"] == "gradio" and meta["sdk_version"] == pins["gradio"]
     assert meta["app_file"] == "app.py" and (ROOT / meta["app_file"]).exists()
     assert str(meta["python_version"]).startswith("3.")

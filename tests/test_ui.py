@@ -56,7 +56,7 @@ def test_explain_needs_an_image(client):
 
 
 def test_only_the_documented_endpoints_are_public(client):
-    assert sorted(client.view_api(print_info=False, return_format="dict")["named_endpoints"]) == ["/explain", "/predict"]
+    assert sorted(client.view_api(print_info=False, return_format="dict")["named_endpoints"]) == ["/explain", "/list_models", "/predict", "/token_mixing_weights"]
 
 
 def test_only_the_open_tab_is_drawn_and_every_tab_reads_the_same_analysis():
@@ -86,7 +86,7 @@ def test_only_the_open_tab_is_drawn_and_every_tab_reads_the_same_analysis():
     assert drawn["activations"][app.top_table][0][:2] == [2, 9]  # block 2, patch 9
     assert drawn["token-mixing"][app.unit] is not None  # ?unit=3 enlarges a unit
     assert "Step 4 of 7: Token mixing" in drawn["tour"][app.tour_text]
-    assert drawn["predict"] == {app.view: "predict"}
+    assert set(drawn["predict"]) == {app.view, app.predict_note} and "horse" in drawn["predict"][app.predict_note]  # the 10 classes it knows
 
 
 def test_an_unreadable_image_or_class_gets_a_message_not_a_traceback(tmp_path):
@@ -116,7 +116,7 @@ def test_a_deep_link_names_an_example_only_from_the_examples_folder():
     app.build()
     link = app.deep_link(SimpleNamespace(query_params={"example": "chelsea-cat", "view": "evidence", "unit": "5", "block": "99"}))
     assert link[app.image] == str(NAMED["chelsea-cat"]) and link[app.view] == "evidence" and link[app.unit_index] == 5
-    assert link[app.block] == 35  # clamped to the slider (each view clamps again to its model's depth)
+    assert link[app.block] == 7 and "showing block 7" in link[app.link_note]  # the embedded model's last block, said
     for hostile in ("../README", "/etc/passwd", "http://127.0.0.1/x.jpg", "chelsea-cat.jpg", "CHELSEA-CAT"):
         link = app.deep_link(SimpleNamespace(query_params={"example": hostile}))
         assert app.image not in link and "is not one of the examples" in link[app.link_note]

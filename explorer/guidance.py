@@ -1,0 +1,88 @@
+"""What the app tells a person about the model that is running, so that no view promises what it does not show.
+
+- `fallback_banner`: the embedded CIFAR-10 model runs because ImageNet weights could not be had, said plainly.
+- `label_note`: what the model knows (the embedded one: 10 classes, 32×32 pixels), and a gentle word when an
+  image is unlike anything it was trained on or its answer is unsure.
+- `view_note`: one or two sentences per view that are true of *this* model's family and weights.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from explorer import embedded
+from explorer.loading import LoadedModel, hub_unreachable_reason
+from explorer.weights import family
+
+UNSURE = 0.5  # a top-1 probability below this gets the "only knows these things" note
+
+
+def is_fallback(loaded: LoadedModel) -> bool:
+    """The embedded model runs because pretrained weights could not be had (not because someone chose it)."""
+    return loaded.name == embedded.EMBEDDED_NAME and bool(loaded.fallback_reason or hub_unreachable_reason())
+
+
+def fallback_banner(loaded: LoadedModel) -> str:
+    """A banner for every view while the embedded model stands in for an ImageNet one; "" otherwise."""
+    if not is_fallback(loaded):
+        return ""
+    why = loaded.fallback_reason or f"{hub_unreachable_reason()}."
+    classes = ", ".join(loaded.class_names)
+    return (f"⚠️ **ImageNet weights could not be loaded here**, so this is the small **embedded model trained on CIFAR-10**. "
+            f"It knows only 10 things ({classes}) and sees every image at 32×32 pixels. Why: {why}")
+
+
+def unlike_training_images(picture: np.ndarray) -> str | None:
+    """Why an (H, W, 3) picture in [0, 1], as the model sees it, is unlike a photo of an object, or None.
+
+    Photos have many colours; text, drawings, screenshots and blank images are mostly one flat colour."""
+    if picture.std() < 0.03:
+        return "it is nearly one flat colour"
+    levels = np.round(picture.reshape(-1, 3) * 7)  # 8 levels per colour: one "flat colour" survives noise and JPEG
+    _, counts = np.unique(levels, axis=0, return_counts=True)
+    if counts.max() / counts.sum() > 0.6:
+        return "most of it is one flat colour, as in text, a drawing or a screenshot"
+    return None
+
+
+def label_note(loaded: LoadedModel, picture: np.ndarray, top1_probability: float) -> str:
+    """Under the predictions: what this model knows, and a gentle warning when its answer cannot mean much."""
+    small = loaded.name == embedded.EMBEDDED_NAME
+    knows = (f"This model knows {len(loaded.class_names)} classes: **{', '.join(loaded.class_names)}**, and sees the image at "
+             f"{loaded.data_config['input_size'][1]}×{loaded.data_config['input_size'][2]} pixels." if small else
+             f"{len(loaded.class_names):,} {loaded.label_set} classes; the image is seen at {loaded.data_config['input_size'][1]}×{loaded.data_config['input_size'][2]} pixels.")
+    unlike = unlike_training_images(picture)
+    if unlike:
+        return f"{knows}\n\nℹ️ This image is unlike the photos it learned from ({unlike}): whatever it answers, it can only pick among the classes it knows."
+    if top1_probability < UNSURE:
+        return f"{knows}\n\nℹ️ The model is unsure (top class {top1_probability:.0%}): maybe the image shows none of the things it knows."
+    return knows
+
+
+def view_note(view: str, loaded: LoadedModel) -> str:
+    """What to look for in `view` on this model (its family, its weights), or ""."""
+    kind = family(loaded.model)
+    random = loaded.weights == "random"
+    small = loaded.name == embedded.EMBEDDED_NAME
+    if view == "stem":
+        if random:
+            return "These are random weights: the filters are noise, to compare with trained ones."
+        if small:
+            return ("This small CIFAR model's 4×4 stem filters are mostly colour detectors (a 4×4 patch has little room for an edge); "
+                    "ImageNet Mixers' 16×16 and 32×32 filters learn oriented edges and colour blobs.")
+        return "Look for oriented edges at several angles and smooth colour blobs, as in a CNN's first layer."
+    if view == "token-mixing":
+        if kind == "ResMLP":
+            how = ("ResMLP mixes tokens with one linear map (S×S) and no hidden layer: each tile is the row of weights with which "
+                   "one patch's new value reads every patch; nothing is written back through a second layer.")
+        elif kind == "gMLP":
+            how = ("gMLP mixes tokens in its spatial gating unit: one S×S map, applied to half of the channels, gates the other half. "
+                   "Each tile is one row of that map; there is no second layer writing back.")
+        elif kind == "gMixer":
+            how = ("gMixer's token MLP is gated: a tile is one unit's weights over the patches (the gate's halves have no fc2 column "
+                   "of their own, so the enlarged unit shows its weights only).")
+        else:
+            how = "Click a tile to enlarge it beside its fc2 counterpart: where the unit writes its output back over the patches."
+        return how + (" These are random weights: expect noise, with no spatial structure." if random else "")
+    if view == "activations" and random:
+        return "Random weights: the maps show how the untrained network spreads the image, not what it learned."
+    return ""

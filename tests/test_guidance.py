@@ -1,0 +1,58 @@
+"""What the app tells a person about the running model: true for its family and weights, honest when it falls back."""
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from conftest import EXAMPLES, tiny_model
+from explorer import load_model
+from explorer.analysis import Analysis
+from explorer.guidance import fallback_banner, label_note, unlike_training_images, view_note
+from explorer.loading import LoadedModel
+
+
+@pytest.fixture(scope="module")
+def embedded():
+    return load_model("embedded")
+
+
+def test_a_fallback_banner_names_the_ten_classes_and_why(embedded):
+    fallen = load_model("mixer_s16_224", "pretrained")  # no pretrained weights exist: the embedded model stands in
+    banner = fallback_banner(fallen)
+    assert "ImageNet weights could not be loaded here" in banner and "32×32" in banner
+    assert all(name in banner for name in embedded.class_names) and "no pretrained weights" in banner
+
+
+def test_photos_are_not_flagged_but_text_and_flat_colour_are(embedded):
+    for name in ("cifar10-horse", "cifar10-ship", "chelsea-cat", "coffee", "rocket", "astronaut"):
+        picture = Analysis(embedded, EXAMPLES / f"{name}.jpg").picture
+        assert unlike_training_images(picture) is None, name
+    page = Image.new("RGB", (320, 320), "white")
+    draw = ImageDraw.Draw(page)
+    for row in range(0, 320, 24):
+        draw.text((10, row), "Lorem ipsum dolor sit amet, consectetur", fill="black")
+    assert "text" in unlike_training_images(Analysis(embedded, page).picture)
+    assert "flat colour" in unlike_training_images(np.full((32, 32, 3), 0.4))
+
+
+def test_the_predictions_note_lists_what_the_model_knows_and_says_when_unsure(embedded):
+    picture = Analysis(embedded, EXAMPLES / "cifar10-horse.jpg").picture
+    sure = label_note(embedded, picture, 0.9)
+    assert all(name in sure for name in embedded.class_names) and "32×32" in sure and "unsure" not in sure
+    assert "unsure (top class 31%)" in label_note(embedded, picture, 0.31)
+
+
+@pytest.mark.parametrize("name, expected, absent", [
+    ("mixer_s16_224", "fc2 counterpart", "S×S"),
+    ("resmlp_12_224", "one linear map (S×S)", "fc2 counterpart"),
+    ("gmlp_ti16_224", "spatial gating unit", "fc2 counterpart"),
+    ("gmixer_12_224", "gated", "fc2 counterpart"),
+])
+def test_token_mixing_text_is_true_of_each_family(name, expected, absent):
+    loaded = LoadedModel(name=name, model=tiny_model(name), weights="random", source="test", data_config={"input_size": (3, 64, 64)}, transform=None, class_names=tuple("abcdefg"), label_set="test", device=None)
+    note = view_note("token-mixing", loaded)
+    assert expected in note and absent not in note and "random weights" in note
+
+
+def test_the_stem_text_matches_the_model(embedded):
+    assert "colour detectors" in view_note("stem", embedded) and "edges" in view_note("stem", embedded)
+    assert "noise" in view_note("stem", load_model("embedded", "random"))

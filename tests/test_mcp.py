@@ -1,0 +1,91 @@
+"""The app as an MCP server, driven by the `mcp` SDK's own client over streamable HTTP, as an assistant would."""
+import asyncio
+import base64
+import json
+
+import pytest
+from gradio_client import Client, handle_file
+
+from conftest import EXAMPLES
+
+mcp = pytest.importorskip("mcp")  # a requirement: this only guards a broken install from hiding every other test
+from mcp.client.streamable_http import streamable_http_client  # noqa: E402
+
+
+def data_uri(path) -> str:
+    return "data:image/jpeg;base64," + base64.b64encode(path.read_bytes()).decode()
+
+
+def mcp_calls(url: str, calls: list[tuple[str, dict]]) -> tuple[list[str], list]:
+    """The tool names the server lists, and the result of each (tool, arguments) call, in one MCP session."""
+
+    async def run():
+        async with streamable_http_client(url + "gradio_api/mcp/") as (read, write, _):
+            async with mcp.ClientSession(read, write) as session:
+                await session.initialize()
+                names = [t.name for t in (await session.list_tools()).tools]
+                return names, [await session.call_tool(name, args) for name, args in calls]
+
+    return asyncio.run(run())
+
+
+def text_of(result) -> str:
+    return " ".join(c.text for c in result.content if c.type == "text")
+
+
+def test_the_four_tools_answer_like_the_api_and_bad_input_gets_a_clear_message(app_url):
+    ship = EXAMPLES / "cifar10-ship.jpg"
+    names, (classified, junk, loopback, unknown, mixing, models, after) = mcp_calls(app_url, [
+        ("classify", {"image": data_uri(ship), "model": "embedded", "weights": "pretrained", "top_k": 3}),
+        ("classify", {"image": "data:image/jpeg;base64," + base64.b64encode(b"not a picture").decode(), "model": "embedded"}),
+        ("classify", {"image": app_url + "gradio_api/file=" + str(ship), "model": "embedded"}),
+        ("classify", {"image": data_uri(ship), "model": "resnet_zzz"}),
+        ("token_mixing_weights", {"model": "embedded", "weights": "pretrained", "block": 20}),
+        ("list_models", {}),
+        ("classify", {"image": data_uri(ship), "model": "embedded", "weights": "pretrained", "top_k": 3}),
+    ])
+    assert sorted(names) == ["classify", "explain_image", "list_models", "token_mixing_weights"]
+
+    label, status = Client(app_url, verbose=False).predict(handle_file(str(ship)), "embedded", "pretrained", 3, api_name="/predict")
+    assert not classified.isError
+    text = text_of(classified)
+    for c in label["confidences"]:  # the same labels and probabilities as /predict gives
+        assert f"'label': '{c['label']}', 'confidence': {c['confidence']}" in text
+    assert status in text and "CIFAR-10" in text
+
+    assert junk.isError and "is not an image format this app can read" in text_of(junk)
+    assert loopback.isError and "could not be fetched (addresses on this machine or on a private network are not fetched)" in text_of(loopback)
+    assert unknown.isError and "unknown model 'resnet_zzz'" in text_of(unknown)
+    assert not after.isError and text_of(after) == text  # the server kept serving
+
+    assert not mixing.isError and "image" in [c.type for c in mixing.content]  # the gallery as a picture
+    assert "'block': 7" in text_of(mixing) and "'shape': [64, 8, 8]" in text_of(mixing)  # clamped to the last of 8 blocks
+    assert "'name': 'embedded'" in text_of(models) and "'name': 'mixer_b16_224.goog_in21k_ft_in1k'" in text_of(models)
+
+
+def test_explain_image_returns_the_summary(app_url):
+    _, (explained,) = mcp_calls(app_url, [("explain_image", {"image": data_uri(EXAMPLES / "cifar10-horse.jpg"), "model": "embedded"})])
+    text = text_of(explained)
+    assert not explained.isError
+    for key in ("'logit_lens'", "'evidence'", "'shuffle'", "'architecture'", "'top_k'"):
+        assert key in text
+
+
+def test_mcp_can_be_turned_off():
+    from conftest import run_python
+
+    code = (
+        "import json, socket, httpx\n"
+        "from explorer.ui import build_app, launch\n"
+        "demo = build_app(default_model='embedded')\n"
+        "s = socket.socket(); s.bind(('127.0.0.1', 0)); port = s.getsockname()[1]; s.close()\n"
+        "launch(demo, port=port, prevent_thread_lock=True, quiet=True)\n"
+        "r = httpx.get(f'http://127.0.0.1:{port}/gradio_api/mcp/schema')\n"
+        "print(json.dumps({'status': r.status_code}))\n"
+        "demo.close()\n"
+    )
+    off = run_python(code, env={"EXPLORER_MCP": "0", "HF_HUB_OFFLINE": "1"})
+    on = run_python(code, env={"HF_HUB_OFFLINE": "1"})
+    status = lambda run: next(json.loads(line) for line in run.stdout.splitlines() if line.startswith("{"))["status"]  # noqa: E731
+    assert status(off) == 404, off.stderr[-2000:]
+    assert status(on) == 200, on.stderr[-2000:]
