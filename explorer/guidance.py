@@ -83,6 +83,4 @@ def view_note(view: str, loaded: LoadedModel) -> str:
         else:
             how = "Click a tile to enlarge it beside its fc2 counterpart: where the unit writes its output back over the patches."
         return how + (" These are random weights: expect noise, with no spatial structure." if random else "")
-    if view == "activations" and random:
-        return "Random weights: the maps show how the untrained network spreads the image, not what it learned."
     return ""

@@ -59,6 +59,7 @@ NO_IMAGE = "Upload an image (or pick an example) to see this view."
 TOUR_PROMPT = "The tour walks one Mixer layer on your image, with this model's real shapes: **upload an image or pick an example above** to start."
 STEP_KEYS = ("previous", "next", "first", "last")
 PRESENTATION_TEXT_SCALE = 2.2  # matplotlib's 9-10 pt, shown at ~0.8x on a 1280-px screen, to the ~23 px body text
+UNIT_PAGE_TEXT_SCALE = 1.6  # a unit's page has five panels and long titles: larger would crowd them
 
 # Presentation (lecture) mode: the header, controls and examples fold into one thin bar (image thumbnail, model,
 # weights, block), the teaching texts give way to the view, and type is large with strong contrast (the colour
@@ -204,9 +205,10 @@ def shown(pixels: np.ndarray) -> np.ndarray:
     return np.pad(pixels, ((LABEL_MARGIN, 0), (0, 0), (0, 0)), constant_values=255)
 
 
-def drawn(figure: Callable[..., Any], view: Any, large: bool) -> np.ndarray:
-    """A matplotlib figure of a view as pixels; in presentation mode its text as large as the body text."""
-    with figures.large_text(PRESENTATION_TEXT_SCALE if large else 1.0):
+def drawn(figure: Callable[..., Any], view: Any, large: bool, scale: float = 0.0) -> np.ndarray:
+    """A matplotlib figure of a view as pixels; in presentation mode its text as large as the body text (or
+    `scale` times larger, for figures of many panels)."""
+    with figures.large_text((scale or PRESENTATION_TEXT_SCALE) if large else 1.0):
         return figures.drawn_once(figure(view))
 
 
@@ -395,16 +397,17 @@ class App:
         text = (f"### {page.title} (of {count} {'channels' if unit.kind == 'channel' else 'token-mixing units'})\n\n{page.text}\n\n"
                 f"Top examples from **{page.examples.reference}**." + ("" if analysis is not None else " Upload an image to see where the unit fires on it.")
                 + ("\n\nThe feature visualisation of this unit is not computed yet: press the button (on a large model on a CPU it takes minutes)." if missing else ""))
-        # a dense figure of many panels: drawn at its own text size (the page's words above it are large)
-        return {self.unit_md: text, self.unit_page_image: shown(drawn(unit_figure, page, large=False)),
+        return {self.unit_md: text, self.unit_page_image: shown(drawn(unit_figure, page, large=c.present, scale=UNIT_PAGE_TEXT_SCALE)),
                 self.unit_feature_button: gr.Button(visible=missing), self.unit_stop: gr.Button(visible=missing)}
 
-    def compute_feature(self, model: str | None, weights: str, block: float, kind: str, unit: float | None, request: gr.Request, progress=gr.Progress()) -> None:
-        """The feature visualisation of the page's unit, with a progress bar; Stop cancels it (explorer.memo keeps it)."""
+    def compute_feature(self, model: str | None, weights: str, block: float, kind: str, unit: float | None, request: gr.Request, progress=gr.Progress()) -> Any:
+        """The feature visualisation of the page's unit, with a progress bar over the page; Stop cancels it
+        (explorer.memo keeps it; the page is drawn again after)."""
         loaded, u = self.unit_of(model, weights, block, kind, unit)
         stop = self.stop_flags.setdefault(session_of(request), threading.Event())
         stop.clear()
         feature_visualisation(loaded, u.block, u.kind, u.index, progress=lambda step, total: progress((step, total), desc="optimising the image"), cancel=stop.is_set)
+        return gr.skip()
 
     def stop_feature(self, request: gr.Request) -> None:
         self.stop_flags.setdefault(session_of(request), threading.Event()).set()
@@ -757,7 +760,7 @@ class App:
         for action, button in (("previous", unit_previous), ("next", unit_next)):
             button.click(user_errors(functools.partial(self.stepped, action)), [self.view, self.step, self.snapshot, self.unit_index, self.model, self.weights, self.block, self.unit_kind],
                          [self.step, self.snapshot, self.unit_index], **private).then(redraw, inputs, outputs, **private)
-        computing = self.unit_feature_button.click(user_errors(self.compute_feature), [self.model, self.weights, self.block, self.unit_kind, self.unit_index], None, **private)
+        computing = self.unit_feature_button.click(user_errors(self.compute_feature), [self.model, self.weights, self.block, self.unit_kind, self.unit_index], self.unit_page_image, **private)
         computing.then(redraw, inputs, outputs, **private)
         self.unit_stop.click(self.stop_feature, None, None, **private)
         latency_button.click(user_errors(self.latency), [self.model, self.weights], latency, **private)
