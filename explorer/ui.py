@@ -2,8 +2,11 @@
 
 Layout: the image and model pickers on top, one tab per view below. An image is analysed once (one forward
 pass, explorer.analysis.Analysis) when it arrives; a tab's views are computed and drawn when the tab is
-opened, from that analysis. Endpoints for API clients: `/predict` (image, model, weights, top_k) and
-`/explain` (image, model, weights). Deep links reproduce a slide:
+opened, from that analysis. Endpoints for API clients, which are also the MCP server's four tools (at
+/gradio_api/mcp/ unless EXPLORER_MCP=0): `/predict` (classify: image, model, weights, top_k), `/explain`
+(explain_image: image, model, weights), `/token_mixing_weights` (model, weights, block) and `/list_models`.
+Presentation mode (`present=1`) turns the page into slides that keys and presenter clickers step through.
+Deep links reproduce a slide:
 `?model=embedded&example=chelsea-cat&view=evidence`, `?model=mixer_b16_224&weights=random&block=3&view=token-mixing&unit=5`.
 """
 from __future__ import annotations
