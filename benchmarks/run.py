@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 from explorer import load_model, memo  # noqa: E402
 from explorer.analysis import Analysis  # noqa: E402
 from explorer.inference import probabilities, to_batch  # noqa: E402
+from explorer.loading import cpu_name  # noqa: E402
 from explorer.model_views import token_mixing_gallery  # noqa: E402
 
 EXAMPLE = ROOT / "assets" / "examples" / "chelsea-cat.jpg"
@@ -433,8 +434,7 @@ def bench_augmentation(images: int) -> dict:
 
 
 def machine() -> dict:
-    cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines() if l.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else platform.processor()
-    return dict(cpu=cpu, cores=os.cpu_count(), memory_gib=round(psutil.virtual_memory().total / 2**30, 1), gpu=torch.cuda.get_device_name() if torch.cuda.is_available() else None, torch=torch.__version__, torch_threads=torch.get_num_threads(), python=platform.python_version(), date=time.strftime("%Y-%m-%d"))
+    return dict(cpu=cpu_name(), cores=os.cpu_count(), memory_gib=round(psutil.virtual_memory().total / 2**30, 1), gpu=torch.cuda.get_device_name() if torch.cuda.is_available() else None, torch=torch.__version__, torch_threads=torch.get_num_threads(), python=platform.python_version(), date=time.strftime("%Y-%m-%d"))
 
 
 def print_table(rows: list[dict]) -> None:

@@ -21,14 +21,20 @@ def is_fallback(loaded: LoadedModel) -> bool:
     return loaded.name == embedded.EMBEDDED_NAME and bool(loaded.fallback_reason or hub_unreachable_reason())
 
 
+def input_size(loaded: LoadedModel) -> str:
+    """"32×32": the size the model sees every image at."""
+    _, h, w = loaded.data_config["input_size"]
+    return f"{h}×{w}"
+
+
 def fallback_banner(loaded: LoadedModel) -> str:
     """A banner for every view while the embedded model stands in for an ImageNet one; "" otherwise."""
     if not is_fallback(loaded):
         return ""
     why = loaded.fallback_reason or f"{hub_unreachable_reason()}."
     classes = ", ".join(loaded.class_names)
-    return (f"⚠️ **ImageNet weights could not be loaded here**, so this is the small **embedded model trained on CIFAR-10**. "
-            f"It knows only 10 things ({classes}) and sees every image at 32×32 pixels. Why: {why}")
+    return (f"⚠️ **ImageNet weights could not be loaded here**, so this is the small **embedded model trained on {loaded.label_set}**. "
+            f"It knows only {len(loaded.class_names)} things ({classes}) and sees every image at {input_size(loaded)} pixels. Why: {why}")
 
 
 def unlike_training_images(picture: np.ndarray) -> str | None:
@@ -47,9 +53,8 @@ def unlike_training_images(picture: np.ndarray) -> str | None:
 def label_note(loaded: LoadedModel, picture: np.ndarray, top1_probability: float) -> str:
     """Under the predictions: what this model knows, and a gentle warning when its answer cannot mean much."""
     small = loaded.name == embedded.EMBEDDED_NAME
-    knows = (f"This model knows {len(loaded.class_names)} classes: **{', '.join(loaded.class_names)}**, and sees the image at "
-             f"{loaded.data_config['input_size'][1]}×{loaded.data_config['input_size'][2]} pixels." if small else
-             f"{len(loaded.class_names):,} {loaded.label_set} classes; the image is seen at {loaded.data_config['input_size'][1]}×{loaded.data_config['input_size'][2]} pixels.")
+    knows = (f"This model knows {len(loaded.class_names)} classes: **{', '.join(loaded.class_names)}**, and sees the image at {input_size(loaded)} pixels."
+             if small else f"{len(loaded.class_names):,} {loaded.label_set} classes; the image is seen at {input_size(loaded)} pixels.")
     unlike = unlike_training_images(picture)
     if unlike:
         return f"{knows}\n\nℹ️ This image is unlike the photos it learned from ({unlike}): whatever it answers, it can only pick among the classes it knows."

@@ -76,12 +76,16 @@ def best_device() -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
+def cpu_name() -> str:
+    """The CPU's model name (Linux reports it in /proc/cpuinfo; elsewhere what `platform` knows)."""
+    cpuinfo = Path("/proc/cpuinfo")
+    lines = cpuinfo.read_text().splitlines() if cpuinfo.exists() else []
+    return next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")), "") or platform.processor() or "unknown model"
+
+
 def device_name(device: torch.device) -> str:
     """The device in words, for people: the GPU's model, or the CPU's."""
-    if device.type == "cuda":
-        return torch.cuda.get_device_name(device)
-    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "") if os.path.exists("/proc/cpuinfo") else ""
-    return f"CPU ({cpu or platform.processor() or 'unknown model'})"
+    return torch.cuda.get_device_name(device) if device.type == "cuda" else f"CPU ({cpu_name()})"
 
 
 PRECISIONS = ("fp32", "bf16", "fp16")

@@ -263,7 +263,7 @@ class App:
     def __init__(self, default_model: str | None = None):
         self.default_model = default_model or default_model_name()
         memo.pin_images(image_digest(path) for path in EXAMPLES.values())  # a second click on an example answers at once
-        self.stop_flags: dict[str | None, threading.Event] = {}  # per session: Stop pressed during a feature visualisation
+        self.stop_flags: dict[str | None, threading.Event] = {}  # per session, while its feature visualisation runs: Stop sets it
         self.renderers: dict[str, Callable[[Controls, str | None], dict]] = {
             "predict": self.show_predictions, "tour": self.show_tour, "token-mixing": self.show_token_mixing, "stem": self.show_stem,
             "activations": self.show_activations, "evidence": self.show_evidence, "logit-lens": self.show_lens, "shuffle": self.show_shuffle,
@@ -393,8 +393,8 @@ class App:
         dataset examples, and where it fires on the current image."""
         loaded, unit = self.unit_of(c.model, c.weights, c.block, c.unit_kind, c.unit)
         analysis = self.analysis(c, session)
-        uploads = [c.image] if c.image is not None and not loaded.name == embedded.EMBEDDED_NAME else []
-        page = unit_page(loaded, unit, reference_index(loaded, uploads=uploads), image_analysis=analysis, feature=False)
+        reference = reference_index(loaded, uploads=[c.image] if c.image is not None else [])  # the shipped set where there is one
+        page = unit_page(loaded, unit, reference, image_analysis=analysis, feature=False)
         count = unit_count(loaded.model, unit.kind)
         missing = page.feature is None
         text = (f"### {page.title} (of {count} {'channels' if unit.kind == 'channel' else 'token-mixing units'})\n\n{page.text}\n\n"
@@ -407,13 +407,18 @@ class App:
         """The feature visualisation of the page's unit, with a progress bar over the page; Stop cancels it
         (explorer.memo keeps it; the page is drawn again after)."""
         loaded, u = self.unit_of(model, weights, block, kind, unit)
-        stop = self.stop_flags.setdefault(session_of(request), threading.Event())
-        stop.clear()
-        feature_visualisation(loaded, u.block, u.kind, u.index, progress=lambda step, total: progress((step, total), desc="optimising the image"), cancel=stop.is_set)
+        session = session_of(request)
+        stop = self.stop_flags[session] = threading.Event()
+        try:
+            feature_visualisation(loaded, u.block, u.kind, u.index, progress=lambda step, total: progress((step, total), desc="optimising the image"), cancel=stop.is_set)
+        finally:
+            self.stop_flags.pop(session, None)
         return gr.skip()
 
     def stop_feature(self, request: gr.Request) -> None:
-        self.stop_flags.setdefault(session_of(request), threading.Event()).set()
+        stop = self.stop_flags.get(session_of(request))
+        if stop is not None:
+            stop.set()
 
     def unit_page_from(self, kind: str, index: float | None) -> dict:
         """A gallery tile or a channel opens its unit's page."""
@@ -752,24 +757,21 @@ class App:
         for control in (self.channel, self.class_index, self.patch):  # as typed (the latest value wins), not only on Enter
             control.input(redraw, inputs, outputs, trigger_mode="always_last", **private)
         self.present.change(None, self.present, self.present, js=TOGGLE_PRESENTATION, **private)
-        previous.click(lambda k: max(int(k) - 1, 1), self.step, self.step, **private).then(redraw, inputs, outputs, **private)
-        following.click(lambda k: min(int(k) + 1, len(STEP_TITLES)), self.step, self.step, **private).then(redraw, inputs, outputs, **private)
         self.gallery.select(user_errors(self.unit_clicked), [self.model, self.weights, self.block], [self.unit, self.unit_index], **private)
         opened = [self.unit_kind, self.unit_index, self.tabs, self.view]
         open_token.click(user_errors(functools.partial(self.unit_page_from, "token")), self.unit_index, opened, **private).then(self.view_handler("unit"), inputs, outputs, **private)
         open_channel.click(user_errors(functools.partial(self.unit_page_from, "channel")), self.channel, opened, **private).then(self.view_handler("unit"), inputs, outputs, **private)
         for control in (self.unit_index, self.unit_kind):
             control.input(redraw, inputs, outputs, trigger_mode="always_last", **private)
-        for action, button in (("previous", unit_previous), ("next", unit_next)):
-            button.click(user_errors(functools.partial(self.stepped, action)), [self.view, self.step, self.snapshot, self.unit_index, self.model, self.weights, self.block, self.unit_kind],
-                         [self.step, self.snapshot, self.unit_index], **private).then(redraw, inputs, outputs, **private)
         computing = self.unit_feature_button.click(user_errors(self.compute_feature), [self.model, self.weights, self.block, self.unit_kind, self.unit_index], self.unit_page_image, **private)
         computing.then(redraw, inputs, outputs, **private)
         self.unit_stop.click(self.stop_feature, None, None, **private)
         latency_button.click(user_errors(self.latency), [self.model, self.weights], latency, **private)
-        for action, key in keys.items():
-            key.click(user_errors(functools.partial(self.stepped, action)), [self.view, self.step, self.snapshot, self.unit_index, self.model, self.weights, self.block, self.unit_kind],
-                      [self.step, self.snapshot, self.unit_index], **private).then(redraw, inputs, outputs, **private)
+        # The tour's and the unit page's buttons and the keyboard (hidden buttons) step the open view alike.
+        steppers = [*keys.items(), ("previous", previous), ("next", following), ("previous", unit_previous), ("next", unit_next)]
+        for action, button in steppers:
+            button.click(user_errors(functools.partial(self.stepped, action)), [self.view, self.step, self.snapshot, self.unit_index, self.model, self.weights, self.block, self.unit_kind],
+                         [self.step, self.snapshot, self.unit_index], **private).then(redraw, inputs, outputs, **private)
         compare_button.click(self.view_handler("compare"), inputs, outputs, **private)
 
         # A deep link sets the controls (an example becomes the image) and predicts. It draws its tab through the

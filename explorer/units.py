@@ -53,7 +53,7 @@ from explorer.images import ImageSource, load_image
 from explorer.loading import LoadedModel
 from explorer.model_views import token_mixing
 from explorer.teaching import VIEW_TEXT
-from explorer.weights import family, patch_grid
+from explorer.weights import family, patch_grid, token_mixing_layer
 
 log = logging.getLogger("explorer")
 
@@ -118,9 +118,8 @@ def token_site(model: MlpMixer, block: int) -> tuple[torch.nn.Module, str]:
     b = model.blocks[block]
     if hasattr(b, "mlp_tokens"):  # Mixer, gMixer: what fc2 reads, (B, C, D_S)
         return b.mlp_tokens.fc2, "in"
-    if hasattr(b, "linear_tokens"):  # ResMLP: (B, C, S)
-        return b.linear_tokens, "out"
-    return b.mlp_channels.gate.proj, "out"  # gMLP: (B, D/2, S), the gating half of the channels
+    # ResMLP: linear_tokens' output (B, C, S); gMLP: the spatial gate's (B, D/2, S), the gating half of the channels
+    return token_mixing_layer(model, block), "out"
 
 
 # ---------------------------------------------------------------------------------------------- capture
@@ -181,11 +180,17 @@ def unit_activations(model: MlpMixer, x: torch.Tensor, blocks: Sequence[int] | N
     return {k: tuple(torch.stack([seen[(b, k)][i] for b in blocks], dim=1) for i in range(3)) for k in KINDS}
 
 
+def block_values(model: MlpMixer, x: torch.Tensor, block: int, kind: Kind) -> torch.Tensor:
+    """(B, positions, units) the values of every unit of one block and kind on a (B, 3, H, W) batch (with
+    autograd, if enabled)."""
+    with recording(model, [(block, kind)]) as seen:
+        run_to(model, x, block)
+    return seen[(block, kind)]
+
+
 def unit_values(model: MlpMixer, x: torch.Tensor, unit: Unit) -> torch.Tensor:
     """(B, positions) the values of one unit on a (B, 3, H, W) batch (with autograd, if enabled)."""
-    with recording(model, [(unit.block, unit.kind)]) as seen:
-        run_to(model, x, unit.block)
-    return seen[(unit.block, unit.kind)][:, :, unit.index]
+    return block_values(model, x, unit.block, unit.kind)[:, :, unit.index]
 
 
 # ---------------------------------------------------------------------------------------------- the index
@@ -495,17 +500,23 @@ def reference_index(loaded: LoadedModel, reference: ReferenceLike = None, upload
         index = memo.UNIT_INDEXES.get(("folder", weights_fingerprint(loaded), str(folder.resolve()), stamp), lambda: index_folder(loaded, folder))
     elif isinstance(reference, (str, Path)):
         index = read_index(reference)
-    elif reference is None and shipped_index(loaded) is not None:  # the embedded model: its held-out set
-        index = shipped_index(loaded)
+    elif reference is None and (shipped := shipped_index(loaded)) is not None:  # the embedded model: its held-out set
+        index = shipped
     else:
-        if reference is None:  # any other model: the example images and this session's uploads
-            images = [*example_paths(), *uploads]
-            described = "the example images" + (f" and {len(uploads)} uploaded in this session" if uploads else "")
+        if reference is None:  # any other model: the example images and this session's uploads (an example uploaded counts once)
+            examples = example_paths()
+            by_digest: dict[str, ImageSource] = {}
+            for image in [*examples, *uploads]:
+                by_digest.setdefault(image_digest(image), image)
+            images, digests = list(by_digest.values()), tuple(by_digest)
+            uploaded = len(images) - len(examples)
+            described = "the example images" + (f" and {uploaded} uploaded in this session" if uploaded else "")
         else:
             images, described = [*reference, *uploads], "the images given"
+            digests = tuple(image_digest(i) for i in images)
         if not images:
             raise ExplorerError("the reference set is empty: give images, a folder or an index")
-        key = ("images", weights_fingerprint(loaded), tuple(image_digest(i) for i in images))
+        key = ("images", weights_fingerprint(loaded), digests)
         index = memo.UNIT_INDEXES.get(key, lambda: build_index(loaded, images, description=described))
     if index.fingerprint != weights_fingerprint(loaded):
         raise ExplorerError(f"this index was built with other weights ({index.model}, {index.weights} weights) than the model running ({loaded.name}, {loaded.weights} weights); build one for it with python -m explorer index")
@@ -819,7 +830,6 @@ class UnitPage:
 
     unit: Unit
     title: str
-    family: str
     weights: np.ndarray  # token unit: (grid_h, grid_w) the patches it reads; channel: (D_C,) the channel MLP's fc2 row writing it
     weights_title: str
     examples: Examples
@@ -841,15 +851,16 @@ def unit_weights(loaded: LoadedModel, unit: Unit) -> tuple[np.ndarray, str]:
 
 def on_image(analysis: Analysis, unit: Unit) -> np.ndarray:
     """Where a unit fires on an analysed image: a channel's (grid_h, grid_w) map (read off the analysis's forward
-    pass), a token unit's (positions,) vector (one more forward pass as far as its block, kept with the analysis)."""
+    pass), a token unit's (positions,) vector (one more forward pass as far as its block, once per block: the
+    block's every unit is kept with the analysis, so stepping through its units runs nothing)."""
     if unit.kind == "channel":
         return channel_maps(analysis.capture, unit.index)[unit.block]
 
     def make() -> np.ndarray:
         with torch.inference_mode():
-            return unit_values(analysis.loaded.model, analysis.input[None], unit)[0].float().cpu().numpy()
+            return block_values(analysis.loaded.model, analysis.input[None], unit.block, "token")[0].float().cpu().numpy()  # (positions, units)
 
-    return analysis._keep(("unit", unit), make)
+    return analysis._keep(("token units", unit.block), make)[:, unit.index].copy()
 
 
 def unit_page(loaded: LoadedModel, unit: Unit, reference: ReferenceLike = None, image_analysis: Analysis | None = None,
@@ -870,7 +881,6 @@ def unit_page(loaded: LoadedModel, unit: Unit, reference: ReferenceLike = None, 
     return UnitPage(
         unit=unit,
         title=f"{loaded.name} · {unit}",
-        family=family(loaded.model),
         weights=weights,
         weights_title=weights_title,
         examples=examples,
