@@ -43,8 +43,8 @@ def unlike_training_images(picture: np.ndarray) -> str | None:
     Photos have many colours; text, drawings, screenshots and blank images are mostly one flat colour."""
     if picture.std() < 0.03:
         return "it is nearly one flat colour"
-    levels = np.round(picture.reshape(-1, 3) * 7)  # 8 levels per colour: one "flat colour" survives noise and JPEG
-    _, counts = np.unique(levels, axis=0, return_counts=True)
+    levels = np.round(picture.reshape(-1, 3) * 7).astype(np.int64)  # 8 levels per colour: one "flat colour" survives noise and JPEG
+    counts = np.bincount(levels @ np.array([64, 8, 1]), minlength=512)  # one of 512 colours per pixel
     if counts.max() / counts.sum() > 0.6:
         return "most of it is one flat colour, as in text, a drawing or a screenshot"
     return None

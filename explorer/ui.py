@@ -301,7 +301,8 @@ class App:
         status line and the fallback banner."""
         loaded = self.load(model, weights)
         shown_now = {self.labels: None, self.status: loaded.status()} if image is None else self.classify(image, model, weights, top_k, request)
-        return {**shown_now, self.banner: fallback_banner(loaded)}
+        banner = fallback_banner(loaded)
+        return {**shown_now, self.banner: gr.Markdown(banner, visible=bool(banner))}  # an empty one would still draw its box
 
     # --- one renderer per tab: it computes (through the analysis) and draws its own components only
 
@@ -688,7 +689,7 @@ class App:
                     gr.Markdown("Every view of the current image: figures as PNG (charts also as SVG), arrays as `arrays.npz`, the numbers as `summary.json`. The same as `python -m explorer explain` and the `/explain` endpoint.")
                     export_button = gr.Button("Export all views")
                     self.export_file = gr.File(label="explanation.zip", elem_id="export-file")
-                    self.export_gallery = gr.Gallery(label="Figures", columns=4, height="auto")
+                    self.export_gallery = gr.Gallery(label="Figures", columns=3, height="auto", object_fit="contain")  # wide figures whole, not cropped square
                     self.export_json = gr.JSON(label="summary.json")
                 with gr.Tab("Models", id="models") as tabs["models"]:
                     gr.Markdown("Every Mixer-family model timm knows, and the embedded default trained for this app. S tokens, C channels, D_S and D_C the token- and channel-MLP widths.")

@@ -211,6 +211,13 @@ def test_an_example_click_shows_its_predictions_and_random_weights_change_them(a
     page.wait_for_function(f"() => document.querySelector('#labels')?.innerText !== {pretrained!r}", timeout=30_000)
 
 
+def test_no_banner_box_when_the_model_asked_for_runs(app_url, page):
+    page.goto(app_url + "?model=mixer_s32_224&weights=random&example=chelsea-cat")
+    page.wait_for_function("() => document.querySelector('#status')?.textContent.includes('mixer_s32_224')", timeout=60_000)
+    page.wait_for_function("() => document.querySelector('#labels h2')?.textContent.trim().length > 0", timeout=60_000)
+    assert not page.locator("#banner").is_visible()  # not an empty yellow box either
+
+
 def test_a_block_out_of_range_is_clamped_with_a_note_and_no_error(app_url, page):
     page.goto(app_url + "?model=embedded&block=99&view=token-mixing")
     page.wait_for_function("() => document.querySelector('#link-note')?.textContent.includes('block=99')", timeout=30_000)
