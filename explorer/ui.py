@@ -80,7 +80,7 @@ CSS = """
 .presentation #controls-col > .form { flex: 3 1 0 !important; flex-direction: row !important; min-width: 0 !important; }
 .presentation #controls-col > .form > * { flex: 1 1 0 !important; min-width: 0 !important; }
 .presentation #controls-col > .row { flex: 1 1 0 !important; min-width: 0 !important; }
-.presentation #image .icon-button-wrapper, .presentation #step { display: none !important; }
+.presentation #image .icon-button-wrapper, .presentation #step, .presentation .form:has(> #step) { display: none !important; }
 .presentation #banner p { font-size: 1rem !important; line-height: 1.3 !important; }
 .presentation #tour-nav button { padding: 0.3rem 1rem; }
 .presentation .prose, .presentation .prose p, .presentation #tour-text p { font-size: 1.45rem !important; line-height: 1.45 !important; }
@@ -296,13 +296,14 @@ class App:
         k = max(1, min(int(top_k or 5), MAX_TOP_K))
         return {self.labels: label_scores(analysis.top_k(k)), self.status: analysis.loaded.status()}
 
-    def image_changed(self, image: str | None, model: str | None, weights: str, top_k: float, request: gr.Request | None = None) -> dict:
+    def image_changed(self, image: str | None, model: str | None, weights: str, top_k: float, block: float | None = None, request: gr.Request | None = None) -> dict:
         """A new image (upload, example, webcam, deep link) or model: the predictions (none without an image), the
-        status line and the fallback banner."""
+        status line, the fallback banner and the block slider's range (this model's blocks)."""
         loaded = self.load(model, weights)
         shown_now = {self.labels: None, self.status: loaded.status()} if image is None else self.classify(image, model, weights, top_k, request)
         banner = fallback_banner(loaded)
-        return {**shown_now, self.banner: gr.Markdown(banner, visible=bool(banner))}  # an empty one would still draw its box
+        return {**shown_now, self.banner: gr.Markdown(banner, visible=bool(banner)),  # an empty one would still draw its box
+                self.block: gr.Slider(value=block_index(loaded, block), maximum=len(loaded.model.blocks) - 1)}
 
     # --- one renderer per tab: it computes (through the analysis) and draws its own components only
 
@@ -555,6 +556,7 @@ class App:
             if value != clamped:
                 notes.append(f"`{key}={str(q[key])[:20]}` is outside {first}–{last}: showing {key} {clamped}.")
             out[component] = clamped
+        out[self.block] = gr.Slider(value=out.get(self.block, 0), maximum=depth - 1)  # this model's blocks, not the deepest's
         if q.get("kind") in KINDS:
             out[self.unit_kind] = q["kind"]
         if q.get("view") in VIEWS:
@@ -731,6 +733,7 @@ class App:
         inputs, outputs = [self.view, *self.controls], self.view_outputs
         redraw = self.view_handler(None)
         predictions = [self.image, self.model, self.weights, self.top_k]
+        image_inputs, image_outputs = [*predictions, self.block], [self.labels, self.status, self.banner, self.block]
 
         # The public endpoints, which are also the MCP tools: /predict (classify), /explain (explain_image),
         # /token_mixing_weights and /list_models (weights-only views, kept per model: not queued, so an MCP client
@@ -745,7 +748,7 @@ class App:
         # the open tab. (`input` and the examples' own event, not `change`, which Gradio fires twice per upload.)
         model_changed = self.model.input(weights_for, self.model, self.weights, **private)
         for event in (self.image.input, examples.load_input_event.then, model_changed.then, self.weights.input):
-            event(on_gpu(user_errors(self.image_changed)), predictions, [self.labels, self.status, self.banner], **private, **forward).then(redraw, inputs, outputs, **private)
+            event(on_gpu(user_errors(self.image_changed)), image_inputs, image_outputs, **private, **forward).then(redraw, inputs, outputs, **private)
 
         # Opening a tab draws that tab only.
         for name, tab in tabs.items():
@@ -778,7 +781,7 @@ class App:
         # A deep link sets the controls (an example becomes the image) and predicts. It draws its tab through the
         # tab's own `select`, which Gradio fires when the page opens on it (a second draw would race the first).
         link = [self.model, self.weights, self.block, self.unit_index, self.unit_kind, self.step, self.tabs, self.view, self.present, self.image, self.link_note]
-        demo.load(self.deep_link, None, link, **private).then(on_gpu(user_errors(self.image_changed)), predictions, [self.labels, self.status, self.banner], **private)
+        demo.load(self.deep_link, None, link, **private).then(on_gpu(user_errors(self.image_changed)), image_inputs, image_outputs, **private)
 
 
 SHARED_SCALE, OWN_SCALE = "one scale for all blocks", "each block its own"

@@ -170,6 +170,7 @@ def test_lecture_deep_link_shows_the_whole_step_and_the_keyboard_steps_it(app_ur
         page.goto(app_url + "?present=1&example=chelsea-cat&view=tour&step=4")
         page.wait_for_function("() => document.querySelector('#tour-text h3')?.textContent.includes('Step 4 of 7')", timeout=60_000)
         page.locator("#tour-image img").wait_for(timeout=30_000)
+        assert page.locator(".form:has(> #step)").evaluate("e => getComputedStyle(e).display") == "none"  # no empty bar where the slider was
         for step in (4, 5):
             box = page.locator("#tour-image img").bounding_box()
             assert box["y"] >= 0 and box["y"] + box["height"] <= height and box["x"] + box["width"] <= width, (step, box)
@@ -224,6 +225,7 @@ def test_a_block_out_of_range_is_clamped_with_a_note_and_no_error(app_url, page)
     assert "showing block 7" in page.locator("#link-note").inner_text()
     page.locator("#gallery img").wait_for(timeout=30_000)
     assert page.locator("#block input[type=number]").input_value() == "7"
+    assert page.locator("#block input[type=range]").get_attribute("max") == "7"  # the embedded model's blocks, not 35
     assert page.get_by_text("Error", exact=True).count() == 0
 
 

@@ -75,6 +75,7 @@ def test_only_the_open_tab_is_drawn_and_every_tab_reads_the_same_analysis():
     with counted_passes(loaded.model) as counts:
         shown = app.image_changed(controls.image, "embedded", "pretrained", 5)  # an upload: the predictions
         assert next(iter(shown[app.labels])) == "cat" and counts == {"forward": 1, "backward": 0}
+        assert shown[app.block].maximum == 7 and shown[app.block].value == 0  # the slider spans this model's 8 blocks
         drawn = {view: app.show(view, controls, "session") for view in VIEWS}
         assert counts == {"forward": 4, "backward": 1}  # + evidence (a pass with gradients, one backward) + shuffle (two)
         for view in VIEWS:  # every tab again: nothing runs
@@ -116,7 +117,8 @@ def test_a_deep_link_names_an_example_only_from_the_examples_folder():
     app.build()
     link = app.deep_link(SimpleNamespace(query_params={"example": "chelsea-cat", "view": "evidence", "unit": "5", "block": "99"}))
     assert link[app.image] == str(NAMED["chelsea-cat"]) and link[app.view] == "evidence" and link[app.unit_index] == 5
-    assert link[app.block] == 7 and "showing block 7" in link[app.link_note]  # the embedded model's last block, said
+    assert link[app.block].value == 7 and "showing block 7" in link[app.link_note]  # the embedded model's last block, said
+    assert link[app.block].maximum == 7  # the slider spans this model's blocks
     for hostile in ("../README", "/etc/passwd", "http://127.0.0.1/x.jpg", "chelsea-cat.jpg", "CHELSEA-CAT"):
         link = app.deep_link(SimpleNamespace(query_params={"example": hostile}))
         assert app.image not in link and "is not one of the examples" in link[app.link_note]
