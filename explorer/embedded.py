@@ -17,6 +17,9 @@ ASSETS = _PACKAGE.parent / "assets" if (_PACKAGE.parent / "assets" / "examples")
 EMBEDDED_NAME = "embedded"
 WEIGHTS_PATH = ASSETS / "embedded.safetensors"
 CARD_PATH = ASSETS / "embedded.json"
+EXAMPLES_DIR = ASSETS / "examples"
+# The example images, by name (a deep link's ?example=NAME, the app's example strip, a unit page's default set).
+EXAMPLES = {p.stem: p for p in sorted(EXAMPLES_DIR.glob("*")) if p.suffix.lower() in (".jpg", ".jpeg", ".png")}
 
 # 4x4 patches on a 32x32 image give an 8x8 token grid: small enough to train on CPUs, large enough that the
 # token-mixing weights draw as recognisable little pictures in the gallery.

@@ -79,14 +79,15 @@ def rgb_gallery_image(filters: np.ndarray, layout: GalleryLayout) -> np.ndarray:
     return mosaic(((scaled[layout.order] + 1) / 2 * 255).astype(np.uint8), layout)
 
 
-def mosaic(tiles: np.ndarray, layout: GalleryLayout) -> np.ndarray:
-    """(units, h, w, 3) uint8 tiles -> one image, tiles enlarged `layout.cell` times, on a light grey ground."""
+def mosaic(tiles: np.ndarray, layout: GalleryLayout, ground: tuple[float, float, float] = GAP) -> np.ndarray:
+    """(units, h, w, 3) uint8 tiles -> one image, tiles enlarged `layout.cell` times, on a `ground` colour (light
+    grey: darker than any near-zero weight, so tiles stand apart)."""
     units, h, w, _ = tiles.shape
     tiles = tiles.repeat(layout.cell, axis=1).repeat(layout.cell, axis=2)
     th, tw = h * layout.cell + layout.gap, w * layout.cell + layout.gap
     rows = int(np.ceil(units / layout.cols))
     out = np.empty((rows * th - layout.gap, layout.cols * tw - layout.gap, 3), dtype=np.uint8)
-    out[:] = (np.array(GAP) * 255).astype(np.uint8)
+    out[:] = (np.array(ground) * 255).astype(np.uint8)
     for k in range(units):
         r, c = divmod(k, layout.cols)
         out[r * th : r * th + h * layout.cell, c * tw : c * tw + w * layout.cell] = tiles[k]

@@ -25,6 +25,7 @@ import numpy as np
 import torch
 
 from explorer import embedded, figures, memo, plots
+from explorer.embedded import EXAMPLES, EXAMPLES_DIR
 from explorer.analysis import MAX_BATCH, Analysis, image_digest
 from explorer.architecture import measure_latency
 from explorer.catalogue import catalogue
@@ -49,8 +50,6 @@ except ImportError:
     def on_gpu(fn: Callable) -> Callable:
         return fn
 
-EXAMPLES_DIR = embedded.ASSETS / "examples"
-EXAMPLES = {p.stem: p for p in sorted(EXAMPLES_DIR.glob("*")) if p.suffix.lower() in (".jpg", ".jpeg", ".png")}
 MAX_FILE_SIZE = "10mb"
 MAX_TOP_K = 50
 MAX_BLOCK = 35  # the deepest model timm has (resmlp_36) has 36 blocks; each view clamps to its own model

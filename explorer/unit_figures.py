@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from matplotlib.figure import Figure
 
-from explorer.figures import DIVERGING, new_figure, show_map
+from explorer.figures import DIVERGING, GalleryLayout, mosaic, new_figure, show_map
 
 if TYPE_CHECKING:
     from explorer.units import UnitPage
@@ -41,14 +41,8 @@ def examples_strip(page: "UnitPage", scale: int | None = None) -> np.ndarray:
     else:
         tiles = [p.repeat(scale, axis=0).repeat(scale, axis=1) for p in pictures]
     h, w = tiles[0].shape[:2]
-    gap = max(2, w // 24)
-    cols = min(EXAMPLE_COLUMNS, len(tiles))
-    rows = -(-len(tiles) // cols)
-    strip = np.full((rows * (h + gap) - gap, cols * (w + gap) - gap, 3), 255, np.uint8)
-    for k, tile in enumerate(tiles):
-        r, c = divmod(k, cols)
-        strip[r * (h + gap):][:h, c * (w + gap):][:, :w] = tile
-    return strip
+    layout = GalleryLayout(order=np.arange(len(tiles)), cols=min(EXAMPLE_COLUMNS, len(tiles)), cell=1, tile=(h, w), gap=max(2, w // 24))
+    return mosaic(np.stack(tiles), layout, ground=(1.0, 1.0, 1.0))
 
 
 def unit_figure(page: "UnitPage") -> Figure:

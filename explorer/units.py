@@ -64,7 +64,6 @@ PAGE_EXAMPLES = 9  # shown on a unit page
 INDEX_FORMAT = "mixer-explorer unit index 1"
 Progress = Callable[[int, int], None]  # (done, total)
 
-EXAMPLES_DIR = embedded.ASSETS / "examples"
 SHIPPED_INDEX = embedded.ASSETS / "embedded-units.safetensors"
 SHIPPED_FEATURES = embedded.ASSETS / "embedded-features.jpg"  # and embedded-features.json
 SHIPPED_DESCRIPTION = "the embedded model's held-out CIFAR-10 validation images (never trained on)"
@@ -474,10 +473,6 @@ def index_folder(loaded: LoadedModel, folder: str | Path, top_k: int = TOP_K, ba
 ReferenceLike = Union[UnitIndex, str, Path, Sequence[ImageSource], None]
 
 
-def example_paths() -> list[Path]:
-    return sorted(p for p in EXAMPLES_DIR.iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
-
-
 def shipped_index(loaded: LoadedModel) -> UnitIndex | None:
     """The shipped index of the embedded model's held-out images, if this is the model it was built for."""
     if loaded.name != embedded.EMBEDDED_NAME or not SHIPPED_INDEX.is_file():
@@ -504,7 +499,7 @@ def reference_index(loaded: LoadedModel, reference: ReferenceLike = None, upload
         index = shipped
     else:
         if reference is None:  # any other model: the example images and this session's uploads (an example uploaded counts once)
-            examples = example_paths()
+            examples = list(embedded.EXAMPLES.values())
             by_digest: dict[str, ImageSource] = {}
             for image in [*examples, *uploads]:
                 by_digest.setdefault(image_digest(image), image)
