@@ -38,30 +38,43 @@ class Capture:
 
 
 @contextmanager
-def capture_hooks(model: MlpMixer) -> Iterator[dict[str, list[torch.Tensor]]]:
-    """Record the stem's output and each block's token-mixing residual update (B, S, C) while the context is
-    open. The model is shared by concurrent requests, so a hook only records forwards run by this thread;
-    hooks are always removed."""
+def thread_hooks(hooks: list[tuple[torch.nn.Module, str, Callable]]) -> Iterator[None]:
+    """Register each (module, "pre" or "forward", fn) while the context is open, as a forward pre-hook
+    fn(module, inputs) or a forward hook fn(module, inputs, output). The model is shared by concurrent requests,
+    so a hook only sees the forwards run by the thread that opened the context; hooks are always removed."""
     owner = threading.get_ident()
-    seen: dict[str, list[torch.Tensor]] = {"stem": [], "token_updates": []}
 
-    def record(key: str, transform: Callable[[torch.Tensor], torch.Tensor]) -> Callable:
-        def hook(module, inputs, output):
+    def mine(fn: Callable) -> Callable:
+        def hook(*args):
             if threading.get_ident() == owner:
-                seen[key].append(transform(output))
+                fn(*args)
         return hook
 
-    handles = [model.stem.register_forward_hook(record("stem", lambda out: out))]
-    for block in model.blocks:
-        if hasattr(block, "mlp_tokens"):  # Mixer, gMixer: the MLP sees (B, C, S)
-            handles.append(block.mlp_tokens.register_forward_hook(record("token_updates", lambda out: out.transpose(1, 2))))
-        elif hasattr(block, "linear_tokens"):  # ResMLP: layer-scaled by ls1 before the residual add
-            handles.append(block.linear_tokens.register_forward_hook(record("token_updates", lambda out, b=block: b.ls1 * out.transpose(1, 2))))
+    handles = [module.register_forward_pre_hook(mine(fn)) if when == "pre" else module.register_forward_hook(mine(fn)) for module, when, fn in hooks]
     try:
-        yield seen
+        yield
     finally:
         for handle in handles:
             handle.remove()
+
+
+@contextmanager
+def capture_hooks(model: MlpMixer) -> Iterator[dict[str, list[torch.Tensor]]]:
+    """Record the stem's output and each block's token-mixing residual update (B, S, C) while the context is
+    open (this thread's forwards only)."""
+    seen: dict[str, list[torch.Tensor]] = {"stem": [], "token_updates": []}
+
+    def record(key: str, transform: Callable[[torch.Tensor], torch.Tensor]) -> Callable:
+        return lambda module, inputs, output: seen[key].append(transform(output))
+
+    hooks = [(model.stem, "forward", record("stem", lambda out: out))]
+    for block in model.blocks:
+        if hasattr(block, "mlp_tokens"):  # Mixer, gMixer: the MLP sees (B, C, S)
+            hooks.append((block.mlp_tokens, "forward", record("token_updates", lambda out: out.transpose(1, 2))))
+        elif hasattr(block, "linear_tokens"):  # ResMLP: layer-scaled by ls1 before the residual add
+            hooks.append((block.linear_tokens, "forward", record("token_updates", lambda out, b=block: b.ls1 * out.transpose(1, 2))))
+    with thread_hooks(hooks):
+        yield seen
 
 
 def record(model: MlpMixer, x: torch.Tensor) -> tuple[list[Capture], torch.Tensor]:

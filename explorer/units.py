@@ -31,7 +31,6 @@ import io
 import json
 import logging
 import math
-import threading
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -46,10 +45,11 @@ from safetensors.torch import save_file
 from timm.models.mlp_mixer import MlpMixer
 
 from explorer import embedded, memo
-from explorer.activations import channel_maps
+from explorer.activations import channel_maps, thread_hooks
 from explorer.analysis import Analysis, display_image, image_digest
 from explorer.errors import Cancelled, ExplorerError, ImageError
 from explorer.images import ImageSource, load_image
+from explorer.inference import to_batch
 from explorer.loading import LoadedModel
 from explorer.model_views import token_mixing
 from explorer.teaching import VIEW_TEXT
@@ -129,30 +129,25 @@ def recording(model: MlpMixer, sites: Sequence[tuple[int, Kind]], keep: Callable
     """Record `keep(values)` for each (block, kind) while the context is open, values being the (B, positions,
     units) tensor of that block's units: the block's output for channels, the token-mixing hidden vector for token
     units. Only forwards run by this thread are recorded (the model is shared); hooks are always removed."""
-    owner = threading.get_ident()
     seen: dict[tuple[int, Kind], object] = {}
 
-    def hook(site: tuple[int, Kind], take: Callable[..., torch.Tensor]) -> Callable:
-        def record(module, *args):
-            if threading.get_ident() == owner:
-                seen[site] = keep(take(*args))
-        return record
+    def record(site: tuple[int, Kind], take: Callable[..., torch.Tensor]) -> Callable:
+        def hook(module, *args):
+            seen[site] = keep(take(*args))
+        return hook
 
-    handles = []
+    hooks = []
     for block, kind in sites:
         if kind == "channel":  # the block's output: the very tensor forward_intermediates appends, (B, S, C)
-            handles.append(model.blocks[block].register_forward_hook(hook((block, kind), lambda inputs, output: output)))
+            hooks.append((model.blocks[block], "forward", record((block, kind), lambda inputs, output: output)))
         else:
             module, side = token_site(model, block)
             if side == "in":
-                handles.append(module.register_forward_pre_hook(hook((block, kind), lambda inputs: inputs[0])))
+                hooks.append((module, "pre", record((block, kind), lambda inputs: inputs[0])))
             else:
-                handles.append(module.register_forward_hook(hook((block, kind), lambda inputs, output: output)))
-    try:
+                hooks.append((module, "forward", record((block, kind), lambda inputs, output: output)))
+    with thread_hooks(hooks):
         yield seen
-    finally:
-        for handle in handles:
-            handle.remove()
 
 
 def run_to(model: MlpMixer, x: torch.Tensor, last_block: int) -> None:
@@ -666,7 +661,7 @@ def to_uint8(images: torch.Tensor) -> np.ndarray:
 def measure(loaded: LoadedModel, block: int, kind: Kind, indices: Sequence[int], pictures: np.ndarray) -> np.ndarray:
     """(U,) each unit's mean over positions on its own (H, W, 3) uint8 picture, fed as a file would be: through
     load_image and the model's own preprocessing."""
-    x = torch.stack([preprocess(loaded, p) for p in pictures]).to(loaded.device)
+    x = to_batch(loaded, [load_image(p) for p in pictures])
     with recording(loaded.model, [(block, kind)], keep=lambda t: t.float().mean(dim=1)) as seen:
         run_to(loaded.model, x, block)
     return seen[(block, kind)][torch.arange(len(indices)), torch.tensor(list(indices))].cpu().numpy()

@@ -83,3 +83,18 @@ def test_concurrent_forwards_on_the_shared_model_do_not_leak_into_a_capture():
             f.result()
         for f in caps:
             assert f.result().token_updates.shape == (len(model.blocks), 16, model.num_features)
+
+
+def test_hooks_see_only_the_forwards_of_their_own_thread_and_go_away():
+    import threading
+
+    from explorer.activations import thread_hooks
+
+    layer, seen = torch.nn.Linear(2, 2), []
+    with thread_hooks([(layer, "pre", lambda module, inputs: seen.append("pre")), (layer, "forward", lambda module, inputs, output: seen.append("forward"))]):
+        other = threading.Thread(target=lambda: layer(torch.zeros(1, 2)))  # another request on the shared model
+        other.start()
+        other.join()
+        layer(torch.zeros(1, 2))
+    layer(torch.zeros(1, 2))  # after the context: no hook left
+    assert seen == ["pre", "forward"]
