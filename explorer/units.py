@@ -834,7 +834,11 @@ def unit_weights(loaded: LoadedModel, unit: Unit) -> tuple[np.ndarray, str]:
     """A unit's own weights: a token unit's map over the patch grid (the token-mixing gallery's tile), or the
     row of the block's channel-MLP fc2 that writes the channel."""
     if unit.kind == "token":
-        return token_mixing(loaded, unit.block).maps[unit.index], f"the patches unit {unit.index} reads (token-mixing weights)"
+        maps = token_mixing(loaded, unit.block).maps
+        if family(loaded.model) == "gMixer":  # GluMlp: fc1's first half of rows are values, the second half their gates
+            gate = unit.index + len(maps) // 2
+            return maps[unit.index], f"the patches unit {unit.index} reads (its value weights; its gate's are unit {gate} of the token-mixing gallery)"
+        return maps[unit.index], f"the patches unit {unit.index} reads (token-mixing weights)"
     fc2 = loaded.model.blocks[unit.block].mlp_channels.fc2.weight[unit.index]  # (D_C,)
     return fc2.detach().float().cpu().numpy(), f"how the channel MLP's {fc2.numel()} hidden units write channel {unit.index} (fc2 row)"
 

@@ -249,3 +249,15 @@ def test_a_page_knows_where_the_unit_fires_on_an_image_and_draws(embedded):
         assert figure_array(unit_figure(page)).shape[2] == 3
     box = outlined(np.zeros((32, 32, 3), np.uint8), (1, 2), (8, 8))  # the patch at row 1, column 2: pixels 4-7, 8-11
     assert (box[4, 8:12] == OUTLINE).all() and (box[7, 8:12] == OUTLINE).all() and box[5:7, 9:11].sum() == 0 and box[0, 0].sum() == 0
+
+
+def test_a_gmixer_token_unit_shows_its_value_weights_and_names_its_gate():
+    from explorer.units import unit_count, unit_weights
+
+    loaded = tiny("gmixer_12_224")
+    fc1 = loaded.model.blocks[1].mlp_tokens.fc1.weight.detach()  # (2 x units, S): value rows, then gate rows
+    units = unit_count(loaded.model, "token")
+    assert fc1.shape[0] == 2 * units
+    weights, title = unit_weights(loaded, Unit(1, "token", 3))
+    np.testing.assert_allclose(weights.ravel(), fc1[3].numpy())  # the value half's row, as the block computes it
+    assert f"gate's are unit {3 + units} of the token-mixing gallery" in title  # and where its gate's weights are
