@@ -25,10 +25,10 @@ import numpy as np
 import torch
 
 from explorer import embedded, figures, memo, plots
-from explorer.embedded import EXAMPLES, EXAMPLES_DIR
 from explorer.analysis import MAX_BATCH, Analysis, image_digest
 from explorer.architecture import measure_latency
 from explorer.catalogue import catalogue
+from explorer.embedded import EXAMPLES, EXAMPLES_DIR
 from explorer.errors import ExplorerError
 from explorer.explain import export_folder, overview_figures
 from explorer.loading import WEIGHTS_CHOICES, LoadedModel, availability, default_model_name, device_name, load_model
