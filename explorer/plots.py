@@ -51,11 +51,6 @@ def title_size(large: bool) -> int:
     return round(TITLE_SIZE * LARGE) if large else TITLE_SIZE
 
 
-def height(normal: int, large: bool) -> int:
-    """Figure height in pixels: larger fonts need a taller chart to leave the same room for the data."""
-    return round(normal * 1.3) if large else normal
-
-
 def safe(text: str) -> str:
     """Plotly reads text as a small subset of HTML: escape a label's own <, > and & so it shows as written."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -98,7 +93,9 @@ def style(fig: go.Figure, large: bool, normal_height: int, title: str, rows_abov
     top = 14 + lift + title_lines * big * 1.3 + rows_above * size * 2.0 + 12
     fig.update_layout(
         template="plotly_white",
-        height=height(normal_height, large),
+        # Lecture mode: no height of its own, the page sizes the chart to what the screen has left (a slide never
+        # scrolls); Gradio draws Plotly charts with autosize and responsive on.
+        height=None if large else normal_height,
         font=dict(size=size),
         hoverlabel=dict(font=dict(size=size)),
         # Left-aligned: the top right corner is where Plotly shows its tool bar on hover.
@@ -171,7 +168,8 @@ def empty_plot(message: str, large: bool = False) -> go.Figure:
 
 
 def activations_plot(view: ActivationView, shared_scale: bool = True, large: bool = False, block: int = 0) -> go.Figure:
-    """Every block's map over the picture, one block at a time, chosen with a slider that works in the browser.
+    """Every block's map over the picture, one block at a time, chosen with a slider that works in the browser
+    (in lecture mode, `large`, with the page's Block slider instead, so that the map keeps the slide's height).
 
     view.picture: (H, W, 3) in [0, 1], drawn underneath; view.maps: (depth, grid_h, grid_w), one heat map per
     block. shared_scale: one colour range for all blocks (blocks compare with each other) or one each (the
@@ -193,11 +191,13 @@ def activations_plot(view: ActivationView, shared_scale: bool = True, large: boo
     fig.update_xaxes(title_text="patch column")
     fig.update_yaxes(title_text="patch row")
     # One slider step per block: it shows that block's trace and title in the browser, without asking the server.
+    # Not in lecture mode (large): there the page's Block slider chooses, and the map keeps the slide's height.
     steps = [
         dict(method="update", label=str(b), args=[{"visible": [i == b for i in range(depth)]}, {"title.text": wrap_title(safe(titles[b]), large)}])
         for b in range(depth)
     ]
-    fig.update_layout(sliders=[dict(active=block, steps=steps, currentvalue=dict(prefix="block "), pad=dict(t=40 if large else 30))])
+    if not large:
+        fig.update_layout(sliders=[dict(active=block, steps=steps, currentvalue=dict(prefix="block "), pad=dict(t=30))])
     style(fig, large, 560, safe(titles[-1]))  # the margin fits the longest title (the last block's) ...
     fig.update_layout(title_text=wrap_title(safe(titles[block]), large))  # ... and `block` is shown first
     return fig

@@ -89,7 +89,10 @@ CSS = """
 .presentation #tour-image img, .presentation #shuffle img, .presentation #gallery img, .presentation #stem img, .presentation #timeline img {
   max-height: calc(100vh - 395px) !important; width: auto !important; object-fit: contain; }
 .presentation #unit-page img { max-height: calc(100vh - 420px) !important; width: auto !important; object-fit: contain; }
-.presentation #unit-text p { display: none !important; }
+.presentation #unit-text p, .presentation .view-controls, .presentation .form:has(> .view-controls) { display: none !important; }
+.presentation #activations [data-testid=plotly], .presentation #evidence [data-testid=plotly], .presentation #lens [data-testid=plotly],
+.presentation #updates [data-testid=plotly], .presentation #compare-plot [data-testid=plotly], .presentation #arch-plot [data-testid=plotly] {
+  height: max(340px, calc(100vh - 330px)); }
 .presentation #unit-nav button { padding: 0.3rem 1rem; }
 .presentation #tour-image, .presentation #shuffle, .presentation #gallery, .presentation #stem, .presentation #timeline { height: auto !important; }
 """
@@ -628,7 +631,7 @@ class App:
                     self.stem = gr.Image(label="Stem filters", format="png", interactive=False, elem_id="stem")
                 with gr.Tab("Activations", id="activations") as tabs["activations"]:
                     teaching_text("activations")
-                    with gr.Row():
+                    with gr.Row(elem_classes=["view-controls"]):  # set before a lecture: lecture mode hides them
                         self.channel = gr.Number(-1, label="Channel (-1: norm over all channels)", precision=0)
                         self.scale = gr.Radio([SHARED_SCALE, OWN_SCALE], value=SHARED_SCALE, label="Colour scale")
                         self.patch = gr.Number(0, label="Patch for the top-channels table (row-major index)", precision=0)
@@ -638,7 +641,7 @@ class App:
                     self.updates = gr.Plot(label="Residual updates per block", show_label=False, elem_id="updates")
                 with gr.Tab("Evidence", id="evidence") as tabs["evidence"]:
                     teaching_text("evidence")
-                    self.class_index = gr.Number(-1, label="Class index (-1: the predicted class)", precision=0)
+                    self.class_index = gr.Number(-1, label="Class index (-1: the predicted class)", precision=0, elem_classes=["view-controls"])
                     self.evidence = gr.Plot(label="Per-patch class evidence and saliency", show_label=False, elem_id="evidence")
                 with gr.Tab("Logit lens", id="logit-lens") as tabs["logit-lens"]:
                     teaching_text("logit-lens")

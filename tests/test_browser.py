@@ -212,6 +212,22 @@ def test_an_example_click_shows_its_predictions_and_random_weights_change_them(a
     page.wait_for_function(f"() => document.querySelector('#labels')?.innerText !== {pretrained!r}", timeout=30_000)
 
 
+@pytest.mark.parametrize("width, height", [(1280, 720), (1920, 1080)])
+def test_a_lecture_chart_fits_the_screen(app_url, browser, width, height):
+    page = browser.new_page(viewport={"width": width, "height": height})
+    try:
+        page.goto(app_url + "?present=1&example=chelsea-cat&view=evidence")
+        chart = page.locator("#evidence .js-plotly-plot")
+        chart.wait_for(timeout=60_000)
+        page.wait_for_function("() => document.querySelector('#evidence .js-plotly-plot .main-svg')?.getBoundingClientRect().height > 0", timeout=30_000)
+        box = page.locator("#evidence .js-plotly-plot .main-svg").first.bounding_box()
+        assert box["y"] >= 0 and box["y"] + box["height"] <= height, box  # the whole chart on the slide, no scrolling
+        assert box["height"] >= 0.45 * height, box  # and it takes what the screen has left
+        assert page.evaluate("() => window.scrollY") == 0
+    finally:
+        page.close()
+
+
 def test_no_banner_box_when_the_model_asked_for_runs(app_url, page):
     page.goto(app_url + "?model=mixer_s32_224&weights=random&example=chelsea-cat")
     page.wait_for_function("() => document.querySelector('#status')?.textContent.includes('mixer_s32_224')", timeout=60_000)

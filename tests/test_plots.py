@@ -236,14 +236,14 @@ def every_plot(large: bool) -> dict[str, go.Figure]:
     }
 
 
-def test_large_makes_every_font_larger_and_every_chart_taller():
+def test_large_makes_every_font_larger_and_leaves_the_height_to_the_page():
     normal, large = every_plot(False), every_plot(True)
     for name, fig in normal.items():
         big = large[name]
         assert fig.layout.template.layout.paper_bgcolor == "white", name  # plotly_white
         assert fig.layout.font.size == 14 and big.layout.font.size == 22, name
         assert big.layout.hoverlabel.font.size == 22 and big.layout.title.font.size > fig.layout.title.font.size, name
-        assert big.layout.height > fig.layout.height and 420 <= fig.layout.height <= 560, name
+        assert big.layout.height is None and 420 <= fig.layout.height <= 560, name  # lecture mode: sized to the screen
         assert all(a.font.size > b.font.size for a, b in zip(big.layout.annotations, fig.layout.annotations)), name
         assert fig.layout.meta is None
         json.loads(fig.to_json())  # what the browser receives
@@ -287,3 +287,5 @@ def test_activations_open_on_the_block_asked_for():
     assert [trace.visible for trace in fig.data] == [b == 2 for b in range(len(view.maps))]
     assert fig.layout.sliders[0].active == 2 and fig.layout.title.text.startswith("Block 2")
     assert plots.activations_plot(view, block=99).layout.sliders[0].active == len(view.maps) - 1  # clamped
+    lecture = plots.activations_plot(view, block=2, large=True)  # the page's Block slider chooses: no second one
+    assert not lecture.layout.sliders and [trace.visible for trace in lecture.data] == [b == 2 for b in range(len(view.maps))]
