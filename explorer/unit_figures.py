@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from matplotlib.figure import Figure
 
-from explorer.figures import DIVERGING, GalleryLayout, mosaic, new_figure, show_map
+from explorer.figures import DIVERGING, TEXT_SCALE, GalleryLayout, mosaic, new_figure, show_map, wrap
 
 if TYPE_CHECKING:
     from explorer.units import UnitPage
@@ -49,6 +49,7 @@ def unit_figure(page: "UnitPage") -> Figure:
     """The page in one figure: the feature visualisation, the unit's weights, where it fires on the analysed image
     (if any), and its top examples with their activations."""
     top_panels = 2 + (page.on_image is not None)
+    chars = int(130 / top_panels / TEXT_SCALE.get())  # a panel title's line: larger text (lecture mode) wraps sooner
     example_rows = -(-len(page.pictures) // EXAMPLE_COLUMNS)
     fig = new_figure(10, 3.6 + 1.4 * example_rows)
     rows = fig.subfigures(2, 1, height_ratios=[3.6, 1.4 * example_rows])
@@ -57,23 +58,23 @@ def unit_figure(page: "UnitPage") -> Figure:
     if page.feature is not None:
         f = page.feature
         feature_ax.imshow(f.image, interpolation="nearest")
-        feature_ax.set_title(f"feature visualisation\nmean {f.activation_start:.2f} → {f.activation_end:.2f} ({f.steps} steps)", fontsize=9)
+        feature_ax.set_title(wrap(f"feature visualisation: mean {f.activation_start:.2f} → {f.activation_end:.2f} ({f.steps} steps)", chars), fontsize=9)
     else:
         feature_ax.text(0.5, 0.5, "not computed yet", ha="center", va="center", fontsize=9)
     feature_ax.set_axis_off()
     if page.weights.ndim == 2:  # a token unit's map over the patch grid
-        show_map(weights_ax, page.weights, page.weights_title)
+        show_map(weights_ax, page.weights, wrap(page.weights_title, chars))
         weights_ax.title.set_fontsize(9)
     else:  # a channel's fc2 row: one weight per hidden unit of the channel MLP, largest first
         ordered = np.sort(page.weights)[::-1]
         weights_ax.bar(np.arange(len(ordered)), ordered, width=1.0, color=np.where(ordered >= 0, "#b2182b", "#2166ac"))
-        weights_ax.set_title(page.weights_title, fontsize=9, wrap=True)
+        weights_ax.set_title(wrap(page.weights_title, chars), fontsize=9)
         weights_ax.set_xlabel("hidden units, sorted", fontsize=8)
         weights_ax.tick_params(labelsize=7)
     if page.on_image is not None:
         ax = axes[2]
         if page.on_image.ndim == 2:
-            show_map(ax, page.on_image, "on your image (per patch)", cmap=DIVERGING)
+            show_map(ax, page.on_image, wrap("on your image (per patch)", chars), cmap=DIVERGING)
         else:
             ax.plot(page.on_image, lw=0.8, color="#333333")
             ax.set_title("on your image (per channel)")
