@@ -32,7 +32,7 @@ from explorer.activations import Graph, activation_norms, capture_batch, capture
 from explorer.batching import Batcher
 from explorer.errors import ModelError
 from explorer.images import ImageSource, load_image
-from explorer.inference import Prediction, top_predictions
+from explorer.inference import Prediction, preprocess, top_predictions
 from explorer.loading import LoadedModel
 from explorer.model_views import architecture_card, token_mixing
 from explorer.shuffle import ShuffleResult, patch_shuffle
@@ -154,7 +154,7 @@ class Analysis:
         (an export): its backward then reuses this pass instead of running another."""
         self.loaded = loaded
         self.digest = digest or image_digest(image)
-        self.input = loaded.transform(load_image(image)).to(loaded.device)  # (3, H, W)
+        self.input = preprocess(loaded, image).to(loaded.device)  # (3, H, W)
         # float32 always: the views' demos check equalities to 1e-5
         self._graph: Graph | None = None
         if with_gradients:

@@ -21,6 +21,11 @@ class Prediction:
         return asdict(self)
 
 
+def preprocess(loaded: LoadedModel, source: ImageSource) -> torch.Tensor:
+    """(3, H, W): the image decoded and preprocessed exactly as every path of the explorer feeds it to the model."""
+    return loaded.transform(load_image(source))
+
+
 def to_batch(loaded: LoadedModel, images: Sequence[Image.Image]) -> torch.Tensor:
     """RGB PIL images -> (B, 3, H, W) float tensor on the model's device, preprocessed as timm resolves it."""
     return torch.stack([loaded.transform(img) for img in images]).to(loaded.device)

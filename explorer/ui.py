@@ -68,7 +68,7 @@ UNIT_PAGE_TEXT_SCALE = 1.6  # a unit's page has five panels and long titles: lar
 # maps are colour-blind safe already). Figures are sized to what is left of the screen, so a slide never scrolls.
 CSS = """
 .offscreen { display: none !important; }
-#banner:not(:empty) { padding: 0.5rem 1rem; border-radius: 0.5rem; background: #fff4d6; border: 1px solid #e0b000; }
+#banner { padding: 0.5rem 1rem; border-radius: 0.5rem; background: #fff4d6; border: 1px solid #e0b000; }
 .presentation { --body-text-color: #000; --block-label-text-color: #000; --body-text-color-subdued: #111; }
 .presentation #intro, .presentation #examples, .presentation #top-k, .presentation #run-row, .presentation #status,
 .presentation .teaching, .presentation #image .source-selection, .presentation #image label { display: none !important; }
@@ -304,7 +304,7 @@ class App:
         loaded = self.load(model, weights)
         shown_now = {self.labels: None, self.status: loaded.status()} if image is None else self.classify(image, model, weights, top_k, request)
         banner = fallback_banner(loaded)
-        return {**shown_now, self.banner: gr.Markdown(banner, visible=bool(banner)),  # an empty one would still draw its box
+        return {**shown_now, self.banner: gr.Markdown(banner, visible=bool(banner)),  # shown only with something to say
                 self.block: gr.Slider(value=block_index(loaded, block), maximum=len(loaded.model.blocks) - 1)}
 
     # --- one renderer per tab: it computes (through the analysis) and draws its own components only
@@ -583,7 +583,7 @@ class App:
         with gr.Blocks(title="MLP-Mixer Explorer", delete_cache=(FILE_LIFETIME_S, FILE_LIFETIME_S)) as demo:
             self.view = gr.State("predict")  # the open tab: what a new image or model redraws
             gr.Markdown(INTRO, elem_id="intro")
-            self.banner = gr.Markdown(elem_id="banner")  # the embedded model standing in for an ImageNet one
+            self.banner = gr.Markdown(elem_id="banner", visible=False)  # the embedded model standing in for an ImageNet one
             self.link_note = gr.Markdown(elem_id="link-note")
             with gr.Row(elem_id="header"):
                 with gr.Column(scale=2, min_width=96, elem_id="image-col"):

@@ -49,7 +49,7 @@ from explorer.activations import channel_maps, thread_hooks
 from explorer.analysis import Analysis, display_image, image_digest
 from explorer.errors import Cancelled, ExplorerError, ImageError
 from explorer.images import ImageSource, load_image
-from explorer.inference import to_batch
+from explorer.inference import preprocess, to_batch
 from explorer.loading import LoadedModel
 from explorer.model_views import token_mixing
 from explorer.teaching import VIEW_TEXT
@@ -252,11 +252,6 @@ def weights_fingerprint(loaded: LoadedModel) -> str:
         return digest.hexdigest()[:16]
 
     return memo.per_model(loaded.model, "weights_fingerprint", make)
-
-
-def preprocess(loaded: LoadedModel, source: ImageSource) -> torch.Tensor:
-    """(3, H, W): the image exactly as every path of the explorer feeds it to the model."""
-    return loaded.transform(load_image(source))
 
 
 def build_index(
