@@ -38,6 +38,7 @@ TEXT_SIZE = 14  # ticks, axis titles, legends, hover labels, colour bars, annota
 TITLE_SIZE = 17
 LARGE = 1.6  # presentation mode: 14 -> 22, 17 -> 27
 TITLE_CHARS = {False: 80, True: 55}  # characters per title line: about 700 px at either size
+PLOT_WIDTH_PX = 1000  # a full-width chart's plotting area on a laptop or a projector, for laying out labels
 
 
 # ---------------------------------------------------------------------------------------------- shared helpers
@@ -275,28 +276,46 @@ def evidence_plot(view: EvidenceView, large: bool = False) -> go.Figure:
     return style(fig, large, 480, title, rows_above=1)
 
 
-def label_changes(fig: go.Figure, view: LensView, y: np.ndarray, y_range: list[float], log: bool, large: bool) -> None:
-    """Name the lens's top-1 at the blocks where it changes (view.changes), and nowhere else.
+def label_width(text: str, large: bool) -> float:
+    """About how many pixels a label takes at the chart's text size (an average glyph is ~0.6 of the size)."""
+    return len(text) * text_size(large) * 0.6 + 10
 
-    Each name hangs on a short line from its point, at one of four heights taken in turn (above, below, further
-    above, further below), so that names of neighbouring blocks do not sit on each other. Near the top of the
-    plot a name goes below its point, near the bottom above it. Hovering a name shows the full label."""
+
+def label_changes(fig: go.Figure, view: LensView, y: np.ndarray, y_range: list[float], log: bool, large: bool) -> None:
+    """Name the lens's top-1 at the blocks where it changes (view.changes), and nowhere else: as many as fit.
+
+    Each name hangs on a short line from its point, above or below it (taken in turn from one change to the next;
+    near the top of the plot always below, near the bottom above), one or two text lines away — one only in
+    lecture mode, whose plot is a short band of the slide. A name goes to the first of those places where it does
+    not run into a name already placed (widths checked against a plot PLOT_WIDTH_PX wide); where none is free it is
+    left out: a random 30-block model changes its mind at every other block, and the hover and the table under
+    the chart name every block. The most telling changes are placed first: where the lens settles on its last
+    answer, then the others by their probability. Hovering a name shows the full label."""
+    depth = len(view.top_index)
     step = text_size(large) * 1.7  # pixels between the heights: a bit more than a line of text
-    for k, b in enumerate(int(b) for b in view.changes):
+    steps = (1,) if large else (1, 2)
+    changes = [int(b) for b in view.changes]
+    order = sorted(range(len(changes)), key=lambda k: (k != len(changes) - 1, -float(view.top_probability[changes[k]])))
+    taken: dict[tuple[bool, int], list[tuple[float, float]]] = {}  # (above, steps) -> spans of the names there, in pixels
+    for k in order:
+        b = changes[k]
         place = np.log10(y[b]) if log else float(y[b])  # annotations on a log axis take powers of 10
         fraction = (place - y_range[0]) / (y_range[1] - y_range[0])
-        above = k % 2 == 0
-        if fraction > 0.8:
-            above = False
-        elif fraction < 0.2:
-            above = True
-        offset = step * (1 + (k // 2) % 2)  # one or two steps away
+        sides = [False] if fraction > 0.8 else [True] if fraction < 0.2 else [k % 2 == 0, k % 2 != 0]
+        text = shorten(view.top_label[b])
+        centre, half = (b + 0.5) / depth * PLOT_WIDTH_PX, label_width(text, large) / 2
+        free = [(above, n) for n in steps for above in sides if all(centre + half <= lo or centre - half >= hi for lo, hi in taken.get((above, n), []))]
+        if not free:
+            continue
+        above, n = free[0]
+        taken.setdefault((above, n), []).append((centre - half, centre + half))
         fig.add_annotation(
-            x=b, y=place, text=safe(shorten(view.top_label[b])), hovertext=safe(view.top_label[b]),
-            ax=0, ay=-offset if above else offset,  # pixels; negative is up
+            x=b, y=place, text=safe(text), hovertext=safe(view.top_label[b]),
+            ax=0, ay=-step * n if above else step * n,  # pixels; negative is up
             showarrow=True, arrowhead=0, arrowwidth=1, arrowcolor="#999999", standoff=4,
             bgcolor="rgba(255, 255, 255, 0.75)",  # legible where a name crosses a line
         )
+    fig.layout.annotations = sorted(fig.layout.annotations, key=lambda a: a.x)  # left to right, as they read
 
 
 def lens_plot(view: LensView, large: bool = False) -> go.Figure:
@@ -333,8 +352,11 @@ def lens_plot(view: LensView, large: bool = False) -> go.Figure:
     fig.update_layout(legend=legend_above())
     fig.update_xaxes(title_text="after block", range=[-0.5, depth - 0.5], **block_ticks(depth))
     fig.update_yaxes(title_text="probability (log scale)" if log else "probability", type="log" if log else "linear", range=y_range)
+    if log and large:  # a slide's short plot: Plotly would crowd 2, 3, 4 … between the powers of ten
+        decades = y_range[1] - y_range[0]
+        fig.update_yaxes(dtick="D2" if decades < 1.6 else max(1, round(decades / 4)))  # 1, 2, 5 of each; or every power
     title = f"The logit lens: what the final head would say after each block (the model ends on '{safe(view.final_label)}')"
-    return style(fig, large, 460, title, rows_above=2 if large else 1)
+    return style(fig, large, 460, title, rows_above=1)  # the legend's one row: it is ~800 px wide at lecture size
 
 
 def comparison_plot(names: list[str], smoothness: list[list[float]], large: bool = False) -> go.Figure:

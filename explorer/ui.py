@@ -65,7 +65,9 @@ UNIT_PAGE_TEXT_SCALE = 1.6  # a unit's page has five panels and long titles: lar
 
 # Presentation (lecture) mode: the header, controls and examples fold into one thin bar (image thumbnail, model,
 # weights, block), the teaching texts give way to the view, and type is large with strong contrast (the colour
-# maps are colour-blind safe already). Figures are sized to what is left of the screen, so a slide never scrolls.
+# maps are colour-blind safe already). Figures are sized to what is left of the screen, so a slide never scrolls:
+# the fallback banner keeps to two lines (its whole reason shows outside lecture mode), the views' own fields are
+# set before the lecture, and a unit's page is drawn as one row whose title names the unit (no heading above it).
 CSS = """
 .offscreen { display: none !important; }
 #banner { padding: 0.5rem 1rem; border-radius: 0.5rem; background: #fff4d6; border: 1px solid #e0b000; }
@@ -80,7 +82,7 @@ CSS = """
 .presentation #controls-col > .form > * { flex: 1 1 0 !important; min-width: 0 !important; }
 .presentation #controls-col > .row { flex: 1 1 0 !important; min-width: 0 !important; }
 .presentation #image .icon-button-wrapper, .presentation #step, .presentation .form:has(> #step) { display: none !important; }
-.presentation #banner p { font-size: 1rem !important; line-height: 1.3 !important; }
+.presentation #banner p { font-size: 1rem !important; line-height: 1.3 !important; display: -webkit-box; -webkit-line-clamp: 2; -webkit-box-orient: vertical; overflow: hidden; }
 .presentation #tour-nav button { padding: 0.3rem 1rem; }
 .presentation .prose, .presentation .prose p, .presentation #tour-text p { font-size: 1.45rem !important; line-height: 1.45 !important; }
 .presentation .prose h3 { font-size: 2rem !important; }
@@ -88,8 +90,8 @@ CSS = """
 .presentation #labels h2 { font-size: 2.4rem !important; }
 .presentation #tour-image img, .presentation #shuffle img, .presentation #gallery img, .presentation #stem img, .presentation #timeline img {
   max-height: calc(100vh - 395px) !important; width: auto !important; object-fit: contain; }
-.presentation #unit-page img { max-height: calc(100vh - 420px) !important; width: auto !important; object-fit: contain; }
-.presentation #unit-text p, .presentation .view-controls, .presentation .form:has(> .view-controls) { display: none !important; }
+.presentation #unit-page img { max-height: calc(100vh - 390px) !important; width: auto !important; object-fit: contain; }
+.presentation #unit-text, .presentation .view-controls, .presentation .form:has(> .view-controls), .presentation #unit-nav .form { display: none !important; }
 .presentation #activations [data-testid=plotly], .presentation #evidence [data-testid=plotly], .presentation #lens [data-testid=plotly],
 .presentation #updates [data-testid=plotly], .presentation #compare-plot [data-testid=plotly], .presentation #arch-plot [data-testid=plotly] {
   height: max(340px, calc(100vh - 330px)); }
@@ -404,7 +406,8 @@ class App:
         text = (f"### {page.title} (of {count} {'channels' if unit.kind == 'channel' else 'token-mixing units'})\n\n{page.text}\n\n"
                 f"Top examples from **{page.examples.reference}**." + ("" if analysis is not None else " Upload an image to see where the unit fires on it.")
                 + ("\n\nThe feature visualisation of this unit is not computed yet: press the button (on a large model on a CPU it takes minutes)." if missing else ""))
-        return {self.unit_md: text, self.unit_page_image: shown(drawn(unit_figure, page, large=c.present, scale=UNIT_PAGE_TEXT_SCALE)),
+        figure = functools.partial(unit_figure, slide=c.present)  # a slide: one row across the screen
+        return {self.unit_md: text, self.unit_page_image: shown(drawn(figure, page, large=c.present, scale=UNIT_PAGE_TEXT_SCALE)),
                 self.unit_feature_button: gr.Button(visible=missing), self.unit_stop: gr.Button(visible=missing)}
 
     def compute_feature(self, model: str | None, weights: str, block: float, kind: str, unit: float | None, request: gr.Request, progress=gr.Progress()) -> Any:

@@ -32,8 +32,8 @@ def outlined(picture: np.ndarray, patch: tuple[int, int], grid: tuple[int, int],
     return big
 
 
-def examples_strip(page: "UnitPage", scale: int | None = None) -> np.ndarray:
-    """(h, w, 3) uint8: the top examples side by side (EXAMPLE_COLUMNS a row), a channel's peak patch outlined."""
+def examples_strip(page: "UnitPage", scale: int | None = None, columns: int = EXAMPLE_COLUMNS) -> np.ndarray:
+    """(h, w, 3) uint8: the top examples side by side (`columns` a row), a channel's peak patch outlined."""
     pictures = page.pictures
     scale = scale or max(1, 96 // pictures.shape[1])  # small CIFAR pictures drawn large enough to see the outline
     if page.unit.kind == "channel":
@@ -41,19 +41,28 @@ def examples_strip(page: "UnitPage", scale: int | None = None) -> np.ndarray:
     else:
         tiles = [p.repeat(scale, axis=0).repeat(scale, axis=1) for p in pictures]
     h, w = tiles[0].shape[:2]
-    layout = GalleryLayout(order=np.arange(len(tiles)), cols=min(EXAMPLE_COLUMNS, len(tiles)), cell=1, tile=(h, w), gap=max(2, w // 24))
+    layout = GalleryLayout(order=np.arange(len(tiles)), cols=min(columns, len(tiles)), cell=1, tile=(h, w), gap=max(2, w // 24))
     return mosaic(np.stack(tiles), layout, ground=(1.0, 1.0, 1.0))
 
 
-def unit_figure(page: "UnitPage") -> Figure:
+def unit_figure(page: "UnitPage", slide: bool = False) -> Figure:
     """The page in one figure: the feature visualisation, the unit's weights, where it fires on the analysed image
-    (if any), and its top examples with their activations."""
+    (if any), and its top examples with their activations. Above each other on a page; with `slide`, in one row
+    (the examples in a square grid), which fills a 16:9 screen instead of a third of it."""
     top_panels = 2 + (page.on_image is not None)
-    chars = int(130 / top_panels / TEXT_SCALE.get())  # a panel title's line: larger text (lecture mode) wraps sooner
-    example_rows = -(-len(page.pictures) // EXAMPLE_COLUMNS)
-    fig = new_figure(10, 3.6 + 1.4 * example_rows)
-    rows = fig.subfigures(2, 1, height_ratios=[3.6, 1.4 * example_rows])
-    axes = rows[0].subplots(1, top_panels)
+    if slide:
+        panel_inches, examples_inches = 3.4, 4.2
+        fig = new_figure(panel_inches * top_panels + examples_inches, 4.4)
+        parts = fig.subfigures(1, 2, width_ratios=[panel_inches * top_panels, examples_inches])
+        example_columns = 3
+    else:
+        panel_inches, examples_inches = 10 / top_panels, 10
+        example_rows = -(-len(page.pictures) // EXAMPLE_COLUMNS)
+        fig = new_figure(10, 3.6 + 1.4 * example_rows)
+        parts = fig.subfigures(2, 1, height_ratios=[3.6, 1.4 * example_rows])
+        example_columns = EXAMPLE_COLUMNS
+    chars = int(13 * panel_inches / TEXT_SCALE.get())  # a panel title's line: larger text (lecture mode) wraps sooner
+    axes = parts[0].subplots(1, top_panels)
     feature_ax, weights_ax = axes[0], axes[1]
     if page.feature is not None:
         f = page.feature
@@ -80,11 +89,11 @@ def unit_figure(page: "UnitPage") -> Figure:
             ax.set_title("on your image (per channel)")
             ax.set_xlabel("channel", fontsize=8)
         ax.title.set_fontsize(9)
-    examples = rows[1].subplots(1, 1)
-    examples.imshow(examples_strip(page), interpolation="nearest")
+    examples = parts[1].subplots(1, 1)
+    examples.imshow(examples_strip(page, columns=example_columns), interpolation="nearest")
     examples.set_axis_off()
     values = ", ".join(f"{a:.2f}" for a in page.examples.activations)
     where = "peak patch outlined" if page.unit.kind == "channel" else "max over channels"
-    examples.set_title(f"top examples of {page.examples.reference} ({where}): {values}", fontsize=8, wrap=True)
+    examples.set_title(wrap(f"top examples of {page.examples.reference} ({where}): {values}", int(16 * examples_inches / TEXT_SCALE.get())), fontsize=8)
     fig.suptitle(page.title, fontsize=11)
     return fig

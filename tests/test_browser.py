@@ -284,6 +284,28 @@ def test_a_unit_page_opens_from_a_link_and_the_keyboard_walks_the_units(app_url,
     page.wait_for_function(f"() => ({heading})().includes('block 7 channel 127 ')", timeout=30_000)
 
 
+@pytest.mark.parametrize("width, height", [(1280, 720), (1920, 1080)])
+def test_a_unit_page_on_a_lecture_slide_is_one_wide_row_that_fits(app_url, browser, width, height):
+    page = browser.new_page(viewport={"width": width, "height": height})
+    try:
+        page.goto(app_url + "?present=1&view=unit&model=embedded&block=0&kind=channel&unit=3&example=chelsea-cat")
+        heading = "() => document.querySelector('#unit-text h3')?.textContent || ''"
+        page.wait_for_function(f"() => ({heading})().includes('block 0 channel 3 ')", timeout=60_000)
+        picture = page.locator("#unit-page img")
+        picture.wait_for(timeout=30_000)
+        page.wait_for_function("() => document.querySelector('#unit-page img')?.complete", timeout=30_000)
+        box = picture.bounding_box()
+        assert box["y"] >= 0 and box["y"] + box["height"] <= height, box  # the whole page on the slide, examples included
+        assert box["width"] >= 0.7 * width, box  # one row across the screen, not a column down a third of it
+        assert page.evaluate("() => window.scrollY") == 0
+        assert not page.locator("#unit-kind").is_visible() and not page.locator("#unit-index").is_visible()  # chosen before the lecture
+        page.locator("body").click(position={"x": 5, "y": height - 5})
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function(f"() => ({heading})().includes('block 0 channel 4 ')", timeout=30_000)
+    finally:
+        page.close()
+
+
 def test_a_gallery_tile_opens_its_unit_page(app_url, page):
     page.goto(app_url + "?model=embedded&block=1&view=token-mixing")
     gallery = page.locator("#gallery img")

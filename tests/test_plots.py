@@ -184,6 +184,28 @@ def test_lens_scale_fits_the_values():
     assert np.isclose(middling.layout.yaxis.range[1], 0.33)
 
 
+def test_lens_names_never_run_into_each_other_on_a_deep_model_that_keeps_changing_its_mind():
+    depth = 30  # gMLP-S: a random one changes its top-1 at almost every block
+    names = {i: f"class number {i}" for i in range(depth)}
+    top = np.arange(depth)
+    top[-6:] = top[-6]  # ... and settles on its last answer 6 blocks before the end
+    view = LensView(top, tuple(names[i] for i in top), np.linspace(0.002, 0.004, depth), int(top[-1]), names[int(top[-1])], np.linspace(0.0009, 0.004, depth))
+    for large in (False, True):
+        fig = plots.lens_plot(view, large=large)
+        placed = fig.layout.annotations
+        assert 3 < len(placed) < len(view.changes)  # as many names as fit, not all 25
+        assert {a.x for a in placed} <= set(view.changes)
+        assert depth - 6 in {a.x for a in placed}  # where the lens settles is always named
+        assert [a.x for a in placed] == sorted(a.x for a in placed)
+        assert len({abs(a.ay) for a in placed}) == (1 if large else 2)  # a slide's short plot: one step from the line
+        spans = [((a.x + 0.5) / depth * plots.PLOT_WIDTH_PX, plots.label_width(a.text, large) / 2, a.ay) for a in placed]
+        for i, (c1, h1, ay1) in enumerate(spans):
+            for c2, h2, ay2 in spans[i + 1:]:
+                assert ay1 != ay2 or abs(c1 - c2) >= h1 + h2  # names at one height never overlap
+    assert plots.lens_plot(view, large=True).layout.yaxis.dtick == "D2"  # 1, 2, 5 between the powers: no crowded digits
+    assert plots.lens_plot(view, large=False).layout.yaxis.dtick is None
+
+
 def test_lens_ticks_stay_readable_for_deep_models():
     for depth, step in ((8, 1), (16, 1), (24, 2), (36, 4)):
         top = np.zeros(depth, int)

@@ -236,7 +236,7 @@ def test_the_default_reference_of_other_models_is_the_examples(tmp_path):
 def test_a_page_knows_where_the_unit_fires_on_an_image_and_draws(embedded):
     from explorer.analysis import Analysis
     from explorer.figures import figure_array
-    from explorer.unit_figures import OUTLINE, outlined, unit_figure
+    from explorer.unit_figures import OUTLINE, examples_strip, outlined, unit_figure
 
     frog = EXAMPLES / "cifar10-frog.jpg"
     analysis = Analysis(embedded, frog)
@@ -247,6 +247,9 @@ def test_a_page_knows_where_the_unit_fires_on_an_image_and_draws(embedded):
     assert token.weights.shape == (8, 8) and "reads" in token.weights_title and token.text != channel.text
     for page in (channel, token):
         assert figure_array(unit_figure(page)).shape[2] == 3
+        h, w, _ = figure_array(unit_figure(page, slide=True)).shape
+        assert w / h > 3  # a slide: one row across a 16:9 screen (the page is two rows, about 2:1)
+    assert examples_strip(channel, scale=1, columns=3).shape[0] > 2 * examples_strip(channel, scale=1).shape[0]  # 9 examples: 3 rows, not 1
     box = outlined(np.zeros((32, 32, 3), np.uint8), (1, 2), (8, 8))  # the patch at row 1, column 2: pixels 4-7, 8-11
     assert (box[4, 8:12] == OUTLINE).all() and (box[7, 8:12] == OUTLINE).all() and box[5:7, 9:11].sum() == 0 and box[0, 0].sum() == 0
 
