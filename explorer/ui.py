@@ -88,9 +88,10 @@ CSS = """
 .presentation .prose h3 { font-size: 2rem !important; }
 .presentation button, .presentation label, .presentation .tab-container button { font-size: 1.2rem !important; }
 .presentation #labels h2 { font-size: 2.4rem !important; }
-.presentation #tour-image img, .presentation #shuffle img, .presentation #gallery img, .presentation #stem img, .presentation #timeline img {
-  max-height: calc(100vh - 395px) !important; width: auto !important; object-fit: contain; }
-.presentation #unit-page img { max-height: calc(100vh - 390px) !important; width: auto !important; object-fit: contain; }
+.presentation #tour-image img, .presentation #shuffle img, .presentation #gallery img, .presentation #stem img, .presentation #timeline img,
+.presentation #unit-page img { max-height: calc(100vh - 395px); width: auto !important; object-fit: contain; }
+.presentation #tour-image label, .presentation #shuffle label, .presentation #gallery label, .presentation #stem label,
+.presentation #timeline label, .presentation #unit-page label, .presentation #unit label { display: none !important; }
 .presentation #unit-text, .presentation .view-controls, .presentation .form:has(> .view-controls), .presentation #unit-nav .form { display: none !important; }
 .presentation #activations [data-testid=plotly], .presentation #evidence [data-testid=plotly], .presentation #lens [data-testid=plotly],
 .presentation #updates [data-testid=plotly], .presentation #compare-plot [data-testid=plotly], .presentation #arch-plot [data-testid=plotly] {
@@ -100,8 +101,23 @@ CSS = """
 """
 # ←/→ and PageUp/PageDown (what presenter clickers send), Home/End: step the tour, the training timeline or the
 # token-mixing units of the open view, through hidden buttons. Keys typed into a field, or sent to a chart, stay there.
-KEYS_JS = """
+# In lecture mode each drawn figure ends at the bottom of the screen, wherever what is above it (a banner, a note
+# of two lines) left it: the CSS above guesses, this measures, on every change of the page and of the window.
+PAGE_JS = """
 () => {
+  const figures = "#tour-image img, #shuffle img, #gallery img, #stem img, #timeline img, #unit-page img";
+  const app = () => document.querySelector("gradio-app");
+  const fit = () => {
+    const lecture = app()?.classList.contains("presentation");
+    for (const img of document.querySelectorAll(figures)) {
+      const height = lecture && img.offsetParent ? `${Math.max(200, Math.floor(innerHeight - img.getBoundingClientRect().top - scrollY - 16))}px` : "";
+      if (img.style.maxHeight !== height) img.style.maxHeight = height;
+    }
+  };
+  let pending = false;
+  const soon = () => { if (!pending) { pending = true; requestAnimationFrame(() => { pending = false; fit(); }); } };
+  new MutationObserver(soon).observe(document.body, {childList: true, subtree: true, attributes: true, attributeFilter: ["class", "style", "src", "hidden"]});
+  addEventListener("resize", soon);
   const actions = {ArrowRight: "next", PageDown: "next", ArrowLeft: "previous", PageUp: "previous", Home: "first", End: "last"};
   const steppable = ["#tour-text", "#snapshot", "#gallery", "#unit-page"];
   document.addEventListener("keydown", (event) => {
@@ -472,7 +488,7 @@ class App:
         return gr.skip() if unit is None else {self.unit: self.unit_picture(loaded, b, unit), self.unit_index: unit}
 
     def stepped(self, action: str, view: str, step: float, snapshot: float, unit: float | None, model: str | None, weights: str, block: float, kind: str) -> dict:
-        """A key (KEYS_JS) pressed on a view with steps: the tour's step, the timeline's snapshot, the enlarged
+        """A key (PAGE_JS) pressed on a view with steps: the tour's step, the timeline's snapshot, the enlarged
         token-mixing unit (in the gallery's order) or the unit page's unit moves to the previous, next, first or last one."""
 
         def moved(position: int, count: int) -> int:
@@ -603,7 +619,7 @@ class App:
                     self.status = gr.Markdown(elem_id="status")
             with gr.Column(elem_id="examples"):
                 examples = gr.Examples(list(map(str, EXAMPLES.values())), inputs=[self.image], label="Examples (sources and licenses: assets/examples/SOURCES.md)")
-            with gr.Row(elem_classes=["offscreen"]):  # pressed by the keyboard (KEYS_JS)
+            with gr.Row(elem_classes=["offscreen"]):  # pressed by the keyboard (PAGE_JS)
                 keys = {action: gr.Button(action, elem_id=f"key-{action}") for action in STEP_KEYS}
 
             tabs: dict[str, gr.Tab] = {}
@@ -850,7 +866,7 @@ def launch(demo: gr.Blocks, host: str | None = None, port: int | None = None, mc
         state_session_capacity=MAX_SESSIONS,
         allowed_paths=[str(EXAMPLES_DIR)],
         css=CSS,
-        js=KEYS_JS,
+        js=PAGE_JS,
         i18n=SCREEN_READER_WORDS,
         **kwargs,
     )

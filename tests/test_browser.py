@@ -228,6 +228,23 @@ def test_a_lecture_chart_fits_the_screen(app_url, browser, width, height):
         page.close()
 
 
+def test_every_drawn_figure_of_a_lecture_slide_ends_on_the_screen_with_no_badge_over_it(app_url, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    try:
+        for view, figure in (("token-mixing", "#gallery"), ("stem", "#stem"), ("shuffle", "#shuffle"), ("timeline", "#timeline")):
+            page.goto(app_url + f"?present=1&example=chelsea-cat&view={view}")  # the fallback banner and a note above each
+            picture = page.locator(f"{figure} img")
+            picture.wait_for(timeout=60_000)
+            page.wait_for_function(f"() => document.querySelector('{figure} img')?.complete", timeout=30_000)
+            page.wait_for_timeout(300)  # the page's own fitting runs on the next animation frame
+            box = picture.bounding_box()
+            assert box["height"] >= 200 and box["y"] + box["height"] <= 720, (view, box)
+            assert not page.locator(f"{figure} label").first.is_visible(), view  # the label badge would cover the top row
+            assert page.evaluate("() => window.scrollY") == 0
+    finally:
+        page.close()
+
+
 def test_no_banner_box_when_the_model_asked_for_runs(app_url, page):
     page.goto(app_url + "?model=mixer_s32_224&weights=random&example=chelsea-cat")
     page.wait_for_function("() => document.querySelector('#status')?.textContent.includes('mixer_s32_224')", timeout=60_000)
