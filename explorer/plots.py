@@ -375,8 +375,9 @@ def comparison_plot(names: list[str], smoothness: list[list[float]], large: bool
     depth = max((len(v) for v in smoothness), default=1)
     fig.update_layout(legend=legend_above())
     fig.update_xaxes(title_text="block", **block_ticks(depth))
-    fig.update_yaxes(title_text="smoothness (≈0 for noise)")
-    return style(fig, large, 420, "Token-mixing smoothness per block: learned maps are smooth, random ones are noise", rows_above=2 if large else 1)
+    fig.update_yaxes(title_text="smoothness" if large else "smoothness (≈0 for noise)")  # on a slide's short axis the title says it
+    legend_rows = 1 if sum(label_width(name, large) + 40 for name in names) <= PLOT_WIDTH_PX else 2  # 40: a line's sample
+    return style(fig, large, 420, "Token-mixing smoothness per block: learned maps are smooth, random ones are noise", rows_above=legend_rows)
 
 
 def architecture_plot(card: ArchitectureCard, large: bool = False) -> go.Figure:

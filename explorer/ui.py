@@ -101,18 +101,26 @@ CSS = """
 """
 # ←/→ and PageUp/PageDown (what presenter clickers send), Home/End: step the tour, the training timeline or the
 # token-mixing units of the open view, through hidden buttons. Keys typed into a field, or sent to a chart, stay there.
-# In lecture mode each drawn figure ends at the bottom of the screen, wherever what is above it (a banner, a note
-# of two lines) left it: the CSS above guesses, this measures, on every change of the page and of the window.
+# In lecture mode each drawn figure and chart ends at the bottom of the screen, wherever what is above it (a banner,
+# a note of two lines, a view's controls) left it: the CSS above guesses, this measures, on every change of the
+# page and of the window.
 PAGE_JS = """
 () => {
   const figures = "#tour-image img, #shuffle img, #gallery img, #stem img, #timeline img, #unit-page img";
-  const app = () => document.querySelector("gradio-app");
+  const charts = ["#activations", "#evidence", "#lens", "#updates", "#compare-plot", "#arch-plot"].map((id) => `${id} [data-testid=plotly]`).join(", ");
   const fit = () => {
-    const lecture = app()?.classList.contains("presentation");
+    const lecture = document.querySelector("gradio-app")?.classList.contains("presentation");
+    const room = (element, least) => lecture && element.offsetParent ? `${Math.max(least, Math.floor(innerHeight - element.getBoundingClientRect().top - scrollY - 16))}px` : "";
     for (const img of document.querySelectorAll(figures)) {
-      const height = lecture && img.offsetParent ? `${Math.max(200, Math.floor(innerHeight - img.getBoundingClientRect().top - scrollY - 16))}px` : "";
+      const height = room(img, 200);
       if (img.style.maxHeight !== height) img.style.maxHeight = height;
     }
+    let resized = false;
+    for (const box of document.querySelectorAll(charts)) {  // a chart below the fold keeps a readable 340 px
+      const height = room(box, 340);
+      if (box.style.height !== height) { box.style.height = height; resized = true; }
+    }
+    if (resized) dispatchEvent(new Event("resize"));  // Plotly (responsive) fills its new box
   };
   let pending = false;
   const soon = () => { if (!pending) { pending = true; requestAnimationFrame(() => { pending = false; fit(); }); } };
@@ -692,10 +700,10 @@ class App:
                         self.arch_plot = gr.Plot(label="Where the parameters and FLOPs are", show_label=False, elem_id="arch-plot", scale=3)
                 with gr.Tab("Compare", id="compare") as tabs["compare"]:
                     teaching_text("compare")
-                    with gr.Row():
-                        self.model_b = gr.Dropdown(choices, value=embedded.EMBEDDED_NAME, label="Second model", allow_custom_value=True)
-                        self.weights_b = gr.Radio(list(WEIGHTS_CHOICES), value="random", label="Second model's weights")
-                    compare_button = gr.Button("Compare")
+                    with gr.Row(equal_height=True):  # one row: the chart keeps the height of a slide
+                        self.model_b = gr.Dropdown(choices, value=embedded.EMBEDDED_NAME, label="Second model", allow_custom_value=True, scale=3)
+                        self.weights_b = gr.Radio(list(WEIGHTS_CHOICES), value="random", label="Second model's weights", scale=2)
+                        compare_button = gr.Button("Compare", scale=1)
                     self.compare_plot = gr.Plot(label="Token-mixing smoothness per block", show_label=False, elem_id="compare-plot")
                     with gr.Row():
                         with gr.Column():

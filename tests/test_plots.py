@@ -224,6 +224,10 @@ def test_comparison_one_line_per_model_of_any_depth():
     assert fig.layout.xaxis.title.text == "block" and fig.layout.yaxis.title.text == "smoothness (≈0 for noise)"
     with pytest.raises(ValueError):
         plots.comparison_plot(["one"], [[0.1], [0.2]])
+    long = ["mixer_b16_224.goog_in21k_ft_in1k (pretrained)", "mixer_l16_224.goog_in21k_ft_in1k (random)"]
+    short_legend, long_legend = (plots.comparison_plot(names, [[0.1, 0.2], [0.0, 0.1]], large=True) for names in (["a (random)", "b (random)"], long))
+    assert long_legend.layout.margin.t > short_legend.layout.margin.t  # room above the plot for a legend of two rows
+    assert short_legend.layout.yaxis.title.text == "smoothness"  # a slide's short axis: the chart's title says the rest
 
 
 def test_architecture_bars_add_up_to_the_card_in_parts_order():
