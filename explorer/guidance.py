@@ -58,9 +58,18 @@ def label_note(loaded: LoadedModel, picture: np.ndarray, top1_probability: float
     unlike = unlike_training_images(picture)
     if unlike:
         return f"{knows}\n\nℹ️ This image is unlike the photos it learned from ({unlike}): whatever it answers, it can only pick among the classes it knows."
+    if loaded.weights == "random":
+        rounded = " (the list above rounds it to 0%)" if top1_probability < 0.005 else ""
+        return (f"{knows}\n\nℹ️ These are random weights: every class gets about 1 in {len(loaded.class_names):,} ({percent(1 / len(loaded.class_names))}), "
+                f"the top one here {percent(top1_probability)}{rounded}, so the answer means nothing yet: compare the pretrained weights.")
     if top1_probability < UNSURE:
-        return f"{knows}\n\nℹ️ The model is unsure (top class {top1_probability:.0%}): maybe the image shows none of the things it knows."
+        return f"{knows}\n\nℹ️ The model is unsure (top class {percent(top1_probability)}): maybe the image shows none of the things it knows."
     return knows
+
+
+def percent(probability: float) -> str:
+    """"31%", or "0.13%" where whole percents would say 0."""
+    return f"{probability:.0%}" if probability >= 0.01 else f"{probability:.2%}"
 
 
 def view_note(view: str, loaded: LoadedModel) -> str:

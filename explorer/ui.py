@@ -321,14 +321,21 @@ class App:
             the labels with their probabilities (highest first), and one line naming the model that actually ran, its weights, the device and its label set (and why, if the model asked for could not run and the embedded one ran instead).
         """
         analysis = Analysis.of(self.load(model, weights), require_image(image), session_of(request))
+        return self.predictions(analysis, top_k)
+
+    def predictions(self, analysis: Analysis, top_k: float) -> dict:
         k = max(1, min(int(top_k or 5), MAX_TOP_K))
         return {self.labels: label_scores(analysis.top_k(k)), self.status: analysis.loaded.status()}
 
     def image_changed(self, image: str | None, model: str | None, weights: str, top_k: float, block: float | None = None, request: gr.Request | None = None) -> dict:
-        """A new image (upload, example, webcam, deep link) or model: the predictions (none without an image), the
-        status line, the fallback banner and the block slider's range (this model's blocks)."""
+        """A new image (upload, example, webcam, deep link) or model: the predictions and their note (none without an
+        image), the status line, the fallback banner and the block slider's range (this model's blocks)."""
         loaded = self.load(model, weights)
-        shown_now = {self.labels: None, self.status: loaded.status()} if image is None else self.classify(image, model, weights, top_k, request)
+        if image is None:
+            shown_now = {self.labels: None, self.status: loaded.status(), self.predict_note: ""}
+        else:
+            analysis = Analysis.of(loaded, require_image(image), session_of(request))
+            shown_now = {**self.predictions(analysis, top_k), self.predict_note: predictions_note(analysis)}
         banner = fallback_banner(loaded)
         return {**shown_now, self.banner: gr.Markdown(banner, visible=bool(banner)),  # shown only with something to say
                 self.block: gr.Slider(value=block_index(loaded, block), maximum=len(loaded.model.blocks) - 1)}
@@ -341,10 +348,7 @@ class App:
 
     def show_predictions(self, c: Controls, session: str | None) -> dict:
         """The predictions themselves are drawn on every new image; here, what this model knows beside them."""
-        analysis = self.analysis(c, session)
-        if analysis is None:
-            return {self.predict_note: ""}
-        return {self.predict_note: label_note(analysis.loaded, analysis.picture, float(analysis.probabilities.max()))}
+        return {self.predict_note: predictions_note(self.analysis(c, session))}
 
     def show_tour(self, c: Controls, session: str | None) -> dict:
         analysis = self.analysis(c, session)
@@ -762,7 +766,7 @@ class App:
         inputs, outputs = [self.view, *self.controls], self.view_outputs
         redraw = self.view_handler(None)
         predictions = [self.image, self.model, self.weights, self.top_k]
-        image_inputs, image_outputs = [*predictions, self.block], [self.labels, self.status, self.banner, self.block]
+        image_inputs, image_outputs = [*predictions, self.block], [self.labels, self.status, self.predict_note, self.banner, self.block]
 
         # The public endpoints, which are also the MCP tools: /predict (classify), /explain (explain_image),
         # /token_mixing_weights and /list_models (weights-only views, kept per model: not queued, so an MCP client
@@ -814,6 +818,11 @@ class App:
 
 
 SHARED_SCALE, OWN_SCALE = "one scale for all blocks", "each block its own"
+
+
+def predictions_note(analysis: Analysis | None) -> str:
+    """What the model knows, beside its predictions (with a word when the image or the answer is doubtful)."""
+    return "" if analysis is None else label_note(analysis.loaded, analysis.picture, float(analysis.probabilities.max()))
 
 
 def session_of(request: gr.Request | None) -> str | None:

@@ -118,6 +118,14 @@ def test_a_deep_link_with_an_example_opens_on_a_drawn_chart_with_no_click(app_ur
     assert "embedded" in page.locator("#status").inner_text()  # the predictions ran too, with no click
 
 
+@pytest.mark.parametrize("link", ["?example=cifar10-horse", "?example=cifar10-horse&view=predict", "?example=cifar10-horse&view=evidence"])
+def test_a_deep_link_shows_the_predictions_with_their_note(app_url, page, link):
+    page.goto(app_url + link)  # the Predictions tab open already (no tab event) or another tab
+    page.wait_for_function("() => document.querySelector('#labels h2')?.textContent.trim() === 'horse'", timeout=60_000)
+    page.wait_for_function("() => document.querySelector('#predict-note')?.textContent.includes('32×32')", timeout=30_000)
+    assert "airplane, automobile, bird" in page.locator("#predict-note").text_content()  # what the model knows, beside its answer
+
+
 def test_hovering_the_evidence_map_says_what_the_number_means(app_url, page):
     page.goto(app_url + "?model=embedded&example=cifar10-horse&view=evidence")
     drag = page.locator("#evidence .nsewdrag").first

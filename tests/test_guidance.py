@@ -41,6 +41,15 @@ def test_the_predictions_note_lists_what_the_model_knows_and_says_when_unsure(em
     assert "unsure (top class 31%)" in label_note(embedded, picture, 0.31)
 
 
+def test_the_predictions_note_says_random_weights_answer_by_chance():
+    loaded = load_model("mixer_s32_224", "random")
+    analysis = Analysis(loaded, EXAMPLES / "chelsea-cat.jpg")
+    top = float(analysis.probabilities.max())
+    assert top < 0.01  # the predictions list shows 0% for every class
+    note = label_note(loaded, analysis.picture, top)
+    assert "random weights" in note and "1 in 1,000 (0.10%)" in note and f"top one here {top:.2%} (the list above rounds it to 0%)" in note and "unsure" not in note
+
+
 @pytest.mark.parametrize("name, expected, absent", [
     ("mixer_s16_224", "fc2 counterpart", "S×S"),
     ("resmlp_12_224", "one linear map (S×S)", "fc2 counterpart"),
