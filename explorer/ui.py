@@ -72,7 +72,7 @@ CSS = """
 .offscreen { display: none !important; }
 #banner { padding: 0.5rem 1rem; border-radius: 0.5rem; background: #fff4d6; border: 1px solid #e0b000; }
 .presentation { --body-text-color: #000; --block-label-text-color: #000; --body-text-color-subdued: #111; }
-.presentation #intro, .presentation #examples, .presentation #top-k, .presentation #run-row, .presentation #status,
+.presentation #intro, .presentation #examples, .presentation #top-k, .presentation #run-row, .presentation #status, .presentation #predict-note,
 .presentation .teaching, .presentation #image .source-selection, .presentation #image label { display: none !important; }
 .presentation #header { flex-wrap: nowrap !important; align-items: center; gap: 0.75rem; }
 .presentation #image-col { flex: 0 0 96px !important; min-width: 96px !important; }
