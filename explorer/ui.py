@@ -108,8 +108,12 @@ PAGE_JS = """
 () => {
   const figures = "#tour-image img, #shuffle img, #gallery img, #stem img, #timeline img, #unit-page img";
   const charts = ["#activations", "#evidence", "#lens", "#updates", "#compare-plot", "#arch-plot"].map((id) => `${id} [data-testid=plotly]`).join(", ");
+  const lecturing = () => document.querySelector("gradio-app")?.classList.contains("presentation");
+  let fitted = false;  // sizes were set in lecture mode: undo them when it ends
   const fit = () => {
-    const lecture = document.querySelector("gradio-app")?.classList.contains("presentation");
+    const lecture = lecturing();
+    if (!lecture && !fitted) return;
+    fitted = lecture;
     const room = (element, least) => lecture && element.offsetParent ? `${Math.max(least, Math.floor(innerHeight - element.getBoundingClientRect().top - scrollY - 16))}px` : "";
     for (const img of document.querySelectorAll(figures)) {
       const height = room(img, 200);
@@ -123,7 +127,11 @@ PAGE_JS = """
     if (resized) dispatchEvent(new Event("resize"));  // Plotly (responsive) fills its new box
   };
   let pending = false;
-  const soon = () => { if (!pending) { pending = true; requestAnimationFrame(() => { pending = false; fit(); }); } };
+  const soon = () => {  // once per frame at most, and only around lecture mode: a normal page pays nothing
+    if (pending || !(fitted || lecturing())) return;
+    pending = true;
+    requestAnimationFrame(() => { pending = false; fit(); });
+  };
   new MutationObserver(soon).observe(document.body, {childList: true, subtree: true, attributes: true, attributeFilter: ["class", "style", "src", "hidden"]});
   addEventListener("resize", soon);
   const actions = {ArrowRight: "next", PageDown: "next", ArrowLeft: "previous", PageUp: "previous", Home: "first", End: "last"};
@@ -324,6 +332,7 @@ class App:
         return self.predictions(analysis, top_k)
 
     def predictions(self, analysis: Analysis, top_k: float) -> dict:
+        """The labels and the status line of an analysis (what /predict returns)."""
         k = max(1, min(int(top_k or 5), MAX_TOP_K))
         return {self.labels: label_scores(analysis.top_k(k)), self.status: analysis.loaded.status()}
 
