@@ -101,6 +101,7 @@ CSS = """
 """
 # ←/→ and PageUp/PageDown (what presenter clickers send), Home/End: step the tour, the training timeline or the
 # token-mixing units of the open view, through hidden buttons. Keys typed into a field, or sent to a chart, stay there.
+# Esc leaves lecture mode.
 # In lecture mode each drawn figure and chart ends at the bottom of the screen, wherever what is above it (a banner,
 # a note of two lines, a view's controls) left it: the CSS above guesses, this measures, on every change of the
 # page and of the window.
@@ -137,6 +138,10 @@ PAGE_JS = """
   const actions = {ArrowRight: "next", PageDown: "next", ArrowLeft: "previous", PageUp: "previous", Home: "first", End: "last"};
   const steppable = ["#tour-text", "#snapshot", "#gallery", "#unit-page"];
   document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && lecturing() && !document.fullscreenElement) {  // the way back: the checkbox is folded away on a slide
+      document.querySelector("#present input")?.click();
+      return;
+    }
     const action = actions[event.key];
     if (!action || event.altKey || event.ctrlKey || event.metaKey) return;
     if (event.target.closest("input, textarea, select, [contenteditable=true], .js-plotly-plot")) return;

@@ -203,6 +203,18 @@ def test_lecture_deep_link_shows_the_whole_step_and_the_keyboard_steps_it(app_ur
         page.close()
 
 
+def test_escape_leaves_lecture_mode(app_url, page):
+    page.goto(app_url + "?present=1&example=chelsea-cat&view=evidence")
+    page.locator("#evidence .js-plotly-plot").wait_for(timeout=60_000)
+    assert not page.locator("#intro").is_visible()  # folded away on a slide, with the Presentation checkbox
+    page.locator("body").click(position={"x": 5, "y": 5})
+    page.keyboard.press("Escape")
+    page.wait_for_function("() => !document.querySelector('gradio-app').classList.contains('presentation')", timeout=30_000)
+    page.locator("#intro").wait_for(state="visible", timeout=10_000)
+    assert not page.locator("#present input").is_checked()
+    page.wait_for_function("() => parseFloat(getComputedStyle(document.querySelector('#evidence .gtitle')).fontSize) < 20", timeout=30_000)  # redrawn at normal size
+
+
 def test_an_example_click_shows_its_predictions_and_random_weights_change_them(app_url, page):
     page.goto(app_url + "?model=embedded")
     page.locator("#examples img").first.wait_for(timeout=30_000)
