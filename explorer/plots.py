@@ -355,7 +355,8 @@ def lens_plot(view: LensView, large: bool = False) -> go.Figure:
     if log and large:  # a slide's short plot: Plotly would crowd 2, 3, 4 … between the powers of ten
         decades = y_range[1] - y_range[0]
         fig.update_yaxes(dtick="D2" if decades < 1.6 else max(1, round(decades / 4)))  # 1, 2, 5 of each; or every power
-    title = f"The logit lens: what the final head would say after each block (the model ends on '{safe(view.final_label)}')"
+    final = shorten(view.final_label, 30) if large else view.final_label  # a slide: a title line more is a plot line less
+    title = f"The logit lens: what the final head would say after each block (the model ends on '{safe(final)}')"
     return style(fig, large, 460, title, rows_above=1)  # the legend's one row: it is ~800 px wide at lecture size
 
 

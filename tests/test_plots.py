@@ -173,6 +173,14 @@ def test_lens_names_the_top1_only_where_it_changes_and_keeps_long_labels_whole()
     assert fig.layout.legend.orientation == "h" and fig.layout.legend.y >= 1
 
 
+def test_lens_title_names_the_final_class_whole_on_a_page_and_short_on_a_slide():
+    names = {0: LONG_LABEL, 1: "Egyptian cat", 2: "tabby, tabby cat"}
+    view = lens_view([0.3, 0.4, 0.5, 0.7, 0.9], [0.2, 0.3, 0.3, 0.5, 0.9], labels=names)
+    assert LONG_LABEL in unwrapped(plots.lens_plot(view).layout.title.text)
+    slide = plots.lens_plot(view, large=True).layout.title.text
+    assert "'great grey owl'" in slide and slide.count("<br>") == 1  # two lines: the plot keeps its height
+
+
 def test_lens_scale_fits_the_values():
     tiny = plots.lens_plot(lens_view([0.01, 0.02, 0.05, 0.08, 0.12], [0.001, 0.0, 0.01, 0.05, 0.12]))
     assert tiny.layout.yaxis.type == "log" and tiny.layout.yaxis.title.text == "probability (log scale)"
