@@ -97,6 +97,11 @@ CSS = """
 .presentation #updates [data-testid=plotly], .presentation #compare-plot [data-testid=plotly], .presentation #arch-plot [data-testid=plotly] {
   height: max(340px, calc(100vh - 330px)); }
 .presentation #unit-nav button { padding: 0.3rem 1rem; }
+@media (max-width: 760px) {  /* a phone: a chart keeps the width it was laid out for (two maps and their colour bars side by side), and scrolls sideways */
+  #activations, #evidence, #lens, #updates, #compare-plot, #arch-plot { overflow-x: auto !important; }
+  #activations [data-testid=plotly], #evidence [data-testid=plotly], #lens [data-testid=plotly], #updates [data-testid=plotly],
+  #compare-plot [data-testid=plotly], #arch-plot [data-testid=plotly] { min-width: 720px; }
+}
 .presentation #tour-image, .presentation #shuffle, .presentation #gallery, .presentation #stem, .presentation #timeline { height: auto !important; }
 """
 # ←/→ and PageUp/PageDown (what presenter clickers send), Home/End: step the tour, the training timeline or the

@@ -203,6 +203,20 @@ def test_lecture_deep_link_shows_the_whole_step_and_the_keyboard_steps_it(app_ur
         page.close()
 
 
+def test_on_a_phone_a_chart_keeps_its_layout_and_scrolls_sideways(app_url, browser):
+    page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    try:
+        page.goto(app_url + "?example=chelsea-cat&view=evidence")
+        page.wait_for_function("() => document.querySelector('#evidence .js-plotly-plot .main-svg')?.getBoundingClientRect().width > 0", timeout=60_000)
+        chart = page.locator("#evidence .js-plotly-plot .main-svg").first.bounding_box()
+        assert chart["width"] >= 700, chart  # two maps and their colour bars side by side, not squeezed into 330 px
+        block = page.evaluate("() => { const e = document.querySelector('#evidence'); return [e.scrollWidth, e.clientWidth]; }")
+        assert block[0] > block[1]  # the chart's own box scrolls ...
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 390  # ... not the page
+    finally:
+        page.close()
+
+
 def test_escape_leaves_lecture_mode(app_url, page):
     page.goto(app_url + "?present=1&example=chelsea-cat&view=evidence")
     page.locator("#evidence .js-plotly-plot").wait_for(timeout=60_000)
