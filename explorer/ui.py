@@ -101,6 +101,9 @@ CSS = """
   #activations, #evidence, #lens, #updates, #compare-plot, #arch-plot { overflow-x: auto !important; }
   #activations [data-testid=plotly], #evidence [data-testid=plotly], #lens [data-testid=plotly], #updates [data-testid=plotly],
   #compare-plot [data-testid=plotly], #arch-plot [data-testid=plotly] { min-width: 720px; }
+  /* a drawn figure shrinks, and with it the white rows kept on top for its label badge and tool bar: they get a strip of their own */
+  #tour-image .image-container, #shuffle .image-container, #gallery .image-container, #stem .image-container, #timeline .image-container,
+  #unit-page .image-container, #unit .image-container { padding-top: 26px; }
 }
 .presentation #tour-image, .presentation #shuffle, .presentation #gallery, .presentation #stem, .presentation #timeline { height: auto !important; }
 """

@@ -217,6 +217,26 @@ def test_on_a_phone_a_chart_keeps_its_layout_and_scrolls_sideways(app_url, brows
         page.close()
 
 
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_label_badge_and_tool_bar_never_cover_the_top_row_of_tiles(app_url, browser, width):
+    from explorer.ui import LABEL_MARGIN
+
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    try:
+        page.goto(app_url + "?example=chelsea-cat&view=token-mixing")
+        page.wait_for_function("() => document.querySelector('#gallery img')?.naturalHeight > 0", timeout=60_000)
+        page.wait_for_timeout(300)
+        tiles_top, badge, tools = page.evaluate(f"""() => {{
+            const img = document.querySelector('#gallery img'), r = img.getBoundingClientRect();
+            return [r.top + {LABEL_MARGIN} * r.height / img.naturalHeight,
+                    document.querySelector('#gallery label').getBoundingClientRect().bottom,
+                    document.querySelector('#gallery .icon-button-wrapper').getBoundingClientRect().bottom];
+        }}""")
+        assert badge <= tiles_top + 1 and tools <= tiles_top + 1, (tiles_top, badge, tools)  # the picture shrinks on a phone, its white rows with it
+    finally:
+        page.close()
+
+
 def test_escape_leaves_lecture_mode(app_url, page):
     page.goto(app_url + "?present=1&example=chelsea-cat&view=evidence")
     page.locator("#evidence .js-plotly-plot").wait_for(timeout=60_000)
