@@ -669,7 +669,7 @@ class App:
                         following = gr.Button("Next →", scale=1, elem_id="next")
                     with gr.Row():  # a slide: the step's words beside its figure
                         self.tour_text = gr.Markdown(TOUR_PROMPT, elem_id="tour-text")
-                        self.tour_image = gr.Image(label="This step on your image", format="png", interactive=False, elem_id="tour-image", scale=2)
+                        self.tour_image = gr.Image(label="This step on your image", format="png", interactive=False, elem_id="tour-image", scale=2, min_width=320)  # a phone: below the words
                 with gr.Tab("Token mixing", id="token-mixing") as tabs["token-mixing"]:
                     teaching_text("token-mixing")
                     self.gallery_note = gr.Markdown()

@@ -213,6 +213,11 @@ def test_on_a_phone_a_chart_keeps_its_layout_and_scrolls_sideways(app_url, brows
         block = page.evaluate("() => { const e = document.querySelector('#evidence'); return [e.scrollWidth, e.clientWidth]; }")
         assert block[0] > block[1]  # the chart's own box scrolls ...
         assert page.evaluate("() => document.documentElement.scrollWidth") <= 390  # ... not the page
+        page.goto(app_url + "?example=chelsea-cat&view=tour&step=4")
+        step_figure = page.locator("#tour-image img")
+        step_figure.wait_for(state="attached", timeout=60_000)
+        step_figure.scroll_into_view_if_needed(timeout=30_000)
+        assert step_figure.bounding_box()["width"] >= 300  # the tour's figure below its words, not a 170-px column beside them
     finally:
         page.close()
 
