@@ -38,7 +38,9 @@ TEXT_SIZE = 14  # ticks, axis titles, legends, hover labels, colour bars, annota
 TITLE_SIZE = 17
 LARGE = 1.6  # presentation mode: 14 -> 22, 17 -> 27
 TITLE_CHARS = {False: 80, True: 55}  # characters per title line: about 700 px at either size
-PLOT_WIDTH_PX = 1000  # a full-width chart's plotting area on a laptop or a projector, for laying out labels
+# The plotting area of a full-width chart, (width, height) in pixels, to lay labels and legends out in: about the
+# least a laptop window or a 720p slide gives it (wider or taller, labels only sit further apart).
+PLOT_PX = {False: (850, 300), True: (850, 200)}
 
 
 # ---------------------------------------------------------------------------------------------- shared helpers
@@ -281,34 +283,48 @@ def label_width(text: str, large: bool) -> float:
     return len(text) * text_size(large) * 0.6 + 10
 
 
+def legend_rows(names: list[str], large: bool) -> int:
+    """How many rows a horizontal legend of these names takes in a PLOT_PX-wide plot (one or two)."""
+    return 1 if sum(label_width(name, large) + 40 for name in names) <= PLOT_PX[large][0] else 2  # 40: a line's sample
+
+
+def overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    """Whether two (left, right, top, bottom) boxes share any area."""
+    return a[0] < b[1] and b[0] < a[1] and a[2] < b[3] and b[2] < a[3]
+
+
 def label_changes(fig: go.Figure, view: LensView, y: np.ndarray, y_range: list[float], log: bool, large: bool) -> None:
     """Name the lens's top-1 at the blocks where it changes (view.changes), and nowhere else: as many as fit.
 
     Each name hangs on a short line from its point, above or below it (taken in turn from one change to the next;
     near the top of the plot always below, near the bottom above), one or two text lines away — one only in
     lecture mode, whose plot is a short band of the slide. A name goes to the first of those places where it does
-    not run into a name already placed (widths checked against a plot PLOT_WIDTH_PX wide); where none is free it is
-    left out: a random 30-block model changes its mind at every other block, and the hover and the table under
-    the chart name every block. The most telling changes are placed first: where the lens settles on its last
-    answer, then the others by their probability. Hovering a name shows the full label."""
+    not run into a name already placed (boxes checked in a PLOT_PX plot); where none is free it is left out: a
+    random 30-block model changes its mind at every other block, and the hover and the table under the chart name
+    every block. The most telling changes are placed first: where the lens settles on its last answer, then the
+    others by their probability. Hovering a name shows the full label."""
     depth = len(view.top_index)
+    width_px, height_px = PLOT_PX[large]
     step = text_size(large) * 1.7  # pixels between the heights: a bit more than a line of text
+    line = text_size(large) * 1.3  # a name's own height
     steps = (1,) if large else (1, 2)
     changes = [int(b) for b in view.changes]
     order = sorted(range(len(changes)), key=lambda k: (k != len(changes) - 1, -float(view.top_probability[changes[k]])))
-    taken: dict[tuple[bool, int], list[tuple[float, float]]] = {}  # (above, steps) -> spans of the names there, in pixels
+    placed: list[tuple[float, float, float, float]] = []  # the boxes of the names placed, in pixels
     for k in order:
         b = changes[k]
         place = np.log10(y[b]) if log else float(y[b])  # annotations on a log axis take powers of 10
         fraction = (place - y_range[0]) / (y_range[1] - y_range[0])
         sides = [False] if fraction > 0.8 else [True] if fraction < 0.2 else [k % 2 == 0, k % 2 != 0]
         text = shorten(view.top_label[b])
-        centre, half = (b + 0.5) / depth * PLOT_WIDTH_PX, label_width(text, large) / 2
-        free = [(above, n) for n in steps for above in sides if all(centre + half <= lo or centre - half >= hi for lo, hi in taken.get((above, n), []))]
+        x, point_y, half = (b + 0.5) / depth * width_px, (1 - fraction) * height_px, label_width(text, large) / 2
+        boxes = {(above, n): (x - half, x + half, point_y + (-step if above else step) * n - line / 2, point_y + (-step if above else step) * n + line / 2)
+                 for n in steps for above in sides}
+        free = [spot for spot, box in boxes.items() if not any(overlap(box, other) for other in placed)]
         if not free:
             continue
         above, n = free[0]
-        taken.setdefault((above, n), []).append((centre - half, centre + half))
+        placed.append(boxes[above, n])
         fig.add_annotation(
             x=b, y=place, text=safe(text), hovertext=safe(view.top_label[b]),
             ax=0, ay=-step * n if above else step * n,  # pixels; negative is up
@@ -357,7 +373,7 @@ def lens_plot(view: LensView, large: bool = False) -> go.Figure:
         fig.update_yaxes(dtick="D2" if decades < 1.6 else max(1, round(decades / 4)))  # 1, 2, 5 of each; or every power
     final = shorten(view.final_label, 30) if large else view.final_label  # a slide: a title line more is a plot line less
     title = f"The logit lens: what the final head would say after each block (the model ends on '{safe(final)}')"
-    return style(fig, large, 460, title, rows_above=1)  # the legend's one row: it is ~800 px wide at lecture size
+    return style(fig, large, 460, title, rows_above=legend_rows([fig.data[0].name, fig.data[1].name], large))
 
 
 def comparison_plot(names: list[str], smoothness: list[list[float]], large: bool = False) -> go.Figure:
@@ -377,8 +393,7 @@ def comparison_plot(names: list[str], smoothness: list[list[float]], large: bool
     fig.update_layout(legend=legend_above())
     fig.update_xaxes(title_text="block", **block_ticks(depth))
     fig.update_yaxes(title_text="smoothness" if large else "smoothness (≈0 for noise)")  # on a slide's short axis the title says it
-    legend_rows = 1 if sum(label_width(name, large) + 40 for name in names) <= PLOT_WIDTH_PX else 2  # 40: a line's sample
-    return style(fig, large, 420, "Token-mixing smoothness per block: learned maps are smooth, random ones are noise", rows_above=legend_rows)
+    return style(fig, large, 420, "Token-mixing smoothness per block: learned maps are smooth, random ones are noise", rows_above=legend_rows(names, large))
 
 
 def architecture_plot(card: ArchitectureCard, large: bool = False) -> go.Figure:

@@ -63,11 +63,23 @@ STEP_KEYS = ("previous", "next", "first", "last")
 PRESENTATION_TEXT_SCALE = 2.2  # matplotlib's 9-10 pt, shown at ~0.8x on a 1280-px screen, to the ~23 px body text
 UNIT_PAGE_TEXT_SCALE = 1.6  # a unit's page has five panels and long titles: larger would crowd them
 
+# The drawn pictures (gr.Image of a matplotlib figure) and the Plotly charts: what lecture mode fits to the screen
+# and a phone lays out apart, in the CSS and the page's script alike.
+FIGURES = ("#tour-image", "#shuffle", "#gallery", "#unit", "#stem", "#timeline", "#unit-page")
+CHARTS = ("#activations", "#evidence", "#lens", "#updates", "#compare-plot", "#arch-plot")
+
+
+def each(ids: tuple[str, ...], inner: str = "", scope: str = "") -> str:
+    """A CSS selector list: `inner` within each of the elements `ids`, inside `scope` (e.g. ".presentation ")."""
+    return ", ".join(f"{scope}{i}{inner}" for i in ids)
+
+
 # Presentation (lecture) mode: the header, controls and examples fold into one thin bar (image thumbnail, model,
 # weights, block), the teaching texts give way to the view, and type is large with strong contrast (the colour
 # maps are colour-blind safe already). Figures are sized to what is left of the screen, so a slide never scrolls:
 # the fallback banner keeps to two lines (its whole reason shows outside lecture mode), the views' own fields are
 # set before the lecture, and a unit's page is drawn as one row whose title names the unit (no heading above it).
+LECTURE = ".presentation "
 CSS = """
 .offscreen { display: none !important; }
 #banner { padding: 0.5rem 1rem; border-radius: 0.5rem; background: #fff4d6; border: 1px solid #e0b000; }
@@ -88,24 +100,20 @@ CSS = """
 .presentation .prose h3 { font-size: 2rem !important; }
 .presentation button, .presentation label, .presentation .tab-container button { font-size: 1.2rem !important; }
 .presentation #labels h2 { font-size: 2.4rem !important; }
-.presentation #tour-image img, .presentation #shuffle img, .presentation #gallery img, .presentation #stem img, .presentation #timeline img,
-.presentation #unit-page img { max-height: calc(100vh - 395px); width: auto !important; object-fit: contain; }
-.presentation #tour-image label, .presentation #shuffle label, .presentation #gallery label, .presentation #stem label,
-.presentation #timeline label, .presentation #unit-page label, .presentation #unit label { display: none !important; }
 .presentation #unit-text, .presentation .view-controls, .presentation .form:has(> .view-controls), .presentation #unit-nav .form { display: none !important; }
-.presentation #activations [data-testid=plotly], .presentation #evidence [data-testid=plotly], .presentation #lens [data-testid=plotly],
-.presentation #updates [data-testid=plotly], .presentation #compare-plot [data-testid=plotly], .presentation #arch-plot [data-testid=plotly] {
-  height: max(340px, calc(100vh - 330px)); }
 .presentation #unit-nav button { padding: 0.3rem 1rem; }
-@media (max-width: 760px) {  /* a phone: a chart keeps the width it was laid out for (two maps and their colour bars side by side), and scrolls sideways */
-  #activations, #evidence, #lens, #updates, #compare-plot, #arch-plot { overflow-x: auto !important; }
-  #activations [data-testid=plotly], #evidence [data-testid=plotly], #lens [data-testid=plotly], #updates [data-testid=plotly],
-  #compare-plot [data-testid=plotly], #arch-plot [data-testid=plotly] { min-width: 720px; }
-  /* a drawn figure shrinks, and with it the white rows kept on top for its label badge and tool bar: they get a strip of their own */
-  #tour-image .image-container, #shuffle .image-container, #gallery .image-container, #stem .image-container, #timeline .image-container,
-  #unit-page .image-container, #unit .image-container { padding-top: 26px; }
-}
 .presentation #tour-image, .presentation #shuffle, .presentation #gallery, .presentation #stem, .presentation #timeline { height: auto !important; }
+""" + f"""
+{each(FIGURES, " img", LECTURE)} {{ max-height: calc(100vh - 395px); width: auto !important; object-fit: contain; }}
+{each(FIGURES, " label", LECTURE)} {{ display: none !important; }}
+{each(CHARTS, " [data-testid=plotly]", LECTURE)} {{ height: max(340px, calc(100vh - 330px)); }}
+@media (max-width: 760px) {{
+  /* a phone: a chart keeps the width it was laid out for (two maps and their colour bars side by side) and scrolls sideways */
+  {each(CHARTS)} {{ overflow-x: auto !important; }}
+  {each(CHARTS, " [data-testid=plotly]")} {{ min-width: 720px; }}
+  /* a drawn figure shrinks, and with it the white rows kept on top for its label badge and tool bar: they get a strip of their own */
+  {each(FIGURES, " .image-container")} {{ padding-top: 26px; }}
+}}
 """
 # ←/→ and PageUp/PageDown (what presenter clickers send), Home/End: step the tour, the training timeline or the
 # token-mixing units of the open view, through hidden buttons. Keys typed into a field, or sent to a chart, stay there.
@@ -115,8 +123,8 @@ CSS = """
 # page and of the window.
 PAGE_JS = """
 () => {
-  const figures = "#tour-image img, #shuffle img, #gallery img, #stem img, #timeline img, #unit-page img";
-  const charts = ["#activations", "#evidence", "#lens", "#updates", "#compare-plot", "#arch-plot"].map((id) => `${id} [data-testid=plotly]`).join(", ");
+  const figures = "FIGURE_IMAGES";
+  const charts = "CHART_BOXES";
   const lecturing = () => document.querySelector("gradio-app")?.classList.contains("presentation");
   let fitted = false;  // sizes were set in lecture mode: undo them when it ends
   const fit = () => {
@@ -146,20 +154,20 @@ PAGE_JS = """
   const actions = {ArrowRight: "next", PageDown: "next", ArrowLeft: "previous", PageUp: "previous", Home: "first", End: "last"};
   const steppable = ["#tour-text", "#snapshot", "#gallery", "#unit-page"];
   document.addEventListener("keydown", (event) => {
+    if (event.defaultPrevented || event.target.closest("input, textarea, select, [contenteditable=true], .js-plotly-plot")) return;
     if (event.key === "Escape" && lecturing() && !document.fullscreenElement) {  // the way back: the checkbox is folded away on a slide
       document.querySelector("#present input")?.click();
       return;
     }
     const action = actions[event.key];
     if (!action || event.altKey || event.ctrlKey || event.metaKey) return;
-    if (event.target.closest("input, textarea, select, [contenteditable=true], .js-plotly-plot")) return;
     if (!steppable.some((id) => document.querySelector(id)?.offsetParent)) return;  // the open view has no steps
     event.preventDefault();
     document.querySelector(`#key-${action}`)?.click();
   });
   if (new URLSearchParams(location.search).get("present") === "1") document.querySelector("gradio-app")?.classList.add("presentation");
 }
-"""
+""".replace("FIGURE_IMAGES", each(FIGURES, " img")).replace("CHART_BOXES", each(CHARTS, " [data-testid=plotly]"))
 # Gradio's status tracker announces each finished event to screen readers through keys its English locale lacks
 # ("common.complete" was read out as such): the words here.
 SCREEN_READER_WORDS = gr.I18n(en={"common.complete": "Done", "common.error": "Error"})
@@ -326,7 +334,11 @@ class App:
 
     def analysis(self, c: Controls, session: str | None) -> Analysis | None:
         """The analysis of the current image on the current model (kept per session in explorer.memo)."""
-        return None if c.image is None else Analysis.of(self.load(c.model, c.weights), c.image, session)
+        return None if c.image is None else self.analysis_of(c.image, self.load(c.model, c.weights), session)
+
+    def analysis_of(self, image: str | None, loaded: LoadedModel, session: str | None) -> Analysis:
+        """The analysis of an image (made, or kept from before), as the session's current one."""
+        return Analysis.of(loaded, require_image(image), session)
 
     # --- /predict and the predictions shown on every upload
 
@@ -341,8 +353,7 @@ class App:
         Returns:
             the labels with their probabilities (highest first), and one line naming the model that actually ran, its weights, the device and its label set (and why, if the model asked for could not run and the embedded one ran instead).
         """
-        analysis = Analysis.of(self.load(model, weights), require_image(image), session_of(request))
-        return self.predictions(analysis, top_k)
+        return self.predictions(self.analysis_of(image, self.load(model, weights), session_of(request)), top_k)
 
     def predictions(self, analysis: Analysis, top_k: float) -> dict:
         """The labels and the status line of an analysis (what /predict returns)."""
@@ -356,7 +367,7 @@ class App:
         if image is None:
             shown_now = {self.labels: None, self.status: loaded.status(), self.predict_note: ""}
         else:
-            analysis = Analysis.of(loaded, require_image(image), session_of(request))
+            analysis = self.analysis_of(image, loaded, session_of(request))
             shown_now = {**self.predictions(analysis, top_k), self.predict_note: predictions_note(analysis)}
         banner = fallback_banner(loaded)
         return {**shown_now, self.banner: gr.Markdown(banner, visible=bool(banner)),  # shown only with something to say

@@ -246,6 +246,10 @@ def test_escape_leaves_lecture_mode(app_url, page):
     page.goto(app_url + "?present=1&example=chelsea-cat&view=evidence")
     page.locator("#evidence .js-plotly-plot").wait_for(timeout=60_000)
     assert not page.locator("#intro").is_visible()  # folded away on a slide, with the Presentation checkbox
+    page.locator("#model input").click()  # the model list open: Esc closes it and the slide stays
+    page.keyboard.press("Escape")
+    page.wait_for_timeout(500)
+    assert page.evaluate("() => document.querySelector('gradio-app').classList.contains('presentation')")
     page.locator("body").click(position={"x": 5, "y": 5})
     page.keyboard.press("Escape")
     page.wait_for_function("() => !document.querySelector('gradio-app').classList.contains('presentation')", timeout=30_000)

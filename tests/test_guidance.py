@@ -45,7 +45,7 @@ def test_the_predictions_note_says_random_weights_answer_by_chance():
     loaded = load_model("mixer_s32_224", "random")
     analysis = Analysis(loaded, EXAMPLES / "chelsea-cat.jpg")
     top = float(analysis.probabilities.max())
-    assert top < 0.01  # the predictions list shows 0% for every class
+    assert top < 0.005  # the predictions list shows 0% for every class
     note = label_note(loaded, analysis.picture, top)
     assert "random weights" in note and "1 in 1,000 (0.10%)" in note and f"top one here {top:.2%} (the list above rounds it to 0%)" in note and "unsure" not in note
 

@@ -192,12 +192,27 @@ def test_lens_scale_fits_the_values():
     assert np.isclose(middling.layout.yaxis.range[1], 0.33)
 
 
-def test_lens_names_never_run_into_each_other_on_a_deep_model_that_keeps_changing_its_mind():
+def name_boxes(fig: go.Figure, depth: int, large: bool) -> list[tuple[float, float, float, float]]:
+    """Where the lens's names sit, (left, right, top, bottom) in pixels of a PLOT_PX plot, read off the figure."""
+    width, height = plots.PLOT_PX[large]
+    low, high = fig.layout.yaxis.range
+    line = plots.text_size(large) * 1.3
+    boxes = []
+    for a in fig.layout.annotations:
+        x, y = (a.x + 0.5) / depth * width, (1 - (a.y - low) / (high - low)) * height + a.ay
+        half = plots.label_width(a.text, large) / 2
+        boxes.append((x - half, x + half, y - line / 2, y + line / 2))
+    return boxes
+
+
+@pytest.mark.parametrize("curve", ["flat", "steep"])
+def test_lens_names_never_run_into_each_other_on_a_deep_model_that_keeps_changing_its_mind(curve):
     depth = 30  # gMLP-S: a random one changes its top-1 at almost every block
     names = {i: f"class number {i}" for i in range(depth)}
     top = np.arange(depth)
     top[-6:] = top[-6]  # ... and settles on its last answer 6 blocks before the end
-    view = LensView(top, tuple(names[i] for i in top), np.linspace(0.002, 0.004, depth), int(top[-1]), names[int(top[-1])], np.linspace(0.0009, 0.004, depth))
+    rising = np.linspace(0.002, 0.004, depth) if curve == "flat" else np.linspace(0.05, 0.95, depth)  # a log axis, a linear one
+    view = LensView(top, tuple(names[i] for i in top), rising, int(top[-1]), names[int(top[-1])], rising * 0.5)
     for large in (False, True):
         fig = plots.lens_plot(view, large=large)
         placed = fig.layout.annotations
@@ -205,13 +220,14 @@ def test_lens_names_never_run_into_each_other_on_a_deep_model_that_keeps_changin
         assert {a.x for a in placed} <= set(view.changes)
         assert depth - 6 in {a.x for a in placed}  # where the lens settles is always named
         assert [a.x for a in placed] == sorted(a.x for a in placed)
-        assert len({abs(a.ay) for a in placed}) == (1 if large else 2)  # a slide's short plot: one step from the line
-        spans = [((a.x + 0.5) / depth * plots.PLOT_WIDTH_PX, plots.label_width(a.text, large) / 2, a.ay) for a in placed]
-        for i, (c1, h1, ay1) in enumerate(spans):
-            for c2, h2, ay2 in spans[i + 1:]:
-                assert ay1 != ay2 or abs(c1 - c2) >= h1 + h2  # names at one height never overlap
-    assert plots.lens_plot(view, large=True).layout.yaxis.dtick == "D2"  # 1, 2, 5 between the powers: no crowded digits
-    assert plots.lens_plot(view, large=False).layout.yaxis.dtick is None
+        assert {abs(a.ay) for a in placed} <= {plots.text_size(large) * 1.7 * n for n in ((1,) if large else (1, 2))}  # a slide: one step from the line
+        boxes = name_boxes(fig, depth, large)
+        for i, a in enumerate(boxes):
+            for b in boxes[i + 1:]:
+                assert not plots.overlap(a, b), (curve, large, a, b)  # names never sit on each other, at any height
+    if curve == "flat":
+        assert plots.lens_plot(view, large=True).layout.yaxis.dtick == "D2"  # 1, 2, 5 between the powers: no crowded digits
+        assert plots.lens_plot(view, large=False).layout.yaxis.dtick is None
 
 
 def test_lens_ticks_stay_readable_for_deep_models():
