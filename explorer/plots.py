@@ -318,16 +318,14 @@ def label_changes(fig: go.Figure, view: LensView, y: np.ndarray, y_range: list[f
         sides = [False] if fraction > 0.8 else [True] if fraction < 0.2 else [k % 2 == 0, k % 2 != 0]
         text = shorten(view.top_label[b])
         x, point_y, half = (b + 0.5) / depth * width_px, (1 - fraction) * height_px, label_width(text, large) / 2
-        boxes = {(above, n): (x - half, x + half, point_y + (-step if above else step) * n - line / 2, point_y + (-step if above else step) * n + line / 2)
-                 for n in steps for above in sides}
-        free = [spot for spot, box in boxes.items() if not any(overlap(box, other) for other in placed)]
+        offsets = [(-step if above else step) * n for n in steps for above in sides]  # pixels from the point, in order of preference; negative is up
+        boxes = {ay: (x - half, x + half, point_y + ay - line / 2, point_y + ay + line / 2) for ay in offsets}
+        free = [ay for ay, box in boxes.items() if not any(overlap(box, other) for other in placed)]
         if not free:
             continue
-        above, n = free[0]
-        placed.append(boxes[above, n])
+        placed.append(boxes[free[0]])
         fig.add_annotation(
-            x=b, y=place, text=safe(text), hovertext=safe(view.top_label[b]),
-            ax=0, ay=-step * n if above else step * n,  # pixels; negative is up
+            x=b, y=place, text=safe(text), hovertext=safe(view.top_label[b]), ax=0, ay=free[0],
             showarrow=True, arrowhead=0, arrowwidth=1, arrowcolor="#999999", standoff=4,
             bgcolor="rgba(255, 255, 255, 0.75)",  # legible where a name crosses a line
         )
