@@ -2,7 +2,7 @@
 
 Hugging Face Spaces imports this file and serves the module-level `demo`.
 """
-from explorer.ui import build_app, launch
+from explorer.app.ui import build_app, launch
 
 demo = build_app()
 

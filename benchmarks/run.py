@@ -30,10 +30,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from explorer import load_model, memo  # noqa: E402
-from explorer.analysis import Analysis  # noqa: E402
-from explorer.inference import probabilities, to_batch  # noqa: E402
-from explorer.loading import cpu_name  # noqa: E402
-from explorer.model_views import token_mixing_gallery  # noqa: E402
+from explorer.analysis.analysis import Analysis  # noqa: E402
+from explorer.model.inference import probabilities, to_batch  # noqa: E402
+from explorer.model.loading import cpu_name  # noqa: E402
+from explorer.analysis.model_views import token_mixing_gallery  # noqa: E402
 
 EXAMPLE = ROOT / "assets" / "examples" / "chelsea-cat.jpg"
 
@@ -185,7 +185,7 @@ def numbers_only(loaded, path: str) -> Analysis:
 
 def files_only(loaded, path: str) -> None:
     """The numbers and everything /explain writes (figures, npz, json, zip), in-process."""
-    from explorer.explain import export_folder
+    from explorer.export import export_folder
 
     export_folder(numbers_only(loaded, path))
 
@@ -294,7 +294,7 @@ def bench_cli(count: int, batch_size: int) -> list[dict]:
 def bench_batching(url: str, model: str, clients: int, requests: int, reference: float | None = None) -> tuple[list[dict], float]:
     """`clients` gradio_clients sending `requests` /predict each at once, every image new, against one client
     sending them one after another: throughput, p50/p95 latency, errors. Concurrent forwards of one model share
-    a batch (explorer.batching). Returns the rows and the one-client throughput (reused for the next row)."""
+    a batch (explorer.model.batching). Returns the rows and the one-client throughput (reused for the next row)."""
     from gradio_client import handle_file
 
     fresh = FreshImages(clients * requests * (2 if reference is None else 1) + 8)
@@ -344,7 +344,7 @@ def bench_batching(url: str, model: str, clients: int, requests: int, reference:
 
 def bench_example_again(repeats: int) -> dict:
     """An example clicked a second time (B/16 random): the handler's time in-process, against a bare forward."""
-    from explorer.ui import EXAMPLES, App
+    from explorer.app.ui import EXAMPLES, App
 
     _, bare = bare_forward(repeats)
     app = App("embedded")
@@ -408,7 +408,7 @@ def server_memory(call, warmup: int, requests: int) -> tuple[int, int, int]:
 
 def bench_memory(requests: int) -> dict:
     """B/16 loaded by the first /predict, then `requests` more: peak RSS and growth. Each new session adds
-    ~0.3 MB, up to explorer.ui.MAX_SESSIONS of them."""
+    ~0.3 MB, up to explorer.app.ui.MAX_SESSIONS of them."""
     fresh = FreshImages(64)
     before, after, peak = server_memory(lambda client: predict_b16(client, fresh()), 5, requests)
     growth = after / before - 1

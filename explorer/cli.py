@@ -24,11 +24,11 @@ from typing import Iterator
 
 from PIL import Image
 
-from explorer.catalogue import catalogue, format_table
+from explorer.model.catalogue import catalogue, format_table
 from explorer.errors import ExplorerError
 from explorer.images import load_image
-from explorer.inference import probabilities, to_batch, top_predictions
-from explorer.loading import PRECISIONS, WEIGHTS_CHOICES, LoadedModel, load_model
+from explorer.model.inference import probabilities, to_batch, top_predictions
+from explorer.model.loading import PRECISIONS, WEIGHTS_CHOICES, LoadedModel, load_model
 
 PRECISION_HELP = "what predictions compute in (default: EXPLORER_PRECISION or fp32): bf16 on CPUs with AVX512-BF16/AMX or GPUs, fp16 on GPUs"
 
@@ -122,8 +122,8 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    from explorer.analysis import Analysis
-    from explorer.explain import save_explanation
+    from explorer.analysis.analysis import Analysis
+    from explorer.export import save_explanation
 
     try:
         loaded = open_model(args)
@@ -184,7 +184,7 @@ def cmd_unit(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from explorer.ui import build_app, launch  # Gradio only on this path
+    from explorer.app.ui import build_app, launch  # Gradio only on this path
 
     launch(build_app(default_model=args.model), host=args.host, port=args.port, mcp=False if args.no_mcp else None)
     return 0

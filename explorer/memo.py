@@ -1,4 +1,4 @@
-"""Every cache the explorer keeps, named and bounded here, in one place. (The only other one is explorer.loading's
+"""Every cache the explorer keeps, named and bounded here, in one place. (The only other one is explorer.model.loading's
 cache of loaded models, at most `loading.LOADED_MODELS` of them.)
 
 | cache                | key                                         | bound                               |

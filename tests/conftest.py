@@ -89,7 +89,7 @@ def app_url():
     """The real app, embedded model selected, served on a free port on 127.0.0.1 for the module's tests."""
     import socket
 
-    from explorer.ui import build_app, launch
+    from explorer.app.ui import build_app, launch
 
     demo = build_app(default_model="embedded")
     with socket.socket() as s:

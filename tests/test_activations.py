@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from conftest import FAMILY_MODELS, tiny_model
-from explorer.activations import activation_norms, capture, channel_maps, input_times_gradient, logit_lens, logit_lens_probabilities, patch_evidence, patch_logits, top_channels, update_norms
+from explorer.analysis.activations import activation_norms, capture, channel_maps, input_times_gradient, logit_lens, logit_lens_probabilities, patch_evidence, patch_logits, top_channels, update_norms
 
 
 @pytest.fixture(params=FAMILY_MODELS)
@@ -88,7 +88,7 @@ def test_concurrent_forwards_on_the_shared_model_do_not_leak_into_a_capture():
 def test_hooks_see_only_the_forwards_of_their_own_thread_and_go_away():
     import threading
 
-    from explorer.activations import thread_hooks
+    from explorer.analysis.activations import thread_hooks
 
     layer, seen = torch.nn.Linear(2, 2), []
     with thread_hooks([(layer, "pre", lambda module, inputs: seen.append("pre")), (layer, "forward", lambda module, inputs, output: seen.append("forward"))]):

@@ -5,9 +5,9 @@ import torch
 
 from conftest import EXAMPLES, FAMILY_MODELS, counted_passes, tiny_model
 from explorer import load_model, memo
-from explorer.analysis import Analysis, image_digest
-from explorer.loading import _prepare
-from explorer.model_views import architecture_card
+from explorer.analysis.analysis import Analysis, image_digest
+from explorer.model.loading import _prepare
+from explorer.analysis.model_views import architecture_card
 
 
 @pytest.fixture

@@ -1,9 +1,9 @@
 import pytest
 import torch
 
-from explorer.architecture import PAPER_TABLE_1, count_architecture, measure_latency, paper_row
-from explorer.catalogue import describe
-from explorer.loading import load_model
+from explorer.analysis.architecture import PAPER_TABLE_1, count_architecture, measure_latency, paper_row
+from explorer.model.catalogue import describe
+from explorer.model.loading import load_model
 
 
 @pytest.mark.parametrize("name, key", [("mixer_s32_224", "S/32"), ("mixer_s16_224", "S/16"), ("mixer_b32_224", "B/32"), ("mixer_b16_224", "B/16"), ("mixer_l32_224", "L/32"), ("mixer_l16_224", "L/16")])

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from explorer.batching import Batcher
+from explorer.model.batching import Batcher
 
 
 def run_together(batcher: Batcher, calls: list[tuple[str, int]], run_batch) -> list:
@@ -74,7 +74,7 @@ def test_concurrent_predict_calls_batch_and_answer_as_they_do_alone(app_url, tmp
     from gradio_client import Client, handle_file
 
     from explorer import memo
-    from explorer.analysis import FORWARDS
+    from explorer.analysis.analysis import FORWARDS
 
     rng = np.random.default_rng(0)
     paths = []

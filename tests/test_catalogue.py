@@ -2,8 +2,8 @@
 import pytest
 import timm
 
-from explorer.catalogue import catalogue, describe, format_table
-from explorer.loading import build_embedded
+from explorer.model.catalogue import catalogue, describe, format_table
+from explorer.model.loading import build_embedded
 
 
 def test_catalogue_lists_every_pretrained_mixer_tag_and_weightless_architecture():

@@ -6,10 +6,10 @@ import pytest
 
 from conftest import EXAMPLES
 from explorer import load_model
-from explorer.analysis import Analysis
-from explorer.embedded import read_timeline
-from explorer.explain import export_folder, save_explanation
-from explorer.model_views import stem_gallery, timeline_gallery, token_mixing_gallery
+from explorer.analysis.analysis import Analysis
+from explorer.model.embedded import read_timeline
+from explorer.export import export_folder, save_explanation
+from explorer.analysis.model_views import stem_gallery, timeline_gallery, token_mixing_gallery
 
 
 @pytest.fixture(scope="module")

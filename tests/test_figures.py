@@ -5,11 +5,11 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from PIL import Image
 
-from explorer import figures
+from explorer.render import figures
 
 
 def a_figure():
-    from explorer.analysis import ActivationView
+    from explorer.analysis.analysis import ActivationView
 
     rng = np.random.default_rng(0)
     return figures.activations_figure(ActivationView(rng.random((32, 32, 3)), rng.random((4, 8, 8)), "norms", "‖activation‖", None))
@@ -32,7 +32,7 @@ def test_panels_are_placed_pixel_for_pixel_and_enlarged_whole():
 
 
 def test_small_probabilities_get_plain_tick_labels():
-    from explorer.analysis import LensView
+    from explorer.analysis.analysis import LensView
 
     depth = 6
     view = LensView(np.arange(depth), tuple(f"class {i}" for i in range(depth)), np.full(depth, 0.003), 5, "class 5", np.linspace(0.001, 0.003, depth))
@@ -62,7 +62,7 @@ def test_release_empties_figures_and_leaves_arrays_alone():
 
 
 def test_a_gallery_keeps_its_colours_in_a_palette_png():
-    from explorer.model_views import token_mixing_gallery
+    from explorer.analysis.model_views import token_mixing_gallery
     from explorer import load_model
 
     gallery = token_mixing_gallery(load_model("embedded"), 0)[0]

@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 from corpus import encode, gradient
 from explorer.errors import ImageError
 from explorer.images import decode
-from explorer.loading import load_model
+from explorer.model.loading import load_model
 
 SEEDS = [encode(gradient(24, 16), fmt) for fmt in ("PNG", "JPEG", "GIF", "BMP", "TIFF", "WEBP")]
 TRANSFORM = load_model("embedded").transform

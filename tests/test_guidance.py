@@ -5,9 +5,9 @@ from PIL import Image, ImageDraw
 
 from conftest import EXAMPLES, tiny_model
 from explorer import load_model
-from explorer.analysis import Analysis
-from explorer.guidance import fallback_banner, label_note, unlike_training_images, view_note
-from explorer.loading import LoadedModel
+from explorer.analysis.analysis import Analysis
+from explorer.text.guidance import fallback_banner, label_note, unlike_training_images, view_note
+from explorer.model.loading import LoadedModel
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ from PIL import Image
 
 from conftest import EXAMPLES
 from explorer import Prediction, load_model, predict, predict_many
-from explorer.inference import probabilities, to_batch, top_predictions
+from explorer.model.inference import probabilities, to_batch, top_predictions
 
 
 def test_predictions_are_sorted_and_sum_to_at_most_one(photo):
@@ -49,9 +49,9 @@ def test_the_embedded_model_recognises_cifar_examples(name):
 
 
 def test_reduced_precision_predictions_agree_with_float32_and_the_analysis_stays_float32():
-    from explorer.analysis import Analysis
+    from explorer.analysis.analysis import Analysis
     from explorer.errors import ModelError
-    from explorer.loading import native_bf16
+    from explorer.model.loading import native_bf16
 
     fp32 = load_model("embedded")
     images = sorted(EXAMPLES.glob("*.jpg"))

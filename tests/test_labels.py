@@ -1,9 +1,9 @@
 import pytest
 import timm
 
-from explorer.embedded import read_card
-from explorer.labels import class_names, label_set
-from explorer.loading import build_embedded
+from explorer.model.embedded import read_card
+from explorer.model.labels import class_names, label_set
+from explorer.model.loading import build_embedded
 
 
 @pytest.mark.parametrize(

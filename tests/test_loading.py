@@ -8,7 +8,7 @@ from safetensors.torch import save_file
 
 from conftest import run_python, write_hf_cache
 from explorer.errors import CheckpointError, ModelError, WeightsUnavailable
-from explorer.loading import build_embedded, load_model, read_state_dict, resolve_device
+from explorer.model.loading import build_embedded, load_model, read_state_dict, resolve_device
 
 TAG = "mixer_b16_224.goog_in21k_ft_in1k"
 
@@ -20,7 +20,7 @@ def test_pretrained_weights_load_offline_from_the_hf_cache(tmp_path):
     code = f"""
 import json, time, torch, timm
 from safetensors.torch import load_file
-from explorer.loading import load_model
+from explorer.model.loading import load_model
 ref = load_file({str(next(tmp_path.rglob('model.safetensors')))!r})
 plain = timm.create_model({TAG!r}, pretrained=True)  # timm's own Hub path, with HF_HUB_OFFLINE=1
 start = time.monotonic()
@@ -42,7 +42,7 @@ print(json.dumps(dict(
 def test_offline_without_cache_falls_back_to_embedded_and_says_why(tmp_path):
     code = f"""
 import json
-from explorer.loading import load_model
+from explorer.model.loading import load_model
 loaded = load_model({TAG!r})
 print(json.dumps(dict(name=loaded.name, status=loaded.status())))
 """
@@ -61,7 +61,7 @@ def test_a_hub_that_never_answers_is_given_up_on_within_5_seconds(tmp_path):
     try:
         code = f"""
 import json, time
-from explorer.loading import load_model
+from explorer.model.loading import load_model
 start = time.monotonic()
 loaded = load_model({TAG!r})
 print(json.dumps(dict(name=loaded.name, seconds=time.monotonic() - start, reason=loaded.fallback_reason)))
@@ -80,7 +80,7 @@ def test_a_corrupt_file_in_the_hf_cache_is_named_and_falls_back(tmp_path):
     path.write_bytes(b"\x00" * 64)
     code = f"""
 import json
-from explorer.loading import load_model
+from explorer.model.loading import load_model
 print(json.dumps(load_model({TAG!r}).fallback_reason))
 """
     result = run_python(code, env={"HF_HUB_OFFLINE": "1", "HF_HUB_CACHE": str(tmp_path)})
@@ -162,7 +162,7 @@ def test_unknown_names_and_weights_are_explained():
 def test_random_weights_are_reproducible_and_models_are_cached():
     a = load_model("mixer_s32_224", "random")
     assert load_model("mixer_s32_224", "random") is a
-    from explorer import loading
+    from explorer.model import loading
 
     loading._cache.clear()
     b = load_model("mixer_s32_224", "random")

@@ -6,7 +6,7 @@ import numpy as np
 
 from conftest import EXAMPLES
 from explorer import load_model, memo
-from explorer.analysis import Analysis
+from explorer.analysis.analysis import Analysis
 
 
 def test_a_bounded_cache_keeps_the_most_recent_and_makes_each_value_once():

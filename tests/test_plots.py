@@ -9,9 +9,9 @@ import plotly.graph_objects as go
 import pytest
 
 from conftest import EXAMPLES
-from explorer import plots
-from explorer.analysis import ActivationView, EvidenceView, LensView, UpdatesView
-from explorer.architecture import PARTS, ArchitectureCard
+from explorer.render import plots
+from explorer.analysis.analysis import ActivationView, EvidenceView, LensView, UpdatesView
+from explorer.analysis.architecture import PARTS, ArchitectureCard
 
 LONG_LABEL = "great grey owl, great gray owl, Strix nebulosa, a very long name"  # 64 characters
 
@@ -312,7 +312,7 @@ def test_top_margin_grows_with_the_title():
 
 def test_plots_of_the_embedded_model_on_a_photo():
     from explorer import load_model
-    from explorer.analysis import Analysis
+    from explorer.analysis.analysis import Analysis
 
     analysis = Analysis(load_model("embedded"), EXAMPLES / "chelsea-cat.jpg")
     activations = analysis.activations()

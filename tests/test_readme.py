@@ -42,7 +42,7 @@ def test_spaces_front_matter_matches_the_requirements_and_the_catalogue():
     assert meta["sdk"] == "gradio" and meta["sdk_version"] == pins["gradio"]
     assert meta["app_file"] == "app.py" and (ROOT / meta["app_file"]).exists()
     assert str(meta["python_version"]).startswith("3.")
-    from explorer.catalogue import catalogue
+    from explorer.model.catalogue import catalogue
 
     hub_repos = sorted(e.weights.removeprefix("hf-hub:") for e in catalogue() if e.weights.startswith("hf-hub:"))
     assert sorted(meta["models"]) == hub_repos

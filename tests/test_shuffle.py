@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from conftest import FAMILY_MODELS, tiny_model
-from explorer.shuffle import patch_permutation, patch_shuffle, shuffle_patches
+from explorer.analysis.shuffle import patch_permutation, patch_shuffle, shuffle_patches
 
 
 @pytest.mark.parametrize("name", FAMILY_MODELS)
@@ -29,7 +29,7 @@ def test_shuffle_patches_moves_whole_patches():
 
 
 def test_the_twin_shares_every_other_tensor_and_leaves_the_model_alone():
-    from explorer.shuffle import with_permuted_token_mixing
+    from explorer.analysis.shuffle import with_permuted_token_mixing
 
     model = tiny_model("mixer_s16_224")
     twin = with_permuted_token_mixing(model, patch_permutation(16))

@@ -3,9 +3,9 @@ from matplotlib.figure import Figure
 
 from conftest import EXAMPLES
 from explorer import load_model
-from explorer.analysis import Analysis
-from explorer.figures import tour_figure
-from explorer.tour import STEP_TITLES
+from explorer.analysis.analysis import Analysis
+from explorer.render.figures import tour_figure
+from explorer.analysis.tour import STEP_TITLES
 
 
 def test_the_tour_walks_the_embedded_model_with_its_real_shapes():

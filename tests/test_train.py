@@ -13,7 +13,7 @@ from PIL import Image
 from safetensors.torch import load_file
 
 from conftest import ROOT
-from explorer.loading import build_embedded, load_weights
+from explorer.model.loading import build_embedded, load_weights
 from explorer.train import CIFAR10_POLICY, apply_auto_augment, auto_augment, can_resume, cutmix, random_crop_flip, split_train_val
 
 CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]

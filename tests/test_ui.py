@@ -62,8 +62,8 @@ def test_only_the_documented_endpoints_are_public(client):
 def test_only_the_open_tab_is_drawn_and_every_tab_reads_the_same_analysis():
     from conftest import counted_passes
     from explorer import load_model, memo
-    from explorer.model_views import architecture_card
-    from explorer.ui import OWN_SCALE, VIEWS, App, Controls
+    from explorer.analysis.model_views import architecture_card
+    from explorer.app.ui import OWN_SCALE, VIEWS, App, Controls
 
     memo.clear()
     app = App("embedded")
@@ -93,7 +93,7 @@ def test_only_the_open_tab_is_drawn_and_every_tab_reads_the_same_analysis():
 def test_an_unreadable_image_or_class_gets_a_message_not_a_traceback(tmp_path):
     import gradio as gr
 
-    from explorer.ui import OWN_SCALE, App, Controls
+    from explorer.app.ui import OWN_SCALE, App, Controls
 
     app = App("embedded")
     app.build()
@@ -111,7 +111,7 @@ def test_an_unreadable_image_or_class_gets_a_message_not_a_traceback(tmp_path):
 def test_a_deep_link_names_an_example_only_from_the_examples_folder():
     from types import SimpleNamespace
 
-    from explorer.ui import EXAMPLES as NAMED, App
+    from explorer.app.ui import EXAMPLES as NAMED, App
 
     app = App("embedded")
     app.build()

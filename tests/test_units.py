@@ -13,7 +13,7 @@ from explorer import memo
 from explorer.cli import main
 from explorer.errors import Cancelled, ExplorerError
 from explorer.images import load_image
-from explorer.loading import _prepare, load_model
+from explorer.model.loading import _prepare, load_model
 from explorer.units import (SHIPPED_INDEX, Unit, build_index, cached_feature, check_unit, feature_visualisation, read_index, reference_index,
                             unit_activations, unit_examples, unit_page, unit_values, weights_fingerprint)
 
@@ -234,9 +234,9 @@ def test_the_default_reference_of_other_models_is_the_examples(tmp_path):
 
 
 def test_a_page_knows_where_the_unit_fires_on_an_image_and_draws(embedded):
-    from explorer.analysis import Analysis
-    from explorer.figures import figure_array
-    from explorer.unit_figures import OUTLINE, examples_strip, outlined, unit_figure
+    from explorer.analysis.analysis import Analysis
+    from explorer.render.figures import figure_array
+    from explorer.render.unit_figures import OUTLINE, examples_strip, outlined, unit_figure
 
     frog = EXAMPLES / "cifar10-frog.jpg"
     analysis = Analysis(embedded, frog)

@@ -44,13 +44,13 @@ from timm.models.mlp_mixer import MlpMixer
 from torchvision.transforms import v2
 from tqdm import tqdm
 
-from explorer import embedded
-from explorer.loading import native_bf16
-from explorer.weights import smoothness, square_maps
+from explorer.model import embedded
+from explorer.model.loading import native_bf16
+from explorer.model.weights import smoothness, square_maps
 
 log = logging.getLogger("explorer.train")
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # the repository
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "cifar10-train-jpeg.tar.gz"
 DEFAULT_CACHE = ROOT / ".cache"
 
@@ -231,7 +231,7 @@ def timeline_snapshot(model: MlpMixer) -> dict[str, torch.Tensor]:
 
 
 def timeline_smoothness(snapshot: dict[str, torch.Tensor]) -> list[float]:
-    """Each block's token-mixing smoothness in one timeline snapshot (explorer.weights.smoothness: about 0 for
+    """Each block's token-mixing smoothness in one timeline snapshot (explorer.model.weights.smoothness: about 0 for
     noise, towards 1 for smooth, local maps): the structure number the model card reports."""
     weights = snapshot["token_mixing"].float().numpy()  # (depth, D_S, S)
     return [round(smoothness(square_maps(block)), 4) for block in weights]
@@ -520,6 +520,3 @@ def export_validation(data: Path, cache_dir: Path, out: Path, cfg: TrainConfig) 
                 target.write_bytes(tar.extractfile(member).read())
     log.info("wrote %d held-out images to %s", len(wanted), out)
 
-
-if __name__ == "__main__":
-    main()

@@ -1,7 +1,7 @@
-"""Interactive charts of the views: view dataclasses (explorer.analysis) in, Plotly `go.Figure`s out.
+"""Interactive charts of the views: view dataclasses (explorer.analysis.analysis) in, Plotly `go.Figure`s out.
 
 Renderers only draw: every number comes from the view. Each takes `large=True` for a lecture hall (fonts about
-1.6 times larger). Colours follow explorer.figures: viridis for magnitudes, red-white-blue around zero.
+1.6 times larger). Colours follow explorer.render.figures: viridis for magnitudes, red-white-blue around zero.
 """
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ import plotly.graph_objects as go
 from PIL import Image
 from plotly.subplots import make_subplots
 
-from explorer.analysis import ActivationView, EvidenceView, LensView, UpdatesView
-from explorer.architecture import PARTS, ArchitectureCard
-from explorer.figures import DIVERGING, SEQUENTIAL  # the same colours in both renderers
+from explorer.analysis.analysis import ActivationView, EvidenceView, LensView, UpdatesView
+from explorer.analysis.architecture import PARTS, ArchitectureCard
+from explorer.render.figures import DIVERGING, SEQUENTIAL  # the same colours in both renderers
 
 __all__ = [
     "activations_plot",

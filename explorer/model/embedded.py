@@ -11,7 +11,7 @@ from typing import Any
 
 from explorer import memo
 
-_PACKAGE = Path(__file__).resolve().parent
+_PACKAGE = Path(__file__).resolve().parent.parent  # explorer/
 # assets/ sits beside the package in the repository, and inside it once installed with `pip install .`.
 ASSETS = _PACKAGE.parent / "assets" if (_PACKAGE.parent / "assets" / "examples").is_dir() else _PACKAGE / "assets"
 EMBEDDED_NAME = "embedded"

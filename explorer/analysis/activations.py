@@ -21,7 +21,7 @@ import numpy as np
 import torch
 from timm.models.mlp_mixer import MlpMixer
 
-from explorer.weights import patch_grid
+from explorer.model.weights import patch_grid
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
-"""The matplotlib renderers, for files and notebooks: views (explorer.analysis) in, `Figure`s or RGB arrays out.
-The live app draws the same views with Plotly (explorer.plots).
+"""The matplotlib renderers, for files and notebooks: views (explorer.analysis.analysis) in, `Figure`s or RGB arrays out.
+The live app draws the same views with Plotly (explorer.render.plots).
 
 Galleries of many small maps are drawn straight into one RGB array (fast: a B/16 block of 384 units in a few
 milliseconds, and a click on it maps back to a unit). Everything else is a matplotlib `Figure` made with the
@@ -24,8 +24,8 @@ from matplotlib.ticker import FuncFormatter, NullFormatter
 from PIL import Image
 
 if TYPE_CHECKING:
-    from explorer.analysis import ActivationView, EvidenceView, LensView, ShuffleView, UpdatesView
-    from explorer.tour import TourStep
+    from explorer.analysis.analysis import ActivationView, EvidenceView, LensView, ShuffleView, UpdatesView
+    from explorer.analysis.tour import TourStep
 
 DIVERGING = "RdBu_r"  # red positive, blue negative, white zero: readable with the common colour-vision deficiencies
 SEQUENTIAL = "viridis"
@@ -282,7 +282,7 @@ def shuffle_figure(view: "ShuffleView") -> Figure:
 
 
 def tour_figure(step: "TourStep") -> Figure:
-    """One guided-tour step's picture (see explorer.tour.TourStep for the kinds)."""
+    """One guided-tour step's picture (see explorer.analysis.tour.TourStep for the kinds)."""
     d = step.data
     if step.kind in ("picture", "patches"):
         fig = new_figure(4, 4)

@@ -11,9 +11,9 @@ from dataclasses import asdict, dataclass
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from explorer.catalogue import architecture_dims
-from explorer.loading import LoadedModel
-from explorer.weights import family
+from explorer.model.catalogue import architecture_dims
+from explorer.model.loading import LoadedModel
+from explorer.model.weights import family
 
 # Table 1 of Tolstikhin et al. (2021), at 224x224: (layers, patch, hidden C, D_S, D_C, params in millions).
 PAPER_TABLE_1 = {

@@ -24,10 +24,10 @@ from timm.data import create_transform, resolve_model_data_config
 from timm.models import clean_state_dict, get_pretrained_cfg
 from timm.models.mlp_mixer import MlpMixer
 
-from explorer import embedded
-from explorer.catalogue import has_pretrained_weights, is_known
+from explorer.model import embedded
+from explorer.model.catalogue import has_pretrained_weights, is_known
 from explorer.errors import CheckpointError, ModelError, WeightsUnavailable
-from explorer.labels import class_names, label_set
+from explorer.model.labels import class_names, label_set
 
 Weights = Literal["pretrained", "random"]
 WEIGHTS_CHOICES = ("pretrained", "random")

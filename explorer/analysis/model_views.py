@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from explorer import embedded, figures, memo
-from explorer.architecture import ArchitectureCard, count_architecture
-from explorer.loading import LoadedModel
-from explorer.weights import TokenMixingView, frequency_order, smoothness, square_maps, stem_filters, stem_order, token_mixing_view
+from explorer import memo
+from explorer.model import embedded
+from explorer.render import figures
+from explorer.analysis.architecture import ArchitectureCard, count_architecture
+from explorer.model.loading import LoadedModel
+from explorer.model.weights import TokenMixingView, frequency_order, smoothness, square_maps, stem_filters, stem_order, token_mixing_view
 
 
 def token_mixing(loaded: LoadedModel, block: int) -> TokenMixingView:

@@ -1,7 +1,7 @@
 """One image on one model: the explorer's unit of work.
 
     from explorer import load_model
-    from explorer.analysis import Analysis
+    from explorer.analysis.analysis import Analysis
     analysis = Analysis(load_model("embedded"), "cat.jpg")   # decode, preprocess, one hooked forward pass
     analysis.top_k(3)                  # read off that pass
     analysis.activations().maps        # (depth, grid_h, grid_w), computed now and kept
@@ -12,7 +12,7 @@ Creating an analysis decodes the image and runs the model once (every block's ou
 token-mixing update are recorded); every view is a method that computes its arrays on first use and keeps
 them, so the predictions, each tab of the app, the guided tour, the export, the CLI's `explain` and the
 `/explain` endpoint all read one object. Views return small frozen dataclasses of arrays and labels: the
-Plotly renderers (explorer.plots) and matplotlib renderers (explorer.figures) only draw them.
+Plotly renderers (explorer.render.plots) and matplotlib renderers (explorer.render.figures) only draw them.
 
 The app keeps recent analyses in explorer.memo, keyed by `Analysis.key_for` (the image bytes, not the
 file name: the same photo uploaded twice, or an example clicked twice, is one analysis).
@@ -28,16 +28,16 @@ import numpy as np
 import torch
 
 from explorer import memo
-from explorer.activations import Graph, activation_norms, capture_batch, capture_with_graph, channel_maps, input_times_gradient, logit_lens_probabilities, patch_logits, top_channels, update_norms
-from explorer.batching import Batcher
+from explorer.analysis.activations import Graph, activation_norms, capture_batch, capture_with_graph, channel_maps, input_times_gradient, logit_lens_probabilities, patch_logits, top_channels, update_norms
+from explorer.model.batching import Batcher
 from explorer.errors import ModelError
 from explorer.images import ImageSource, load_image
-from explorer.inference import Prediction, preprocess, top_predictions
-from explorer.loading import LoadedModel
-from explorer.model_views import architecture_card, token_mixing
-from explorer.shuffle import ShuffleResult, patch_shuffle
-from explorer.tour import tour_steps
-from explorer.weights import family, stem_filters
+from explorer.model.inference import Prediction, preprocess, top_predictions
+from explorer.model.loading import LoadedModel
+from explorer.analysis.model_views import architecture_card, token_mixing
+from explorer.analysis.shuffle import ShuffleResult, patch_shuffle
+from explorer.analysis.tour import tour_steps
+from explorer.model.weights import family, stem_filters
 
 T = TypeVar("T")
 
@@ -283,7 +283,7 @@ class Analysis:
         return self._keep("shuffle", make)
 
     def tour(self) -> list:
-        """The guided tour's seven steps (explorer.tour.TourStep) on this image."""
+        """The guided tour's seven steps (explorer.analysis.tour.TourStep) on this image."""
         return self._keep("tour", lambda: tour_steps(self))
 
     # --- what /explain and `python -m explorer explain` return

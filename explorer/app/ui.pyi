@@ -1,7 +1,7 @@
 """The Gradio app. Handlers only translate between components and the `explorer` API; nothing is computed here.
 
 Layout: the image and model pickers on top, one tab per view below. An image is analysed once (one forward
-pass, explorer.analysis.Analysis) when it arrives; a tab's views are computed and drawn when the tab is
+pass, explorer.analysis.analysis.Analysis) when it arrives; a tab's views are computed and drawn when the tab is
 opened, from that analysis. Endpoints for API clients, which are also the MCP server's four tools (at
 /gradio_api/mcp/ unless EXPLORER_MCP=0): `/predict` (classify: image, model, weights, top_k), `/explain`
 (explain_image: image, model, weights), `/token_mixing_weights` (model, weights, block) and `/list_models`.
@@ -24,22 +24,25 @@ import gradio as gr
 import numpy as np
 import torch
 
-from explorer import embedded, figures, memo, plots
-from explorer.analysis import MAX_BATCH, Analysis, image_digest
-from explorer.architecture import measure_latency
-from explorer.catalogue import catalogue
-from explorer.embedded import EXAMPLES, EXAMPLES_DIR
+from explorer import memo
+from explorer.model import embedded
+from explorer.render import figures
+from explorer.render import plots
+from explorer.analysis.analysis import MAX_BATCH, Analysis, image_digest
+from explorer.analysis.architecture import measure_latency
+from explorer.model.catalogue import catalogue
+from explorer.model.embedded import EXAMPLES, EXAMPLES_DIR
 from explorer.errors import ExplorerError
-from explorer.explain import export_folder, overview_figures
-from explorer.loading import WEIGHTS_CHOICES, LoadedModel, availability, default_model_name, device_name, load_model
-from explorer.model_views import architecture_card, stem_gallery, timeline_gallery, token_mixing, token_mixing_gallery
-from explorer.guidance import fallback_banner, label_note, view_note
-from explorer.teaching import VIEW_TEXT
-from explorer.tour import STEP_TITLES
-from explorer.unit_figures import unit_figure
+from explorer.export import export_folder, overview_figures
+from explorer.model.loading import WEIGHTS_CHOICES, LoadedModel, availability, default_model_name, device_name, load_model
+from explorer.analysis.model_views import architecture_card, stem_gallery, timeline_gallery, token_mixing, token_mixing_gallery
+from explorer.text.guidance import fallback_banner, label_note, view_note
+from explorer.text.teaching import VIEW_TEXT
+from explorer.analysis.tour import STEP_TITLES
+from explorer.render.unit_figures import unit_figure
 from explorer.units import KINDS, Unit, feature_visualisation, reference_index, unit_count, unit_page
 
-log = logging.getLogger("explorer.ui")
+log = logging.getLogger("explorer.app.ui")
 
 try:  # On a ZeroGPU Space, GPU work must run inside functions decorated with spaces.GPU; elsewhere nothing changes.
     import spaces
@@ -179,6 +182,7 @@ then blocks of *token mixing* (an MLP across patches) and *channel mixing* (an M
 pooling and a linear head. No attention, no convolutions beyond the stem, no position embeddings.
 """
 
+from gradio.events import Dependency
 
 class ImageInput(gr.Image):
     """An image upload that hands the raw file to `explorer.images`, which decodes odd images (16-bit, CMYK,
@@ -208,6 +212,11 @@ class ImageInput(gr.Image):
                 raise
             why = "addresses on this machine or on a private network are not fetched" if "failed validation" in str(exc) else f"{type(exc).__name__}: {exc}"
             raise gr.Error(f"The image at {str(url_or_file_path)[:200]} could not be fetched ({why}).") from None
+    from typing import Callable, Literal, Sequence, Any, TYPE_CHECKING
+    from gradio.blocks import Block
+    if TYPE_CHECKING:
+        from gradio.components import Timer
+        from gradio.components.base import Component
 
 
 class ModelInput(gr.Dropdown):
@@ -219,6 +228,11 @@ class ModelInput(gr.Dropdown):
 
     def api_info(self) -> dict[str, Any]:
         return {"type": "string", "description": "a model name, e.g. " + ", ".join(c[1] for c in self.choices[:3])}
+    from typing import Callable, Literal, Sequence, Any, TYPE_CHECKING
+    from gradio.blocks import Block
+    if TYPE_CHECKING:
+        from gradio.components import Timer
+        from gradio.components.base import Component
 
 
 def user_errors(fn: Callable) -> Callable:
@@ -804,7 +818,7 @@ class App:
         # The public endpoints, which are also the MCP tools: /predict (classify), /explain (explain_image),
         # /token_mixing_weights and /list_models (weights-only views, kept per model: not queued, so an MCP client
         # gets the picture as an image). Everything else serves the page only. Forward passes of new
-        # images run up to MAX_BATCH at once, so that concurrent ones share a batch (explorer.batching).
+        # images run up to MAX_BATCH at once, so that concurrent ones share a batch (explorer.model.batching).
         forward = dict(concurrency_id="forward", concurrency_limit=MAX_BATCH)
         self.button.click(on_gpu(user_errors(self.classify)), predictions, [self.labels, self.status], api_name="predict", **forward).then(redraw, inputs, outputs, **private)
         export_button.click(on_gpu(user_errors(self.explain_image)), [self.image, self.model, self.weights], [self.export_json, self.export_gallery, self.export_file], api_name="explain")

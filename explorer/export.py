@@ -2,13 +2,13 @@
 app's `/explain` endpoint returns.
 
     from explorer import load_model
-    from explorer.analysis import Analysis
-    from explorer.explain import save_explanation
+    from explorer.analysis.analysis import Analysis
+    from explorer.export import save_explanation
     analysis = Analysis(load_model("embedded"), "cat.jpg")
     analysis.summary()["logit_lens"], analysis.arrays()["patch_evidence"]
     save_explanation(analysis, "out/")   # a PNG per figure (+ SVG for charts), arrays.npz, summary.json
 
-Figures are drawn here by the matplotlib renderers (explorer.figures) from the analysis's views; the
+Figures are drawn here by the matplotlib renderers (explorer.render.figures) from the analysis's views; the
 weights-only pictures (token-mixing galleries, stem filters) are encoded once per model.
 """
 from __future__ import annotations
@@ -20,9 +20,10 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from explorer import figures, memo
-from explorer.analysis import Analysis
-from explorer.model_views import encoded, weight_pictures
+from explorer import memo
+from explorer.render import figures
+from explorer.analysis.analysis import Analysis
+from explorer.analysis.model_views import encoded, weight_pictures
 
 VECTOR_FIGURES = ("updates", "logit_lens")  # line and bar charts: also written as SVG
 # What /explain shows besides the zip: the image's five figures and the first block's token-mixing units (the

@@ -14,9 +14,10 @@ import timm
 import torch
 from timm.models.mlp_mixer import MlpMixer
 
-from explorer import embedded, memo
-from explorer.labels import label_set
-from explorer.weights import family
+from explorer import memo
+from explorer.model import embedded
+from explorer.model.labels import label_set
+from explorer.model.weights import family
 
 # timm's names for the paper's models first, then the MLP relatives built from the same MlpMixer class.
 FAMILY_PATTERNS = ("mixer_*", "gmixer_*", "resmlp_*", "gmlp_*")

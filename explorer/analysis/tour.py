@@ -2,17 +2,17 @@
 
 image -> patches -> the S x C token table -> token mixing (an MLP over each column) -> channel mixing (an MLP
 over each row) -> global average pooling -> head. Each step is two sentences and the arrays of one picture,
-all read off the analysis's one forward pass; explorer.figures.tour_figure draws a step.
+all read off the analysis's one forward pass; explorer.render.figures.tour_figure draws a step.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from explorer.catalogue import architecture_dims
+from explorer.model.catalogue import architecture_dims
 
 if TYPE_CHECKING:
-    from explorer.analysis import Analysis
+    from explorer.analysis.analysis import Analysis
 
 STEP_TITLES = ("Image", "Patches", "Token table", "Token mixing", "Channel mixing", "Global average pooling", "Head")
 

@@ -44,16 +44,17 @@ from safetensors import safe_open
 from safetensors.torch import save_file
 from timm.models.mlp_mixer import MlpMixer
 
-from explorer import embedded, memo
-from explorer.activations import channel_maps, thread_hooks
-from explorer.analysis import Analysis, display_image, image_digest
+from explorer import memo
+from explorer.model import embedded
+from explorer.analysis.activations import channel_maps, thread_hooks
+from explorer.analysis.analysis import Analysis, display_image, image_digest
 from explorer.errors import Cancelled, ExplorerError, ImageError
 from explorer.images import ImageSource, load_image
-from explorer.inference import preprocess, to_batch
-from explorer.loading import LoadedModel
-from explorer.model_views import token_mixing
-from explorer.teaching import VIEW_TEXT
-from explorer.weights import family, patch_grid, token_mixing_layer
+from explorer.model.inference import preprocess, to_batch
+from explorer.model.loading import LoadedModel
+from explorer.analysis.model_views import token_mixing
+from explorer.text.teaching import VIEW_TEXT
+from explorer.model.weights import family, patch_grid, token_mixing_layer
 
 log = logging.getLogger("explorer")
 
@@ -811,7 +812,7 @@ def write_features(loaded: LoadedModel, images: dict[Kind, np.ndarray], path: Pa
 
 @dataclass(frozen=True)
 class UnitPage:
-    """Everything a unit's page shows, as arrays: no drawing here (explorer.unit_figures draws it)."""
+    """Everything a unit's page shows, as arrays: no drawing here (explorer.render.unit_figures draws it)."""
 
     unit: Unit
     title: str
@@ -902,7 +903,7 @@ def build_shipped(data: Path | None = None, cache: Path | None = None, out: Path
     from tqdm import tqdm
 
     from explorer import train
-    from explorer.loading import load_model
+    from explorer.model.loading import load_model
 
     loaded = load_model(embedded.EMBEDDED_NAME, fallback=False)
     images, labels, _, names = train.load_cifar_tar(data or train.DEFAULT_DATA, cache or train.DEFAULT_CACHE)
@@ -924,14 +925,3 @@ def build_shipped(data: Path | None = None, cache: Path | None = None, out: Path
         log.info("wrote %s (%.0f KB)", path, path.stat().st_size / 1024)
     return written
 
-
-if __name__ == "__main__":
-    import argparse
-
-    parser = argparse.ArgumentParser(description=build_shipped.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, default=None, help="the CIFAR-10 training tarball (default: ../shared/data/cifar10-train-jpeg.tar.gz)")
-    parser.add_argument("--out", type=Path, default=embedded.ASSETS)
-    parser.add_argument("--no-features", action="store_true", help="only the index and its sprite")
-    args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
-    build_shipped(args.data, out=args.out, features=not args.no_features)

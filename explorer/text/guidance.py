@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from explorer import embedded
-from explorer.loading import LoadedModel, hub_unreachable_reason
-from explorer.weights import family
+from explorer.model import embedded
+from explorer.model.loading import LoadedModel, hub_unreachable_reason
+from explorer.model.weights import family
 
 UNSURE = 0.5  # a top-1 probability below this gets the "only knows these things" note
 

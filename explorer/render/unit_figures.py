@@ -1,8 +1,8 @@
 """Matplotlib renderers of a unit's page (explorer.units.UnitPage), for files and notebooks: a page in, a `Figure`
-or an RGB array out (the object API, never pyplot, as in explorer.figures).
+or an RGB array out (the object API, never pyplot, as in explorer.render.figures).
 
     from explorer.units import Unit, unit_page
-    from explorer.unit_figures import unit_figure
+    from explorer.render.unit_figures import unit_figure
     unit_figure(unit_page(loaded, Unit(3, "channel", 17))).savefig("unit.png")
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from matplotlib.figure import Figure
 
-from explorer.figures import DIVERGING, TEXT_SCALE, GalleryLayout, mosaic, new_figure, show_map, wrap
+from explorer.render.figures import DIVERGING, TEXT_SCALE, GalleryLayout, mosaic, new_figure, show_map, wrap
 
 if TYPE_CHECKING:
     from explorer.units import UnitPage

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from timm.models.mlp_mixer import MlpMixer
 
-from explorer.weights import patch_grid
+from explorer.model.weights import patch_grid
 
 
 def patch_permutation(tokens: int, seed: int = 0) -> torch.Tensor:

@@ -8,7 +8,7 @@ import torch
 from PIL import Image
 
 from explorer.images import ImageSource, load_image
-from explorer.loading import LoadedModel, load_model
+from explorer.model.loading import LoadedModel, load_model
 
 
 @dataclass(frozen=True)
