@@ -1,0 +1,155 @@
+"""The package's layout holds: the flow model → analysis → units → render → export → app, no import circles, short files.
+
+Imports are read from the source (ast), lazy ones inside functions included; imports under `if TYPE_CHECKING:`
+are left out, as they never run.
+"""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "explorer"
+MAX_LINES = 400
+
+# Each module's floor: a module may import modules on its own floor or below, never above. Within a floor
+# anything goes, as long as it makes no circle. A new top-level module or subpackage gets a floor here.
+FLOORS = {
+    "explorer.errors": 0, "explorer.memo": 0, "explorer.images": 0, "explorer.progress": 0,
+    "explorer.model": 1,
+    "explorer": 2,  # the public API (`from explorer import load_model, predict`) sits on the model
+    "explorer.analysis": 3, "explorer.train": 3, "explorer.text": 3,  # texts: words about the model and views
+    "explorer.units": 4,
+    "explorer.render": 6,
+    "explorer.export": 7,
+    "explorer.app": 8,
+    "explorer.cli": 9,
+    "explorer.__main__": 10,
+}
+
+
+def module_name(path: Path, package: Path = PACKAGE) -> str:
+    parts = path.relative_to(package.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def modules() -> dict[str, Path]:
+    return {module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
+
+
+def floor(name: str) -> int:
+    """The floor of a module: that of its longest listed prefix."""
+    for prefix in sorted(FLOORS, key=len, reverse=True):
+        if name == prefix or name.startswith(prefix + "."):
+            return FLOORS[prefix]
+    raise AssertionError(f"{name} has no floor: add it (or its subpackage) to FLOORS in tests/test_layout.py")
+
+
+def runtime_imports(path: Path, known: dict[str, Path], package_dir: Path = PACKAGE) -> set[str]:
+    """The explorer modules a file imports when it runs (at import time or lazily in a function)."""
+    tree = ast.parse(path.read_text())
+    skipped = set()
+    for node in ast.walk(tree):  # `if TYPE_CHECKING:` bodies never run
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            skipped.update(id(n) for child in node.body for n in ast.walk(child))
+    own = module_name(path, package_dir)
+    package = own if path.name == "__init__.py" else own.rpartition(".")[0]
+    found = set()
+    for node in ast.walk(tree):
+        if id(node) in skipped:
+            continue
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:  # relative: from the file's own package up
+                anchor = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+                base = f"{anchor}.{base}" if base else anchor
+            for alias in node.names:  # `from explorer.x import y` imports the module explorer.x.y if there is one
+                found.add(f"{base}.{alias.name}" if f"{base}.{alias.name}" in known else base)
+    return {name for name in found if name in known}
+
+
+def import_graph() -> dict[str, set[str]]:
+    known = modules()
+    return {name: runtime_imports(path, known) - {name} for name, path in known.items()}
+
+
+def circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Every strongly connected group of two or more modules (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in sorted(graph[v]):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            group = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                group.append(w)
+                if w == v:
+                    break
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return found
+
+
+def test_no_import_circles():
+    assert circles(import_graph()) == []
+
+
+def test_circle_finder_sees_a_lazy_circle():
+    # the checker itself: a circle closed only by a lazy import counts
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert circles(graph) == [["a", "b", "c"]]
+
+
+def test_lower_floors_never_import_higher_ones():
+    upward = [
+        f"{name} (floor {floor(name)}) imports {target} (floor {floor(target)})"
+        for name, targets in import_graph().items()
+        for target in sorted(targets)
+        if floor(target) > floor(name)
+    ]
+    assert upward == []
+
+
+def test_type_checking_imports_are_not_runtime_imports(tmp_path):
+    package = tmp_path / "explorer"
+    package.mkdir()
+    for name in "abc":
+        (package / f"{name}.py").write_text("")
+    (package / "a.py").write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from explorer.b import B\n"
+                                  "def f():\n    from .c import C\n")
+    known = {f"explorer.{name}": package / f"{name}.py" for name in "abc"}
+    assert runtime_imports(package / "a.py", known, package) == {"explorer.c"}
+
+
+def test_no_file_over_400_lines():
+    long = {str(p.relative_to(PACKAGE.parent)): n for p in PACKAGE.rglob("*.py")
+            if (n := len(p.read_text().splitlines())) > MAX_LINES}
+    assert long == {}
+
+
+def test_analysis_loads_no_renderer():
+    from conftest import run_python
+
+    result = run_python("import sys, explorer.analysis.analysis; print(sorted(m for m in ('matplotlib', 'plotly', "
+                        "'gradio') if m in sys.modules))")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
