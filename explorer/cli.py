@@ -7,6 +7,8 @@
     python -m explorer index DIR [--model NAME] [--weights pretrained|random] [--checkpoint FILE] --out FILE [--batch-size N]
     python -m explorer unit [--model NAME] [--weights ...] [--checkpoint FILE] --block B (--channel K | --kind token --unit N)
                             [--images DIR | --index FILE] [--top-k N] [--steps S] [--seed S] --out DIR
+    python -m explorer probe --model NAME [--weights pretrained|random] [--checkpoint FILE] --train DIR --test DIR
+                             [--shots K] [--json]
     python -m explorer serve [--model NAME] [--host H] [--port P] [--no-mcp]
 
 With --json, `predict` writes exactly one JSON object per image per line on stdout; everything else (logs,
@@ -183,6 +185,57 @@ def cmd_unit(args: argparse.Namespace) -> int:
     return 0
 
 
+def class_folders(root: str, shots: int | None) -> dict[str, list[Image.Image]]:
+    """{class name: its images, decoded}: one folder per class under `root`, the first `shots` files of each by
+    file name (all by default). Raises ExplorerError naming what is wrong: a missing folder, fewer than two
+    classes, an empty class, an unreadable image."""
+    folder = Path(root)
+    if not folder.is_dir():
+        raise ExplorerError(f"{root}: no such folder")
+    classes = sorted(p for p in folder.iterdir() if p.is_dir())
+    if len(classes) < 2:
+        raise ExplorerError(f"{root} holds {len(classes)} class folder(s); a probe needs at least two, one per class")
+    images = {}
+    for cls in classes:
+        paths = list(image_paths([str(cls)]))[:shots]
+        if not paths:
+            raise ExplorerError(f"{cls}: the class folder holds no images")
+        try:
+            images[cls.name] = [load_image(path) for path in paths]
+        except OSError as exc:
+            raise ExplorerError(f"{cls.name}: an image could not be read ({exc.strerror or exc})") from None
+    return images
+
+
+def cmd_probe(args: argparse.Namespace) -> int:
+    from explorer.analysis.probe import evaluate_probe
+
+    try:
+        if args.shots is not None and args.shots < 1:
+            raise ExplorerError("--shots must be at least 1")
+        train, test = class_folders(args.train, args.shots), class_folders(args.test, None)
+        if sorted(train) != sorted(test):
+            raise ExplorerError(f"--train and --test name different classes ({', '.join(sorted(train))} vs "
+                                f"{', '.join(sorted(test))})")
+        loaded = open_model(args)
+        report = evaluate_probe(loaded, train, test)
+    except ExplorerError as exc:
+        log.error("%s", exc)
+        return 1
+    result = {"model": loaded.name, "weights": loaded.weights, "classes": report.classes, "shots": report.shots,
+              "train_images": sum(report.shots), "test_images": report.test_images, "accuracy": report.accuracy,
+              "per_class": report.per_class, "confusion": report.confusion, "regularisation": report.regularisation}
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(f"{loaded.name}: {report.accuracy:.1%} of {report.test_images} test images "
+              f"({len(report.classes)} classes, {sum(report.shots)} training images, leave-one-out "
+              f"{report.loo_accuracy:.1%}, ridge {report.regularisation:.3g})")
+        for name, accuracy in report.per_class.items():
+            print(f"  {name}: {accuracy:.1%}")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from explorer.app.ui import build_app, launch  # Gradio only on this path
 
@@ -249,6 +302,17 @@ def build_parser() -> argparse.ArgumentParser:
     unit.add_argument("--seed", type=int, default=0, metavar="S")
     unit.add_argument("--out", required=True, type=Path, metavar="DIR")
     unit.set_defaults(run=cmd_unit)
+
+    probe = sub.add_parser("probe", help="the paper's few-shot linear probe: ridge regression on frozen features")
+    probe.add_argument("--model", default=None, help="timm Mixer-family name or 'embedded' (default: the best that runs here)")
+    probe.add_argument("--weights", choices=WEIGHTS_CHOICES, default="pretrained")
+    probe.add_argument("--checkpoint", default=None, metavar="FILE")
+    probe.add_argument("--device", default=None)
+    probe.add_argument("--train", required=True, metavar="DIR", help="one folder per class, named as the class")
+    probe.add_argument("--test", required=True, metavar="DIR", help="the same class folders, images to score")
+    probe.add_argument("--shots", type=int, default=None, metavar="K", help="the first K images of each class (default: all)")
+    probe.add_argument("--json", action="store_true", help="one JSON object")
+    probe.set_defaults(run=cmd_probe)
 
     serve = sub.add_parser("serve", help="start the web app")
     serve.add_argument("--model", default=None, help="the model selected when the page opens")
