@@ -79,11 +79,14 @@ def test_only_the_open_tab_is_drawn_and_every_tab_reads_the_same_analysis():
         shown = app.image_changed(controls.image, "embedded", "pretrained", 5)  # an upload: the predictions
         assert next(iter(shown[ui.labels])) == "cat" and counts == {"forward": 1, "backward": 0}
         assert shown[ui.block].maximum == 7 and shown[ui.block].value == 0  # the slider spans this model's 8 blocks
+        assert ui.predict_note not in shown  # the note is drawn with the Predictions tab, not for every upload
         drawn = {view: app.show(view, controls, "session") for view in VIEWS}
         assert counts == {"forward": 4, "backward": 1}  # + evidence (a pass with gradients, one backward) + shuffle (two)
         for view in VIEWS:  # every tab again: nothing runs
             app.show(view, controls, "session")
         assert counts == {"forward": 4, "backward": 1}
+    session_key, _ = memo.SESSION_ANALYSES.peek("session")  # Compare read both models through the session ...
+    assert session_key[1:4] == (id(loaded.model), "embedded", "pretrained")  # ... which keeps the first model's
     # each tab draws its own components and nothing else
     assert set(drawn["evidence"]) == {ui.view, ui.evidence} and set(drawn["logit-lens"]) == {ui.view, ui.lens, ui.lens_table}
     assert set(drawn["activations"]) == {ui.view, ui.activations, ui.top_table, ui.updates}
@@ -127,3 +130,25 @@ def test_a_deep_link_names_an_example_only_from_the_examples_folder():
     for hostile in ("../README", "/etc/passwd", "http://127.0.0.1/x.jpg", "chelsea-cat.jpg", "CHELSEA-CAT"):
         link = app.deep_link(SimpleNamespace(query_params={"example": hostile}))
         assert ui.image not in link and "is not one of the examples" in link[ui.link_note]
+
+
+def test_what_the_views_show_and_the_deep_links_need_no_gradio():
+    from conftest import run_python
+
+    code = ("import sys\nimport explorer.app.presenters, explorer.app.links\n"
+            "print('gradio' in sys.modules)\n")
+    run = run_python(code, env={"HF_HUB_OFFLINE": "1"})
+    assert run.stdout.strip() == "False", run.stderr[-2000:]
+
+
+def test_a_deep_link_is_read_and_clamped_in_one_place():
+    from explorer.app.links import parse_link
+
+    link = parse_link({"model": "mixer_b16_224", "block": "-3", "step": "99", "unit": "x", "kind": "token", "view": "nope",
+                       "present": "1"}, default_model="embedded")
+    assert (link.model, link.weights, link.depth) == ("mixer_b16_224", "pretrained", 12)
+    assert (link.block, link.step, link.unit, link.kind, link.view, link.present) == (0, 7, 0, "token", None, True)
+    assert "`block=-3` is outside 0–11" in link.note and "`step=99` is outside 1–7" in link.note and "`unit=x`" in link.note
+    plain = parse_link({}, default_model="embedded")
+    assert (plain.model, plain.weights, plain.block, plain.view, plain.image, plain.note) == (None, None, None, None, None, "")
+    assert parse_link({"model": "mixer_s16_224"}, "embedded").weights == "random"  # no pretrained weights: random

@@ -38,7 +38,8 @@ class App:
     def __init__(self, ui: Components, default_model: str | None = None):
         self.ui = ui
         self.default_model = default_model or default_model_name()
-        memo.pin_images(image_digest(path) for path in EXAMPLES.values())  # a second click on an example answers at once
+        # a second click on an example answers at once
+        memo.pin_images(image_digest(path) for path in EXAMPLES.values())
         self.stop_flags: dict[str | None, threading.Event] = {}  # per session, while its feature visualisation runs
 
     # --- /predict and the predictions shown on every new image
@@ -54,7 +55,7 @@ class App:
             top_k: how many labels to return, 1 to 50.
         Returns:
             the labels with their probabilities (highest first), and one line naming the model that actually ran, its weights, the device and its label set (and why, if the model asked for could not run and the embedded one ran instead).
-        """
+        """  # noqa: E501
         return self.predictions(load(model, weights), image, top_k, session_of(request))
 
     def predictions(self, loaded: LoadedModel, image: str | None, top_k: float, session: str | None) -> dict:
@@ -62,8 +63,8 @@ class App:
         analysis = analysis_of(image, loaded, session)
         return {self.ui.labels: show.top_labels(analysis, top_k), self.ui.status: loaded.status()}
 
-    def image_changed(self, image: str | None, model: str | None, weights: str, top_k: float, block: float | None = None,
-                      request: gr.Request | None = None) -> dict:
+    def image_changed(self, image: str | None, model: str | None, weights: str, top_k: float,
+                      block: float | None = None, request: gr.Request | None = None) -> dict:
         """A new image (upload, example, webcam, deep link) or model: the predictions (none without an image), the
         status line, the fallback banner and the block slider's range (this model's blocks). The open tab is
         drawn after it (the predictions' note with the Predictions tab)."""
@@ -76,7 +77,8 @@ class App:
         return {**shown_now, ui.banner: gr.Markdown(banner, visible=bool(banner)),  # shown only with something to say
                 ui.block: gr.Slider(value=show.block_index(loaded, block), maximum=show.depth(loaded) - 1)}
 
-    def predictions_note(self, image: str | None, model: str | None, weights: str, request: gr.Request | None = None) -> Any:
+    def predictions_note(self, image: str | None, model: str | None, weights: str,
+                         request: gr.Request | None = None) -> str:
         """The note beside the predictions, for a page opened by a link (no tab event draws it)."""
         analysis = None if image is None else analysis_of(image, load(model, weights), session_of(request))
         return show.predictions_note(analysis)
@@ -136,7 +138,8 @@ class App:
     def stepped(self, action: show.Step, view: str, step: float, snapshot: float, unit: float | None, model: str | None,
                 weights: str, block: float, kind: str) -> dict:
         """A key (page.js) pressed on a view with steps: the tour's step, the timeline's snapshot, the enlarged
-        token-mixing unit (in the gallery's order) or the unit page's unit moves to the previous, next, first or last one."""
+        token-mixing unit (in the gallery's order) or the unit page's unit moves to the previous, next, first or
+        last one."""
         ui = self.ui
         if view == "tour":
             return {ui.step: show.tour_stepped(action, step)}
@@ -155,7 +158,8 @@ class App:
 
     # --- /explain and the tools for programs (gradio_client, MCP assistants) that have no view of their own
 
-    def explain_image(self, image: str | None, model: str | None, weights: str, request: gr.Request | None = None) -> dict:
+    def explain_image(self, image: str | None, model: str | None, weights: str,
+                      request: gr.Request | None = None) -> dict:
         """Explain how an MLP-Mixer-family model classifies an image, as numbers: predictions, the logit lens (the model's guess after every block), the per-patch evidence for the top class, the patch-shuffle test and the architecture.
 
         Args:
@@ -164,7 +168,7 @@ class App:
             weights: "pretrained" or "random".
         Returns:
             summary.json (model, top_k, logit_lens per block, evidence, shuffle, token_mixing_smoothness per block, architecture), the figures of the image's views, and explanation.zip with every figure, arrays.npz and summary.json.
-        """
+        """  # noqa: E501
         analysis = Analysis.of(load(model, weights), require_image(image), session_of(request), with_gradients=True)
         summary, pngs, archive = show.explanation(analysis)
         return {self.ui.export_json: summary, self.ui.export_gallery: pngs, self.ui.export_file: archive}
@@ -178,10 +182,11 @@ class App:
             block: which layer, 0 for the first; larger than the model's last layer means the last.
         Returns:
             a JSON object {model, weights, block, depth, units, grid: [rows, cols], shape: [units, rows, cols], order: unit indices from the lowest to the highest spatial frequency (the gallery's order), smoothness: mean correlation of each map with itself shifted by one patch (about 0 for noise)}, and a picture of the layer's maps in that order.
-        """
+        """  # noqa: E501
         loaded = load(model, weights)
         b = show.block_index(loaded, block)
-        return {self.ui.tool_json: show.token_mixing_summary(loaded, b), self.ui.tool_image: token_mixing_gallery(loaded, b)[0]}
+        picture = token_mixing_gallery(loaded, b)[0]
+        return {self.ui.tool_json: show.token_mixing_summary(loaded, b), self.ui.tool_image: picture}
 
     @staticmethod
     def list_models() -> list[dict]:
@@ -189,18 +194,18 @@ class App:
 
         Returns:
             one JSON object per model: name (what the other tools take as model), family, label_set, params, patch_size, img_size, tokens S, channels C, tokens_mlp_dim D_S, channels_mlp_dim D_C, depth, num_classes, and available (whether pretrained weights run here, and if not why not).
-        """
+        """  # noqa: E501
         return show.model_list()
 
     def deep_link(self, request: gr.Request) -> dict:
-        """?model=…&weights=…&block=…&view=…&step=…&unit=…&kind=…&example=…&present=1 (explorer.app.links): the
-        components it sets."""
+        """The components a deep link sets (its parameters: explorer.app.links)."""
         ui = self.ui
         link = parse_link(request.query_params if request else {}, self.default_model)
         values = {ui.model: link.model, ui.weights: link.weights, ui.step: link.step, ui.unit_index: link.unit,
                   ui.unit_kind: link.kind, ui.view: link.view, ui.image: link.image}
         out: dict = {component: value for component, value in values.items() if value is not None}
-        out[ui.block] = gr.Slider(value=link.block or 0, maximum=link.depth - 1)  # this model's blocks, not the deepest's
+        # the slider spans this model's blocks, not the deepest's
+        out[ui.block] = gr.Slider(value=link.block or 0, maximum=link.depth - 1)
         if link.view is not None:
             out[ui.tabs] = gr.Tabs(selected=link.view)
         if link.present:

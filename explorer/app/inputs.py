@@ -39,7 +39,8 @@ class ImageInput(gr.Image):
         except Exception as exc:
             if not str(url_or_file_path).startswith(("http://", "https://")):
                 raise
-            why = ("addresses on this machine or on a private network are not fetched" if "failed validation" in str(exc)
+            refused = "failed validation" in str(exc)
+            why = ("addresses on this machine or on a private network are not fetched" if refused
                    else f"{type(exc).__name__}: {exc}")
             raise gr.Error(f"The image at {str(url_or_file_path)[:200]} could not be fetched ({why}).") from None
 

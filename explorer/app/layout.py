@@ -116,7 +116,8 @@ def activations_tab(ui: Components) -> None:
 
 def evidence_tab(ui: Components) -> None:
     teaching_text("evidence")
-    ui.class_index = gr.Number(-1, label="Class index (-1: the predicted class)", precision=0, elem_classes=["view-controls"])
+    ui.class_index = gr.Number(-1, label="Class index (-1: the predicted class)", precision=0,
+                               elem_classes=["view-controls"])
     ui.evidence = gr.Plot(label="Per-patch class evidence and saliency", show_label=False, elem_id="evidence")
 
 
@@ -137,8 +138,8 @@ def unit_tab(ui: Components) -> None:
     teaching_text("unit")
     with gr.Row(elem_id="unit-nav", equal_height=True):
         ui.unit_previous = gr.Button("← Previous unit", scale=1)
-        ui.unit_kind = gr.Radio(list(KINDS), value="channel", label="Kind: a channel of the block's output, or a token-mixing unit",
-                                scale=2, elem_id="unit-kind")
+        ui.unit_kind = gr.Radio(list(KINDS), value="channel", scale=2, elem_id="unit-kind",
+                                label="Kind: a channel of the block's output, or a token-mixing unit")
         ui.unit_index = gr.Number(-1, label="Unit (the block is the Block slider above)", precision=0, scale=1,
                                   elem_id="unit-index")
         ui.unit_next = gr.Button("Next unit →", scale=1)
@@ -157,7 +158,8 @@ def architecture_tab(ui: Components) -> None:
             ui.arch = gr.Markdown()
             ui.latency_button = gr.Button("Measure latency here")
             ui.latency = gr.Markdown()
-        ui.arch_plot = gr.Plot(label="Where the parameters and FLOPs are", show_label=False, elem_id="arch-plot", scale=3)
+        ui.arch_plot = gr.Plot(label="Where the parameters and FLOPs are", show_label=False, elem_id="arch-plot",
+                               scale=3)
 
 
 def compare_tab(ui: Components) -> None:
@@ -190,7 +192,8 @@ def export_tab(ui: Components) -> None:
                 "numbers as `summary.json`. The same as `python -m explorer explain` and the `/explain` endpoint.")
     ui.export_button = gr.Button("Export all views")
     ui.export_file = gr.File(label="explanation.zip", elem_id="export-file")
-    ui.export_gallery = gr.Gallery(label="Figures", columns=3, height="auto", object_fit="contain")  # wide figures whole
+    # wide figures whole, not cropped square
+    ui.export_gallery = gr.Gallery(label="Figures", columns=3, height="auto", object_fit="contain")
     ui.export_json = gr.JSON(label="summary.json")
 
 
@@ -222,8 +225,10 @@ def header(ui: Components, default_model: str) -> None:
             ui.image = ImageInput(label="Image", type="filepath", sources=["upload", "webcam", "clipboard"], height=300,
                                   elem_id="image")
         with gr.Column(scale=3, elem_id="controls-col"):
-            ui.model = ModelInput(model_choices(), value=default_model, label="Model", allow_custom_value=True, elem_id="model")
-            ui.weights = gr.Radio(list(WEIGHTS_CHOICES), value=weights_for(default_model), label="Weights", elem_id="weights")
+            ui.model = ModelInput(model_choices(), value=default_model, label="Model", allow_custom_value=True,
+                                  elem_id="model")
+            ui.weights = gr.Radio(list(WEIGHTS_CHOICES), value=weights_for(default_model), label="Weights",
+                                  elem_id="weights")
             with gr.Row():
                 ui.top_k = gr.Slider(1, MAX_TOP_K, value=5, step=1, label="Top-k", elem_id="top-k")
                 ui.block = gr.Slider(0, MAX_BLOCK, value=0, step=1, label="Block", elem_id="block")

@@ -1,5 +1,5 @@
-"""Deep links: `?model=…&weights=…&example=…&view=…&block=…&unit=…&kind=…&step=…&present=1` read and clamped
-in one place, a slide as a bookmark. No Gradio here: explorer.app.handlers sets the components from a `Link`.
+"""Deep links, a slide as a bookmark: `?model=…&weights=…&example=…&view=…&block=…&unit=…&kind=…&step=…&present=1`,
+read and clamped in one place. No Gradio here: explorer.app.handlers sets the components from a `Link`.
 
     ?model=embedded&example=chelsea-cat&view=evidence
     ?model=mixer_b16_224&weights=random&block=3&view=token-mixing&unit=5
@@ -62,7 +62,8 @@ def parse_link(query: Mapping[str, str], default_model: str) -> Link:
     is only ever a name from the examples folder, looked up, never made into a path."""
     notes: list[str] = []
     model = query.get("model") or None
-    weights = query.get("weights") if query.get("weights") in WEIGHTS_CHOICES else (weights_for(model) if model else None)
+    weights = query.get("weights") if query.get("weights") in WEIGHTS_CHOICES else None
+    weights = weights or (weights_for(model) if model else None)
     depth = next((e.depth for e in catalogue() if e.name == (model or default_model)), MAX_BLOCK + 1)
     block = clamped(query, "block", 0, depth - 1, notes)
     step = clamped(query, "step", 1, len(STEP_TITLES), notes)

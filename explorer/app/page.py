@@ -13,7 +13,8 @@ LISTS = {"FIGURES": FIGURES, "CHARTS": CHARTS}
 SELECTORS = re.compile(r"@@([^|@]*)\|(FIGURES|CHARTS)\|([^@]*)@@")  # @@scope|LIST|inner@@
 
 # The checkbox toggles lecture mode in the browser at once (the views redraw their text large on the server).
-TOGGLE_PRESENTATION = "(on) => { document.querySelector('gradio-app')?.classList.toggle('presentation', on); return on; }"
+TOGGLE_PRESENTATION = ("(on) => { document.querySelector('gradio-app')?.classList.toggle('presentation', on); "
+                       "return on; }")
 
 
 def each(ids: tuple[str, ...], inner: str = "", scope: str = "") -> str:

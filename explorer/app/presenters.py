@@ -36,8 +36,8 @@ def weights_for(model: str | None) -> str:
 
 def model_choices() -> list[tuple[str, str]]:
     """Dropdown entries: the name, its label set and size, and whether its weights can be had here."""
-    return [(f"{e.name} · {e.family} · {e.label_set} · {e.params / 1e6:.1f}M params · {availability(e.name)}", e.name)
-            for e in catalogue()]
+    return [(f"{e.name} · {e.family} · {e.label_set} · {e.params / 1e6:.1f}M params · {availability(e.name)}",
+             e.name) for e in catalogue()]
 
 
 def catalogue_rows() -> list[list[Any]]:
@@ -83,7 +83,9 @@ def top_labels(analysis: Analysis, top_k: float | None) -> dict[str, float]:
 
 def predictions_note(analysis: Analysis | None) -> str:
     """What the model knows, beside its predictions (with a word when the image or the answer is doubtful)."""
-    return "" if analysis is None else label_note(analysis.loaded, analysis.picture, float(analysis.probabilities.max()))
+    if analysis is None:
+        return ""
+    return label_note(analysis.loaded, analysis.picture, float(analysis.probabilities.max()))
 
 
 def explanation(analysis: Analysis) -> tuple[dict, list[tuple[str, str]], str]:
@@ -119,8 +121,8 @@ def lens_rows(analysis: Analysis) -> list[list]:
 def shuffle_text(analysis: Analysis) -> str:
     view = analysis.shuffle()
     original, shuffled, restored = view.labels
-    return (f"**original:** {original} · **patches shuffled:** {shuffled} · **token mixing permuted too:** {restored} · "
-            f"max |Δlogit| = {view.result.max_abs_logit_diff:.2e}")
+    return (f"**original:** {original} · **patches shuffled:** {shuffled} · "
+            f"**token mixing permuted too:** {restored} · max |Δlogit| = {view.result.max_abs_logit_diff:.2e}")
 
 
 # ---------------------------------------------------------------------------------------------- weight views
@@ -131,7 +133,14 @@ def token_mixing_note(loaded: LoadedModel, block: int) -> str:
     view = token_mixing(loaded, block)
     units, (h, w) = len(view.maps), view.maps.shape[1:]
     return (f"**{loaded.name}** ({loaded.weights}) · block {block} · {units} units of {h}×{w} patches · "
-            f"smoothness {view.smoothness:.3f} (mean correlation of each map with itself shifted by one patch: ≈0 for noise)")
+            f"smoothness {view.smoothness:.3f} "
+            "(mean correlation of each map with itself shifted by one patch: ≈0 for noise)")
+
+
+def enlarged_unit(loaded: LoadedModel, block: int, unit: float | None) -> int | None:
+    """The token-mixing unit to enlarge (clamped to the block's units), or None when none is chosen."""
+    chosen = optional_index(unit)
+    return None if chosen is None else min(chosen, len(token_mixing(loaded, block).maps) - 1)
 
 
 def token_mixing_summary(loaded: LoadedModel, block: int) -> dict:
@@ -163,7 +172,8 @@ class CompareSide:
 
     @property
     def note(self) -> str:
-        return f"**{self.loaded.name}** ({self.loaded.weights}) · block {self.block} · smoothness {self.smoothness[self.block]:.3f}"
+        return (f"**{self.loaded.name}** ({self.loaded.weights}) · block {self.block} · "
+                f"smoothness {self.smoothness[self.block]:.3f}")
 
 
 def compare_side(loaded: LoadedModel, block: float | None, analysis: Analysis | None) -> CompareSide:
@@ -182,8 +192,9 @@ def architecture_markdown(card: ArchitectureCard, loaded: LoadedModel) -> str:
     text = f"### {card.name}\n\n| property | value |\n|---|---|\n" + "\n".join(f"| {k} | {v} |" for k, v in rows)
     if card.paper_row:
         r = card.paper_row
-        text += (f"\n\n**Paper, Table 1 ({r['model']}):** {r['layers']} layers · patch {r['patch']} · hidden C {r['hidden']} · "
-                 f"D_S {r['tokens_mlp_dim']} · D_C {r['channels_mlp_dim']} · S {r['sequence_length']} · {r['params_m']}M parameters")
+        text += (f"\n\n**Paper, Table 1 ({r['model']}):** {r['layers']} layers · patch {r['patch']} · "
+                 f"hidden C {r['hidden']} · D_S {r['tokens_mlp_dim']} · D_C {r['channels_mlp_dim']} · "
+                 f"S {r['sequence_length']} · {r['params_m']}M parameters")
     else:
         text += "\n\n*The paper's Table 1 has no row for this model.*"
     return text
@@ -197,7 +208,8 @@ def latency_text(loaded: LoadedModel) -> str:
 
 
 def timeline_slide(snapshot: float | None, block: float | None) -> tuple[int, int, int] | None:
-    """The embedded model's training timeline at a snapshot: (block, epoch, last epoch), clamped; None if none is shipped."""
+    """The embedded model's training timeline at a snapshot: (block, epoch, last epoch), clamped; None if none
+    is shipped."""
     epochs = list(embedded.read_timeline())
     if not epochs:
         return None
@@ -224,10 +236,11 @@ def unit_text(loaded: LoadedModel, page: UnitPage, with_image: bool) -> str:
     """The words above a unit's page."""
     unit = page.unit
     count = unit_count(loaded.model, unit.kind)
-    return (f"### {page.title} (of {count} {'channels' if unit.kind == 'channel' else 'token-mixing units'})\n\n{page.text}\n\n"
-            f"Top examples from **{page.examples.reference}**." + ("" if with_image else " Upload an image to see where the unit fires on it.")
-            + ("\n\nThe feature visualisation of this unit is not computed yet: press the button (on a large model on a CPU "
-               "it takes minutes)." if page.feature is None else ""))
+    units = "channels" if unit.kind == "channel" else "token-mixing units"
+    return (f"### {page.title} (of {count} {units})\n\n{page.text}\n\nTop examples from **{page.examples.reference}**."
+            + ("" if with_image else " Upload an image to see where the unit fires on it.")
+            + ("\n\nThe feature visualisation of this unit is not computed yet: press the button (on a large model "
+               "on a CPU it takes minutes)." if page.feature is None else ""))
 
 
 # ---------------------------------------------------------------------------------------------- stepping
@@ -235,7 +248,8 @@ def unit_text(loaded: LoadedModel, page: UnitPage, with_image: bool) -> str:
 
 def moved(action: Step, position: int, count: int) -> int:
     """A position among `count` after a step: previous, next, first or last (kept within 0..count-1)."""
-    return {"previous": max(position - 1, 0), "next": min(position + 1, count - 1), "first": 0, "last": count - 1}[action]
+    return {"previous": max(position - 1, 0), "next": min(position + 1, count - 1), "first": 0,
+            "last": count - 1}[action]
 
 
 def tour_stepped(action: Step, step: float) -> int:

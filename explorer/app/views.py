@@ -15,7 +15,8 @@ import gradio as gr
 import numpy as np
 
 from explorer.analysis.analysis import Analysis
-from explorer.analysis.model_views import architecture_card, stem_gallery, timeline_gallery, token_mixing, token_mixing_gallery
+from explorer.analysis.model_views import (architecture_card, stem_gallery, timeline_gallery, token_mixing,
+                                           token_mixing_gallery)
 from explorer.app import presenters as show
 from explorer.app.inputs import require_image
 from explorer.app.layout import SHARED_SCALE, TOUR_PROMPT, Components
@@ -120,9 +121,9 @@ def draw_token_mixing(ui: Components, c: Controls, s: Session) -> dict:
     b = show.block_index(s.loaded, c.block)
     note = f"{show.token_mixing_note(s.loaded, b)}\n\n{view_note('token-mixing', s.loaded)}"
     out = {ui.gallery: shown(token_mixing_gallery(s.loaded, b)[0]), ui.gallery_note: note}
-    if c.unit_index is not None and int(c.unit_index) >= 0:
-        units = len(token_mixing(s.loaded, b).maps)
-        out[ui.unit] = unit_picture(s.loaded, b, min(int(c.unit_index), units - 1))
+    unit = show.enlarged_unit(s.loaded, b, c.unit_index)
+    if unit is not None:
+        out[ui.unit] = unit_picture(s.loaded, b, unit)
     return out
 
 
@@ -152,7 +153,8 @@ def draw_evidence(ui: Components, c: Controls, s: Session) -> dict:
 def draw_lens(ui: Components, c: Controls, s: Session) -> dict:
     if s.analysis is None:
         return {ui.lens: plots.empty_plot(NO_IMAGE, large=c.present), ui.lens_table: []}
-    return {ui.lens: plots.lens_plot(s.analysis.logit_lens(), large=c.present), ui.lens_table: show.lens_rows(s.analysis)}
+    lens = plots.lens_plot(s.analysis.logit_lens(), large=c.present)
+    return {ui.lens: lens, ui.lens_table: show.lens_rows(s.analysis)}
 
 
 def draw_shuffle(ui: Components, c: Controls, s: Session) -> dict:
@@ -176,7 +178,8 @@ def draw_unit(ui: Components, c: Controls, s: Session) -> dict:
 
 def draw_architecture(ui: Components, c: Controls, s: Session) -> dict:
     card = architecture_card(s.loaded)
-    return {ui.arch: show.architecture_markdown(card, s.loaded), ui.arch_plot: plots.architecture_plot(card, large=c.present)}
+    return {ui.arch: show.architecture_markdown(card, s.loaded),
+            ui.arch_plot: plots.architecture_plot(card, large=c.present)}
 
 
 def draw_compare(ui: Components, c: Controls, s: Session) -> dict:
@@ -200,7 +203,8 @@ def draw_timeline(ui: Components, c: Controls, s: Session) -> dict:
         return {ui.timeline: None, ui.timeline_note: "No training timeline is shipped with the embedded model."}
     block, epoch, last = slide
     image, smooth = timeline_gallery(block, epoch)
-    return {ui.timeline: shown(image), ui.timeline_note: f"block {block} · epoch {epoch} of {last} · smoothness {smooth:.3f}"}
+    note = f"block {block} · epoch {epoch} of {last} · smoothness {smooth:.3f}"
+    return {ui.timeline: shown(image), ui.timeline_note: note}
 
 
 # view id -> its renderer (the Export and Models tabs draw nothing when opened)
@@ -210,10 +214,11 @@ RENDERERS: dict[str, Callable[[Components, Controls, Session], dict]] = {
     "architecture": draw_architecture, "compare": draw_compare, "timeline": draw_timeline, "unit": draw_unit,
 }
 # every component a renderer may set: the outputs of every view's event
-VIEW_OUTPUTS = ("view", "predict_note", "tour_text", "tour_image", "gallery", "gallery_note", "unit", "stem", "stem_note",
-                "activations", "top_table", "updates", "evidence", "lens", "lens_table", "shuffle_md", "shuffle", "arch",
-                "arch_plot", "compare_plot", "gallery_a", "note_a", "labels_a", "gallery_b", "note_b", "labels_b",
-                "timeline", "timeline_note", "unit_md", "unit_page_image", "unit_feature_button", "unit_stop")
+VIEW_OUTPUTS = ("view", "predict_note", "tour_text", "tour_image", "gallery", "gallery_note", "unit", "stem",
+                "stem_note", "activations", "top_table", "updates", "evidence", "lens", "lens_table", "shuffle_md",
+                "shuffle", "arch", "arch_plot", "compare_plot", "gallery_a", "note_a", "labels_a", "gallery_b",
+                "note_b", "labels_b", "timeline", "timeline_note", "unit_md", "unit_page_image", "unit_feature_button",
+                "unit_stop")
 
 
 def draw(ui: Components, view: str, c: Controls, session: str | None) -> dict:

@@ -52,8 +52,8 @@ def wire(app: App, demo: gr.Blocks) -> None:
                     **forward).then(redraw, inputs, outputs, **private)
     ui.export_button.click(on_gpu(user_errors(app.explain_image)), [ui.image, ui.model, ui.weights],
                            [ui.export_json, ui.export_gallery, ui.export_file], api_name="explain")
-    ui.tool_button.click(user_errors(app.token_mixing_weights), [ui.model, ui.weights, ui.block], [ui.tool_json, ui.tool_image],
-                         api_name="token_mixing_weights", queue=False)
+    ui.tool_button.click(user_errors(app.token_mixing_weights), [ui.model, ui.weights, ui.block],
+                         [ui.tool_json, ui.tool_image], api_name="token_mixing_weights", queue=False)
     gr.api(app.list_models, api_name="list_models", queue=False)
 
     # A new image (upload, webcam, clipboard, an example, a deep link) or another model: the predictions, then
@@ -69,12 +69,14 @@ def wire(app: App, demo: gr.Blocks) -> None:
 
     # A person changing a control of the open view redraws it (`input`, not `change`: a deep link sets many
     # controls at once and draws once). Number boxes redraw as typed (the latest value wins), not only on Enter.
-    for name in ("block", "scale", "step", "snapshot", "present", "channel", "class_index", "patch", "unit_index", "unit_kind"):
+    for name in ("block", "scale", "step", "snapshot", "present", "channel", "class_index", "patch", "unit_index",
+                 "unit_kind"):
         ui[name].input(redraw, inputs, outputs, trigger_mode="always_last", **private)
     ui.present.change(None, ui.present, ui.present, js=TOGGLE_PRESENTATION, **private)
 
     # The token-mixing gallery's tiles and the activations' channel open units.
-    ui.gallery.select(user_errors(app.unit_clicked), [ui.model, ui.weights, ui.block], [ui.unit, ui.unit_index], **private)
+    ui.gallery.select(user_errors(app.unit_clicked), [ui.model, ui.weights, ui.block], [ui.unit, ui.unit_index],
+                      **private)
     opened = [ui.unit_kind, ui.unit_index, ui.tabs, ui.view]
     for button, kind, index in ((ui.open_token, "token", ui.unit_index), (ui.open_channel, "channel", ui.channel)):
         button.click(user_errors(functools.partial(app.unit_page_from, kind)), index, opened, **private).then(
@@ -90,15 +92,15 @@ def wire(app: App, demo: gr.Blocks) -> None:
                 ("next", ui.tour_next), ("previous", ui.unit_previous), ("next", ui.unit_next)]
     step_inputs = [ui.view, ui.step, ui.snapshot, ui.unit_index, ui.model, ui.weights, ui.block, ui.unit_kind]
     for action, button in steppers:
-        button.click(user_errors(functools.partial(app.stepped, action)), step_inputs, [ui.step, ui.snapshot, ui.unit_index],
-                     **private).then(redraw, inputs, outputs, **private)
+        button.click(user_errors(functools.partial(app.stepped, action)), step_inputs,
+                     [ui.step, ui.snapshot, ui.unit_index], **private).then(redraw, inputs, outputs, **private)
     ui.compare_button.click(app.view_handler("compare"), inputs, outputs, **private)
 
     # A deep link sets the controls (an example becomes the image) and predicts. It draws its tab through the
     # tab's own `select`, which Gradio fires when the page opens on it (a second draw would race the first); the
     # predictions' note is drawn whichever tab it opens (the Predictions tab, open already, fires no `select`).
-    link = [ui.model, ui.weights, ui.block, ui.unit_index, ui.unit_kind, ui.step, ui.tabs, ui.view, ui.present, ui.image,
-            ui.link_note]
+    link = [ui.model, ui.weights, ui.block, ui.unit_index, ui.unit_kind, ui.step, ui.tabs, ui.view, ui.present,
+            ui.image, ui.link_note]
     demo.load(app.deep_link, None, link, **private).then(
         on_gpu(user_errors(app.image_changed)), image_inputs, image_outputs, **private).then(
         on_gpu(user_errors(app.predictions_note)), [ui.image, ui.model, ui.weights], ui.predict_note, **private)
