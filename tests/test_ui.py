@@ -144,9 +144,9 @@ def test_what_the_views_show_and_the_deep_links_need_no_gradio():
 def test_a_deep_link_is_read_and_clamped_in_one_place():
     from explorer.app.links import parse_link
 
-    link = parse_link({"model": "mixer_b16_224", "block": "-3", "step": "99", "unit": "x", "kind": "token", "view": "nope",
+    link = parse_link({"model": "mixer_b16_224.goog_in21k", "block": "-3", "step": "99", "unit": "x", "kind": "token", "view": "nope",
                        "present": "1"}, default_model="embedded")
-    assert (link.model, link.weights, link.depth) == ("mixer_b16_224", "pretrained", 12)
+    assert (link.model, link.weights, link.depth) == ("mixer_b16_224.goog_in21k", "pretrained", 12)
     assert (link.block, link.step, link.unit, link.kind, link.view, link.present) == (0, 7, 0, "token", None, True)
     assert "`block=-3` is outside 0–11" in link.note and "`step=99` is outside 1–7" in link.note and "`unit=x`" in link.note
     plain = parse_link({}, default_model="embedded")
