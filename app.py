@@ -2,7 +2,8 @@
 
 Hugging Face Spaces imports this file and serves the module-level `demo`.
 """
-from explorer.app.ui import build_app, launch
+from explorer.app.server import launch
+from explorer.app.wiring import build_app
 
 demo = build_app()
 

@@ -55,13 +55,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(env: dict | None = None, args: tuple[str, ...] = ()) -> tuple[subprocess.Popen, str, float]:
-    """`python -m explorer serve` on a free port; returns the process, its URL and seconds until it answered."""
+def start_server(env: dict | None = None, args: tuple[str, ...] = (), command: list[str] | None = None) -> tuple[subprocess.Popen, str, float]:
+    """`python -m explorer serve` (or `command`, given the port) on a free port; returns the process, its URL and
+    seconds until it answered."""
     import httpx
 
     port = free_port()
     start = time.perf_counter()
-    command = [sys.executable, "-m", "explorer", "serve", "--model", "embedded", "--port", str(port), *args]
+    command = [*(command or [sys.executable, "-m", "explorer", "serve", "--model", "embedded", *args]), "--port", str(port)]
     proc = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/"
     while True:
@@ -342,13 +343,63 @@ def bench_batching(url: str, model: str, clients: int, requests: int, reference:
                 f"{throughput:.1f} vs {reference:.1f} req/s; p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, errors {errors}")], reference
 
 
+def serve_minimal_demo(model: str, weights: str, port: int) -> None:
+    """The reference for /predict: the smallest Gradio demo that serves the same timm model, as a Gradio user
+    would write it (`gr.Interface(predict, gr.Image(type="pil"), gr.Label())`), the model loaded the way ours is."""
+    import gradio as gr
+
+    loaded = load_model(model, weights)
+
+    def predict(image: Image.Image) -> dict[str, float]:
+        with torch.inference_mode():
+            p = loaded.model(loaded.transform(image.convert("RGB"))[None].to(loaded.device)).softmax(-1)[0]
+        top = p.topk(5)
+        return {loaded.class_names[i]: float(v) for v, i in zip(top.values.tolist(), top.indices.tolist())}
+
+    demo = gr.Interface(predict, gr.Image(type="pil"), gr.Label())
+    demo.launch(server_name="127.0.0.1", server_port=port, quiet=True)
+
+
+def bench_predict_vs_minimal(url: str, repeats: int, model: str = "mixer_b16_224", weights: str = "random",
+                             warmup: int = 2) -> dict:
+    """Our /predict against the minimal gr.Interface demo on the same model, side by side: both servers run at
+    once, calls alternate between them (which goes first alternates too), each call sends a new image through
+    gradio_client, so drift on a shared machine falls on both alike."""
+    from gradio_client import handle_file
+
+    command = [sys.executable, str(Path(__file__).resolve()), "--serve-minimal", "--minimal-model", model,
+               "--minimal-weights", weights]
+    proc, minimal_url, _ = start_server(command=command)
+    try:
+        ours, theirs = client_for(url), client_for(minimal_url)
+        fresh = FreshImages(2 * (repeats + warmup))
+        calls = {"ours": lambda path: ours.predict(handle_file(path), model, weights, 5, api_name="/predict"),
+                 "minimal": lambda path: theirs.predict(handle_file(path), api_name="/predict")}
+        times: dict[str, list[float]] = {"ours": [], "minimal": []}
+        for i in range(warmup + repeats):
+            for name in (("ours", "minimal") if i % 2 == 0 else ("minimal", "ours")):
+                start = time.perf_counter()
+                calls[name](fresh())
+                if i >= warmup:
+                    times[name].append(time.perf_counter() - start)
+    finally:
+        proc.terminate()
+        proc.wait()
+    ratios = [a / b for a, b in zip(times["ours"], times["minimal"])]
+    ours_s, minimal_s = statistics.median(times["ours"]), statistics.median(times["minimal"])
+    label = f"{model}{' random' if weights == 'random' else ''}"
+    return row(f"/predict vs minimal gr.Interface, side by side ({label}, new image per call, gradio_client)",
+               "minimal gr.Interface, same model", ours_s, minimal_s, ours_s / minimal_s, "<= 1.0x", ours_s / minimal_s <= 1.0,
+               f"{repeats} alternating pairs; median of the pairs' ratios {statistics.median(ratios):.3f}")
+
+
 def bench_example_again(repeats: int) -> dict:
     """An example clicked a second time (B/16 random): the handler's time in-process, against a bare forward."""
-    from explorer.app.ui import EXAMPLES, App
+    from explorer.app.wiring import build
+    from explorer.model.embedded import EXAMPLES
 
     _, bare = bare_forward(repeats)
-    app = App("embedded")
-    app.build()
+    _, app = build("embedded")
     example = str(EXAMPLES["chelsea-cat"])
     app.image_changed(example, "mixer_b16_224", "random", 5)  # the first click computes
     again = median_time(lambda: app.image_changed(example, "mixer_b16_224", "random", 5), repeats)
@@ -408,7 +459,7 @@ def server_memory(call, warmup: int, requests: int) -> tuple[int, int, int]:
 
 def bench_memory(requests: int) -> dict:
     """B/16 loaded by the first /predict, then `requests` more: peak RSS and growth. Each new session adds
-    ~0.3 MB, up to explorer.app.ui.MAX_SESSIONS of them."""
+    ~0.3 MB, up to explorer.app.server.MAX_SESSIONS of them."""
     fresh = FreshImages(64)
     before, after, peak = server_memory(lambda client: predict_b16(client, fresh()), 5, requests)
     growth = after / before - 1
@@ -479,7 +530,24 @@ def main() -> None:
     parser.add_argument("--only-units", action="store_true", help="only the unit-page rows (printed, not written)")
     parser.add_argument("--only-serving", action="store_true", help="only the serving rows: batched /predict, an example clicked again (printed, not written)")
     parser.add_argument("--only-analysis", action="store_true", help="only the rows of one analysis per image: /explain, upload in the browser, /explain memory (printed, not written)")
+    parser.add_argument("--only-minimal", action="store_true", help="only the row /predict vs the minimal gr.Interface demo (printed, not written)")
+    parser.add_argument("--minimal-model", default="mixer_b16_224", help="the model of that row (default: B/16)")
+    parser.add_argument("--minimal-weights", default="random", choices=["pretrained", "random"])
+    parser.add_argument("--serve-minimal", action="store_true", help=argparse.SUPPRESS)  # the row's reference server
+    parser.add_argument("--port", type=int, default=7861, help=argparse.SUPPRESS)
     args = parser.parse_args()
+
+    if args.serve_minimal:
+        serve_minimal_demo(args.minimal_model, args.minimal_weights, args.port)
+        return
+    if args.only_minimal:
+        proc, url, _ = start_server()
+        try:
+            print_table([bench_predict_vs_minimal(url, args.repeats, args.minimal_model, args.minimal_weights)])
+        finally:
+            proc.terminate()
+            proc.wait()
+        return
 
     if args.only_augmentation:
         print_table([bench_augmentation(images=45_000)])
@@ -498,7 +566,7 @@ def main() -> None:
     if args.only_analysis:
         proc, url, _ = start_server()
         try:
-            rows = bench_requests(url, args.repeats) + [bench_upload_in_browser(url, args.repeats)]
+            rows = bench_requests(url, args.repeats) + [bench_predict_vs_minimal(url, args.repeats), bench_upload_in_browser(url, args.repeats)]
         finally:
             proc.terminate()
             proc.wait()
@@ -508,6 +576,7 @@ def main() -> None:
     proc, url, _ = start_server()
     try:
         rows += bench_requests(url, args.repeats)
+        rows.append(bench_predict_vs_minimal(url, args.repeats))
         rows.append(bench_upload_in_browser(url, args.repeats))
         rows += serving_rows(url, args.repeats)
         rows.append(explain_memory(proc))

@@ -4,7 +4,7 @@
     model = load_model("embedded")          # or "mixer_b16_224.goog_in21k_ft_in1k", weights="random", ...
     predict("cat.jpg", model, top_k=3)       # [Prediction(label='cat', index=3, probability=0.91), ...]
 
-Nothing here imports Gradio: the app (`explorer.app.ui`) is built on top of this API, not the other way round.
+Nothing here imports Gradio: the app (`explorer.app`) is built on top of this API, not the other way round.
 """
 from explorer.model.catalogue import ModelEntry, catalogue, describe
 from explorer.errors import CheckpointError, ExplorerError, ImageError, ModelError, WeightsUnavailable

@@ -237,7 +237,8 @@ def cmd_probe(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from explorer.app.ui import build_app, launch  # Gradio only on this path
+    from explorer.app.server import launch  # Gradio only on this path
+    from explorer.app.wiring import build_app
 
     launch(build_app(default_model=args.model), host=args.host, port=args.port, mcp=False if args.no_mcp else None)
     return 0

@@ -89,7 +89,8 @@ def app_url():
     """The real app, embedded model selected, served on a free port on 127.0.0.1 for the module's tests."""
     import socket
 
-    from explorer.app.ui import build_app, launch
+    from explorer.app.server import launch
+    from explorer.app.wiring import build_app
 
     demo = build_app(default_model="embedded")
     with socket.socket() as s:

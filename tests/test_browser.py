@@ -196,7 +196,7 @@ def test_lecture_deep_link_shows_the_whole_step_and_the_keyboard_steps_it(app_ur
         page.keyboard.press("PageUp")
         page.wait_for_function("() => document.querySelector('#tour-text h3')?.textContent.includes('Step 6 of 7')", timeout=30_000)
         # every view is one click away: no tab hides behind an overflow menu
-        from explorer.app.ui import VIEWS
+        from explorer.app.links import VIEWS
 
         assert page.locator("button[role=tab]:visible").count() == len(VIEWS)
     finally:
@@ -224,7 +224,7 @@ def test_on_a_phone_a_chart_keeps_its_layout_and_scrolls_sideways(app_url, brows
 
 @pytest.mark.parametrize("width", [390, 1280])
 def test_the_label_badge_and_tool_bar_never_cover_the_top_row_of_tiles(app_url, browser, width):
-    from explorer.app.ui import LABEL_MARGIN
+    from explorer.app.views import LABEL_MARGIN
 
     page = browser.new_page(viewport={"width": width, "height": 900})
     try:

@@ -76,7 +76,7 @@ def test_mcp_can_be_turned_off():
 
     code = (
         "import json, socket, httpx\n"
-        "from explorer.app.ui import build_app, launch\n"
+        "from explorer.app.server import launch\nfrom explorer.app.wiring import build_app\n"
         "demo = build_app(default_model='embedded')\n"
         "s = socket.socket(); s.bind(('127.0.0.1', 0)); port = s.getsockname()[1]; s.close()\n"
         "launch(demo, port=port, prevent_thread_lock=True, quiet=True)\n"

@@ -63,44 +63,51 @@ def test_only_the_open_tab_is_drawn_and_every_tab_reads_the_same_analysis():
     from conftest import counted_passes
     from explorer import load_model, memo
     from explorer.analysis.model_views import architecture_card
-    from explorer.app.ui import OWN_SCALE, VIEWS, App, Controls
+    from explorer.app.layout import OWN_SCALE
+    from explorer.app.links import VIEWS
+    from explorer.app.views import Controls
+    from explorer.app.wiring import build
 
     memo.clear()
-    app = App("embedded")
-    app.build()
+    _, app = build("embedded")
+    ui = app.ui
     loaded = load_model("embedded")
     architecture_card(loaded)  # per model, once per process (its FLOP count is a pass of its own)
     controls = Controls(image=str(EXAMPLES / "chelsea-cat.jpg"), model="embedded", weights="pretrained", top_k=5, block=2, present=False, channel=-1,
-                        scale=OWN_SCALE, patch=9, class_index=-1, step=4, snapshot=0, model_b="embedded", weights_b="random", unit=3)
+                        scale=OWN_SCALE, patch=9, class_index=-1, step=4, snapshot=0, model_b="embedded", weights_b="random", unit_index=3)
     with counted_passes(loaded.model) as counts:
         shown = app.image_changed(controls.image, "embedded", "pretrained", 5)  # an upload: the predictions
-        assert next(iter(shown[app.labels])) == "cat" and counts == {"forward": 1, "backward": 0}
-        assert shown[app.block].maximum == 7 and shown[app.block].value == 0  # the slider spans this model's 8 blocks
+        assert next(iter(shown[ui.labels])) == "cat" and counts == {"forward": 1, "backward": 0}
+        assert shown[ui.block].maximum == 7 and shown[ui.block].value == 0  # the slider spans this model's 8 blocks
+        assert ui.predict_note not in shown  # the note is drawn with the Predictions tab, not for every upload
         drawn = {view: app.show(view, controls, "session") for view in VIEWS}
         assert counts == {"forward": 4, "backward": 1}  # + evidence (a pass with gradients, one backward) + shuffle (two)
         for view in VIEWS:  # every tab again: nothing runs
             app.show(view, controls, "session")
         assert counts == {"forward": 4, "backward": 1}
+    session_key, _ = memo.SESSION_ANALYSES.peek("session")  # Compare read both models through the session ...
+    assert session_key[1:4] == (id(loaded.model), "embedded", "pretrained")  # ... which keeps the first model's
     # each tab draws its own components and nothing else
-    assert set(drawn["evidence"]) == {app.view, app.evidence} and set(drawn["logit-lens"]) == {app.view, app.lens, app.lens_table}
-    assert set(drawn["activations"]) == {app.view, app.activations, app.top_table, app.updates}
-    assert drawn["activations"][app.top_table][0][:2] == [2, 9]  # block 2, patch 9
-    assert drawn["token-mixing"][app.unit] is not None  # ?unit=3 enlarges a unit
-    assert "Step 4 of 7: Token mixing" in drawn["tour"][app.tour_text]
-    assert set(drawn["predict"]) == {app.view, app.predict_note} and "horse" in drawn["predict"][app.predict_note]  # the 10 classes it knows
+    assert set(drawn["evidence"]) == {ui.view, ui.evidence} and set(drawn["logit-lens"]) == {ui.view, ui.lens, ui.lens_table}
+    assert set(drawn["activations"]) == {ui.view, ui.activations, ui.top_table, ui.updates}
+    assert drawn["activations"][ui.top_table][0][:2] == [2, 9]  # block 2, patch 9
+    assert drawn["token-mixing"][ui.unit] is not None  # ?unit=3 enlarges a unit
+    assert "Step 4 of 7: Token mixing" in drawn["tour"][ui.tour_text]
+    assert set(drawn["predict"]) == {ui.view, ui.predict_note} and "horse" in drawn["predict"][ui.predict_note]  # the 10 classes it knows
 
 
 def test_an_unreadable_image_or_class_gets_a_message_not_a_traceback(tmp_path):
     import gradio as gr
 
-    from explorer.app.ui import OWN_SCALE, App, Controls
+    from explorer.app.layout import OWN_SCALE
+    from explorer.app.views import Controls
+    from explorer.app.wiring import build
 
-    app = App("embedded")
-    app.build()
+    _, app = build("embedded")
     bad = tmp_path / "notes.png"
     bad.write_text("not a picture")
     controls = Controls(image=str(EXAMPLES / "cifar10-ship.jpg"), model="embedded", weights="pretrained", top_k=5, block=0, present=False, channel=-1,
-                        scale=OWN_SCALE, patch=0, class_index=12, step=1, snapshot=0, model_b="embedded", weights_b="random", unit=-1)
+                        scale=OWN_SCALE, patch=0, class_index=12, step=1, snapshot=0, model_b="embedded", weights_b="random", unit_index=-1)
     draw = app.view_handler("evidence")
     with pytest.raises(gr.Error, match="class index 12 is out of range: this model has 10 classes"):
         draw(None, "evidence", *controls.__dict__.values())
@@ -111,14 +118,37 @@ def test_an_unreadable_image_or_class_gets_a_message_not_a_traceback(tmp_path):
 def test_a_deep_link_names_an_example_only_from_the_examples_folder():
     from types import SimpleNamespace
 
-    from explorer.app.ui import EXAMPLES as NAMED, App
+    from explorer.app.wiring import build
+    from explorer.model.embedded import EXAMPLES as NAMED
 
-    app = App("embedded")
-    app.build()
+    _, app = build("embedded")
+    ui = app.ui
     link = app.deep_link(SimpleNamespace(query_params={"example": "chelsea-cat", "view": "evidence", "unit": "5", "block": "99"}))
-    assert link[app.image] == str(NAMED["chelsea-cat"]) and link[app.view] == "evidence" and link[app.unit_index] == 5
-    assert link[app.block].value == 7 and "showing block 7" in link[app.link_note]  # the embedded model's last block, said
-    assert link[app.block].maximum == 7  # the slider spans this model's blocks
+    assert link[ui.image] == str(NAMED["chelsea-cat"]) and link[ui.view] == "evidence" and link[ui.unit_index] == 5
+    assert link[ui.block].value == 7 and "showing block 7" in link[ui.link_note]  # the embedded model's last block, said
+    assert link[ui.block].maximum == 7  # the slider spans this model's blocks
     for hostile in ("../README", "/etc/passwd", "http://127.0.0.1/x.jpg", "chelsea-cat.jpg", "CHELSEA-CAT"):
         link = app.deep_link(SimpleNamespace(query_params={"example": hostile}))
-        assert app.image not in link and "is not one of the examples" in link[app.link_note]
+        assert ui.image not in link and "is not one of the examples" in link[ui.link_note]
+
+
+def test_what_the_views_show_and_the_deep_links_need_no_gradio():
+    from conftest import run_python
+
+    code = ("import sys\nimport explorer.app.presenters, explorer.app.links\n"
+            "print('gradio' in sys.modules)\n")
+    run = run_python(code, env={"HF_HUB_OFFLINE": "1"})
+    assert run.stdout.strip() == "False", run.stderr[-2000:]
+
+
+def test_a_deep_link_is_read_and_clamped_in_one_place():
+    from explorer.app.links import parse_link
+
+    link = parse_link({"model": "mixer_b16_224.goog_in21k", "block": "-3", "step": "99", "unit": "x", "kind": "token", "view": "nope",
+                       "present": "1"}, default_model="embedded")
+    assert (link.model, link.weights, link.depth) == ("mixer_b16_224.goog_in21k", "pretrained", 12)
+    assert (link.block, link.step, link.unit, link.kind, link.view, link.present) == (0, 7, 0, "token", None, True)
+    assert "`block=-3` is outside 0–11" in link.note and "`step=99` is outside 1–7" in link.note and "`unit=x`" in link.note
+    plain = parse_link({}, default_model="embedded")
+    assert (plain.model, plain.weights, plain.block, plain.view, plain.image, plain.note) == (None, None, None, None, None, "")
+    assert parse_link({"model": "mixer_s16_224"}, "embedded").weights == "random"  # no pretrained weights: random

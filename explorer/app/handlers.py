@@ -1,0 +1,215 @@
+"""The app's event handlers: each turns component values into a call of explorer.app.presenters (or of a view's
+renderer, explorer.app.views) and its result into component values. Nothing is computed here.
+
+An image is analysed once (one forward pass, explorer.analysis.analysis.Analysis) when it arrives, and only as
+far as the answer needs: /predict and a new image read the predictions off that pass; a tab's views are
+computed and drawn from the same analysis when the tab is opened.
+"""
+from __future__ import annotations
+
+import threading
+from typing import Any, Callable
+
+import gradio as gr
+
+from explorer import memo
+from explorer.analysis.analysis import Analysis, image_digest
+from explorer.analysis.model_views import token_mixing_gallery
+from explorer.app import presenters as show
+from explorer.app.inputs import require_image, user_errors
+from explorer.app.layout import Components
+from explorer.app.links import parse_link
+from explorer.app.server import on_gpu
+from explorer.app.views import LABEL_MARGIN, Controls, analysis_of, draw, load, unit_picture
+from explorer.model.embedded import EXAMPLES
+from explorer.model.loading import LoadedModel, default_model_name
+from explorer.text.guidance import fallback_banner
+from explorer.units import feature_visualisation
+
+
+def session_of(request: gr.Request | None) -> str | None:
+    return getattr(request, "session_hash", None)
+
+
+class App:
+    """The handlers of one page (`ui`, explorer.app.layout): the four public endpoints, which are also the MCP
+    server's tools (/predict, /explain, /token_mixing_weights, /list_models), and the page's own events."""
+
+    def __init__(self, ui: Components, default_model: str | None = None):
+        self.ui = ui
+        self.default_model = default_model or default_model_name()
+        # a second click on an example answers at once
+        memo.pin_images(image_digest(path) for path in EXAMPLES.values())
+        self.stop_flags: dict[str | None, threading.Event] = {}  # per session, while its feature visualisation runs
+
+    # --- /predict and the predictions shown on every new image
+
+    def classify(self, image: str | None, model: str | None, weights: str, top_k: float,
+                 request: gr.Request | None = None) -> dict:
+        """Classify an image with an MLP-Mixer-family model: the k most likely labels with their probabilities.
+
+        Args:
+            image: the image to classify (a URL, a data URI or an uploaded file; JPEG, PNG, WebP, GIF, BMP, TIFF).
+            model: a model name from list_models, e.g. "mixer_b16_224.goog_in21k_ft_in1k", or "embedded" (a small CIFAR-10 model that always runs). Empty: the best model that runs here.
+            weights: "pretrained" (the model's trained weights) or "random" (its random initialisation, to compare).
+            top_k: how many labels to return, 1 to 50.
+        Returns:
+            the labels with their probabilities (highest first), and one line naming the model that actually ran, its weights, the device and its label set (and why, if the model asked for could not run and the embedded one ran instead).
+        """  # noqa: E501
+        return self.predictions(load(model, weights), image, top_k, session_of(request))
+
+    def predictions(self, loaded: LoadedModel, image: str | None, top_k: float, session: str | None) -> dict:
+        """The labels and the status line: what /predict returns (read off the image's one forward pass)."""
+        analysis = analysis_of(image, loaded, session)
+        return {self.ui.labels: show.top_labels(analysis, top_k), self.ui.status: loaded.status()}
+
+    def image_changed(self, image: str | None, model: str | None, weights: str, top_k: float,
+                      block: float | None = None, request: gr.Request | None = None) -> dict:
+        """A new image (upload, example, webcam, deep link) or model: the predictions (none without an image), the
+        status line, the fallback banner and the block slider's range (this model's blocks). The open tab is
+        drawn after it (the predictions' note with the Predictions tab)."""
+        ui, loaded = self.ui, load(model, weights)
+        if image is None:
+            shown_now = {ui.labels: None, ui.status: loaded.status()}
+        else:
+            shown_now = self.predictions(loaded, image, top_k, session_of(request))
+        banner = fallback_banner(loaded)
+        return {**shown_now, ui.banner: gr.Markdown(banner, visible=bool(banner)),  # shown only with something to say
+                ui.block: gr.Slider(value=show.block_index(loaded, block), maximum=show.depth(loaded) - 1)}
+
+    def predictions_note(self, image: str | None, model: str | None, weights: str,
+                         request: gr.Request | None = None) -> str:
+        """The note beside the predictions, for a page opened by a link (no tab event draws it)."""
+        analysis = None if image is None else analysis_of(image, load(model, weights), session_of(request))
+        return show.predictions_note(analysis)
+
+    # --- the tabs
+
+    def show(self, view: str, c: Controls, session: str | None) -> dict:
+        """One tab's components, drawn from the session's analysis."""
+        return draw(self.ui, view, c, session)
+
+    def view_handler(self, view: str | None) -> Callable:
+        """The handler that draws one tab (view given) or the open tab (view None, read from the state)."""
+
+        @on_gpu
+        @user_errors
+        def draw_view(request: gr.Request, open_view: str, *values: Any) -> dict:  # Gradio passes the request first
+            return self.show(view or open_view, Controls(*values), session_of(request))
+
+        return draw_view
+
+    # --- buttons and clicks
+
+    def unit_clicked(self, model: str | None, weights: str, block: float, evt: gr.SelectData) -> Any:
+        """A click on the gallery: enlarge the unit under the pointer, with where it writes back (fc2)."""
+        loaded = load(model, weights)
+        b = show.block_index(loaded, block)
+        unit = token_mixing_gallery(loaded, b)[1].unit_at(int(evt.index[0]), int(evt.index[1]) - LABEL_MARGIN)
+        return gr.skip() if unit is None else {self.ui.unit: unit_picture(loaded, b, unit), self.ui.unit_index: unit}
+
+    def unit_page_from(self, kind: str, index: float | None) -> dict:
+        """A gallery tile or a channel opens its unit's page."""
+        if index is None or int(index) < 0:
+            raise gr.Error("Pick a unit first: click a tile of the gallery, or type a channel number.")
+        ui = self.ui
+        return {ui.unit_kind: kind, ui.unit_index: int(index), ui.tabs: gr.Tabs(selected="unit"), ui.view: "unit"}
+
+    def compute_feature(self, model: str | None, weights: str, block: float, kind: str, unit: float | None,
+                        request: gr.Request, progress=gr.Progress()) -> Any:
+        """The feature visualisation of the page's unit, with a progress bar over the page; Stop cancels it
+        (explorer.memo keeps it; the page is drawn again after)."""
+        loaded = load(model, weights)
+        u = show.unit_of(loaded, block, kind, unit)
+        session = session_of(request)
+        stop = self.stop_flags[session] = threading.Event()
+        try:
+            feature_visualisation(loaded, u.block, u.kind, u.index, cancel=stop.is_set,
+                                  progress=lambda step, total: progress((step, total), desc="optimising the image"))
+        finally:
+            self.stop_flags.pop(session, None)
+        return gr.skip()
+
+    def stop_feature(self, request: gr.Request) -> None:
+        stop = self.stop_flags.get(session_of(request))
+        if stop is not None:
+            stop.set()
+
+    def stepped(self, action: show.Step, view: str, step: float, snapshot: float, unit: float | None, model: str | None,
+                weights: str, block: float, kind: str) -> dict:
+        """A key (page.js) pressed on a view with steps: the tour's step, the timeline's snapshot, the enlarged
+        token-mixing unit (in the gallery's order) or the unit page's unit moves to the previous, next, first or
+        last one."""
+        ui = self.ui
+        if view == "tour":
+            return {ui.step: show.tour_stepped(action, step)}
+        if view == "timeline":
+            return {ui.snapshot: show.snapshot_stepped(action, snapshot)}
+        if view == "unit":
+            loaded = load(model, weights)
+            return {ui.unit_index: show.unit_stepped(action, loaded, show.unit_of(loaded, block, kind, unit))}
+        if view == "token-mixing":
+            loaded = load(model, weights)
+            return {ui.unit_index: show.gallery_stepped(action, loaded, show.block_index(loaded, block), unit)}
+        return {}
+
+    def latency(self, model: str | None, weights: str) -> str:
+        return show.latency_text(load(model, weights))
+
+    # --- /explain and the tools for programs (gradio_client, MCP assistants) that have no view of their own
+
+    def explain_image(self, image: str | None, model: str | None, weights: str,
+                      request: gr.Request | None = None) -> dict:
+        """Explain how an MLP-Mixer-family model classifies an image, as numbers: predictions, the logit lens (the model's guess after every block), the per-patch evidence for the top class, the patch-shuffle test and the architecture.
+
+        Args:
+            image: the image to explain (a URL, a data URI or an uploaded file).
+            model: a model name from list_models, or "embedded" (a small CIFAR-10 model that always runs). Empty: the best model that runs here.
+            weights: "pretrained" or "random".
+        Returns:
+            summary.json (model, top_k, logit_lens per block, evidence, shuffle, token_mixing_smoothness per block, architecture), the figures of the image's views, and explanation.zip with every figure, arrays.npz and summary.json.
+        """  # noqa: E501
+        analysis = Analysis.of(load(model, weights), require_image(image), session_of(request), with_gradients=True)
+        summary, pngs, archive = show.explanation(analysis)
+        return {self.ui.export_json: summary, self.ui.export_gallery: pngs, self.ui.export_file: archive}
+
+    def token_mixing_weights(self, model: str | None, weights: str, block: float) -> dict:
+        """Read the learned token-mixing weights of one layer of an MLP-Mixer-family model: each hidden unit of the layer's token-mixing MLP weighs every patch of the image, so its weights form a map over the patch grid (the paper's Figure 1 shows these maps).
+
+        Args:
+            model: a model name from list_models, or "embedded" (a small CIFAR-10 model that always runs). Empty: the best model that runs here.
+            weights: "pretrained" (learned maps) or "random" (the initialisation, noise: to compare).
+            block: which layer, 0 for the first; larger than the model's last layer means the last.
+        Returns:
+            a JSON object {model, weights, block, depth, units, grid: [rows, cols], shape: [units, rows, cols], order: unit indices from the lowest to the highest spatial frequency (the gallery's order), smoothness: mean correlation of each map with itself shifted by one patch (about 0 for noise)}, and a picture of the layer's maps in that order.
+        """  # noqa: E501
+        loaded = load(model, weights)
+        b = show.block_index(loaded, block)
+        picture = token_mixing_gallery(loaded, b)[0]
+        return {self.ui.tool_json: show.token_mixing_summary(loaded, b), self.ui.tool_image: picture}
+
+    @staticmethod
+    def list_models() -> list[dict]:
+        """List the MLP-Mixer-family models this app can run (every Mixer, gMixer, ResMLP and gMLP that timm has, and the embedded CIFAR-10 model), with their sizes, label sets and whether their pretrained weights can be had here.
+
+        Returns:
+            one JSON object per model: name (what the other tools take as model), family, label_set, params, patch_size, img_size, tokens S, channels C, tokens_mlp_dim D_S, channels_mlp_dim D_C, depth, num_classes, and available (whether pretrained weights run here, and if not why not).
+        """  # noqa: E501
+        return show.model_list()
+
+    def deep_link(self, request: gr.Request) -> dict:
+        """The components a deep link sets (its parameters: explorer.app.links)."""
+        ui = self.ui
+        link = parse_link(request.query_params if request else {}, self.default_model)
+        values = {ui.model: link.model, ui.weights: link.weights, ui.step: link.step, ui.unit_index: link.unit,
+                  ui.unit_kind: link.kind, ui.view: link.view, ui.image: link.image}
+        out: dict = {component: value for component, value in values.items() if value is not None}
+        # the slider spans this model's blocks, not the deepest's
+        out[ui.block] = gr.Slider(value=link.block or 0, maximum=link.depth - 1)
+        if link.view is not None:
+            out[ui.tabs] = gr.Tabs(selected=link.view)
+        if link.present:
+            out[ui.present] = True
+        if link.note:
+            out[ui.link_note] = link.note
+        return out

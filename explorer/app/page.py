@@ -1,0 +1,42 @@
+"""The page's own style and script (page.css, page.js, files of this package) with the selector lists they share."""
+from __future__ import annotations
+
+import re
+from functools import cache
+from importlib.resources import files
+
+# The drawn pictures (gr.Image of a matplotlib figure) and the Plotly charts: what lecture mode fits to the screen
+# and a phone lays out apart, in the CSS and the page's script alike.
+FIGURES = ("#tour-image", "#shuffle", "#gallery", "#unit", "#stem", "#timeline", "#unit-page")
+CHARTS = ("#activations", "#evidence", "#lens", "#updates", "#compare-plot", "#arch-plot")
+LISTS = {"FIGURES": FIGURES, "CHARTS": CHARTS}
+SELECTORS = re.compile(r"@@([^|@]*)\|(FIGURES|CHARTS)\|([^@]*)@@")  # @@scope|LIST|inner@@
+
+# The checkbox toggles lecture mode in the browser at once (the views redraw their text large on the server).
+TOGGLE_PRESENTATION = ("(on) => { document.querySelector('gradio-app')?.classList.toggle('presentation', on); "
+                       "return on; }")
+
+
+def each(ids: tuple[str, ...], inner: str = "", scope: str = "") -> str:
+    """A CSS selector list: `inner` within each of the elements `ids`, inside `scope` (e.g. ".presentation ")."""
+    return ", ".join(f"{scope}{i}{inner}" for i in ids)
+
+
+def filled(text: str) -> str:
+    """`text` with each @@scope|LIST|inner@@ written out as its selector list."""
+    return SELECTORS.sub(lambda m: each(LISTS[m.group(2)], m.group(3), m.group(1)), text)
+
+
+@cache
+def asset(name: str) -> str:
+    """page.css or page.js, its selector lists filled in (read once per process)."""
+    return filled(files(__package__).joinpath(name).read_text(encoding="utf-8"))
+
+
+def css() -> str:
+    return asset("page.css")
+
+
+def script() -> str:
+    """The function the page runs once loaded: the keys, lecture mode's fitting of figures, ?present=1."""
+    return asset("page.js")
