@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import Union
+from typing import Iterator, Union
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -139,3 +139,15 @@ def array_to_image(array: np.ndarray) -> Image.Image:
     if array.size == 0:
         raise ImageError("the image array is empty")
     return Image.fromarray(to_uint8(array))
+
+
+def image_paths(paths: list[str]) -> Iterator[Path]:
+    """Files as given; folders walked recursively, keeping files with an image extension, in sorted order (what
+    `python -m explorer predict` classifies and `index` indexes)."""
+    extensions = {ext.lower() for ext in Image.registered_extensions()}
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            yield from sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in extensions)
+        else:
+            yield path  # named explicitly: try it, and report it if it is not an image

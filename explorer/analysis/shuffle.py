@@ -15,6 +15,7 @@ import numpy as np
 import torch
 from timm.models.mlp_mixer import MlpMixer
 
+from explorer.model.families import family
 from explorer.model.weights import patch_grid
 
 
@@ -39,15 +40,8 @@ def permuted_token_mixing(model: MlpMixer, perm: torch.Tensor) -> dict[str, torc
     perm = perm.to(next(model.parameters()).device)
     params: dict[str, torch.Tensor] = {}
     for i, block in enumerate(model.blocks):
-        if hasattr(block, "mlp_tokens"):  # Mixer, gMixer: fc1 reads tokens, fc2 writes them
-            prefix = f"blocks.{i}.mlp_tokens"
-            params[f"{prefix}.fc1.weight"] = block.mlp_tokens.fc1.weight[:, perm]
-            params[f"{prefix}.fc2.weight"] = block.mlp_tokens.fc2.weight[perm, :]
-            params[f"{prefix}.fc2.bias"] = block.mlp_tokens.fc2.bias[perm]
-        else:  # ResMLP's linear_tokens and gMLP's spatial gate: one S x S map reads and writes tokens
-            layer, prefix = (block.linear_tokens, f"blocks.{i}.linear_tokens") if hasattr(block, "linear_tokens") else (block.mlp_channels.gate.proj, f"blocks.{i}.mlp_channels.gate.proj")
-            params[f"{prefix}.weight"] = layer.weight[perm][:, perm]
-            params[f"{prefix}.bias"] = layer.bias[perm]
+        for name, tensor in family(block).permuted_token_parameters(block, perm).items():
+            params[f"blocks.{i}.{name}"] = tensor
     return params
 
 

@@ -40,7 +40,10 @@ from explorer.text.guidance import fallback_banner, label_note, view_note
 from explorer.text.teaching import VIEW_TEXT
 from explorer.analysis.tour import STEP_TITLES
 from explorer.render.unit_figures import unit_figure
-from explorer.units import KINDS, Unit, feature_visualisation, reference_index, unit_count, unit_page
+from explorer.units.address import KINDS, Unit, unit_count
+from explorer.units.features import feature_visualisation
+from explorer.units.page import unit_page
+from explorer.units.reference import reference_index
 
 log = logging.getLogger("explorer.app.ui")
 
