@@ -54,14 +54,16 @@ def decode(data: bytes, name: str = "the upload") -> Image.Image:
     try:
         img = Image.open(io.BytesIO(data))
     except UnidentifiedImageError:
-        raise ImageError(f"{name} is not an image format this app can read (try PNG, JPEG, WebP, GIF, BMP or TIFF)") from None
+        raise ImageError(f"{name} is not an image format this app can read (try PNG, JPEG, WebP, GIF, BMP or "
+                         "TIFF)") from None
     except Image.DecompressionBombError as exc:
         raise ImageError(f"{name} is too large to decode safely: {exc}") from None
     except Exception as exc:
         raise ImageError(f"{name} is damaged and could not be opened as an image ({exc})") from None
     width, height = img.size
     if width * height > MAX_PIXELS:
-        raise ImageError(f"{name} declares {width}x{height} pixels, more than the {MAX_PIXELS:,} this app decodes; please resize it")
+        raise ImageError(f"{name} declares {width}x{height} pixels, more than the {MAX_PIXELS:,} this app decodes; "
+                         "please resize it")
     if width == 0 or height == 0:
         raise ImageError(f"{name} has no pixels ({width}x{height})")
     if img.format == "JPEG":
@@ -112,7 +114,8 @@ def to_rgb(img: Image.Image) -> Image.Image:
 
 
 def to_uint8(array: np.ndarray, bits: int | None = None) -> np.ndarray:
-    """Integer images are scaled from their bit depth (given, or guessed from the peak); floats from [0, 1] or their range."""
+    """Integer images are scaled from their bit depth (given, or guessed from the peak); floats from [0, 1] or
+    their range."""
     array = np.asarray(array)
     if array.dtype == np.uint8:
         return array

@@ -35,7 +35,9 @@ class Capture:
     image: torch.Tensor  # (3, H, W) the preprocessed input
     stem: torch.Tensor  # (S, C) the stream entering block 0
     blocks: torch.Tensor  # (depth, S, C) each block's output
-    token_updates: torch.Tensor | None  # (depth, S, C) what token mixing added to the stream (None: `Family.token_update`)
+    # (depth, S, C) what token mixing added to the stream; None where it has no update of its own (gMLP's: see
+    # `Family.token_update`)
+    token_updates: torch.Tensor | None
     features: torch.Tensor  # (S, C) the final, normalised tokens the head pools
     logits: torch.Tensor  # (num_classes,)
     grid: tuple[int, int]
@@ -54,7 +56,8 @@ def thread_hooks(hooks: list[tuple[torch.nn.Module, str, Callable]]) -> Iterator
                 fn(*args)
         return hook
 
-    handles = [module.register_forward_pre_hook(mine(fn)) if when == "pre" else module.register_forward_hook(mine(fn)) for module, when, fn in hooks]
+    handles = [module.register_forward_pre_hook(mine(fn)) if when == "pre" else module.register_forward_hook(mine(fn))
+               for module, when, fn in hooks]
     try:
         yield
     finally:
@@ -63,7 +66,8 @@ def thread_hooks(hooks: list[tuple[torch.nn.Module, str, Callable]]) -> Iterator
 
 
 @contextmanager
-def recording(sites: Mapping[K, Site], keep: Callable[[torch.Tensor], object] = lambda t: t) -> Iterator[dict[K, object]]:
+def recording(sites: Mapping[K, Site],
+              keep: Callable[[torch.Tensor], object] = lambda t: t) -> Iterator[dict[K, object]]:
     """Record `keep(site.transform(tensor))` under each key while the context is open: the tensor a site reads in
     the latest forward run by this thread (see `thread_hooks`); hooks are always removed."""
     seen: dict[K, object] = {}
@@ -99,14 +103,15 @@ def record(model: MlpMixer, x: torch.Tensor) -> tuple[list[Capture], torch.Tenso
         features, blocks = model.forward_intermediates(x, output_fmt="NLC")  # (B, S, C), depth x (B, S, C)
         logits = model.forward_head(features)  # (B, num_classes)
     stacked = torch.stack(blocks, dim=1).detach()  # (B, depth, S, C)
-    update_keys = [key for key in sites if key != "stem"]
-    updates = torch.stack([seen[key] for key in update_keys], dim=1).detach() if update_keys else None  # (B, depth, S, C)
+    update_keys = [key for key in sites if key != "stem"]  # one a block, where the family's token mixing has them
+    updates = torch.stack([seen[k] for k in update_keys], dim=1).detach() if update_keys else None  # (B, depth, S, C)
     # Each image's capture owns its tensors: a view into the batch would keep the whole batch alive in the memo.
     own = (lambda t: t.clone()) if len(x) > 1 else (lambda t: t)
     grid = patch_grid(model)
     captures = [
-        Capture(image=own(x[i].detach()), stem=own(seen["stem"][i].detach()), blocks=own(stacked[i]), token_updates=None if updates is None else own(updates[i]),
-                features=own(features[i].detach()), logits=own(logits[i].detach()), grid=grid)
+        Capture(image=own(x[i].detach()), stem=own(seen["stem"][i].detach()), blocks=own(stacked[i]),
+                token_updates=None if updates is None else own(updates[i]), features=own(features[i].detach()),
+                logits=own(logits[i].detach()), grid=grid)
         for i in range(len(x))
     ]
     return captures, logits
@@ -182,7 +187,8 @@ def update_norms(cap: Capture) -> dict[str, np.ndarray]:
     inputs = torch.cat([cap.stem[None], cap.blocks[:-1]])  # (depth, S, C) the stream entering each block
     total = cap.blocks - inputs
     if cap.token_updates is None:
-        return {"token_mixing": np.full(len(total), np.nan), "channel_mixing": (total.norm(dim=(1, 2)) / inputs.norm(dim=(1, 2))).cpu().numpy()}
+        whole = (total.norm(dim=(1, 2)) / inputs.norm(dim=(1, 2))).cpu().numpy()
+        return {"token_mixing": np.full(len(total), np.nan), "channel_mixing": whole}
     middle = inputs + cap.token_updates
     channel = total - cap.token_updates
     return {
@@ -224,4 +230,5 @@ def logit_lens(model: MlpMixer, cap: Capture, class_names: tuple[str, ...] | lis
     """Each block's top-1 class and probability under the lens; the last block's is the model's own."""
     probs = logit_lens_probabilities(model, cap)
     best = probs.max(dim=-1)
-    return [LensStep(i, int(j), class_names[int(j)], float(p)) for i, (p, j) in enumerate(zip(best.values, best.indices))]
+    return [LensStep(i, int(j), class_names[int(j)], float(p))
+            for i, (p, j) in enumerate(zip(best.values, best.indices))]

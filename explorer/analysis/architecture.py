@@ -69,8 +69,10 @@ def paper_row(family_name: str, d: dict[str, int]) -> dict | None:
     if family_name != Mixer.name or d["img_size"] != 224:
         return None
     for key, (layers, patch, hidden, ds, dc, params) in PAPER_TABLE_1.items():
-        if (layers, patch, hidden, ds, dc) == (d["depth"], d["patch_size"], d["channels"], d["tokens_mlp_dim"], d["channels_mlp_dim"]):
-            return dict(model=f"Mixer-{key}", layers=layers, patch=patch, hidden=hidden, tokens_mlp_dim=ds, channels_mlp_dim=dc, params_m=params, sequence_length=(224 // patch) ** 2)
+        if (layers, patch, hidden, ds, dc) == tuple(d[k] for k in ("depth", "patch_size", "channels", "tokens_mlp_dim",
+                                                                    "channels_mlp_dim")):
+            return dict(model=f"Mixer-{key}", layers=layers, patch=patch, hidden=hidden, tokens_mlp_dim=ds,
+                        channels_mlp_dim=dc, params_m=params, sequence_length=(224 // patch) ** 2)
     return None
 
 
@@ -109,10 +111,15 @@ def flops_by_part(model: torch.nn.Module, x: torch.Tensor) -> dict[str, int]:
     with FlopCounterMode(display=False) as counter:
         started: dict[str, int] = {}
         handles = []
-        for name, module in twin.named_modules():
-            if name and not list(module.children()):
-                handles.append(module.register_forward_pre_hook(lambda m, i, name=name: started.__setitem__(name, counter.get_total_flops())))
-                handles.append(module.register_forward_hook(lambda m, i, o, name=name: part_flops.__setitem__(part_of(name, fam), part_flops[part_of(name, fam)] + counter.get_total_flops() - started[name])))
+        for name, layer in twin.named_modules():
+            if name and not list(layer.children()):
+                def start(module, inputs, name=name) -> None:
+                    started[name] = counter.get_total_flops()
+
+                def finish(module, inputs, output, name=name) -> None:
+                    part_flops[part_of(name, fam)] += counter.get_total_flops() - started[name]
+
+                handles += [layer.register_forward_pre_hook(start), layer.register_forward_hook(finish)]
         try:
             twin(x)
         finally:

@@ -38,11 +38,8 @@ def permuted_token_mixing(model: MlpMixer, perm: torch.Tensor) -> dict[str, torc
     """The token-mixing parameters rewritten for shuffled tokens x' = x[perm], so that every block's output is
     the original output, shuffled the same way. Only these parameters change; everything else is per-token."""
     perm = perm.to(next(model.parameters()).device)
-    params: dict[str, torch.Tensor] = {}
-    for i, block in enumerate(model.blocks):
-        for name, tensor in family(block).permuted_token_parameters(block, perm).items():
-            params[f"blocks.{i}.{name}"] = tensor
-    return params
+    return {f"blocks.{i}.{name}": tensor for i, block in enumerate(model.blocks)
+            for name, tensor in family(block).permuted_token_parameters(block, perm).items()}
 
 
 def with_permuted_token_mixing(model: MlpMixer, perm: torch.Tensor) -> MlpMixer:
@@ -66,7 +63,8 @@ class ShuffleResult:
 
 
 @torch.no_grad()
-def patch_shuffle(model: MlpMixer, image: torch.Tensor, seed: int = 0, logits: torch.Tensor | None = None) -> ShuffleResult:
+def patch_shuffle(model: MlpMixer, image: torch.Tensor, seed: int = 0,
+                  logits: torch.Tensor | None = None) -> ShuffleResult:
     """Run the demo on one (3, H, W) preprocessed image. `logits` (num_classes,): the model's output for the
     image when the caller already has it (explain does), which saves a forward pass."""
     grid = patch_grid(model)

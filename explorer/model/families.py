@@ -42,6 +42,7 @@ class Family:
     """What a family's blocks are made of, and the words the texts use for it. The methods take one block."""
 
     name: str  # as the catalogue and the architecture card say it: "MLP-Mixer", "gMixer", "ResMLP", "gMLP"
+    timm_names: str  # the pattern of timm's names for the family's models
     token_path: str  # the token-mixing layers' path inside a block, as parameter and module names have it
     token_units_are: str  # what a token-mixing unit is, in a few words ("block 3's token mixing has 256 ...")
     gallery_note: str  # what the token-mixing gallery shows for this family (trained or not)
@@ -85,6 +86,7 @@ class Family:
 
 class Mixer(Family):
     name = "MLP-Mixer"
+    timm_names = "mixer_*"
     token_path = "mlp_tokens"
     token_units_are = "hidden units"
     gallery_note = ("Click a tile to enlarge it beside its fc2 counterpart: where the unit writes its output back over "
@@ -116,6 +118,7 @@ class Mixer(Family):
 
 class GMixer(Mixer):
     name = "gMixer"
+    timm_names = "gmixer_*"
     gallery_note = ("gMixer's token MLP is gated: a tile is one unit's weights over the patches (the gate's halves "
                     "have no fc2 column of their own, so the enlarged unit shows its weights only).")
 
@@ -133,6 +136,7 @@ class GMixer(Mixer):
 
 class ResMLP(Family):
     name = "ResMLP"
+    timm_names = "resmlp_*"
     token_path = "linear_tokens"
     token_units_are = "units (linear_tokens outputs, one per patch)"
     gallery_note = ("ResMLP mixes tokens with one linear map (S×S) and no hidden layer: each tile is the row of "
@@ -148,6 +152,7 @@ class ResMLP(Family):
 
 class GMLP(Family):
     name = "gMLP"
+    timm_names = "gmlp_*"
     token_path = "mlp_channels.gate.proj"
     token_units_are = "units (spatial gating outputs, one per patch)"
     gallery_note = ("gMLP mixes tokens in its spatial gating unit: one S×S map, applied to half of the channels, "
@@ -157,7 +162,8 @@ class GMLP(Family):
         return isinstance(block, SpatialGatingBlock)  # its units: (B, D_C / 2, S), on the channel MLP's gating half
 
 
-FAMILIES: tuple[Family, ...] = (Mixer(), GMixer(), ResMLP(), GMLP())
+FAMILIES: tuple[Family, ...] = (Mixer(), GMixer(), ResMLP(), GMLP())  # the paper's models first
+FAMILY_NAMES = ", ".join(f.name for f in FAMILIES[:-1]) + f" and {FAMILIES[-1].name}"  # for messages
 
 
 def family(model_or_block: torch.nn.Module) -> Family:
@@ -167,4 +173,4 @@ def family(model_or_block: torch.nn.Module) -> Family:
         if fam.matches(block):
             return fam
     what = type(block).__name__ + (f" with {type(block.mlp_tokens).__name__}" if isinstance(block, MixerBlock) else "")
-    raise ModelError(f"a {what} block is of no model family the explorer knows (MLP-Mixer, gMixer, ResMLP, gMLP)")
+    raise ModelError(f"a {what} block is of no model family the explorer knows ({FAMILY_NAMES})")

@@ -25,7 +25,8 @@ from explorer.units.sprites import INDEX_QUALITY, jpeg_rendition
 log = logging.getLogger("explorer")
 
 
-def build_shipped(data: Path | None = None, cache: Path | None = None, out: Path = embedded.ASSETS, features: bool = True) -> list[Path]:
+def build_shipped(data: Path | None = None, cache: Path | None = None, out: Path = embedded.ASSETS,
+                  features: bool = True) -> list[Path]:
     """Build the embedded model's shipped unit assets from the CIFAR-10 tarball:
 
         OMP_NUM_THREADS=1 python -m explorer.units [--data ../shared/data/cifar10-train-jpeg.tar.gz] [--no-features]
@@ -53,7 +54,8 @@ def build_shipped(data: Path | None = None, cache: Path | None = None, out: Path
                             progress=progress, description=SHIPPED_DESCRIPTION)
     written = save_index(compact(index, pictures), out / SHIPPED_INDEX.name)
     if not np.array_equal(read_index_uncached(written[0]).sprite, shipped[referenced(index)]):
-        raise ExplorerError("the sprite does not read back as the images indexed: this JPEG encoder codes tiles together")
+        raise ExplorerError("the sprite does not read back as the images indexed: this JPEG encoder codes tiles "
+                            "together")
     if features:
         with progress_bar("feature visualisations", "kind", len(KINDS)) as progress:
             feature_images = all_features(loaded, progress=progress)

@@ -74,7 +74,8 @@ def spectrum_scale(h: int, w: int, decay: float) -> torch.Tensor:
 
 
 def to_rgb(spectrum: torch.Tensor, scale: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
-    """(U, 3, h, w // 2 + 1) complex spectrum -> (U, 3, h, w) RGB in (0, 1): inverse FFT, colours re-correlated, sigmoid."""
+    """(U, 3, h, w // 2 + 1) complex spectrum -> (U, 3, h, w) RGB in (0, 1): inverse FFT, colours re-correlated,
+    sigmoid."""
     pixels = torch.fft.irfft2(spectrum * scale, s=size) / 4.0  # (U, 3, h, w) decorrelated colours
     rgb = torch.einsum("ij,ujhw->uihw", COLOUR_SQRT, pixels)
     return torch.sigmoid(rgb)
@@ -94,7 +95,8 @@ def random_warp(images: torch.Tensor, cfg: FeatureConfig, g: torch.Generator) ->
 
 
 def optimise(loaded: LoadedModel, block: int, kind: Kind, indices: Sequence[int], cfg: FeatureConfig, seed: int,
-             progress: Progress | None = None, cancel: Callable[[], bool] | None = None) -> tuple[np.ndarray, np.ndarray]:
+             progress: Progress | None = None,
+             cancel: Callable[[], bool] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Optimise one image per unit (block, kind, indices[u]) to maximise that unit's mean over positions, all in one
     batch. Returns the starting and final images, each (U, H, W, 3) uint8."""
     model = loaded.model
@@ -116,7 +118,12 @@ def optimise(loaded: LoadedModel, block: int, kind: Kind, indices: Sequence[int]
     with torch.no_grad():
         first = image()
     site = (block, kind)
-    with torch.enable_grad(), recording_units(model, [site], keep=lambda t: t.gather(2, which.view(-1, 1, 1).expand(-1, t.shape[1], 1))) as seen:
+
+    def own_units(values: torch.Tensor) -> torch.Tensor:
+        """(U, positions, units) -> (U, positions, 1): each image's own unit."""
+        return values.gather(2, which.view(-1, 1, 1).expand(-1, values.shape[1], 1))
+
+    with torch.enable_grad(), recording_units(model, [site], keep=own_units) as seen:
         for step in range(cfg.steps):
             if cancel is not None and cancel():
                 raise Cancelled(f"feature visualisation of block {block} stopped after {step} of {cfg.steps} steps")
@@ -148,8 +155,9 @@ def measure(loaded: LoadedModel, block: int, kind: Kind, indices: Sequence[int],
     return seen[(block, kind)][torch.arange(len(indices)), torch.tensor(list(indices))].cpu().numpy()
 
 
-def feature_visualisations(loaded: LoadedModel, block: int, kind: Kind, indices: Sequence[int], steps: int = 256, seed: int = 0,
-                           progress: Progress | None = None, cancel: Callable[[], bool] | None = None) -> list[Feature]:
+def feature_visualisations(loaded: LoadedModel, block: int, kind: Kind, indices: Sequence[int], steps: int = 256,
+                           seed: int = 0, progress: Progress | None = None,
+                           cancel: Callable[[], bool] | None = None) -> list[Feature]:
     """The feature visualisations of several units of one block and kind, optimised together in one batch."""
     units = [check_unit(loaded.model, block, kind, i) for i in indices]
     start, end = optimise(loaded, block, kind, indices, FeatureConfig(steps=steps), seed, progress, cancel)
@@ -167,11 +175,16 @@ def feature_visualisation(loaded: LoadedModel, block: int, kind: Kind, index: in
     shipped = shipped_feature(loaded, unit, steps, seed)
     if shipped is not None:
         return shipped
-    return memo.FEATURES.get(feature_key(loaded, unit, steps, seed), lambda: feature_visualisations(loaded, block, kind, [index], steps, seed, progress, cancel)[0])
+
+    def make() -> Feature:
+        return feature_visualisations(loaded, block, kind, [index], steps, seed, progress, cancel)[0]
+
+    return memo.FEATURES.get(feature_key(loaded, unit, steps, seed), make)
 
 
 def feature_key(loaded: LoadedModel, unit: Unit, steps: int, seed: int) -> tuple:
-    """What makes two feature visualisations the same: the weights (not where they were loaded from), the unit, the recipe."""
+    """What makes two feature visualisations the same: the weights (not where they were loaded from), the unit,
+    the recipe."""
     return (weights_fingerprint(loaded), loaded.name, unit, steps, seed)
 
 
@@ -218,25 +231,29 @@ def shipped_feature(loaded: LoadedModel, unit: Unit, steps: int, seed: int) -> F
     if shipped is None or unit.kind not in shipped["tiles"]:
         return None
     meta = shipped["meta"]
-    if (meta["fingerprint"], meta.get("config"), meta["seed"]) != (weights_fingerprint(loaded), config_record(steps), seed):
+    made_with = (weights_fingerprint(loaded), config_record(steps), seed)
+    if (meta["fingerprint"], meta.get("config"), meta["seed"]) != made_with:
         return None  # other weights, or another recipe than the shipped pictures were made with
     start, end = (meta[f"activation_{w}"][unit.kind][unit.block][unit.index] for w in ("start", "end"))
     return Feature(unit, shipped["tiles"][unit.kind][unit.block, unit.index], steps, seed, start, end)
 
 
-def all_features(loaded: LoadedModel, kinds: Sequence[Kind] = KINDS, steps: int = 256, seed: int = 0, progress: Progress | None = None) -> dict[Kind, np.ndarray]:
+def all_features(loaded: LoadedModel, kinds: Sequence[Kind] = KINDS, steps: int = 256, seed: int = 0,
+                 progress: Progress | None = None) -> dict[Kind, np.ndarray]:
     """Every unit's feature image of every block, one batch per block and kind: {kind: (depth, units, H, W, 3)}."""
     depth = len(loaded.model.blocks)
     out: dict[Kind, np.ndarray] = {}
     for k, kind in enumerate(kinds):
         ids = list(range(unit_count(loaded.model, kind)))
-        out[kind] = np.stack([optimise(loaded, block, kind, ids, FeatureConfig(steps=steps), seed)[1] for block in range(depth)])
+        cfg = FeatureConfig(steps=steps)
+        out[kind] = np.stack([optimise(loaded, block, kind, ids, cfg, seed)[1] for block in range(depth)])
         if progress:
             progress(k + 1, len(kinds))
     return out
 
 
-def write_features(loaded: LoadedModel, images: dict[Kind, np.ndarray], path: Path, steps: int = 256, seed: int = 0) -> list[Path]:
+def write_features(loaded: LoadedModel, images: dict[Kind, np.ndarray], path: Path, steps: int = 256,
+                   seed: int = 0) -> list[Path]:
     """Ship feature images (from `all_features`) as one JPEG sprite and a JSON beside it with what it holds and each
     picture's activations, measured on the pixels the sprite gives back."""
     depth = len(loaded.model.blocks)
@@ -245,16 +262,19 @@ def write_features(loaded: LoadedModel, images: dict[Kind, np.ndarray], path: Pa
     for kind, pictures in images.items():
         ids = list(range(pictures.shape[1]))
         shipped = [jpeg_rendition(pictures[b], FEATURE_QUALITY) for b in range(depth)]
-        numbers["activation_start"][kind] = [measure(loaded, b, kind, ids, noise.repeat(len(ids), axis=0)).tolist() for b in range(depth)]
+        start = noise.repeat(len(ids), axis=0)
+        numbers["activation_start"][kind] = [measure(loaded, b, kind, ids, start).tolist() for b in range(depth)]
         numbers["activation_end"][kind] = [measure(loaded, b, kind, ids, shipped[b]).tolist() for b in range(depth)]
     _, h, w = loaded.data_config["input_size"]
-    meta = {"model": loaded.name, "fingerprint": weights_fingerprint(loaded), "config": config_record(steps), "seed": seed, "quality": FEATURE_QUALITY,
-            "depth": depth, "units": {k: int(v.shape[1]) for k, v in images.items()}, "tile": [h, w], **numbers}
+    meta = {"model": loaded.name, "fingerprint": weights_fingerprint(loaded), "config": config_record(steps),
+            "seed": seed, "quality": FEATURE_QUALITY, "depth": depth,
+            "units": {k: int(v.shape[1]) for k, v in images.items()}, "tile": [h, w], **numbers}
     tiles = np.concatenate([v.reshape(-1, h, w, 3) for v in images.values()])
     sprite_image(tiles).save(path, **jpeg_options(FEATURE_QUALITY))
     with Image.open(path) as written:
         if not np.array_equal(sprite_tiles(written, len(tiles), (h, w)), jpeg_rendition(tiles, FEATURE_QUALITY)):
-            raise ExplorerError("the feature sprite does not read back as the pictures measured: this JPEG encoder codes tiles together")
+            raise ExplorerError("the feature sprite does not read back as the pictures measured: this JPEG encoder "
+                                "codes tiles together")
     path.with_suffix(".json").write_text(json.dumps(meta) + "\n")
     return [path, path.with_suffix(".json")]
 

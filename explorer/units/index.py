@@ -22,7 +22,7 @@ from explorer import memo
 from explorer.errors import ExplorerError, ImageError
 from explorer.images import ImageSource, image_paths
 from explorer.model.inference import preprocess
-from explorer.model.loading import LoadedModel
+from explorer.model.loading import LoadedModel, exception_line
 from explorer.model.weights import patch_grid
 from explorer.progress import Progress
 from explorer.units.address import KINDS, unit_count
@@ -51,7 +51,8 @@ class Tops:
     best_mean_id: np.ndarray  # (depth, units) which image
 
 
-TOPS_DTYPES = {"values": np.float32, "ids": np.int64, "peaks": np.int64, "best_mean": np.float32, "best_mean_id": np.int64}
+TOPS_DTYPES = {"values": np.float32, "ids": np.int64, "peaks": np.int64, "best_mean": np.float32,
+               "best_mean_id": np.int64}
 
 
 @dataclass(frozen=True, eq=False)
@@ -120,10 +121,15 @@ def build_index(
     names: what to call each image (default: its path, or "image N"); root: the folder the names are relative to.
     """
     model, depth = loaded.model, len(loaded.model.blocks)
-    names = [str(s) if isinstance(s, (str, Path)) else f"image {i}" for i, s in enumerate(images)] if names is None else list(names)
+    if names is None:
+        names = [str(s) if isinstance(s, (str, Path)) else f"image {i}" for i, s in enumerate(images)]
+    names = list(names)
     units = {k: unit_count(model, k) for k in KINDS}
-    top = {k: (torch.full((depth, units[k], 0), -math.inf), torch.zeros((depth, units[k], 0), dtype=torch.long), torch.zeros((depth, units[k], 0), dtype=torch.long)) for k in KINDS}
-    best = {k: (torch.full((depth, units[k]), -math.inf), torch.zeros((depth, units[k]), dtype=torch.long)) for k in KINDS}
+    # per kind, (depth, units, kept so far): the top values, their image ids and peaks; the best mean and its image
+    top = {k: (torch.full((depth, units[k], 0), -math.inf), torch.zeros((depth, units[k], 0), dtype=torch.long),
+               torch.zeros((depth, units[k], 0), dtype=torch.long)) for k in KINDS}
+    best = {k: (torch.full((depth, units[k]), -math.inf), torch.zeros((depth, units[k]), dtype=torch.long))
+            for k in KINDS}
     kept_names: list[str] = []
     kept_sources: list[ImageSource] = []
 
@@ -187,10 +193,10 @@ def compact(index: UnitIndex, pictures: np.ndarray) -> UnitIndex:
     keep = referenced(index)
     new_id = np.full(len(index.names), -1, dtype=np.int64)
     new_id[keep] = np.arange(len(keep))
-    tops = {k: Tops(t.values, new_id[t.ids], t.peaks, t.best_mean, new_id[t.best_mean_id]) for k, t in index.tops.items()}
-    return UnitIndex(index.model, index.weights, index.fingerprint, index.grid, tuple(index.names[i] for i in keep), index.count,
-                     index.description, tops, root=None, sprite=np.ascontiguousarray(pictures[keep]))
-
+    tops = {k: Tops(t.values, new_id[t.ids], t.peaks, t.best_mean, new_id[t.best_mean_id])
+            for k, t in index.tops.items()}
+    return UnitIndex(index.model, index.weights, index.fingerprint, index.grid, tuple(index.names[i] for i in keep),
+                     index.count, index.description, tops, root=None, sprite=np.ascontiguousarray(pictures[keep]))
 
 
 def save_index(index: UnitIndex, path: str | Path) -> list[Path]:
@@ -199,7 +205,8 @@ def save_index(index: UnitIndex, path: str | Path) -> list[Path]:
     written."""
     path = Path(path)
     # int32 ids and peaks (half the bytes of int64), float32 activations
-    tensors = {f"{kind}.{f_}": torch.from_numpy(getattr(t, f_).astype(np.int32 if dtype == np.int64 else dtype)) for kind, t in index.tops.items() for f_, dtype in TOPS_DTYPES.items()}
+    tensors = {f"{kind}.{f_}": torch.from_numpy(getattr(t, f_).astype(np.int32 if dtype == np.int64 else dtype))
+               for kind, t in index.tops.items() for f_, dtype in TOPS_DTYPES.items()}
     sprite = path.with_name(path.stem + "-sprite.jpg") if index.sprite is not None else None
     metadata = {
         "format": INDEX_FORMAT,
@@ -226,27 +233,32 @@ def read_index(path: str | Path) -> UnitIndex:
     """An index written by `save_index` (read once per file version, kept in explorer.memo)."""
     path = Path(path)
     if not path.is_file():
-        raise ExplorerError(f"index {path} does not exist; build one with python -m explorer index DIR --model NAME --out {path.name}")
-    return memo.UNIT_INDEXES.get(("file", str(path.resolve()), path.stat().st_mtime_ns), lambda: read_index_uncached(path))
+        raise ExplorerError(f"index {path} does not exist; build one with python -m explorer index DIR --model NAME "
+                            f"--out {path.name}")
+    key = ("file", str(path.resolve()), path.stat().st_mtime_ns)
+    return memo.UNIT_INDEXES.get(key, lambda: read_index_uncached(path))
 
 
 def read_index_uncached(path: Path) -> UnitIndex:
+    """An index written by `save_index`, read from the file now (to check what was written)."""
     try:
         with safe_open(str(path), framework="pt") as f:
             meta = f.metadata() or {}
             tensors = {k: f.get_tensor(k) for k in f.keys()}
     except Exception as exc:
-        raise ExplorerError(f"{path.name} is not a readable unit index ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})") from None
+        raise ExplorerError(f"{path.name} is not a readable unit index ({exception_line(exc)})") from None
     if meta.get("format") != INDEX_FORMAT:
         raise ExplorerError(f"{path.name} is not a unit index written by python -m explorer index")
-    tops = {k: Tops(**{f_: tensors[f"{k}.{f_}"].numpy().astype(dtype) for f_, dtype in TOPS_DTYPES.items()}) for k in KINDS}
+    tops = {k: Tops(**{f_: tensors[f"{k}.{f_}"].numpy().astype(dtype) for f_, dtype in TOPS_DTYPES.items()})
+            for k in KINDS}
     names = tuple(json.loads(meta["names"]))
     sprite = None
     if meta.get("sprite"):
         with Image.open(path.parent / meta["sprite"]) as image:
             sprite = sprite_tiles(image, len(names), tuple(json.loads(meta["tile"])))
-    return UnitIndex(meta["model"], meta["weights"], meta["fingerprint"], tuple(json.loads(meta["grid"])), names, int(meta["count"]),
-                     meta["description"], tops, root=Path(meta["root"]) if meta.get("root") else None, sprite=sprite)
+    return UnitIndex(meta["model"], meta["weights"], meta["fingerprint"], tuple(json.loads(meta["grid"])), names,
+                     int(meta["count"]), meta["description"], tops,
+                     root=Path(meta["root"]) if meta.get("root") else None, sprite=sprite)
 
 
 def folder_names(folder: Path) -> list[Path]:
@@ -254,7 +266,8 @@ def folder_names(folder: Path) -> list[Path]:
     return list(image_paths([str(folder)]))
 
 
-def index_folder(loaded: LoadedModel, folder: str | Path, top_k: int = TOP_K, batch_size: int = 64, progress: Progress | None = None) -> UnitIndex:
+def index_folder(loaded: LoadedModel, folder: str | Path, top_k: int = TOP_K, batch_size: int = 64,
+                 progress: Progress | None = None) -> UnitIndex:
     """An index of every image file under `folder` (names relative to it)."""
     folder = Path(folder)
     if not folder.is_dir():
@@ -262,6 +275,7 @@ def index_folder(loaded: LoadedModel, folder: str | Path, top_k: int = TOP_K, ba
     paths = folder_names(folder)
     if not paths:
         raise ExplorerError(f"{folder} holds no image files")
-    return build_index(loaded, paths, [p.relative_to(folder).as_posix() for p in paths], top_k, batch_size, progress, root=folder,
+    names = [p.relative_to(folder).as_posix() for p in paths]
+    return build_index(loaded, paths, names, top_k, batch_size, progress, root=folder,
                        description=f"the images in {folder}")
 

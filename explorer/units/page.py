@@ -35,7 +35,8 @@ class UnitPage:
 
     unit: Unit
     title: str
-    weights: np.ndarray  # token unit: (grid_h, grid_w) the patches it reads; channel: (D_C,) the channel MLP's fc2 row writing it
+    # token unit: (grid_h, grid_w) the patches it reads; channel: (D_C,) the channel MLP's fc2 row writing it
+    weights: np.ndarray
     weights_title: str
     examples: Examples
     pictures: np.ndarray  # (k, H, W, 3) uint8 the examples as the model saw them
@@ -52,7 +53,8 @@ def unit_weights(loaded: LoadedModel, unit: Unit) -> tuple[np.ndarray, str]:
         maps = token_mixing(loaded, unit.block).maps
         return maps[unit.index], family(loaded.model).unit_weights_title(unit.index, len(maps))
     fc2 = loaded.model.blocks[unit.block].mlp_channels.fc2.weight[unit.index]  # (D_C,)
-    return fc2.detach().float().cpu().numpy(), f"how the channel MLP's {fc2.numel()} hidden units write channel {unit.index} (fc2 row)"
+    title = f"how the channel MLP's {fc2.numel()} hidden units write channel {unit.index} (fc2 row)"
+    return fc2.detach().float().cpu().numpy(), title
 
 
 def on_image(analysis: Analysis, unit: Unit) -> np.ndarray:
@@ -64,7 +66,8 @@ def on_image(analysis: Analysis, unit: Unit) -> np.ndarray:
 
     def make() -> np.ndarray:
         with torch.inference_mode():
-            return block_values(analysis.loaded.model, analysis.input[None], unit.block, "token")[0].float().cpu().numpy()  # (positions, units)
+            values = block_values(analysis.loaded.model, analysis.input[None], unit.block, "token")[0]
+            return values.float().cpu().numpy()  # (positions, units)
 
     return analysis.kept(("token units", unit.block), make)[:, unit.index].copy()
 
@@ -83,7 +86,8 @@ def unit_page(loaded: LoadedModel, unit: Unit, reference: ReferenceLike = None, 
     reference = reference_index(loaded, reference)
     examples = unit_examples(loaded, unit.block, unit.kind, unit.index, reference, top_k)
     weights, weights_title = unit_weights(loaded, unit)
-    feat = feature_visualisation(loaded, unit.block, unit.kind, unit.index, steps, seed, progress, cancel) if feature else cached_feature(loaded, unit, steps, seed)
+    feat = (feature_visualisation(loaded, unit.block, unit.kind, unit.index, steps, seed, progress, cancel) if feature
+            else cached_feature(loaded, unit, steps, seed))
     return UnitPage(
         unit=unit,
         title=f"{loaded.name} · {unit}",

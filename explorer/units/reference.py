@@ -41,7 +41,8 @@ def shipped_index(loaded: LoadedModel) -> UnitIndex | None:
     return index if index.fingerprint == weights_fingerprint(loaded) else None
 
 
-def reference_index(loaded: LoadedModel, reference: ReferenceLike = None, uploads: Sequence[ImageSource] = ()) -> UnitIndex:
+def reference_index(loaded: LoadedModel, reference: ReferenceLike = None,
+                    uploads: Sequence[ImageSource] = ()) -> UnitIndex:
     """The index a unit's examples come from.
 
     reference: None for the default set (the embedded model: its shipped held-out index; any other model: the
@@ -52,13 +53,15 @@ def reference_index(loaded: LoadedModel, reference: ReferenceLike = None, upload
     elif isinstance(reference, (str, Path)) and Path(reference).is_dir():
         folder = Path(reference)
         stamp = tuple((str(p), p.stat().st_mtime_ns) for p in folder_names(folder))  # a changed folder is indexed again
-        index = memo.UNIT_INDEXES.get(("folder", weights_fingerprint(loaded), str(folder.resolve()), stamp), lambda: index_folder(loaded, folder))
+        key = ("folder", weights_fingerprint(loaded), str(folder.resolve()), stamp)
+        index = memo.UNIT_INDEXES.get(key, lambda: index_folder(loaded, folder))
     elif isinstance(reference, (str, Path)):
         index = read_index(reference)
     elif reference is None and (shipped := shipped_index(loaded)) is not None:  # the embedded model: its held-out set
         index = shipped
     else:
-        if reference is None:  # any other model: the example images and this session's uploads (an example uploaded counts once)
+        # any other model: the example images and this session's uploads (an example uploaded counts once)
+        if reference is None:
             examples = list(embedded.EXAMPLES.values())
             by_digest: dict[str, ImageSource] = {}
             for image in [*examples, *uploads]:
@@ -74,7 +77,9 @@ def reference_index(loaded: LoadedModel, reference: ReferenceLike = None, upload
         key = ("images", weights_fingerprint(loaded), digests)
         index = memo.UNIT_INDEXES.get(key, lambda: build_index(loaded, images, description=described))
     if index.fingerprint != weights_fingerprint(loaded):
-        raise ExplorerError(f"this index was built with other weights ({index.model}, {index.weights} weights) than the model running ({loaded.name}, {loaded.weights} weights); build one for it with python -m explorer index")
+        raise ExplorerError(f"this index was built with other weights ({index.model}, {index.weights} weights) "
+                            f"than the model running ({loaded.name}, {loaded.weights} weights); build one for it with "
+                            "python -m explorer index")
     return index
 
 
@@ -93,7 +98,8 @@ class Examples:
     reference: str  # which set they come from and how many images it holds
 
 
-def unit_examples(loaded: LoadedModel, block: int, kind: Kind, index: int, images_or_index: ReferenceLike = None, top_k: int | None = None) -> Examples:
+def unit_examples(loaded: LoadedModel, block: int, kind: Kind, index: int, images_or_index: ReferenceLike = None,
+                  top_k: int | None = None) -> Examples:
     """The images of a reference set on which a unit is highest (see `reference_index` for what the set can be)."""
     unit = check_unit(loaded.model, block, kind, index)
     ref = reference_index(loaded, images_or_index)

@@ -27,7 +27,8 @@ def sprite_image(tiles: np.ndarray) -> Image.Image:
     rows = -(-n // SPRITE_COLUMNS)
     padded = np.zeros((rows * SPRITE_COLUMNS, h, w, 3), np.uint8)
     padded[:n] = tiles
-    return Image.fromarray(padded.reshape(rows, SPRITE_COLUMNS, h, w, 3).transpose(0, 2, 1, 3, 4).reshape(rows * h, SPRITE_COLUMNS * w, 3))
+    grid = padded.reshape(rows, SPRITE_COLUMNS, h, w, 3).transpose(0, 2, 1, 3, 4)  # (rows, h, columns, w, 3)
+    return Image.fromarray(grid.reshape(rows * h, SPRITE_COLUMNS * w, 3))
 
 
 def sprite_tiles(image: Image.Image, n: int, tile: tuple[int, int]) -> np.ndarray:
@@ -35,7 +36,8 @@ def sprite_tiles(image: Image.Image, n: int, tile: tuple[int, int]) -> np.ndarra
     h, w = tile
     grid = np.asarray(image.convert("RGB"))
     rows = grid.shape[0] // h
-    return np.ascontiguousarray(grid.reshape(rows, h, SPRITE_COLUMNS, w, 3).transpose(0, 2, 1, 3, 4).reshape(-1, h, w, 3)[:n])
+    tiles = grid.reshape(rows, h, SPRITE_COLUMNS, w, 3).transpose(0, 2, 1, 3, 4)  # (rows, columns, h, w, 3)
+    return np.ascontiguousarray(tiles.reshape(-1, h, w, 3)[:n])
 
 
 def jpeg_rendition(tiles: np.ndarray, quality: int) -> np.ndarray:
