@@ -28,24 +28,14 @@ from PIL import Image
 
 from explorer.model.catalogue import catalogue, format_table
 from explorer.errors import ExplorerError
-from explorer.images import load_image
+from explorer.images import image_paths, load_image
 from explorer.model.inference import probabilities, to_batch, top_predictions
 from explorer.model.loading import PRECISIONS, WEIGHTS_CHOICES, LoadedModel, load_model
+from explorer.progress import progress_bar
 
 PRECISION_HELP = "what predictions compute in (default: EXPLORER_PRECISION or fp32): bf16 on CPUs with AVX512-BF16/AMX or GPUs, fp16 on GPUs"
 
 log = logging.getLogger("explorer")
-
-
-def image_paths(paths: list[str]) -> Iterator[Path]:
-    """Files as given; folders walked recursively, keeping files with an image extension, in sorted order."""
-    extensions = {ext.lower() for ext in Image.registered_extensions()}
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            yield from sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in extensions)
-        else:
-            yield path  # named explicitly: try it, and report it if it is not an image
 
 
 def predict_files(loaded: LoadedModel, paths: Iterator[Path], top_k: int, batch_size: int) -> Iterator[dict]:
@@ -141,17 +131,11 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
-    from explorer.units import index_folder, save_index
+    from explorer.units.index import index_folder, save_index
 
     try:
         loaded = open_model(args)
-        with tqdm(unit="img", desc="indexing", file=sys.stderr) as bar:
-            def progress(done: int, total: int) -> None:
-                bar.total = total
-                bar.update(done - bar.n)
-
+        with progress_bar("indexing", "img") as progress:
             index = index_folder(loaded, args.folder, args.top_k, args.batch_size, progress)
         save_index(index, args.out)
     except ExplorerError as exc:
@@ -162,9 +146,8 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 
 def cmd_unit(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
-    from explorer.units import Unit, write_unit
+    from explorer.units.address import Unit
+    from explorer.units.report import write_unit
 
     index, other = (args.channel, args.unit) if args.kind == "channel" else (args.unit, args.channel)
     if index is None or other is not None:
@@ -174,9 +157,9 @@ def cmd_unit(args: argparse.Namespace) -> int:
             raise ExplorerError(f"--images {args.images}: no such folder")
         loaded = open_model(args)
         reference = args.images or args.index  # None: the default set (the embedded model's shipped index)
-        with tqdm(total=args.steps, unit="step", desc="feature visualisation", file=sys.stderr, disable=None) as bar:
-            report = write_unit(loaded, Unit(args.block, args.kind, index), args.out, reference, args.top_k, args.steps, args.seed,
-                                progress=lambda done, _: bar.update(done - bar.n))
+        with progress_bar("feature visualisation", "step", args.steps, disable=None) as progress:
+            report = write_unit(loaded, Unit(args.block, args.kind, index), args.out, reference, args.top_k, args.steps,
+                                args.seed, progress)
     except ExplorerError as exc:
         print(json.dumps({"error": str(exc)}))
         log.error("%s", exc)

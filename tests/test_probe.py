@@ -82,7 +82,8 @@ def test_the_probe_is_deterministic():
 @pytest.fixture(scope="module")
 def cifar_folders(tmp_path_factory) -> tuple[Path, Path]:
     """train/<class>/ (5 images each) and test/<class>/ (12 each) of four CIFAR-10 classes, held out from training."""
-    from explorer.units import SHIPPED_INDEX, read_index
+    from explorer.units.index import read_index
+    from explorer.units.reference import SHIPPED_INDEX
 
     index = read_index(SHIPPED_INDEX)
     root = tmp_path_factory.mktemp("probe")

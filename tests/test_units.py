@@ -14,8 +14,12 @@ from explorer.cli import main
 from explorer.errors import Cancelled, ExplorerError
 from explorer.images import load_image
 from explorer.model.loading import _prepare, load_model
-from explorer.units import (SHIPPED_INDEX, Unit, build_index, cached_feature, check_unit, feature_visualisation, read_index, reference_index,
-                            unit_activations, unit_examples, unit_page, unit_values, weights_fingerprint)
+from explorer.units.address import Unit, check_unit
+from explorer.units.features import cached_feature, feature_visualisation
+from explorer.units.index import build_index, read_index, weights_fingerprint
+from explorer.units.page import unit_page
+from explorer.units.record import unit_activations, unit_values
+from explorer.units.reference import SHIPPED_INDEX, reference_index, unit_examples
 
 UNIT_KEYS = {"model", "block", "kind", "index", "top", "feature"}
 FEATURE_KEYS = {"steps", "seed", "activation_start", "activation_end"}
@@ -255,7 +259,8 @@ def test_a_page_knows_where_the_unit_fires_on_an_image_and_draws(embedded):
 
 
 def test_a_gmixer_token_unit_shows_its_value_weights_and_names_its_gate():
-    from explorer.units import unit_count, unit_weights
+    from explorer.units.address import unit_count
+    from explorer.units.page import unit_weights
 
     loaded = tiny("gmixer_12_224")
     fc1 = loaded.model.blocks[1].mlp_tokens.fc1.weight.detach()  # (2 x units, S): value rows, then gate rows

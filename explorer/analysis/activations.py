@@ -1,7 +1,8 @@
 """What a model does with one image: everything captured in a single forward pass, then pure functions of it.
 
 `capture` runs the model once (timm's `forward_intermediates` for every block's output, forward hooks for the
-token-mixing updates, removed in `finally`); `input_times_gradient` is the one view that needs a backward pass.
+token-mixing updates, removed in `finally`; `recording` is the one hook mechanism, the unit pages' too);
+`input_times_gradient` is the one view that needs a backward pass.
 The views below only do arithmetic on what was captured:
 
 - per-layer activation maps (norm over channels, or one channel) and the top channels of a patch,
@@ -15,13 +16,16 @@ from __future__ import annotations
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Callable, Hashable, Iterator, Mapping, TypeVar
 
 import numpy as np
 import torch
 from timm.models.mlp_mixer import MlpMixer
 
+from explorer.model.families import Site, family
 from explorer.model.weights import patch_grid
+
+K = TypeVar("K", bound=Hashable)
 
 
 @dataclass(frozen=True)
@@ -31,7 +35,9 @@ class Capture:
     image: torch.Tensor  # (3, H, W) the preprocessed input
     stem: torch.Tensor  # (S, C) the stream entering block 0
     blocks: torch.Tensor  # (depth, S, C) each block's output
-    token_updates: torch.Tensor | None  # (depth, S, C) what token mixing added to the stream (None for gMLP)
+    # (depth, S, C) what token mixing added to the stream; None where it has no update of its own (gMLP's: see
+    # `Family.token_update`)
+    token_updates: torch.Tensor | None
     features: torch.Tensor  # (S, C) the final, normalised tokens the head pools
     logits: torch.Tensor  # (num_classes,)
     grid: tuple[int, int]
@@ -50,7 +56,8 @@ def thread_hooks(hooks: list[tuple[torch.nn.Module, str, Callable]]) -> Iterator
                 fn(*args)
         return hook
 
-    handles = [module.register_forward_pre_hook(mine(fn)) if when == "pre" else module.register_forward_hook(mine(fn)) for module, when, fn in hooks]
+    handles = [module.register_forward_pre_hook(mine(fn)) if when == "pre" else module.register_forward_hook(mine(fn))
+               for module, when, fn in hooks]
     try:
         yield
     finally:
@@ -59,38 +66,52 @@ def thread_hooks(hooks: list[tuple[torch.nn.Module, str, Callable]]) -> Iterator
 
 
 @contextmanager
-def capture_hooks(model: MlpMixer) -> Iterator[dict[str, list[torch.Tensor]]]:
-    """Record the stem's output and each block's token-mixing residual update (B, S, C) while the context is
-    open (this thread's forwards only)."""
-    seen: dict[str, list[torch.Tensor]] = {"stem": [], "token_updates": []}
+def recording(sites: Mapping[K, Site],
+              keep: Callable[[torch.Tensor], object] = lambda t: t) -> Iterator[dict[K, object]]:
+    """Record `keep(site.transform(tensor))` under each key while the context is open: the tensor a site reads in
+    the latest forward run by this thread (see `thread_hooks`); hooks are always removed."""
+    seen: dict[K, object] = {}
 
-    def record(key: str, transform: Callable[[torch.Tensor], torch.Tensor]) -> Callable:
-        return lambda module, inputs, output: seen[key].append(transform(output))
+    def hook(key: K, site: Site) -> tuple[torch.nn.Module, str, Callable]:
+        def store(tensor: torch.Tensor) -> None:
+            seen[key] = keep(site.transform(tensor))
 
-    hooks = [(model.stem, "forward", record("stem", lambda out: out))]
-    for block in model.blocks:
-        if hasattr(block, "mlp_tokens"):  # Mixer, gMixer: the MLP sees (B, C, S)
-            hooks.append((block.mlp_tokens, "forward", record("token_updates", lambda out: out.transpose(1, 2))))
-        elif hasattr(block, "linear_tokens"):  # ResMLP: layer-scaled by ls1 before the residual add
-            hooks.append((block.linear_tokens, "forward", record("token_updates", lambda out, b=block: b.ls1 * out.transpose(1, 2))))
-    with thread_hooks(hooks):
+        if site.side == "in":
+            return site.module, "pre", lambda module, inputs: store(inputs[0])
+        return site.module, "forward", lambda module, inputs, output: store(output)
+
+    with thread_hooks([hook(key, site) for key, site in sites.items()]):
         yield seen
+
+
+def capture_sites(model: MlpMixer) -> dict[object, Site]:
+    """What a capture records besides the blocks' outputs: the stem's output "stem" (B, S, C) and, where the
+    family's token mixing has an update of its own, each block's ("token update", i) (B, S, C)."""
+    sites: dict[object, Site] = {"stem": Site(model.stem, "out")}
+    for i, block in enumerate(model.blocks):
+        update = family(block).token_update(block)
+        if update is not None:
+            sites[("token update", i)] = update
+    return sites
 
 
 def record(model: MlpMixer, x: torch.Tensor) -> tuple[list[Capture], torch.Tensor]:
     """One hooked forward pass of a (B, 3, H, W) batch: a capture per image (detached) and the (B, num_classes)
     logits as computed."""
-    with capture_hooks(model) as seen:
+    sites = capture_sites(model)
+    with recording(sites) as seen:
         features, blocks = model.forward_intermediates(x, output_fmt="NLC")  # (B, S, C), depth x (B, S, C)
         logits = model.forward_head(features)  # (B, num_classes)
     stacked = torch.stack(blocks, dim=1).detach()  # (B, depth, S, C)
-    updates = torch.stack(seen["token_updates"], dim=1).detach() if seen["token_updates"] else None
+    update_keys = [key for key in sites if key != "stem"]  # one a block, where the family's token mixing has them
+    updates = torch.stack([seen[k] for k in update_keys], dim=1).detach() if update_keys else None  # (B, depth, S, C)
     # Each image's capture owns its tensors: a view into the batch would keep the whole batch alive in the memo.
     own = (lambda t: t.clone()) if len(x) > 1 else (lambda t: t)
     grid = patch_grid(model)
     captures = [
-        Capture(image=own(x[i].detach()), stem=own(seen["stem"][0][i].detach()), blocks=own(stacked[i]), token_updates=None if updates is None else own(updates[i]),
-                features=own(features[i].detach()), logits=own(logits[i].detach()), grid=grid)
+        Capture(image=own(x[i].detach()), stem=own(seen["stem"][i].detach()), blocks=own(stacked[i]),
+                token_updates=None if updates is None else own(updates[i]), features=own(features[i].detach()),
+                logits=own(logits[i].detach()), grid=grid)
         for i in range(len(x))
     ]
     return captures, logits
@@ -159,13 +180,15 @@ def top_channels(cap: Capture, block: int, patch: int, k: int = 10) -> list[tupl
 def update_norms(cap: Capture) -> dict[str, np.ndarray]:
     """Relative size of each block's residual updates: ||update|| / ||stream it was added to||, per block.
 
-    Returns {"token_mixing": (depth,), "channel_mixing": (depth,)}; for gMLP, whose single update mixes both,
-    "token_mixing" is all NaN and "channel_mixing" is the whole block's update.
+    Returns {"token_mixing": (depth,), "channel_mixing": (depth,)}; where the family's token mixing has no update
+    of its own (the capture has no token_updates), the single update mixes both: "token_mixing" is all NaN and
+    "channel_mixing" is the whole block's update.
     """
     inputs = torch.cat([cap.stem[None], cap.blocks[:-1]])  # (depth, S, C) the stream entering each block
     total = cap.blocks - inputs
     if cap.token_updates is None:
-        return {"token_mixing": np.full(len(total), np.nan), "channel_mixing": (total.norm(dim=(1, 2)) / inputs.norm(dim=(1, 2))).cpu().numpy()}
+        whole = (total.norm(dim=(1, 2)) / inputs.norm(dim=(1, 2))).cpu().numpy()
+        return {"token_mixing": np.full(len(total), np.nan), "channel_mixing": whole}
     middle = inputs + cap.token_updates
     channel = total - cap.token_updates
     return {
@@ -207,4 +230,5 @@ def logit_lens(model: MlpMixer, cap: Capture, class_names: tuple[str, ...] | lis
     """Each block's top-1 class and probability under the lens; the last block's is the model's own."""
     probs = logit_lens_probabilities(model, cap)
     best = probs.max(dim=-1)
-    return [LensStep(i, int(j), class_names[int(j)], float(p)) for i, (p, j) in enumerate(zip(best.values, best.indices))]
+    return [LensStep(i, int(j), class_names[int(j)], float(p))
+            for i, (p, j) in enumerate(zip(best.values, best.indices))]

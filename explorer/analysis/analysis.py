@@ -37,7 +37,8 @@ from explorer.model.loading import LoadedModel
 from explorer.analysis.model_views import architecture_card, token_mixing
 from explorer.analysis.shuffle import ShuffleResult, patch_shuffle
 from explorer.analysis.tour import tour_steps
-from explorer.model.weights import family, stem_filters
+from explorer.model.families import family
+from explorer.model.weights import stem_filters
 
 T = TypeVar("T")
 
@@ -182,7 +183,9 @@ class Analysis:
     def key(self) -> tuple:
         return self.key_for(self.loaded, self.digest)
 
-    def _keep(self, key: Any, make: Callable[[], T]) -> T:
+    def kept(self, key: Any, make: Callable[[], T]) -> T:
+        """`make()`, made once per analysis and kept with it under `key` (views of other modules keep theirs here
+        too, e.g. a block's token units on the unit pages)."""
         with self._lock:
             if key not in self._kept:
                 self._kept[key] = make()
@@ -212,15 +215,15 @@ class Analysis:
     @property
     def picture(self) -> np.ndarray:
         """(H, W, 3) float in [0, 1]: the input exactly as the model saw it (resized, cropped)."""
-        return self._keep("picture", lambda: display_image(self.input, self.loaded.data_config))
+        return self.kept("picture", lambda: display_image(self.input, self.loaded.data_config))
 
     def activations(self, channel: int | None = None) -> ActivationView:
         """Every block's output on the patch grid: its norm over channels, or one channel."""
         channels = self.capture.blocks.shape[-1]
         if channel is None:
-            return self._keep("activations", lambda: ActivationView(self.picture, activation_norms(self.capture), "‖activation‖ over channels of every block's output", "‖activation‖ (L2 norm over channels)", None))
+            return self.kept("activations", lambda: ActivationView(self.picture, activation_norms(self.capture), "‖activation‖ over channels of every block's output", "‖activation‖ (L2 norm over channels)", None))
         channel = min(max(int(channel), 0), channels - 1)
-        return self._keep(("activations", channel), lambda: ActivationView(self.picture, channel_maps(self.capture, channel), f"channel {channel} of every block's output (of {channels})", f"channel {channel}'s activation", channel))
+        return self.kept(("activations", channel), lambda: ActivationView(self.picture, channel_maps(self.capture, channel), f"channel {channel} of every block's output (of {channels})", f"channel {channel}'s activation", channel))
 
     def top_channels(self, block: int, patch: int, k: int = 10) -> list[tuple[int, float]]:
         """The k channels with the largest |activation| at one patch of one block's output."""
@@ -229,17 +232,17 @@ class Analysis:
     def updates(self) -> UpdatesView:
         def make() -> UpdatesView:
             norms = update_norms(self.capture)
-            return UpdatesView(norms["token_mixing"], norms["channel_mixing"], family(self.loaded.model))
+            return UpdatesView(norms["token_mixing"], norms["channel_mixing"], family(self.loaded.model).name)
 
-        return self._keep("updates", make)
+        return self.kept("updates", make)
 
     def patch_logits(self) -> np.ndarray:
         """(S, num_classes): the head applied to each final token alone (the mean over patches is the logits)."""
-        return self._keep("patch_logits", lambda: patch_logits(self.loaded.model, self.capture).float().cpu().numpy())
+        return self.kept("patch_logits", lambda: patch_logits(self.loaded.model, self.capture).float().cpu().numpy())
 
     def lens_probabilities(self) -> np.ndarray:
         """(depth, num_classes): the softmax of the final norm and head applied to each block's output."""
-        return self._keep("lens", lambda: logit_lens_probabilities(self.loaded.model, self.capture).cpu().numpy())
+        return self.kept("lens", lambda: logit_lens_probabilities(self.loaded.model, self.capture).cpu().numpy())
 
     def logit_lens(self) -> LensView:
         def make() -> LensView:
@@ -248,7 +251,7 @@ class Analysis:
             final = self.top1
             return LensView(top, tuple(self.class_names[i] for i in top), probs[np.arange(len(top)), top], final, self.class_names[final], probs[:, final])
 
-        return self._keep("logit_lens", make)
+        return self.kept("logit_lens", make)
 
     # --- views that run the model again, the first time only
 
@@ -261,7 +264,7 @@ class Analysis:
             saliency = graph.input_times_gradient(c) if graph is not None else input_times_gradient(self.loaded.model, self.input, c)
             return saliency.float().cpu().numpy()
 
-        return self._keep(("saliency", c), make)
+        return self.kept(("saliency", c), make)
 
     def evidence(self, class_index: int | None = None) -> EvidenceView:
         c = self.class_index(class_index)
@@ -271,7 +274,7 @@ class Analysis:
             logits = self.patch_logits()[:, c].reshape(grid)
             return EvidenceView(self.picture, logits, c, self.class_names[c], float(self.capture.logits[c]), self.saliency(c))
 
-        return self._keep(("evidence", c), make)
+        return self.kept(("evidence", c), make)
 
     def shuffle(self) -> ShuffleView:
         def make() -> ShuffleView:
@@ -280,11 +283,11 @@ class Analysis:
             labels = tuple(names[int(np.argmax(l))] for l in (result.logits, result.shuffled_logits, result.restored_logits))
             return ShuffleView(self.picture, display_image(result.shuffled_image, self.loaded.data_config), result, labels)
 
-        return self._keep("shuffle", make)
+        return self.kept("shuffle", make)
 
     def tour(self) -> list:
         """The guided tour's seven steps (explorer.analysis.tour.TourStep) on this image."""
-        return self._keep("tour", lambda: tour_steps(self))
+        return self.kept("tour", lambda: tour_steps(self))
 
     # --- what /explain and `python -m explorer explain` return
 
@@ -303,7 +306,7 @@ class Analysis:
             "weights": loaded.weights,
             "weights_source": loaded.source,
             "device": str(loaded.device),
-            "family": family(loaded.model),
+            "family": family(loaded.model).name,
             "label_set": loaded.label_set,
             "status": loaded.status(),
             "top_k": [p.as_dict() for p in self.top_k(top_k)],

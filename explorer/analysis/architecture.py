@@ -13,7 +13,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from explorer.model.catalogue import architecture_dims
 from explorer.model.loading import LoadedModel
-from explorer.model.weights import family
+from explorer.model.families import Family, Mixer, family
 
 # Table 1 of Tolstikhin et al. (2021), at 224x224: (layers, patch, hidden C, D_S, D_C, params in millions).
 PAPER_TABLE_1 = {
@@ -30,12 +30,12 @@ PAPER_TABLE_1 = {
 PARTS = ("stem", "token mixing", "channel mixing", "norms and scales", "head")
 
 
-def part_of(name: str) -> str:
-    """Which part of a Mixer-family model a parameter or module name belongs to (gMLP mixes tokens in the
-    spatial gate inside its channel MLP)."""
+def part_of(name: str, fam: Family) -> str:
+    """Which part of a model of family `fam` a parameter or module name belongs to (a family may mix tokens
+    inside its channel MLP: the token-mixing path is asked first)."""
     if name.startswith("stem"):
         return "stem"
-    if ".mlp_tokens" in name or ".linear_tokens" in name or ".gate.proj" in name:
+    if f".{fam.token_path}" in name:
         return "token mixing"
     if ".mlp_channels" in name and ".norm" not in name:
         return "channel mixing"
@@ -52,7 +52,7 @@ class ArchitectureCard:
     img_size: int
     tokens: int  # S
     channels: int  # C
-    tokens_mlp_dim: int  # D_S (S for ResMLP and gMLP, whose token mixing is one S x S map)
+    tokens_mlp_dim: int  # D_S (S for the families whose token mixing is one S x S map)
     channels_mlp_dim: int  # D_C
     depth: int
     params: int
@@ -66,11 +66,13 @@ class ArchitectureCard:
 
 
 def paper_row(family_name: str, d: dict[str, int]) -> dict | None:
-    if family_name != "MLP-Mixer" or d["img_size"] != 224:
+    if family_name != Mixer.name or d["img_size"] != 224:
         return None
     for key, (layers, patch, hidden, ds, dc, params) in PAPER_TABLE_1.items():
-        if (layers, patch, hidden, ds, dc) == (d["depth"], d["patch_size"], d["channels"], d["tokens_mlp_dim"], d["channels_mlp_dim"]):
-            return dict(model=f"Mixer-{key}", layers=layers, patch=patch, hidden=hidden, tokens_mlp_dim=ds, channels_mlp_dim=dc, params_m=params, sequence_length=(224 // patch) ** 2)
+        if (layers, patch, hidden, ds, dc) == tuple(d[k] for k in ("depth", "patch_size", "channels", "tokens_mlp_dim",
+                                                                    "channels_mlp_dim")):
+            return dict(model=f"Mixer-{key}", layers=layers, patch=patch, hidden=hidden, tokens_mlp_dim=ds,
+                        channels_mlp_dim=dc, params_m=params, sequence_length=(224 // patch) ** 2)
     return None
 
 
@@ -81,18 +83,18 @@ def count_architecture(loaded: LoadedModel) -> ArchitectureCard:
     x = torch.zeros(1, *loaded.data_config["input_size"], device=loaded.device)
     part_flops = flops_by_part(model, x)
     part_params = dict.fromkeys(PARTS, 0)
-    for name, p in model.named_parameters():
-        part_params[part_of(name)] += p.numel()
-    d = architecture_dims(model)
     fam = family(model)
+    for name, p in model.named_parameters():
+        part_params[part_of(name, fam)] += p.numel()
+    d = architecture_dims(model)
     return ArchitectureCard(
         name=loaded.name,
-        family=fam,
+        family=fam.name,
         params=sum(part_params.values()),
         gflops=sum(part_flops.values()) / 1e9,
         part_params=part_params,
         part_gflops={k: v / 1e9 for k, v in part_flops.items()},
-        paper_row=paper_row(fam, d),
+        paper_row=paper_row(fam.name, d),
         **d,
     )
 
@@ -105,13 +107,19 @@ def flops_by_part(model: torch.nn.Module, x: torch.Tensor) -> dict[str, int]:
     shared = {id(t): t for t in itertools.chain(model.parameters(), model.buffers())}
     twin = copy.deepcopy(model, memo=shared)  # the module tree only: the memo hands back every tensor
     part_flops = dict.fromkeys(PARTS, 0)
+    fam = family(model)
     with FlopCounterMode(display=False) as counter:
         started: dict[str, int] = {}
         handles = []
-        for name, module in twin.named_modules():
-            if name and not list(module.children()):
-                handles.append(module.register_forward_pre_hook(lambda m, i, name=name: started.__setitem__(name, counter.get_total_flops())))
-                handles.append(module.register_forward_hook(lambda m, i, o, name=name: part_flops.__setitem__(part_of(name), part_flops[part_of(name)] + counter.get_total_flops() - started[name])))
+        for name, layer in twin.named_modules():
+            if name and not list(layer.children()):
+                def start(module, inputs, name=name) -> None:
+                    started[name] = counter.get_total_flops()
+
+                def finish(module, inputs, output, name=name) -> None:
+                    part_flops[part_of(name, fam)] += counter.get_total_flops() - started[name]
+
+                handles += [layer.register_forward_pre_hook(start), layer.register_forward_hook(finish)]
         try:
             twin(x)
         finally:

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 from timm.models.mlp_mixer import MlpMixer
 
+from explorer.model.families import family
 from explorer.model.weights import patch_grid
 
 
@@ -37,18 +38,8 @@ def permuted_token_mixing(model: MlpMixer, perm: torch.Tensor) -> dict[str, torc
     """The token-mixing parameters rewritten for shuffled tokens x' = x[perm], so that every block's output is
     the original output, shuffled the same way. Only these parameters change; everything else is per-token."""
     perm = perm.to(next(model.parameters()).device)
-    params: dict[str, torch.Tensor] = {}
-    for i, block in enumerate(model.blocks):
-        if hasattr(block, "mlp_tokens"):  # Mixer, gMixer: fc1 reads tokens, fc2 writes them
-            prefix = f"blocks.{i}.mlp_tokens"
-            params[f"{prefix}.fc1.weight"] = block.mlp_tokens.fc1.weight[:, perm]
-            params[f"{prefix}.fc2.weight"] = block.mlp_tokens.fc2.weight[perm, :]
-            params[f"{prefix}.fc2.bias"] = block.mlp_tokens.fc2.bias[perm]
-        else:  # ResMLP's linear_tokens and gMLP's spatial gate: one S x S map reads and writes tokens
-            layer, prefix = (block.linear_tokens, f"blocks.{i}.linear_tokens") if hasattr(block, "linear_tokens") else (block.mlp_channels.gate.proj, f"blocks.{i}.mlp_channels.gate.proj")
-            params[f"{prefix}.weight"] = layer.weight[perm][:, perm]
-            params[f"{prefix}.bias"] = layer.bias[perm]
-    return params
+    return {f"blocks.{i}.{name}": tensor for i, block in enumerate(model.blocks)
+            for name, tensor in family(block).permuted_token_parameters(block, perm).items()}
 
 
 def with_permuted_token_mixing(model: MlpMixer, perm: torch.Tensor) -> MlpMixer:
@@ -72,7 +63,8 @@ class ShuffleResult:
 
 
 @torch.no_grad()
-def patch_shuffle(model: MlpMixer, image: torch.Tensor, seed: int = 0, logits: torch.Tensor | None = None) -> ShuffleResult:
+def patch_shuffle(model: MlpMixer, image: torch.Tensor, seed: int = 0,
+                  logits: torch.Tensor | None = None) -> ShuffleResult:
     """Run the demo on one (3, H, W) preprocessed image. `logits` (num_classes,): the model's output for the
     image when the caller already has it (explain does), which saves a forward pass."""
     grid = patch_grid(model)

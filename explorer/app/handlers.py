@@ -24,7 +24,7 @@ from explorer.app.views import LABEL_MARGIN, Controls, analysis_of, draw, load, 
 from explorer.model.embedded import EXAMPLES
 from explorer.model.loading import LoadedModel, default_model_name
 from explorer.text.guidance import fallback_banner
-from explorer.units import feature_visualisation
+from explorer.units.features import feature_visualisation
 
 
 def session_of(request: gr.Request | None) -> str | None:

@@ -18,7 +18,7 @@ from explorer.model import embedded
 from explorer.model.embedded import EXAMPLES
 from explorer.model.loading import WEIGHTS_CHOICES
 from explorer.text.teaching import VIEW_TEXT
-from explorer.units import KINDS
+from explorer.units.address import KINDS
 
 SHARED_SCALE, OWN_SCALE = "one scale for all blocks", "each block its own"
 STEP_KEYS = ("previous", "next", "first", "last")  # the hidden buttons the page's keys press (page.js)

@@ -14,7 +14,7 @@ from explorer.app.presenters import weights_for
 from explorer.model.catalogue import catalogue
 from explorer.model.embedded import EXAMPLES
 from explorer.model.loading import WEIGHTS_CHOICES
-from explorer.units import KINDS
+from explorer.units.address import KINDS
 
 # The tabs, by the id a link names them with.
 VIEWS = ("predict", "tour", "token-mixing", "stem", "activations", "evidence", "logit-lens", "shuffle", "unit",

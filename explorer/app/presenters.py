@@ -20,7 +20,9 @@ from explorer.model.catalogue import catalogue
 from explorer.model.inference import Prediction
 from explorer.model.loading import LoadedModel, availability, device_name
 from explorer.text.guidance import label_note
-from explorer.units import KINDS, Unit, UnitPage, reference_index, unit_count, unit_page
+from explorer.units.address import KINDS, Unit, unit_count
+from explorer.units.page import UnitPage, unit_page
+from explorer.units.reference import reference_index
 
 MAX_TOP_K = 50
 Step = Literal["previous", "next", "first", "last"]

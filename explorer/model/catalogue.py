@@ -17,10 +17,10 @@ from timm.models.mlp_mixer import MlpMixer
 from explorer import memo
 from explorer.model import embedded
 from explorer.model.labels import label_set
-from explorer.model.weights import family
+from explorer.model.families import FAMILIES, family
 
 # timm's names for the paper's models first, then the MLP relatives built from the same MlpMixer class.
-FAMILY_PATTERNS = ("mixer_*", "gmixer_*", "resmlp_*", "gmlp_*")
+FAMILY_PATTERNS = tuple(f.timm_names for f in FAMILIES)
 
 
 @dataclass(frozen=True)
@@ -48,8 +48,7 @@ class ModelEntry:
 def architecture_dims(model: MlpMixer) -> dict[str, int]:
     """Patch and image size, S, C, D_S, D_C and depth of any Mixer-family model (real or on the meta device).
 
-    D_S is the token-mixing MLP's hidden width (after gating, for gMixer); ResMLP and gMLP mix tokens with one
-    S x S map, so for them D_S = S.
+    D_S is the token mixing's hidden width (`Family.tokens_mlp_dim`: S where it is one S x S map).
     """
     block = model.blocks[0]
     return dict(
@@ -57,7 +56,7 @@ def architecture_dims(model: MlpMixer) -> dict[str, int]:
         img_size=model.stem.img_size[0],
         tokens=model.stem.num_patches,
         channels=model.num_features,
-        tokens_mlp_dim=block.mlp_tokens.fc2.in_features if hasattr(block, "mlp_tokens") else model.stem.num_patches,
+        tokens_mlp_dim=family(block).tokens_mlp_dim(block),
         channels_mlp_dim=block.mlp_channels.fc2.in_features,
         depth=len(model.blocks),
     )
@@ -67,7 +66,7 @@ def _entry(name: str, model: MlpMixer, weights: str) -> ModelEntry:
     cfg = model.pretrained_cfg
     return ModelEntry(
         name=name,
-        family=family(model),
+        family=family(model).name,
         architecture=cfg.get("architecture", name.split(".")[0]),
         tag=cfg.get("tag") or "",
         params=sum(p.numel() for p in model.parameters()),
@@ -105,7 +104,9 @@ def catalogue() -> tuple[ModelEntry, ...]:
 
 def is_known(name: str) -> bool:
     """Whether `name` is the embedded default or a Mixer-family architecture timm knows (with or without tag)."""
-    return name == embedded.EMBEDDED_NAME or any(fnmatch(name.split(".")[0], p) for p in FAMILY_PATTERNS) and name.split(".")[0] in timm.list_models()
+    architecture = name.split(".")[0]
+    return name == embedded.EMBEDDED_NAME or (any(fnmatch(architecture, p) for p in FAMILY_PATTERNS)
+                                              and architecture in timm.list_models())
 
 
 def has_pretrained_weights(name: str) -> bool:
@@ -117,9 +118,10 @@ def has_pretrained_weights(name: str) -> bool:
 
 def format_table(entries: tuple[ModelEntry, ...] | list[ModelEntry]) -> str:
     """A plain-text table of the catalogue for the terminal."""
-    columns = ["name", "patch_size", "img_size", "tokens", "channels", "tokens_mlp_dim", "channels_mlp_dim", "depth", "params", "num_classes", "label_set", "weights"]
+    columns = ["name", "patch_size", "img_size", "tokens", "channels", "tokens_mlp_dim", "channels_mlp_dim", "depth",
+               "params", "num_classes", "label_set", "weights"]
     headers = ["name", "patch", "img", "S", "C", "D_S", "D_C", "depth", "params", "classes", "labels", "weights"]
-    rows = [[f"{v / 1e6:.2f}M" if c == "params" else str(v) for c, v in ((c, getattr(e, c)) for c in columns)] for e in entries]
+    rows = [[f"{getattr(e, c) / 1e6:.2f}M" if c == "params" else str(getattr(e, c)) for c in columns] for e in entries]
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
     lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths))]
     lines.append("  ".join("-" * w for w in widths))

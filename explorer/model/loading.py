@@ -26,6 +26,7 @@ from timm.models.mlp_mixer import MlpMixer
 
 from explorer.model import embedded
 from explorer.model.catalogue import has_pretrained_weights, is_known
+from explorer.model.families import FAMILY_NAMES
 from explorer.errors import CheckpointError, ModelError, WeightsUnavailable
 from explorer.model.labels import class_names, label_set
 
@@ -80,7 +81,8 @@ def cpu_name() -> str:
     """The CPU's model name (Linux reports it in /proc/cpuinfo; elsewhere what `platform` knows)."""
     cpuinfo = Path("/proc/cpuinfo")
     lines = cpuinfo.read_text().splitlines() if cpuinfo.exists() else []
-    return next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")), "") or platform.processor() or "unknown model"
+    named = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")), "")
+    return named or platform.processor() or "unknown model"
 
 
 def device_name(device: torch.device) -> str:
@@ -103,9 +105,11 @@ def check_precision(precision: str, device: torch.device) -> str:
     if precision not in PRECISIONS:
         raise ModelError(f"precision must be one of {', '.join(PRECISIONS)}; got {precision!r}")
     if precision == "fp16" and device.type != "cuda":
-        raise ModelError("fp16 predictions need a CUDA GPU; on this CPU use bf16 (if it has AVX512-BF16 or AMX) or fp32")
+        raise ModelError("fp16 predictions need a CUDA GPU; on this CPU use bf16 (if it has AVX512-BF16 or AMX) or "
+                         "fp32")
     if precision == "bf16" and not native_bf16(device):
-        raise ModelError(f"this {device.type.upper()} has no native bfloat16 arithmetic, so bf16 would be slower than fp32; use fp32")
+        raise ModelError(f"this {device.type.upper()} has no native bfloat16 arithmetic, so bf16 would be slower "
+                         "than fp32; use fp32")
     return precision
 
 
@@ -202,15 +206,23 @@ def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
     return clean_state_dict(checkpoint)
 
 
+def exception_line(exc: Exception) -> str:
+    """What an exception says, in one line (its type's name if it says nothing): for the message that names it."""
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
 def load_weights(model: torch.nn.Module, state_dict: dict[str, torch.Tensor], what: str) -> None:
     """load_state_dict, strictly, with the mismatches named in the error rather than a wall of text."""
     own = model.state_dict()
     missing = [k for k in own if k not in state_dict]
     unexpected = [k for k in state_dict if k not in own]
-    wrong = [f"{k} {tuple(state_dict[k].shape)} vs {tuple(own[k].shape)}" for k in own if k in state_dict and state_dict[k].shape != own[k].shape]
-    bad_dtype = [k for k in own if k in state_dict and not state_dict[k].is_floating_point() and own[k].is_floating_point()]
+    both = [k for k in own if k in state_dict]
+    wrong = [f"{k} {tuple(state_dict[k].shape)} vs {tuple(own[k].shape)}" for k in both
+             if state_dict[k].shape != own[k].shape]
+    bad_dtype = [k for k in both if not state_dict[k].is_floating_point() and own[k].is_floating_point()]
     problems = []
-    for label, items in (("missing", missing), ("unexpected", unexpected), ("wrong shape (file vs model)", wrong), ("not floating point", bad_dtype)):
+    for label, items in (("missing", missing), ("unexpected", unexpected), ("wrong shape (file vs model)", wrong),
+                         ("not floating point", bad_dtype)):
         if items:
             problems.append(f"{len(items)} {label}: {', '.join(items[:3])}{', …' if len(items) > 3 else ''}")
     if problems:
@@ -241,12 +253,14 @@ def _create(name: str, weights: str, checkpoint: Path | None) -> tuple[torch.nn.
         if weights == "random":
             return with_random_head(model), f"random init, seed {RANDOM_SEED}"
         if not embedded.WEIGHTS_PATH.exists():
-            raise ModelError(f"the embedded weights {embedded.WEIGHTS_PATH} are missing; train them with python -m explorer.train")
+            raise ModelError(f"the embedded weights {embedded.WEIGHTS_PATH} are missing; train them with "
+                             "python -m explorer.train")
         load_weights(model, load_file(embedded.WEIGHTS_PATH), embedded.WEIGHTS_PATH.name)
         return model, f"assets/{embedded.WEIGHTS_PATH.name}"
 
     if not is_known(name):
-        raise ModelError(f"unknown model {name!r}: the explorer runs the embedded default and timm's MLP-Mixer, gMixer, ResMLP and gMLP models; `python -m explorer models` lists them")
+        raise ModelError(f"unknown model {name!r}: the explorer runs the embedded default and timm's {FAMILY_NAMES} "
+                         "models; `python -m explorer models` lists them")
     if checkpoint:
         state = read_state_dict(checkpoint)
         model = timm.create_model(name, pretrained=False, num_classes=_head_classes(state))
@@ -256,7 +270,8 @@ def _create(name: str, weights: str, checkpoint: Path | None) -> tuple[torch.nn.
         return with_random_head(timm.create_model(name, pretrained=False)), f"random init, seed {RANDOM_SEED}"
 
     if not has_pretrained_weights(name):
-        raise WeightsUnavailable(f"timm has no pretrained weights for {name}; choose random weights to explore its architecture")
+        raise WeightsUnavailable(f"timm has no pretrained weights for {name}; choose random weights to explore its "
+                                 "architecture")
     cfg = get_pretrained_cfg(name)
     cached = cached_weights_file(cfg.hf_hub_id)
     if cached:
@@ -264,7 +279,8 @@ def _create(name: str, weights: str, checkpoint: Path | None) -> tuple[torch.nn.
             # timm's own loading path (head and input adaptation included), pointed at the cached file.
             model = timm.create_model(name, pretrained=True, pretrained_cfg_overlay=dict(file=cached))
         except Exception as exc:
-            raise WeightsUnavailable(f"the cached weights {cached} could not be loaded ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})") from None
+            why = exception_line(exc)
+            raise WeightsUnavailable(f"the cached weights {cached} could not be loaded ({why})") from None
         return model, "local Hugging Face cache"
     reason = hub_unreachable_reason()
     if reason:
@@ -272,7 +288,7 @@ def _create(name: str, weights: str, checkpoint: Path | None) -> tuple[torch.nn.
     try:
         return timm.create_model(name, pretrained=True), f"Hugging Face Hub, {cfg.hf_hub_id}"
     except Exception as exc:
-        raise WeightsUnavailable(f"downloading {cfg.hf_hub_id} failed ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})") from None
+        raise WeightsUnavailable(f"downloading {cfg.hf_hub_id} failed ({exception_line(exc)})") from None
 
 
 def with_random_head(model: torch.nn.Module) -> torch.nn.Module:
@@ -367,11 +383,14 @@ def _load_cached(name: str, weights: str, checkpoint: Path | None, device: torch
 def availability(name: str) -> str:
     """Whether `name` can run with pretrained weights here, in a few words (for pickers and tables)."""
     if name == embedded.EMBEDDED_NAME:
-        return "ready (shipped in assets/)" if embedded.WEIGHTS_PATH.exists() else "missing: run python -m explorer.train"
+        return ("ready (shipped in assets/)" if embedded.WEIGHTS_PATH.exists()
+                else "missing: run python -m explorer.train")
     if not has_pretrained_weights(name):
         return "no pretrained weights: random init only"
     cfg = get_pretrained_cfg(name)
     if cached_weights_file(cfg.hf_hub_id):
         return "ready (local Hugging Face cache)"
     reason = hub_unreachable_reason()
-    return "offline and not cached: falls back to the embedded default" if reason else "downloads from the Hugging Face Hub on first use"
+    if reason:
+        return "offline and not cached: falls back to the embedded default"
+    return "downloads from the Hugging Face Hub on first use"

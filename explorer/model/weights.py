@@ -1,10 +1,8 @@
 """What a model learned, read straight off its weights: token-mixing units (the paper's Figure 5) and stem filters
 (Figure 7), ordered as the paper orders them.
 
-Every Mixer-family model timm has mixes tokens with a linear map whose rows are pictures on the patch grid:
-- MLP-Mixer and gMixer: `blocks[i].mlp_tokens.fc1` (D_S x S; gMixer's rows are value and gate halves),
-- ResMLP: `blocks[i].linear_tokens` (S x S, one row per output patch),
-- gMLP: the spatial gating unit `blocks[i].mlp_channels.gate.proj` (S x S).
+Every Mixer-family model timm has mixes tokens with a linear map whose rows are pictures on the patch grid
+(which layer it is in each family: explorer.model.families).
 """
 from __future__ import annotations
 
@@ -14,16 +12,7 @@ import numpy as np
 import torch
 from timm.models.mlp_mixer import MlpMixer
 
-
-def family(model: MlpMixer) -> str:
-    """"MLP-Mixer", "gMixer", "ResMLP" or "gMLP", from the blocks themselves (timm builds all four as MlpMixer)."""
-    block = model.blocks[0]
-    kind = type(block).__name__
-    if kind == "ResBlock":
-        return "ResMLP"
-    if kind == "SpatialGatingBlock":
-        return "gMLP"
-    return "gMixer" if type(block.mlp_tokens).__name__ == "GluMlp" else "MLP-Mixer"
+from explorer.model.families import family
 
 
 def patch_grid(model: MlpMixer) -> tuple[int, int]:
@@ -34,11 +23,7 @@ def patch_grid(model: MlpMixer) -> tuple[int, int]:
 def token_mixing_layer(model: MlpMixer, block: int) -> torch.nn.Linear:
     """The linear layer whose input is the S tokens, in block `block`."""
     b = model.blocks[block]
-    if hasattr(b, "mlp_tokens"):
-        return b.mlp_tokens.fc1
-    if hasattr(b, "linear_tokens"):
-        return b.linear_tokens
-    return b.mlp_channels.gate.proj
+    return family(b).token_layer(b)
 
 
 def token_mixing_weights(model: MlpMixer, block: int) -> np.ndarray:
@@ -49,11 +34,8 @@ def token_mixing_weights(model: MlpMixer, block: int) -> np.ndarray:
 def token_mixing_outputs(model: MlpMixer, block: int) -> np.ndarray | None:
     """(units, S): where each hidden unit writes back to the patches (fc2's columns), for two-layer token MLPs."""
     b = model.blocks[block]
-    if not hasattr(b, "mlp_tokens"):
-        return None
-    fc2 = b.mlp_tokens.fc2.weight.detach().float().cpu().numpy()  # (S, D_S)
-    units = token_mixing_weights(model, block).shape[0]
-    return fc2.T if fc2.shape[1] == units else None  # gMixer's gate halves have no fc2 column of their own
+    fc2 = family(b).token_outputs(b)  # (S, D_S) or None
+    return None if fc2 is None else fc2.detach().float().cpu().numpy().T
 
 
 def stem_filters(model: MlpMixer) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""Matplotlib renderers of a unit's page (explorer.units.UnitPage), for files and notebooks: a page in, a `Figure`
+"""Matplotlib renderers of a unit's page (explorer.units.page.UnitPage), for files and notebooks: a page in, a `Figure`
 or an RGB array out (the object API, never pyplot, as in explorer.render.figures).
 
     from explorer.units import Unit, unit_page
@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 from explorer.render.figures import DIVERGING, TEXT_SCALE, GalleryLayout, mosaic, new_figure, show_map, wrap
 
 if TYPE_CHECKING:
-    from explorer.units import UnitPage
+    from explorer.units.page import UnitPage
 
 OUTLINE = np.array([255, 220, 0], np.uint8)  # yellow: visible on photographs and on the feature images alike
 EXAMPLE_COLUMNS = 9

@@ -11,7 +11,7 @@ import numpy as np
 
 from explorer.model import embedded
 from explorer.model.loading import LoadedModel, hub_unreachable_reason
-from explorer.model.weights import family
+from explorer.model.families import family
 
 UNSURE = 0.5  # a top-1 probability below this gets the "only knows these things" note
 
@@ -74,7 +74,6 @@ def percent(probability: float) -> str:
 
 def view_note(view: str, loaded: LoadedModel) -> str:
     """What to look for in `view` on this model (its family, its weights), or ""."""
-    kind = family(loaded.model)
     random = loaded.weights == "random"
     small = loaded.name == embedded.EMBEDDED_NAME
     if view == "stem":
@@ -85,16 +84,6 @@ def view_note(view: str, loaded: LoadedModel) -> str:
                     "ImageNet Mixers' 16×16 and 32×32 filters learn oriented edges and colour blobs.")
         return "Look for oriented edges at several angles and smooth colour blobs, as in a CNN's first layer."
     if view == "token-mixing":
-        if kind == "ResMLP":
-            how = ("ResMLP mixes tokens with one linear map (S×S) and no hidden layer: each tile is the row of weights with which "
-                   "one patch's new value reads every patch; nothing is written back through a second layer.")
-        elif kind == "gMLP":
-            how = ("gMLP mixes tokens in its spatial gating unit: one S×S map, applied to half of the channels, gates the other half. "
-                   "Each tile is one row of that map; there is no second layer writing back.")
-        elif kind == "gMixer":
-            how = ("gMixer's token MLP is gated: a tile is one unit's weights over the patches (the gate's halves have no fc2 column "
-                   "of their own, so the enlarged unit shows its weights only).")
-        else:
-            how = "Click a tile to enlarge it beside its fc2 counterpart: where the unit writes its output back over the patches."
+        how = family(loaded.model).gallery_note
         return how + (" These are random weights: expect noise, with no spatial structure." if random else "")
     return ""

@@ -45,6 +45,7 @@ from torchvision.transforms import v2
 from tqdm import tqdm
 
 from explorer.model import embedded
+from explorer.model.families import family
 from explorer.model.loading import native_bf16
 from explorer.model.weights import smoothness, square_maps
 
@@ -224,9 +225,10 @@ def build_model(drop_path_rate: float = 0.0) -> MlpMixer:
 
 
 def timeline_snapshot(model: MlpMixer) -> dict[str, torch.Tensor]:
-    """What the training timeline keeps: the stem and every block's token-mixing fc1 weights."""
+    """What the training timeline keeps: the stem and every block's token-mixing weights (the embedded Mixer's fc1)."""
     snap = {"stem": model.stem.proj.weight.detach().cpu().clone()}  # (C, 3, p, p)
-    snap["token_mixing"] = torch.stack([b.mlp_tokens.fc1.weight.detach().cpu() for b in model.blocks])  # (depth, D_S, S)
+    layers = [family(b).token_layer(b) for b in model.blocks]
+    snap["token_mixing"] = torch.stack([layer.weight.detach().cpu() for layer in layers])  # (depth, D_S, S)
     return snap
 
 
