@@ -26,8 +26,8 @@ import torch
 
 from explorer import memo
 from explorer.model import embedded
-from explorer.render import figures
-from explorer.render import plots
+from explorer.render import mpl as figures
+from explorer.render import plotly as plots
 from explorer.analysis.analysis import MAX_BATCH, Analysis, image_digest
 from explorer.analysis.architecture import measure_latency
 from explorer.model.catalogue import catalogue
@@ -35,11 +35,12 @@ from explorer.model.embedded import EXAMPLES, EXAMPLES_DIR
 from explorer.errors import ExplorerError
 from explorer.export import export_folder, overview_figures
 from explorer.model.loading import WEIGHTS_CHOICES, LoadedModel, availability, default_model_name, device_name, load_model
-from explorer.analysis.model_views import architecture_card, stem_gallery, timeline_gallery, token_mixing, token_mixing_gallery
+from explorer.analysis.model_views import architecture_card, token_mixing
+from explorer.render.galleries import stem_gallery, timeline_gallery, token_mixing_gallery
 from explorer.text.guidance import fallback_banner, label_note, view_note
 from explorer.text.teaching import VIEW_TEXT
 from explorer.analysis.tour import STEP_TITLES
-from explorer.render.unit_figures import unit_figure
+from explorer.render.mpl import unit_page_figure
 from explorer.units import KINDS, Unit, feature_visualisation, reference_index, unit_count, unit_page
 
 log = logging.getLogger("explorer.app.ui")
@@ -409,7 +410,7 @@ class App:
 
     def unit_picture(self, loaded: LoadedModel, block: int, unit: int) -> np.ndarray:
         view = token_mixing(loaded, block)
-        return shown(figures.drawn_once(figures.unit_figure(view.maps[unit], None if view.outputs is None else view.outputs[unit], unit, block)))
+        return shown(figures.drawn_once(figures.token_unit_figure(view.maps[unit], None if view.outputs is None else view.outputs[unit], unit, block)))
 
     def show_stem(self, c: Controls, session: str | None) -> dict:
         loaded = self.load(c.model, c.weights)
@@ -470,7 +471,7 @@ class App:
         text = (f"### {page.title} (of {count} {'channels' if unit.kind == 'channel' else 'token-mixing units'})\n\n{page.text}\n\n"
                 f"Top examples from **{page.examples.reference}**." + ("" if analysis is not None else " Upload an image to see where the unit fires on it.")
                 + ("\n\nThe feature visualisation of this unit is not computed yet: press the button (on a large model on a CPU it takes minutes)." if missing else ""))
-        figure = functools.partial(unit_figure, slide=c.present)  # a slide: one row across the screen
+        figure = functools.partial(unit_page_figure, slide=c.present)  # a slide: one row across the screen
         return {self.unit_md: text, self.unit_page_image: shown(drawn(figure, page, large=c.present, scale=UNIT_PAGE_TEXT_SCALE)),
                 self.unit_feature_button: gr.Button(visible=missing), self.unit_stop: gr.Button(visible=missing)}
 

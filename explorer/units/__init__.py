@@ -812,7 +812,7 @@ def write_features(loaded: LoadedModel, images: dict[Kind, np.ndarray], path: Pa
 
 @dataclass(frozen=True)
 class UnitPage:
-    """Everything a unit's page shows, as arrays: no drawing here (explorer.render.unit_figures draws it)."""
+    """Everything a unit's page shows, as arrays: no drawing here (explorer.render.mpl.unit_page_figure draws it)."""
 
     unit: Unit
     title: str

@@ -1,11 +1,13 @@
-"""Drawing: figures become the same pixels in memory as in a PNG, and drawing leaves nothing heavy behind."""
+"""Drawing with matplotlib: figures become the same pixels in memory as in a PNG, and drawing leaves nothing heavy behind."""
 import io
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from PIL import Image
 
-from explorer.render import figures
+from explorer.render import mpl as figures
+from explorer.render.mpl.common import DPI
+from explorer.render.mpl.panels import panels_figure
 
 
 def a_figure():
@@ -25,8 +27,8 @@ def test_figure_array_is_the_png_without_the_round_trip():
 def test_panels_are_placed_pixel_for_pixel_and_enlarged_whole():
     red, blue = np.zeros((8, 8, 3)), np.zeros((8, 8, 3))
     red[..., 0], blue[..., 2] = 1.0, 1.0
-    pixels = figures.figure_array(figures.panels_figure([red, blue], ["red", "blue"], "two squares", inches=0.6))
-    zoom = round(0.6 * figures.DPI / 8)
+    pixels = figures.figure_array(panels_figure([red, blue], ["red", "blue"], "two squares", inches=0.6))
+    zoom = round(0.6 * DPI / 8)
     for colour in ((255, 0, 0), (0, 0, 255)):  # every pixel of each square kept its exact colour: no resampling blur
         assert np.all(pixels == colour, axis=-1).sum() == (8 * zoom) ** 2
 
@@ -50,22 +52,7 @@ def test_drawing_keeps_no_renderer_and_can_be_repeated():
     assert figures.figure_array(fig).shape == first.shape
 
 
-def test_png_bytes_round_trip_exactly():
-    image = np.random.default_rng(1).integers(0, 256, (20, 30, 3), dtype=np.uint8)
-    assert np.array_equal(np.asarray(Image.open(io.BytesIO(figures.png_bytes(image)))), image)
-
-
 def test_release_empties_figures_and_leaves_arrays_alone():
     fig, array = a_figure(), np.zeros((2, 2, 3), np.uint8)
     figures.release({"chart": fig, "gallery": array})
     assert fig.axes == [] and array.shape == (2, 2, 3)
-
-
-def test_a_gallery_keeps_its_colours_in_a_palette_png():
-    from explorer.analysis.model_views import token_mixing_gallery
-    from explorer import load_model
-
-    gallery = token_mixing_gallery(load_model("embedded"), 0)[0]
-    decoded = np.asarray(Image.open(io.BytesIO(figures.palette_png_bytes(gallery))).convert("RGB")).astype(int)
-    assert decoded.shape == gallery.shape and np.abs(decoded - gallery).max() <= 12
-    assert len(figures.palette_png_bytes(gallery)) < len(figures.png_bytes(gallery)) / 2
