@@ -235,7 +235,7 @@ def test_the_default_reference_of_other_models_is_the_examples(tmp_path):
 
 def test_a_page_knows_where_the_unit_fires_on_an_image_and_draws(embedded):
     from explorer.analysis.analysis import Analysis
-    from explorer.render.mpl import figure_array
+    from explorer.render.mpl.output import figure_array
     from explorer.render.mpl import unit_page_figure as unit_figure
     from explorer.render.pictures import OUTLINE, examples_strip, outlined
 

@@ -8,7 +8,7 @@ from explorer.render.mpl.activations import activations_figure
 from explorer.render.mpl.common import large_text
 from explorer.render.mpl.evidence import evidence_figure
 from explorer.render.mpl.lens import lens_figure
-from explorer.render.mpl.output import drawn_once, figure_array, figure_bytes, release
+from explorer.render.mpl.output import drawn_once, figure_bytes, release
 from explorer.render.mpl.shuffle import shuffle_figure
 from explorer.render.mpl.tour import tour_figure
 from explorer.render.mpl.unit import token_unit_figure, unit_page_figure
@@ -18,7 +18,6 @@ __all__ = [
     "activations_figure",
     "drawn_once",
     "evidence_figure",
-    "figure_array",
     "figure_bytes",
     "large_text",
     "lens_figure",
