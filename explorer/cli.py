@@ -247,7 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--json", action="store_true", help="one JSON object per image per line")
     predict.set_defaults(run=cmd_predict)
 
-    explain = sub.add_parser("explain", help="every view of one image: PNGs, arrays.npz and summary.json")
+    explain = sub.add_parser("explain", help="every view of one image: PNGs, arrays.npz, model.npz, summary.json")
     explain.add_argument("image", metavar="IMAGE")
     explain.add_argument("--model", default=None, help="timm Mixer-family name or 'embedded' (default: the best that runs here)")
     explain.add_argument("--weights", choices=WEIGHTS_CHOICES, default="pretrained")

@@ -6,14 +6,18 @@ app's `/explain` endpoint returns.
     from explorer.export import save_explanation
     analysis = Analysis(load_model("embedded"), "cat.jpg")
     analysis.summary()["logit_lens"], analysis.arrays()["patch_evidence"]
-    save_explanation(analysis, "out/")   # a PNG per figure (+ SVG for charts), arrays.npz, summary.json
+    save_explanation(analysis, "out/")   # a PNG per figure (+ SVG for charts), arrays.npz, model.npz, summary.json
 
-Figures are drawn here by the matplotlib renderers (explorer.render.figures) from the analysis's views; the
-weights-only pictures (token-mixing galleries, stem filters) are encoded once per model.
+Figures are drawn here by the matplotlib renderers (explorer.render.mpl) from the analysis's views. What depends
+on the weights only is made once per model and copied into every export as it is: the token-mixing galleries and
+the stem filters as PNGs (explorer.render.galleries), the weight arrays as model.npz (explorer.memo.model_file);
+arrays.npz holds the image's arrays.
 """
+
 from __future__ import annotations
 
 import json
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -21,30 +25,36 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from explorer import memo
-from explorer.render import figures
 from explorer.analysis.analysis import Analysis
-from explorer.analysis.model_views import encoded, weight_pictures
+from explorer.render import mpl
+from explorer.render.galleries import encoded, weight_pictures
 
 VECTOR_FIGURES = ("updates", "logit_lens")  # line and bar charts: also written as SVG
 # What /explain shows besides the zip: the image's five figures and the first block's token-mixing units (the
 # paper's figure). Every block's gallery and the stem filters are in the zip: sending them all again with every
 # image cost more than the analysis, and an assistant reading the answer wants the numbers first.
 OVERVIEW = ("activations", "evidence", "logit_lens", "shuffle", "updates", "token_mixing_block00")
+# The arrays of Analysis.arrays() that are the model's weights, the same for every image: model.npz. For B/16 they
+# are ~6 MB, which writing (and zipping) again with every image made the larger part of /explain.
+MODEL_ARRAYS = ("token_mixing", "token_mixing_order", "stem_filters")
 
 
 def image_figures(analysis: Analysis, class_index: int | None = None) -> dict[str, Figure]:
     """The figures that depend on the image: activations, updates, evidence, logit lens, patch shuffle."""
     return {
-        "activations": figures.activations_figure(analysis.activations()),
-        "updates": figures.updates_figure(analysis.updates()),
-        "evidence": figures.evidence_figure(analysis.evidence(class_index)),
-        "logit_lens": figures.lens_figure(analysis.logit_lens()),
-        "shuffle": figures.shuffle_figure(analysis.shuffle()),
+        "activations": mpl.activations_figure(analysis.activations()),
+        "updates": mpl.updates_figure(analysis.updates()),
+        "evidence": mpl.evidence_figure(analysis.evidence(class_index)),
+        "logit_lens": mpl.lens_figure(analysis.logit_lens()),
+        "shuffle": mpl.shuffle_figure(analysis.shuffle()),
     }
 
 
-def save_explanation(analysis: Analysis, out_dir: str | Path, class_index: int | None = None, top_k: int = 5) -> list[Path]:
-    """Write every figure as PNG (charts also as SVG), the arrays as arrays.npz and the summary as summary.json."""
+def save_explanation(
+    analysis: Analysis, out_dir: str | Path, class_index: int | None = None, top_k: int = 5
+) -> list[Path]:
+    """Write every figure as PNG (charts also as SVG), the image's arrays as arrays.npz, the model's weight arrays
+    as model.npz and the summary as summary.json."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []
@@ -53,15 +63,22 @@ def save_explanation(analysis: Analysis, out_dir: str | Path, class_index: int |
         written.append(out / f"{name}.png")
     drawn = image_figures(analysis, class_index)
     for name, fig in drawn.items():
-        (out / f"{name}.png").write_bytes(figures.figure_bytes(fig, "png"))
+        (out / f"{name}.png").write_bytes(mpl.figure_bytes(fig, "png"))
         written.append(out / f"{name}.png")
         if name in VECTOR_FIGURES:
-            (out / f"{name}.svg").write_bytes(figures.figure_bytes(fig, "svg"))
+            (out / f"{name}.svg").write_bytes(mpl.figure_bytes(fig, "svg"))
             written.append(out / f"{name}.svg")
-    figures.release(drawn)
-    np.savez(out / "arrays.npz", **analysis.arrays(class_index))  # float arrays barely compress; zlib would cost more than it saves
+    mpl.release(drawn)
+    arrays = analysis.arrays(class_index)
+    weights = memo.model_file(
+        analysis.loaded.model, "model.npz", lambda path: np.savez(path, **{k: arrays[k] for k in MODEL_ARRAYS})
+    )
+    # float arrays barely compress; zlib would cost more than it saves
+    np.savez(out / "arrays.npz", **{k: v for k, v in arrays.items() if k not in MODEL_ARRAYS})
     (out / "summary.json").write_text(json.dumps(analysis.summary(top_k, class_index), indent=2) + "\n")
-    return written + [out / "arrays.npz", out / "summary.json"]
+    # A copy, not a hard link: an export is the reader's to change, and the per-model file must not change with it.
+    shutil.copyfile(weights, out / "model.npz")
+    return written + [out / "arrays.npz", out / "model.npz", out / "summary.json"]
 
 
 def overview_figures(folder: Path) -> list[Path]:

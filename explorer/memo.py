@@ -7,6 +7,7 @@ cache of loaded models, at most `loading.LOADED_MODELS` of them.)
 | SESSION_ANALYSES     | a browser tab's or client's session          | its current analysis, 64 sessions   |
 | EXAMPLE_ANALYSES     | (example image digest, model, weights)      | 16 analyses of the shipped examples |
 | MODEL_VIEWS          | the model object (freed with it)            | one dict of weight-only views each  |
+| model_file           | the model object (deleted with it)          | one model.npz each, for exports     |
 | EXPORTS              | an analysis                                 | 32 folders, deleted after an hour   |
 | TIMELINE_GALLERIES   | (block, epoch) of the embedded timeline     | 256 mosaics                         |
 | CATALOGUE, LABELS    | a model name, a label set                   | 128 entries, 8 label lists          |
@@ -128,7 +129,8 @@ def analysis(key: tuple, make: Callable[[], T], session: str | None = None) -> T
             held = next((a for k, a in SESSION_ANALYSES.entries.values() if k == key), None)
         return held if held is not None else make()
 
-    kept = EXAMPLE_ANALYSES if key[0] in PINNED_IMAGES else RECENT_ANALYSES  # examples: kept apart, for every later click
+    # examples: kept apart, for every later click
+    kept = EXAMPLE_ANALYSES if key[0] in PINNED_IMAGES else RECENT_ANALYSES
     result = kept.get(key, held_or_made)
     if session is not None:
         SESSION_ANALYSES.put(session, (key, result), replace=True)
@@ -149,6 +151,27 @@ def per_model(model: Any, key: Hashable, make: Callable[[], T]) -> T:
         if key not in views:
             views[key] = make()
         return views[key]
+
+
+@functools.cache
+def model_file_root() -> Path:
+    """One temporary folder per process for the files made once per model (created on first use)."""
+    return Path(tempfile.mkdtemp(prefix="mixer-explorer-models-"))
+
+
+def model_file(model: Any, name: str, write: Callable[[Path], None]) -> Path:
+    """A file that depends on the weights only (an export's model.npz): written once per loaded model by
+    `write(path)`, again only if it went, and deleted when the model is freed (or the process ends)."""
+    with _model_lock:
+        views = MODEL_VIEWS.setdefault(model, {})
+        path = views.get(("file", name))
+        if path is None or not path.exists():
+            folder = Path(tempfile.mkdtemp(prefix="model-", dir=model_file_root()))
+            weakref.finalize(model, shutil.rmtree, folder, True)
+            path = folder / name
+            write(path)
+            views[("file", name)] = path
+        return path
 
 
 # ---------------------------------------------------------------------------------------------- exports
@@ -193,7 +216,8 @@ LABELS = Bounded("label sets", 8)
 UNIT_INDEXES = Bounded("unit indexes and shipped unit pictures", 8)
 FEATURES = Bounded("feature visualisations", 256)
 
-ALL = (RECENT_ANALYSES, SESSION_ANALYSES, EXAMPLE_ANALYSES, EXPORTS, TIMELINE, TIMELINE_GALLERIES, CATALOGUE, LABELS, UNIT_INDEXES, FEATURES)
+ALL = (RECENT_ANALYSES, SESSION_ANALYSES, EXAMPLE_ANALYSES, EXPORTS, TIMELINE, TIMELINE_GALLERIES, CATALOGUE, LABELS,
+       UNIT_INDEXES, FEATURES)
 
 
 def clear() -> None:

@@ -1,5 +1,6 @@
 """What `python -m explorer explain` writes and `/explain` returns, built from one analysis."""
 import json
+import zipfile
 
 import numpy as np
 import pytest
@@ -9,7 +10,8 @@ from explorer import load_model
 from explorer.analysis.analysis import Analysis
 from explorer.model.embedded import read_timeline
 from explorer.export import export_folder, save_explanation
-from explorer.analysis.model_views import stem_gallery, timeline_gallery, token_mixing_gallery
+from explorer.export import MODEL_ARRAYS
+from explorer.render.galleries import stem_gallery, timeline_gallery, token_mixing_gallery
 
 
 @pytest.fixture(scope="module")
@@ -44,10 +46,28 @@ def test_summary_follows_the_contract(horse):
 def test_save_writes_pngs_svgs_arrays_and_summary(horse, tmp_path):
     files = save_explanation(horse, tmp_path)
     names = {f.name for f in files}
-    assert {"arrays.npz", "summary.json", "token_mixing_block00.png", "stem_filters.png", "activations.png", "updates.svg", "evidence.png", "logit_lens.png", "logit_lens.svg", "shuffle.png"} <= names
+    assert {"arrays.npz", "model.npz", "summary.json", "token_mixing_block00.png", "stem_filters.png", "activations.png", "updates.svg", "evidence.png", "logit_lens.png", "logit_lens.svg", "shuffle.png"} <= names
     assert all(f.stat().st_size > 0 for f in files)
-    with np.load(tmp_path / "arrays.npz") as saved:
-        assert np.array_equal(saved["token_mixing"], horse.arrays()["token_mixing"])
+    arrays = horse.arrays()
+    with np.load(tmp_path / "arrays.npz") as saved:  # the image's arrays ...
+        assert set(saved.files) == set(arrays) - set(MODEL_ARRAYS)
+        assert np.array_equal(saved["patch_evidence"], arrays["patch_evidence"])
+    with np.load(tmp_path / "model.npz") as saved:  # ... and the model's weights, apart
+        assert set(saved.files) == set(MODEL_ARRAYS)
+        assert np.array_equal(saved["token_mixing"], arrays["token_mixing"])
+        assert np.array_equal(saved["stem_filters"], arrays["stem_filters"])
+
+
+def test_the_model_file_is_written_once_per_model(horse, tmp_path):
+    from explorer import memo
+
+    written = []
+    write = lambda path: written.append(path) or path.write_bytes(b"weights")  # noqa: E731
+    first = memo.model_file(horse.loaded.model, "model.npz", write)
+    other = Analysis(horse.loaded, EXAMPLES / "cifar10-ship.jpg")
+    save_explanation(other, tmp_path / "ship")
+    assert memo.model_file(horse.loaded.model, "model.npz", write) == first and len(written) <= 1
+    assert (tmp_path / "ship" / "model.npz").read_bytes() == first.read_bytes()  # every export: a copy of that file
 
 
 def test_a_chosen_class_goes_into_the_files(tmp_path):
@@ -72,6 +92,9 @@ def test_an_export_is_written_once_and_again_only_if_its_files_went(horse):
 
     folder = export_folder(horse)
     assert (folder / "explanation.zip").exists() and (folder / "explanation" / "summary.json").exists()
+    with zipfile.ZipFile(folder / "explanation.zip") as zf:
+        assert {"arrays.npz", "model.npz", "summary.json"} <= set(zf.namelist())
+        assert zf.read("model.npz") == (folder / "explanation" / "model.npz").read_bytes()
     assert export_folder(horse) == folder
     shutil.rmtree(folder)
     again = export_folder(horse)

@@ -4,7 +4,7 @@ from matplotlib.figure import Figure
 from conftest import EXAMPLES
 from explorer import load_model
 from explorer.analysis.analysis import Analysis
-from explorer.render.figures import tour_figure
+from explorer.render.mpl import tour_figure
 from explorer.analysis.tour import STEP_TITLES
 
 

@@ -239,8 +239,9 @@ def test_the_default_reference_of_other_models_is_the_examples(tmp_path):
 
 def test_a_page_knows_where_the_unit_fires_on_an_image_and_draws(embedded):
     from explorer.analysis.analysis import Analysis
-    from explorer.render.figures import figure_array
-    from explorer.render.unit_figures import OUTLINE, examples_strip, outlined, unit_figure
+    from explorer.render.mpl.output import figure_array
+    from explorer.render.mpl import unit_page_figure as unit_figure
+    from explorer.render.pictures import OUTLINE, examples_strip, outlined
 
     frog = EXAMPLES / "cifar10-frog.jpg"
     analysis = Analysis(embedded, frog)

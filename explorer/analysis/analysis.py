@@ -12,7 +12,7 @@ Creating an analysis decodes the image and runs the model once (every block's ou
 token-mixing update are recorded); every view is a method that computes its arrays on first use and keeps
 them, so the predictions, each tab of the app, the guided tour, the export, the CLI's `explain` and the
 `/explain` endpoint all read one object. Views return small frozen dataclasses of arrays and labels: the
-Plotly renderers (explorer.render.plots) and matplotlib renderers (explorer.render.figures) only draw them.
+Plotly renderers (explorer.render.plotly) and matplotlib renderers (explorer.render.mpl) only draw them.
 
 The app keeps recent analyses in explorer.memo, keyed by `Analysis.key_for` (the image bytes, not the
 file name: the same photo uploaded twice, or an example clicked twice, is one analysis).

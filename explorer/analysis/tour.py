@@ -2,7 +2,7 @@
 
 image -> patches -> the S x C token table -> token mixing (an MLP over each column) -> channel mixing (an MLP
 over each row) -> global average pooling -> head. Each step is two sentences and the arrays of one picture,
-all read off the analysis's one forward pass; explorer.render.figures.tour_figure draws a step.
+all read off the analysis's one forward pass; explorer.render.mpl.tour_figure draws a step.
 """
 from __future__ import annotations
 

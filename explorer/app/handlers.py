@@ -14,7 +14,7 @@ import gradio as gr
 
 from explorer import memo
 from explorer.analysis.analysis import Analysis, image_digest
-from explorer.analysis.model_views import token_mixing_gallery
+from explorer.render.galleries import token_mixing_gallery
 from explorer.app import presenters as show
 from explorer.app.inputs import require_image, user_errors
 from explorer.app.layout import Components

@@ -15,14 +15,15 @@ import gradio as gr
 import numpy as np
 
 from explorer.analysis.analysis import Analysis
-from explorer.analysis.model_views import (architecture_card, stem_gallery, timeline_gallery, token_mixing,
-                                           token_mixing_gallery)
+from explorer.analysis.model_views import architecture_card, token_mixing
 from explorer.app import presenters as show
 from explorer.app.inputs import require_image
 from explorer.app.layout import SHARED_SCALE, TOUR_PROMPT, Components
 from explorer.model.loading import LoadedModel, load_model
-from explorer.render import figures, plots
-from explorer.render.unit_figures import unit_figure
+from explorer.render import mpl as figures
+from explorer.render import plotly as plots
+from explorer.render.galleries import stem_gallery, timeline_gallery, token_mixing_gallery
+from explorer.render.mpl import unit_page_figure
 from explorer.text.guidance import view_note
 
 LABEL_MARGIN = 36  # px above each drawn picture: gr.Image lays its label badge over the picture's top-left
@@ -99,7 +100,7 @@ def unit_picture(loaded: LoadedModel, block: int, unit: int) -> np.ndarray:
     """One token-mixing unit enlarged, with where it writes back (fc2)."""
     view = token_mixing(loaded, block)
     outputs = None if view.outputs is None else view.outputs[unit]
-    return shown(figures.drawn_once(figures.unit_figure(view.maps[unit], outputs, unit, block)))
+    return shown(figures.drawn_once(figures.token_unit_figure(view.maps[unit], outputs, unit, block)))
 
 
 # ---------------------------------------------------------------------------------------------- the renderers
@@ -170,7 +171,7 @@ def draw_unit(ui: Components, c: Controls, s: Session) -> dict:
     unit = show.unit_of(s.loaded, c.block, c.unit_kind, c.unit_index)
     page = show.page_of(s.loaded, unit, c.image, s.analysis)
     missing = page.feature is None
-    figure = functools.partial(unit_figure, slide=c.present)  # a slide: one row across the screen
+    figure = functools.partial(unit_page_figure, slide=c.present)  # a slide: one row across the screen
     return {ui.unit_md: show.unit_text(s.loaded, page, with_image=s.analysis is not None),
             ui.unit_page_image: shown(drawn(figure, page, large=c.present, scale=UNIT_PAGE_TEXT_SCALE)),
             ui.unit_feature_button: gr.Button(visible=missing), ui.unit_stop: gr.Button(visible=missing)}

@@ -1,4 +1,4 @@
-"""Everything a unit's page shows, as arrays (explorer.render.unit_figures draws it; the app lays it out)."""
+"""Everything a unit's page shows, as arrays (explorer.render.mpl.unit draws it; the app lays it out)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -31,7 +31,7 @@ PAGE_EXAMPLES = 9  # shown on a unit page
 
 @dataclass(frozen=True)
 class UnitPage:
-    """Everything a unit's page shows, as arrays: no drawing here (explorer.render.unit_figures draws it)."""
+    """Everything a unit's page shows, as arrays: no drawing here (explorer.render.mpl.unit draws it)."""
 
     unit: Unit
     title: str

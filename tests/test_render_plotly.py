@@ -9,7 +9,9 @@ import plotly.graph_objects as go
 import pytest
 
 from conftest import EXAMPLES
-from explorer.render import plots
+from explorer.render import plotly as plots
+from explorer.render.plotly.common import PLOT_PX, label_width, text_size
+from explorer.render.plotly.lens import overlap
 from explorer.analysis.analysis import ActivationView, EvidenceView, LensView, UpdatesView
 from explorer.analysis.architecture import PARTS, ArchitectureCard
 
@@ -194,13 +196,13 @@ def test_lens_scale_fits_the_values():
 
 def name_boxes(fig: go.Figure, depth: int, large: bool) -> list[tuple[float, float, float, float]]:
     """Where the lens's names sit, (left, right, top, bottom) in pixels of a PLOT_PX plot, read off the figure."""
-    width, height = plots.PLOT_PX[large]
+    width, height = PLOT_PX[large]
     low, high = fig.layout.yaxis.range
-    line = plots.text_size(large) * 1.3
+    line = text_size(large) * 1.3
     boxes = []
     for a in fig.layout.annotations:
         x, y = (a.x + 0.5) / depth * width, (1 - (a.y - low) / (high - low)) * height + a.ay
-        half = plots.label_width(a.text, large) / 2
+        half = label_width(a.text, large) / 2
         boxes.append((x - half, x + half, y - line / 2, y + line / 2))
     return boxes
 
@@ -220,11 +222,11 @@ def test_lens_names_never_run_into_each_other_on_a_deep_model_that_keeps_changin
         assert {a.x for a in placed} <= set(view.changes)
         assert depth - 6 in {a.x for a in placed}  # where the lens settles is always named
         assert [a.x for a in placed] == sorted(a.x for a in placed)
-        assert {abs(a.ay) for a in placed} <= {plots.text_size(large) * 1.7 * n for n in ((1,) if large else (1, 2))}  # a slide: one step from the line
+        assert {abs(a.ay) for a in placed} <= {text_size(large) * 1.7 * n for n in ((1,) if large else (1, 2))}  # a slide: one step from the line
         boxes = name_boxes(fig, depth, large)
         for i, a in enumerate(boxes):
             for b in boxes[i + 1:]:
-                assert not plots.overlap(a, b), (curve, large, a, b)  # names never sit on each other, at any height
+                assert not overlap(a, b), (curve, large, a, b)  # names never sit on each other, at any height
     if curve == "flat":
         assert plots.lens_plot(view, large=True).layout.yaxis.dtick == "D2"  # 1, 2, 5 between the powers: no crowded digits
         assert plots.lens_plot(view, large=False).layout.yaxis.dtick is None

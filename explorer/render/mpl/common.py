@@ -1,0 +1,52 @@
+"""What every matplotlib figure shares: its resolution, lecture mode's larger text, the figure itself and a map panel.
+
+Figures are made with the object API, never pyplot, so concurrent requests in the server never share drawing state.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from contextlib import contextmanager
+from typing import Iterator
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from explorer.render import style
+
+DPI = 110  # figures are drawn and saved at this resolution
+
+TEXT_SCALE: contextvars.ContextVar[float] = contextvars.ContextVar("text_scale", default=1.0)
+
+
+@contextmanager
+def large_text(scale: float = 2.0) -> Iterator[None]:
+    """Figures made inside are drawn at the same size in pixels with their text and lines `scale` times larger
+    (the figure is `scale` times smaller in inches, drawn at `scale` times the DPI): for a lecture hall."""
+    token = TEXT_SCALE.set(scale)
+    try:
+        yield
+    finally:
+        TEXT_SCALE.reset(token)
+
+
+def new_figure(width: float, height: float, layout: str | None = "constrained") -> Figure:
+    """A `width` x `height` inch figure at DPI (smaller in inches and denser in lecture mode: see large_text)."""
+    scale = TEXT_SCALE.get()
+    return Figure(figsize=(width / scale, height / scale), dpi=DPI * scale, layout=layout)
+
+
+def wrap(text: str, width: int = 40) -> str:
+    """Lines of about `width` characters for a title or label in a fixed panel (words cut where they must be)."""
+    return style.wrap(text, width, newline="\n", cut_words=True)
+
+
+def show_map(ax: Axes, values: np.ndarray, title: str, cmap: str = style.DIVERGING) -> None:
+    """An (h, w) signed map on `ax`, coloured around zero, untouched by smoothing, with its colour bar."""
+    low, high = style.symmetric(values)
+    im = ax.imshow(values, cmap=cmap, vmin=low, vmax=high, interpolation="nearest")
+    ax.set_title(title, fontsize=12)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.figure.colorbar(im, ax=ax, shrink=0.8)

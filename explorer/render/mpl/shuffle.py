@@ -1,0 +1,25 @@
+"""The patch shuffle: the input, its patches shuffled, and the three predictions (matplotlib)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from matplotlib.figure import Figure
+
+from explorer.render.mpl.common import wrap
+from explorer.render.mpl.panels import panels_figure
+
+if TYPE_CHECKING:
+    from explorer.analysis.analysis import ShuffleView
+
+
+def shuffle_figure(view: ShuffleView) -> Figure:
+    """view.picture and view.shuffled_picture (H, W, 3), titled with the original, shuffled and restored top-1."""
+    original, shuffled, restored = view.labels
+    titles = [
+        wrap(f"original: {original}", 30),
+        wrap(f"patches shuffled: {shuffled}", 30),
+        wrap(f"token mixing permuted too: {restored}", 30),
+    ]
+    title = f"Patch shuffle: max |Δlogit| after permuting the token mixing = {view.result.max_abs_logit_diff:.1e}"
+    return panels_figure([view.picture, view.shuffled_picture, view.shuffled_picture], titles, title, inches=2.6)

@@ -1,0 +1,80 @@
+"""Where a model's parameters and its computation per image go, part by part (Plotly)."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from explorer.analysis.architecture import PARTS, ArchitectureCard
+from explorer.render import style
+from explorer.render.plotly.common import safe, styled, wrap
+
+
+def architecture_plot(card: ArchitectureCard, large: bool = False) -> go.Figure:
+    """Where a model's parameters (left) and its computation per image (right) go, part by part, in the order
+    of architecture.PARTS (stem at the top)."""
+    params = np.array([card.part_params.get(p, 0) for p in PARTS], dtype=float)
+    gflops = np.array([card.part_gflops.get(p, 0.0) for p in PARTS], dtype=float)
+    total_params, total_gflops = params.sum(), gflops.sum()
+    param_share = params / total_params if total_params else np.zeros_like(params)
+    flop_share = gflops / total_gflops if total_gflops else np.zeros_like(gflops)
+    colours = [style.PART_COLOURS[p] for p in PARTS]
+
+    spacing = 0.12 if large else 0.08
+    fig = make_subplots(
+        rows=1,
+        cols=2,
+        shared_yaxes=True,
+        horizontal_spacing=spacing,
+        subplot_titles=("where the parameters are", "where the computation is"),
+    )
+    fig.add_trace(
+        go.Bar(
+            y=list(PARTS),
+            x=params,
+            orientation="h",
+            marker_color=colours,
+            customdata=param_share,
+            text=[f"{s:.1%}" for s in param_share],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate=(
+                f"%{{y}}: %{{x:,.0f}} parameters (%{{customdata:.1%}} of {int(card.params):,})<extra></extra>"
+            ),
+        ),
+        row=1,
+        col=1,
+    )
+    fig.add_trace(
+        go.Bar(
+            y=list(PARTS),
+            x=gflops,
+            orientation="h",
+            marker_color=colours,
+            customdata=np.c_[flop_share, gflops * 1e9],
+            text=[f"{s:.1%}" for s in flop_share],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate=(
+                "%{y}: %{x:.4g} GFLOPs per image = %{customdata[1]:,.0f} FLOPs "
+                f"(%{{customdata[0]:.1%}} of {card.gflops:.4g} GFLOPs)<extra></extra>"
+            ),
+        ),
+        row=1,
+        col=2,
+    )
+    fig.update_layout(showlegend=False)
+    fig.update_yaxes(autorange="reversed")  # PARTS order, top to bottom
+    # Room to the right of the longest bar for its percentage.
+    fig.update_xaxes(title_text="parameters", range=[0, max(params.max(), 1) * 1.3], row=1, col=1)
+    flops_title = (
+        "GFLOPs per image" if large else wrap("GFLOPs per image (a multiply-add counts as two FLOPs)", 32)
+    )  # the slide keeps its height for the bars; the table says how FLOPs count
+    fig.update_xaxes(title_text=flops_title, range=[0, max(gflops.max(), 1e-9) * 1.3], row=1, col=2)
+    title = (
+        f"{safe(card.name)} ({safe(card.family)}): {int(card.params):,} parameters, {card.gflops:.2f} GFLOPs per image"
+    )
+    return styled(
+        fig, large, 440, wrap(title, 40 if large else 60), rows_above=1
+    )  # the chart has 3/5 of the row beside the table
