@@ -1,5 +1,5 @@
-"""What a person sees: the real app in headless Chromium (Debian's /usr/bin/chromium, driven by Playwright)."""
-import os
+"""What a person sees: the real app in headless Chromium (Debian's /usr/bin/chromium, driven by Playwright; the
+`browser` fixture is conftest's)."""
 import re
 from pathlib import Path
 
@@ -9,23 +9,7 @@ from PIL import Image
 
 from conftest import EXAMPLES, ROOT
 
-CHROMIUM = Path("/usr/bin/chromium")
 OUTPUT = ROOT / "test-output"
-ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("CI"), reason="Debian's chromium is not installed (.ci/run installs it)")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 @pytest.fixture
