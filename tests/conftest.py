@@ -2,10 +2,21 @@
 from __future__ import annotations
 
 import os
+import shutil
+import socket
 import subprocess
-from contextlib import contextmanager
 import sys
+import tempfile
+import threading
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+# The suite's network state is its own, not the machine's: the Hub unreachable (HF_HUB_OFFLINE) and an empty
+# Hugging Face cache, set before anything imports huggingface_hub (it reads both at import). With internet, or
+# with weights cached in ~/.cache, the app would otherwise show a different default model and banner.
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["HF_HUB_CACHE"] = tempfile.mkdtemp(prefix="explorer-tests-hf-")
 
 import numpy as np
 import pytest
@@ -15,6 +26,9 @@ from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "assets" / "examples"
+# Where Debian puts Chromium (`apt-get install chromium`), else whatever `chromium` is on the PATH.
+CHROMIUM = next((Path(p) for p in ("/usr/bin/chromium", shutil.which("chromium") or "", shutil.which("chromium-browser") or "") if p and Path(p).exists()), None)
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 def run_python(code: str, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
@@ -101,3 +115,114 @@ def app_url():
         yield f"http://127.0.0.1:{port}/"
     finally:
         demo.close()
+
+
+# ---------------------------------------------------------------------------------------------- network states
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on (connections to it are refused at once)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def hub_unreachable(tmp_path) -> dict[str, str]:
+    """The environment of a process for which the Hub cannot be reached: offline mode off, the endpoint a loopback
+    port nobody listens on, an empty cache (pass it to run_python: huggingface_hub reads it at import)."""
+    return {"HF_HUB_OFFLINE": "0", "HF_ENDPOINT": f"http://127.0.0.1:{free_port()}", "HF_HUB_CACHE": str(tmp_path / "empty-hf-cache")}
+
+
+class AnsweringHub(BaseHTTPRequestHandler):
+    """A Hub that answers (404 to everything): reachable, with nothing to download."""
+
+    def do_HEAD(self):  # noqa: N802 - http.server's naming
+        self.send_response(404)
+        self.end_headers()
+
+    do_GET = do_HEAD
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def reachable_hub():
+    """HF_ENDPOINT of a Hub that answers on loopback (nothing on this machine reaches the real one)."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), AnsweringHub)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+CACHED_MODEL = "resmlp_12_224"  # the smallest Mixer-family model with ImageNet weights (15 M parameters)
+
+
+@pytest.fixture(scope="module")
+def cached_weights(tmp_path_factory) -> Path:
+    """A Hugging Face cache holding CACHED_MODEL's default weights, written by the test (random values, half
+    precision: timm casts on load), as the Hub client lays them out."""
+    from timm.models import get_pretrained_cfg
+
+    cache = tmp_path_factory.mktemp("hf-cache")
+    state = {k: v.half() for k, v in timm.create_model(CACHED_MODEL, pretrained=False).state_dict().items()}
+    write_hf_cache(cache, get_pretrained_cfg(CACHED_MODEL).hf_hub_id, state)
+    return cache
+
+
+@pytest.fixture(scope="module", params=["offline", "reachable"])
+def weights_in_cache(request, cached_weights, reachable_hub) -> dict[str, str]:
+    """The environment of a process with CACHED_MODEL's weights in its local cache, the Hub offline or reachable."""
+    hub = {"HF_HUB_OFFLINE": "1"} if request.param == "offline" else {"HF_HUB_OFFLINE": "0", "HF_ENDPOINT": reachable_hub}
+    return {"HF_HUB_CACHE": str(cached_weights), **hub}
+
+
+def serve(env: dict[str, str], *args: str):
+    """`python -m explorer serve` in a process of its own with `env` (its network state), on a free port; yields
+    its URL once it answers."""
+    import httpx
+
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "explorer", "serve", "--model", "embedded", "--host", "127.0.0.1", "--port", str(port), "--no-mcp", *args],
+                               cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        for _ in range(600):
+            if process.poll() is not None:
+                raise RuntimeError(f"the server exited: {process.stderr.read()[-3000:]}")
+            try:
+                if httpx.get(url, timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            threading.Event().wait(0.25)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+# ---------------------------------------------------------------------------------------------- Chromium
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium, driven by Playwright. Under CI (.ci/run sets CI=1) a missing Chromium fails every test
+    that needs it; elsewhere those tests are skipped, saying why."""
+    if CHROMIUM is None:
+        message = "Chromium is not installed (Debian: apt-get install chromium; .ci/run installs it)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()

@@ -76,13 +76,17 @@ def test_concurrent_forwards_on_the_shared_model_do_not_leak_into_a_capture():
 
     model = tiny_model("mixer_s16_224")
     x = torch.randn(3, 64, 64)
+    alone = capture(model, x)
     with ThreadPoolExecutor(4) as pool:
-        plain = [pool.submit(lambda: model(torch.randn(2, 3, 64, 64))) for _ in range(8)]
+        plain = [pool.submit(lambda: model(torch.randn(2, 3, 64, 64) * 10)) for _ in range(8)]  # other images, other values
         caps = [pool.submit(capture, model, x) for _ in range(8)]
         for f in plain:
             f.result()
-        for f in caps:
-            assert f.result().token_updates.shape == (len(model.blocks), 16, model.num_features)
+        for f in caps:  # each capture holds its own image's tensors only, exactly as when it ran alone
+            got = f.result()
+            assert got.token_updates.shape == (len(model.blocks), 16, model.num_features)
+            for name in ("stem", "blocks", "token_updates", "logits"):
+                torch.testing.assert_close(getattr(got, name), getattr(alone, name), rtol=0, atol=1e-5, msg=name)
 
 
 def test_hooks_see_only_the_forwards_of_their_own_thread_and_go_away():

@@ -31,8 +31,22 @@ def test_card_counts_flops_by_part_and_latency_is_measured_on_request():
     assert card.part_params["token mixing"] == depth * (ds * s + ds + s * ds + s)  # fc1 and fc2 with biases
     assert card.part_gflops["token mixing"] * 1e9 == pytest.approx(2 * depth * c * 2 * s * ds, rel=0.01)
     assert sum(card.part_gflops.values()) == pytest.approx(card.gflops, rel=1e-6)
-    assert measure_latency(loaded, repeats=2) > 0
-    assert len(PAPER_TABLE_1) == 7
+    assert list(PAPER_TABLE_1) == ["S/32", "S/16", "B/32", "B/16", "L/32", "L/16", "H/14"]  # the paper's Table 1, every row
+    for key, (depth, patch, channels, tokens_mlp, channels_mlp, _) in PAPER_TABLE_1.items():
+        if key == "H/14":  # timm has no Mixer-H
+            continue
+        e = describe(f"mixer_{key.lower().replace('/', '')}_224").as_dict()
+        assert (e["depth"], e["patch_size"], e["channels"], e["tokens_mlp_dim"], e["channels_mlp_dim"]) == (depth, patch, channels, tokens_mlp, channels_mlp), key
+
+
+def test_latency_is_the_median_of_timed_forward_passes():
+    loaded = load_model("embedded")
+    from conftest import counted_passes
+
+    with counted_passes(loaded.model) as counts:
+        ms = measure_latency(loaded, repeats=3)
+    assert counts == {"forward": 3 + 1, "backward": 0}  # the passes asked for, after one warm-up
+    assert 0 < ms < 60_000
 
 
 def test_flops_by_part_are_right_while_other_requests_run_the_same_model():

@@ -22,27 +22,55 @@ def run_together(batcher: Batcher, calls: list[tuple[str, int]], run_batch) -> l
         return list(pool.map(call, calls))
 
 
+class CountingCondition(threading.Condition):
+    """A Condition that counts how often a caller waited on it."""
+
+    def __init__(self):
+        super().__init__()
+        self.waits = 0
+
+    def wait(self, timeout=None):
+        self.waits += 1
+        return super().wait(timeout)
+
+
 def test_callers_arriving_during_a_pass_share_the_next_one_and_get_their_own_results():
+    first_running, others_waiting = threading.Event(), threading.Event()
     batches = []
+    changed = CountingCondition()
 
     def run_batch(items):
         batches.append(list(items))
-        time.sleep(0.05)  # a forward pass: the others arrive meanwhile
+        if len(batches) == 1:  # the first pass runs until all 8 others are waiting for it
+            first_running.set()
+            assert others_waiting.wait(30)
         return [i * 10 for i in items]
 
-    batcher = Batcher(max_batch=4)
-    results = run_together(batcher, [("m", i) for i in range(9)], run_batch)
+    batcher = Batcher(max_batch=4, changed=changed)
+    with ThreadPoolExecutor(9) as pool:
+        lead = pool.submit(batcher.run, "m", 0, run_batch)
+        assert first_running.wait(30)
+        rest = [pool.submit(batcher.run, "m", i, run_batch) for i in range(1, 9)]
+        while True:  # every one of them queued behind the running pass
+            with changed:
+                if len(batcher.pending.get("m", [])) == 8:
+                    break
+            threading.Event().wait(0.01)
+        others_waiting.set()
+        results = [lead.result(), *(f.result() for f in rest)]
     assert results == [i * 10 for i in range(9)]
     assert sorted(i for b in batches for i in b) == list(range(9))  # each item ran exactly once
-    assert max(map(len, batches)) > 1 and max(map(len, batches)) <= 4
-    assert batcher.sizes == [len(b) for b in batches]
+    assert [len(b) for b in batches] == [1, 4, 4]  # the 8 who waited went through in two full batches, not one by one
+    assert batcher.sizes == [1, 4, 4]
 
 
 def test_a_lone_caller_runs_at_once():
-    batcher = Batcher()
-    t0 = time.perf_counter()
-    assert batcher.run("m", 3, lambda items: [i + 1 for i in items]) == 4
-    assert time.perf_counter() - t0 < 0.05 and batcher.sizes == [1]
+    changed = CountingCondition()
+    batcher = Batcher(changed=changed)
+    caller = threading.get_ident()
+    ran_on = []
+    assert batcher.run("m", 3, lambda items: ran_on.append(threading.get_ident()) or [i + 1 for i in items]) == 4
+    assert changed.waits == 0 and ran_on == [caller] and batcher.sizes == [1]  # no waiting for company: its own thread ran it
 
 
 def test_different_models_never_share_a_batch():
@@ -68,6 +96,38 @@ def test_a_failing_batch_fails_each_of_its_callers_and_the_next_batch_runs():
     with pytest.raises(RuntimeError, match="out of memory"):
         batcher.run("m", 0, run_batch)
     assert batcher.run("m", 5, run_batch) == 5
+
+
+def test_several_callers_of_one_failing_batch_each_get_the_error_and_the_next_batch_runs():
+    first_running, others_waiting = threading.Event(), threading.Event()
+    batches = []
+
+    def run_batch(items):
+        batches.append(list(items))
+        if len(batches) == 1:
+            first_running.set()
+            assert others_waiting.wait(30)
+            return items
+        if len(batches) == 2:
+            raise RuntimeError("out of memory")
+        return items
+
+    batcher = Batcher(max_batch=4)
+    with ThreadPoolExecutor(5) as pool:
+        lead = pool.submit(batcher.run, "m", 0, run_batch)
+        assert first_running.wait(30)
+        shared = [pool.submit(batcher.run, "m", i, run_batch) for i in range(1, 4)]
+        while True:
+            with batcher.changed:
+                if len(batcher.pending.get("m", [])) == 3:
+                    break
+            threading.Event().wait(0.01)
+        others_waiting.set()
+        assert lead.result() == 0
+        errors = [f.exception(timeout=30) for f in shared]
+    assert sorted(batches[1]) == [1, 2, 3]  # the three shared the failing pass ...
+    assert all(isinstance(e, RuntimeError) and str(e) == "out of memory" for e in errors)  # ... and each was told
+    assert batcher.run("m", 5, run_batch) == 5 and batches[-1] == [5] and not batcher.running
 
 
 def test_concurrent_predict_calls_batch_and_answer_as_they_do_alone(app_url, tmp_path):

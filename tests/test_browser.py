@@ -1,5 +1,5 @@
-"""What a person sees: the real app in headless Chromium (Debian's /usr/bin/chromium, driven by Playwright)."""
-import os
+"""What a person sees: the real app in headless Chromium (Debian's /usr/bin/chromium, driven by Playwright; the
+`browser` fixture is conftest's)."""
 import re
 from pathlib import Path
 
@@ -9,23 +9,7 @@ from PIL import Image
 
 from conftest import EXAMPLES, ROOT
 
-CHROMIUM = Path("/usr/bin/chromium")
 OUTPUT = ROOT / "test-output"
-ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("CI"), reason="Debian's chromium is not installed (.ci/run installs it)")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 @pytest.fixture
@@ -89,25 +73,38 @@ def test_export_downloads_a_zip(app_url, page, tmp_path):
 
 def test_every_tab_draws_for_an_uploaded_image(app_url, page):
     """Visit each view with the cat photo loaded; the screenshots are the README's (docs/screenshots/)."""
+    from explorer.model.catalogue import catalogue
+
     shots = OUTPUT / "tabs"
     shots.mkdir(parents=True, exist_ok=True)
     page.goto(app_url + "?model=embedded&weights=pretrained&view=predict")
     page.locator("#image input[type=file]").set_input_files(str(EXAMPLES / "chelsea-cat.jpg"))
     page.wait_for_function("() => document.querySelector('#labels h2')?.textContent.trim().length > 0", timeout=30_000)
-    drawn_by = {"Activations": "#activations .main-svg", "Evidence": "#evidence .main-svg", "Logit lens": "#lens .main-svg", "Architecture": "#arch-plot .main-svg",
-                "Token mixing": "#gallery img", "Stem": "#stem img", "Patch shuffle": "#shuffle img"}
+    drawn_by = {"Predictions": "#labels", "Activations": "#activations .main-svg", "Evidence": "#evidence .main-svg", "Logit lens": "#lens .main-svg",
+                "Architecture": "#arch-plot .main-svg", "Token mixing": "#gallery img", "Stem": "#stem img", "Patch shuffle": "#shuffle img", "Training timeline": "#timeline img"}
     for view, name in [("predict", "Predictions"), ("token-mixing", "Token mixing"), ("stem", "Stem"), ("activations", "Activations"), ("evidence", "Evidence"), ("logit-lens", "Logit lens"), ("shuffle", "Patch shuffle"), ("architecture", "Architecture"), ("timeline", "Training timeline"), ("models", "Models")]:
         page.get_by_role("tab", name=name).click()
-        if name in drawn_by:  # opening the tab draws it
-            page.locator(drawn_by[name]).first.wait_for(timeout=30_000)
-        page.wait_for_timeout(600)
+        if name == "Models":  # a table, not a picture: every model of the catalogue listed
+            names = [e.name for e in catalogue()]
+            page.wait_for_function(f"() => {names!r}.filter((n) => ('\\n' + document.body.innerText + '\\n').includes('\\n' + n + '\\n')).length >= 10", timeout=30_000)  # a cell per name
+        else:  # opening the tab draws it: the figure itself is a picture, not a blank box
+            figure = page.locator(drawn_by[name]).first
+            figure.wait_for(timeout=30_000)
+            if drawn_by[name].endswith("img"):
+                page.wait_for_function(f"() => document.querySelector('{drawn_by[name]}')?.naturalWidth > 0", timeout=30_000)
+            page.wait_for_timeout(600)
+            figure.screenshot(path=shots / f"{view}-figure.png")
+            assert drawn(shots / f"{view}-figure.png"), view
         page.screenshot(path=shots / f"{view}.png", full_page=True)
-        assert drawn(shots / f"{view}.png")
+    assert page.locator("#labels h2").first.text_content().strip() == "cat"
     assert "GFLOPs" in page.content()
     page.get_by_role("tab", name="Compare").click()
     page.wait_for_function("() => [...document.querySelectorAll('.prose')].some(p => p.textContent.includes('(random) · block 0'))", timeout=60_000)
     page.locator("#compare-plot .main-svg").first.wait_for(timeout=30_000)
     page.wait_for_timeout(500)
+    legend = page.evaluate("() => [...document.querySelectorAll('#compare-plot .legendtext')].map((e) => e.textContent)")
+    assert legend == ["embedded (pretrained)", "embedded (random)"]  # the two models, one line each
+    assert page.locator("#compare-plot .scatterlayer .trace").count() == 2
     page.screenshot(path=shots / "compare.png", full_page=True)
 
 
@@ -161,10 +158,12 @@ def test_the_guided_tour_steps_forward_in_presentation_mode(app_url, page):
     page.locator("#next").click()
     page.wait_for_function("() => document.querySelector('#tour-text')?.textContent.includes('Step 5 of 7: Channel mixing')", timeout=30_000)
     page.locator("#tour-image img").wait_for(timeout=30_000)
+    page.wait_for_function("() => document.querySelector('#tour-image img')?.naturalWidth > 0", timeout=30_000)
     page.wait_for_timeout(500)
     (OUTPUT / "tabs").mkdir(parents=True, exist_ok=True)
     page.screenshot(path=OUTPUT / "tabs" / "tour.png", full_page=True)
-    assert drawn(OUTPUT / "tabs" / "tour.png")
+    page.locator("#tour-image img").screenshot(path=OUTPUT / "tour-figure.png")
+    assert drawn(OUTPUT / "tour-figure.png")  # the step's own figure, not the page around it
 
 
 def tour_heading(page) -> str:
@@ -396,3 +395,121 @@ def test_a_gallery_tile_opens_its_unit_page(app_url, page):
     page.locator("#unit img").wait_for(timeout=30_000)
     page.locator("#open-token-unit").click()
     page.wait_for_function("() => (document.querySelector('#unit-text h3')?.textContent || '').includes('block 1 token-mixing unit')", timeout=30_000)
+
+
+def unit_heading(page) -> str:
+    return page.locator("#unit-text h3").inner_text()
+
+
+def wait_text(page, selector: str, text: str, timeout: int = 60_000) -> None:
+    page.wait_for_function(f"() => (document.querySelector({selector!r})?.innerText || '').includes({text!r})", timeout=timeout)
+
+
+def test_deep_links_open_a_token_unit_lecture_mode_and_clamp_what_is_out_of_range(app_url, page):
+    page.goto(app_url + "?view=unit&model=embedded&block=1&kind=token&unit=2")
+    wait_text(page, "#unit-text h3", "block 1 token-mixing unit 2 (of 64 token-mixing units)")
+    assert page.locator("#unit-kind input[value=token]").is_checked()
+
+    page.goto(app_url + "?present=true&view=evidence&example=cifar10-horse")
+    page.wait_for_function("() => document.querySelector('gradio-app').classList.contains('presentation')", timeout=60_000)
+    assert page.locator("#present input").is_checked()
+
+    page.goto(app_url + "?block=abc&view=token-mixing")
+    wait_text(page, "#link-note", "block=abc is outside 0–7: showing block 0.")
+    page.locator("#gallery img").wait_for(timeout=30_000)
+    assert page.locator("#block input[type=number]").input_value() == "0"
+
+    page.goto(app_url + "?view=tour&step=99&example=chelsea-cat")
+    wait_text(page, "#link-note", "step=99 is outside 1–7: showing step 7.")
+    wait_text(page, "#tour-text h3", "Step 7 of 7")
+
+    page.goto(app_url + "?view=unit&model=embedded&kind=channel&unit=-5")
+    wait_text(page, "#link-note", "unit=-5 is outside")
+    wait_text(page, "#unit-text h3", "block 0 channel 0 (of 128 channels)")
+
+    page.goto(app_url + "?view=unit&model=embedded&kind=channel&unit=500")  # past this model's channels: its last
+    wait_text(page, "#unit-text h3", "block 0 channel 127 (of 128 channels)")
+    assert page.get_by_text("Error", exact=True).count() == 0
+
+
+def test_a_link_with_an_unknown_view_weights_or_model_is_ignored_or_explained(app_url, page):
+    page.goto(app_url + "?view=nonsense&weights=nonsense&model=embedded&example=cifar10-horse")
+    page.wait_for_function("() => document.querySelector('#labels h2')?.textContent.trim() === 'horse'", timeout=60_000)  # the trained answer: weights kept
+    assert page.locator("button[role=tab][aria-selected=true]").inner_text().strip() == "Predictions"
+    assert page.locator("#weights input[value=pretrained]").is_checked()
+
+    page.goto(app_url + "?model=resnet_zzz&example=cifar10-horse")
+    toast = page.get_by_text("unknown model 'resnet_zzz'")
+    toast.first.wait_for(timeout=60_000)
+    assert "Traceback" not in page.content()
+
+
+def test_the_feature_visualisation_is_computed_on_request_and_stop_cancels_it(app_url, page):
+    # A model whose visualisations are not shipped: its unit page opens at once and offers the button.
+    page.goto(app_url + "?view=unit&model=mixer_s32_224&weights=random&block=0&kind=channel&unit=0")
+    wait_text(page, "#unit-text h3", "mixer_s32_224 · block 0 channel 0")
+    assert "not computed yet" in page.locator("#unit-text").inner_text()
+    page.locator("#unit-feature").click()
+    page.get_by_text("optimising the image").first.wait_for(timeout=60_000)  # the progress bar over the page
+    page.locator("#unit-stop").click()
+    page.get_by_text("feature visualisation of block 0 stopped after").first.wait_for(timeout=60_000)
+    assert "not computed yet" in page.locator("#unit-text").inner_text() and page.locator("#unit-feature").is_visible()
+
+    # The embedded model with random weights: small enough to let it finish.
+    page.goto(app_url + "?view=unit&model=embedded&weights=random&block=0&kind=channel&unit=5")
+    wait_text(page, "#unit-text h3", "block 0 channel 5")
+    wait_text(page, "#unit-text", "not computed yet")
+    page.locator("#unit-page img").wait_for(timeout=30_000)
+    before = page.locator("#unit-page img").get_attribute("src")
+    page.locator("#unit-feature").click()
+    page.wait_for_function("() => !(document.querySelector('#unit-text')?.innerText || '').includes('not computed yet')", timeout=120_000)
+    page.locator("#unit-feature").wait_for(state="hidden", timeout=30_000)
+    page.wait_for_function(f"() => document.querySelector('#unit-page img')?.getAttribute('src') !== {before!r}", timeout=30_000)  # redrawn with it
+
+
+def test_the_timeline_slider_shows_each_snapshot(app_url, page):
+    from explorer.model import embedded
+
+    epochs = list(embedded.read_timeline())
+    note = "() => [...document.querySelectorAll('.prose')].map((e) => e.textContent).find((t) => t.includes(' · epoch ')) || ''"
+    page.goto(app_url + "?view=timeline&model=embedded")
+    page.wait_for_function(f"() => ({note})().includes('block 0 · epoch {epochs[-1]} of {epochs[-1]}')", timeout=60_000)  # the end of training first
+    page.wait_for_function("() => document.querySelector('#timeline img')?.naturalWidth > 0", timeout=30_000)
+    page.locator("#timeline img").screenshot(path=OUTPUT / "timeline-last.png")
+    page.locator("#snapshot input[type=number]").fill("0")
+    page.wait_for_function(f"() => ({note})().includes('block 0 · epoch {epochs[0]} of {epochs[-1]}')", timeout=30_000)
+    page.wait_for_timeout(500)
+    page.locator("#timeline img").screenshot(path=OUTPUT / "timeline-first.png")
+    first, last = (np.asarray(Image.open(OUTPUT / f"timeline-{n}.png").convert("RGB")).astype(int) for n in ("first", "last"))
+    assert first.shape == last.shape and np.abs(first - last).mean() > 5  # another picture: the initialisation's noise
+    page.locator("#snapshot input[type=range]").focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function(f"() => ({note})().includes('block 0 · epoch {epochs[1]} of {epochs[-1]}')", timeout=30_000)
+
+
+@pytest.fixture(scope="module")
+def cached_app_url(cached_weights, reachable_hub):
+    """The app in a process of its own whose Hub answers and whose local cache holds ImageNet weights."""
+    from conftest import serve
+
+    yield from serve({"HF_HUB_CACHE": str(cached_weights), "HF_HUB_OFFLINE": "0", "HF_ENDPOINT": reachable_hub})
+
+
+def test_the_fallback_banner_follows_the_network_state(app_url, cached_app_url, page):
+    from conftest import CACHED_MODEL
+
+    # This process: the Hub unreachable (HF_HUB_OFFLINE), nothing cached: the embedded model stands in, said.
+    page.goto(app_url + f"?model={CACHED_MODEL}&example=cifar10-horse")
+    wait_text(page, "#status", f"{CACHED_MODEL} (pretrained weights) could not be used")
+    wait_text(page, "#banner", "ImageNet weights could not be loaded here")
+    assert "not in the local Hugging Face cache" in page.locator("#banner").inner_text()
+
+    # Weights in the local cache and a Hub that answers: the ImageNet model runs, and no banner for it or for the
+    # embedded model chosen.
+    page.goto(cached_app_url + f"?model={CACHED_MODEL}&example=cifar10-horse")
+    wait_text(page, "#status", f"{CACHED_MODEL} · pretrained weights (local Hugging Face cache)")
+    page.wait_for_function("() => document.querySelector('#labels h2')?.textContent.trim().length > 0", timeout=60_000)
+    assert not page.locator("#banner").is_visible()
+    page.goto(cached_app_url + "?model=embedded&example=cifar10-horse")
+    page.wait_for_function("() => document.querySelector('#labels h2')?.textContent.trim() === 'horse'", timeout=60_000)
+    assert not page.locator("#banner").is_visible()

@@ -1,4 +1,6 @@
 """What the app tells a person about the running model: true for its family and weights, honest when it falls back."""
+import json
+
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
@@ -65,3 +67,40 @@ def test_token_mixing_text_is_true_of_each_family(name, expected, absent):
 def test_the_stem_text_matches_the_model(embedded):
     assert "colour detectors" in view_note("stem", embedded) and "edges" in view_note("stem", embedded)
     assert "noise" in view_note("stem", load_model("embedded", "random"))
+
+
+BANNER_CODE = """
+import json
+from explorer import load_model
+from explorer.text.guidance import fallback_banner
+from conftest import CACHED_MODEL
+print(json.dumps({name: fallback_banner(load_model(name)) for name in ("embedded", CACHED_MODEL)}))
+"""
+
+
+def banners(env: dict[str, str]) -> dict[str, str]:
+    from conftest import run_python
+
+    result = run_python(BANNER_CODE, env={**env, "PYTHONPATH": "tests"})
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_the_banner_says_why_when_the_hub_cannot_be_reached(hub_unreachable):
+    shown = banners(hub_unreachable)
+    for name, banner in shown.items():  # the embedded model chosen, or standing in for an ImageNet one
+        assert banner.startswith("⚠️ **ImageNet weights could not be loaded here**") and "cannot be reached" in banner, name
+    assert "not in the local Hugging Face cache" in shown["resmlp_12_224"]
+
+
+def test_no_banner_when_imagenet_weights_are_cached(weights_in_cache, request):
+    if request.node.callspec.params["weights_in_cache"] == "offline":
+        # Found by this test: is_fallback counts HF_HUB_OFFLINE as "no ImageNet weights" even when some are cached,
+        # so a person who chose the embedded model offline reads that ImageNet weights could not be loaded.
+        request.applymarker(pytest.mark.xfail(strict=True, reason="guidance.is_fallback ignores the local cache when offline (issue 30 report)"))
+    assert banners(weights_in_cache) == {"embedded": "", "resmlp_12_224": ""}
+
+
+def test_in_this_process_the_hub_is_unreachable_and_the_banner_says_so(embedded):
+    banner = fallback_banner(embedded)  # conftest sets HF_HUB_OFFLINE before huggingface_hub is imported
+    assert banner.startswith("⚠️ **ImageNet weights could not be loaded here**") and "Why: HF_HUB_OFFLINE is set." in banner

@@ -3,13 +3,12 @@ import asyncio
 import base64
 import json
 
-import pytest
 from gradio_client import Client, handle_file
 
 from conftest import EXAMPLES
 
-mcp = pytest.importorskip("mcp")  # a requirement: this only guards a broken install from hiding every other test
-from mcp.client.streamable_http import streamable_http_client  # noqa: E402
+import mcp  # a requirement (requirements.txt): missing, this module fails rather than skips
+from mcp.client.streamable_http import streamable_http_client
 
 
 def data_uri(path) -> str:
@@ -69,6 +68,37 @@ def test_explain_image_returns_the_summary(app_url):
     assert not explained.isError
     for key in ("'logit_lens'", "'evidence'", "'shuffle'", "'architecture'", "'top_k'"):
         assert key in text
+
+
+def test_explain_image_gives_the_overview_figures_and_the_archive_and_clear_errors(app_url):
+    import io
+    import re
+    import zipfile
+
+    import httpx
+    import numpy as np
+    from PIL import Image
+
+    horse = data_uri(EXAMPLES / "cifar10-horse.jpg")
+    _, (explained, empty, junk, unknown) = mcp_calls(app_url, [
+        ("explain_image", {"image": horse, "model": "embedded", "weights": "pretrained"}),
+        ("explain_image", {"model": "embedded"}),
+        ("explain_image", {"image": "data:image/png;base64," + base64.b64encode(b"no picture").decode(), "model": "embedded"}),
+        ("explain_image", {"image": horse, "model": "resnet_zzz"}),
+    ])
+    text = text_of(explained)
+    figures = re.findall(r"'url': '([^']+\.png)'.*?'caption': '([^']+)'", text)
+    assert [caption for _, caption in figures] == ["activations", "evidence", "logit lens", "shuffle", "updates", "token mixing block00"]
+    for url, caption in figures:  # each a real picture the assistant can fetch: many colours, not a blank box
+        pixels = np.asarray(Image.open(io.BytesIO(httpx.get(url, timeout=30).content)).convert("RGB"))
+        assert pixels.shape[0] >= 100 and len(np.unique(pixels.reshape(-1, 3), axis=0)) > 50, caption
+    (archive,) = re.findall(r"'url': '([^']+explanation\.zip)'", text)
+    names = set(zipfile.ZipFile(io.BytesIO(httpx.get(archive, timeout=30).content)).namelist())
+    assert {"summary.json", "arrays.npz", "evidence.png", "logit_lens.svg", "token_mixing_block07.png", "stem_filters.png"} <= names
+    assert empty.isError and "'image' is a required property" in text_of(empty)  # the tool's schema says so before it runs
+    assert junk.isError and "is not an image format this app can read" in text_of(junk)
+    assert unknown.isError and "unknown model 'resnet_zzz'" in text_of(unknown)
+    assert "Traceback" not in text_of(empty) + text_of(junk) + text_of(unknown)
 
 
 def test_mcp_can_be_turned_off():

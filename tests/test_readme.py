@@ -25,7 +25,10 @@ def test_app_file_exposes_a_module_level_demo():
     assert "demo = build_app()" in source and 'if __name__ == "__main__":' in source
     namespace: dict = {}
     exec(compile(source.replace('if __name__ == "__main__":', "if False:"), "app.py", "exec"), namespace)
-    assert isinstance(namespace["demo"], gr.Blocks)
+    demo = namespace["demo"]
+    assert isinstance(demo, gr.Blocks) and demo.title == "MLP-Mixer Explorer"
+    named = {d.api_name for d in demo.fns.values() if d.api_name}
+    assert {"predict", "explain", "list_models", "token_mixing_weights"} <= named  # the app the Space serves, its endpoints wired
 
 
 def front_matter() -> dict:

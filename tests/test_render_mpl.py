@@ -23,6 +23,15 @@ def test_figure_array_is_the_png_without_the_round_trip():
     png = Image.open(io.BytesIO(figures.figure_bytes(a_figure())))
     assert pixels.dtype == np.uint8 and pixels.ndim == 3 and pixels.shape[2] == 3
     assert png.mode == "RGB" and np.array_equal(pixels, np.asarray(png))
+    # against matplotlib's own PNG writer: the same size (inches x dpi) and the same pixels
+    fig = a_figure()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=fig.dpi)
+    reference = np.asarray(Image.open(buf).convert("RGB"))
+    width, height = (fig.get_size_inches() * fig.dpi).round().astype(int)
+    assert png.size == (width, height) and reference.shape == (height, width, 3)
+    assert np.array_equal(np.asarray(png), reference)
+    assert tuple(reference[2, 2]) == (255, 255, 255) and len(np.unique(reference.reshape(-1, 3), axis=0)) > 100  # a white page with a picture on it
 
 
 def test_panels_are_placed_pixel_for_pixel_and_enlarged_whole():

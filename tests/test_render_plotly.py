@@ -10,8 +10,6 @@ import pytest
 
 from conftest import EXAMPLES
 from explorer.render import plotly as plots
-from explorer.render.plotly.common import PLOT_PX, label_width, text_size
-from explorer.render.plotly.lens import overlap
 from explorer.analysis.analysis import ActivationView, EvidenceView, LensView, UpdatesView
 from explorer.analysis.architecture import PARTS, ArchitectureCard
 
@@ -194,21 +192,33 @@ def test_lens_scale_fits_the_values():
     assert np.isclose(middling.layout.yaxis.range[1], 0.33)
 
 
-def name_boxes(fig: go.Figure, depth: int, large: bool) -> list[tuple[float, float, float, float]]:
-    """Where the lens's names sit, (left, right, top, bottom) in pixels of a PLOT_PX plot, read off the figure."""
-    width, height = PLOT_PX[large]
-    low, high = fig.layout.yaxis.range
-    line = text_size(large) * 1.3
-    boxes = []
-    for a in fig.layout.annotations:
-        x, y = (a.x + 0.5) / depth * width, (1 - (a.y - low) / (high - low)) * height + a.ay
-        half = label_width(a.text, large) / 2
-        boxes.append((x - half, x + half, y - line / 2, y + line / 2))
-    return boxes
+# The chart's size in the app (measured in Chromium): on a 1024-px screen (a plot area of 850 px, PLOT_PX's width),
+# and on a 1280×720 lecture slide, whose page sets the height.
+DRAWN_PX = {False: (958, None), True: (1214, 474)}
+
+
+def name_boxes(browser, fig: go.Figure, large: bool, tmp_path) -> list[tuple[float, float, float, float]]:
+    """Where the lens's names are drawn, (left, right, top, bottom) in pixels: the figure drawn by Plotly.js in
+    Chromium, each name's text box as the page lays it out (its background rectangle is a pixel of padding larger)."""
+    width, height = DRAWN_PX[large]
+    page_file = tmp_path / f"lens-{large}.html"
+    go.Figure(fig).update_layout(width=width, height=height or fig.layout.height).write_html(page_file, include_plotlyjs=True, full_html=True)
+    page = browser.new_page(viewport={"width": width + 40, "height": 900})
+    try:
+        page.goto(page_file.as_uri())
+        page.wait_for_function(f"() => document.querySelectorAll('.annotation').length === {len(fig.layout.annotations)}", timeout=30_000)
+        return [tuple(b) for b in page.evaluate("""() => [...document.querySelectorAll('.annotation .annotation-text')].map((e) => {
+            const r = e.getBoundingClientRect(); return [r.left, r.right, r.top, r.bottom]; })""")]
+    finally:
+        page.close()
+
+
+def boxes_overlap(a, b) -> bool:
+    return a[0] < b[1] and b[0] < a[1] and a[2] < b[3] and b[2] < a[3]
 
 
 @pytest.mark.parametrize("curve", ["flat", "steep"])
-def test_lens_names_never_run_into_each_other_on_a_deep_model_that_keeps_changing_its_mind(curve):
+def test_lens_names_never_run_into_each_other_on_a_deep_model_that_keeps_changing_its_mind(curve, browser, tmp_path):
     depth = 30  # gMLP-S: a random one changes its top-1 at almost every block
     names = {i: f"class number {i}" for i in range(depth)}
     top = np.arange(depth)
@@ -222,11 +232,11 @@ def test_lens_names_never_run_into_each_other_on_a_deep_model_that_keeps_changin
         assert {a.x for a in placed} <= set(view.changes)
         assert depth - 6 in {a.x for a in placed}  # where the lens settles is always named
         assert [a.x for a in placed] == sorted(a.x for a in placed)
-        assert {abs(a.ay) for a in placed} <= {text_size(large) * 1.7 * n for n in ((1,) if large else (1, 2))}  # a slide: one step from the line
-        boxes = name_boxes(fig, depth, large)
+        boxes = name_boxes(browser, fig, large, tmp_path)
+        assert len(boxes) == len(placed) and all(b[1] - b[0] > 20 for b in boxes)  # every name drawn, as a box of text
         for i, a in enumerate(boxes):
             for b in boxes[i + 1:]:
-                assert not overlap(a, b), (curve, large, a, b)  # names never sit on each other, at any height
+                assert not boxes_overlap(a, b), (curve, large, a, b)  # names never sit on each other, at any height, as drawn
     if curve == "flat":
         assert plots.lens_plot(view, large=True).layout.yaxis.dtick == "D2"  # 1, 2, 5 between the powers: no crowded digits
         assert plots.lens_plot(view, large=False).layout.yaxis.dtick is None

@@ -124,8 +124,20 @@ def test_augmentations_keep_shapes_and_pixels():
     x = torch.arange(2 * 3 * 32 * 32, dtype=torch.float32).view(2, 3, 32, 32)
     crops = random_crop_flip(x, g)
     assert crops.shape == x.shape
-    mixed, partner, lam = cutmix(x, torch.tensor([0, 1]), g)
-    assert mixed.shape == x.shape and 0 <= lam <= 1 and partner.shape == (2,)
+    padded = torch.nn.functional.pad(x, (4, 4, 4, 4), mode="reflect")
+    for crop, source in zip(crops, padded):  # each image is a 32x32 window of its padded self, flipped or not
+        windows = [source[:, dy:dy + 32, dx:dx + 32] for dy in range(9) for dx in range(9)]
+        assert any(torch.equal(crop, w) or torch.equal(crop, w.flip(2)) for w in windows)
+    x = torch.arange(4 * 3 * 32 * 32, dtype=torch.float32).view(4, 3, 32, 32)  # every pixel of every image a value of its own
+    mixed, partner, lam = cutmix(x, torch.arange(4), g)
+    assert mixed.shape == x.shape and 0 <= lam <= 1 and partner.shape == (4,)
+    for i in range(4):
+        own = (mixed[i] == x[i]).all(0)  # (32, 32): the pixels kept
+        if int(partner[i]) != i:
+            assert own.float().mean().item() == pytest.approx(lam)  # lam is the area kept
+            rows, cols = torch.nonzero(~own, as_tuple=True)
+            assert torch.equal(mixed[i][:, ~own], x[int(partner[i])][:, ~own])  # the rest is the partner's pixels, in place
+            assert (~own).sum() == (rows.max() - rows.min() + 1) * (cols.max() - cols.min() + 1)  # one box
 
 
 def test_auto_augment_draws_per_image_and_follows_its_generator():

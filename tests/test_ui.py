@@ -55,6 +55,34 @@ def test_explain_needs_an_image(client):
         client.predict(None, "embedded", "pretrained", api_name="/explain")
 
 
+def test_list_models_endpoint_lists_the_catalogue_and_what_runs_here(client):
+    from explorer.model.catalogue import catalogue
+
+    models = client.predict(api_name="/list_models")
+    assert [m["name"] for m in models] == [e.name for e in catalogue()]
+    available = {m["name"]: m["available"] for m in models}
+    assert available["embedded"] == "ready (shipped in assets/)"
+    assert available["mixer_s16_224"] == "no pretrained weights: random init only"
+    assert available["mixer_b16_224.goog_in21k_ft_in1k"] == "offline and not cached: falls back to the embedded default"  # the suite's Hub is offline
+    embedded = next(m for m in models if m["name"] == "embedded")
+    assert (embedded["tokens"], embedded["channels"], embedded["depth"], embedded["num_classes"]) == (64, 128, 8, 10)
+
+
+def test_token_mixing_weights_endpoint_gives_the_maps_of_the_block_asked_for(client):
+    import numpy as np
+    from PIL import Image
+
+    trained, gallery = client.predict("embedded", "pretrained", 3, api_name="/token_mixing_weights")
+    assert (trained["block"], trained["depth"], trained["units"], trained["grid"], trained["shape"]) == (3, 8, 64, [8, 8], [64, 8, 8])
+    assert sorted(trained["order"]) == list(range(64))  # every unit once, in the gallery's order
+    pixels = np.asarray(Image.open(gallery).convert("RGB"))
+    assert pixels.shape[0] > 100 and len(np.unique(pixels.reshape(-1, 3), axis=0)) > 50
+    noise, _ = client.predict("embedded", "random", 3, api_name="/token_mixing_weights")
+    assert trained["smoothness"] > 0.1 > abs(noise["smoothness"])  # learned maps are smooth over the patches, noise is not
+    last, _ = client.predict("embedded", "pretrained", 20, api_name="/token_mixing_weights")
+    assert last["block"] == 7  # past the last block: the last
+
+
 def test_only_the_documented_endpoints_are_public(client):
     assert sorted(client.view_api(print_info=False, return_format="dict")["named_endpoints"]) == ["/explain", "/list_models", "/predict", "/token_mixing_weights"]
 
@@ -85,15 +113,36 @@ def test_only_the_open_tab_is_drawn_and_every_tab_reads_the_same_analysis():
         for view in VIEWS:  # every tab again: nothing runs
             app.show(view, controls, "session")
         assert counts == {"forward": 4, "backward": 1}
-    session_key, _ = memo.SESSION_ANALYSES.peek("session")  # Compare read both models through the session ...
-    assert session_key[1:4] == (id(loaded.model), "embedded", "pretrained")  # ... which keeps the first model's
-    # each tab draws its own components and nothing else
+    # each tab draws its own components and nothing else, and what it draws is this image's, block 2's, unit 3's
     assert set(drawn["evidence"]) == {ui.view, ui.evidence} and set(drawn["logit-lens"]) == {ui.view, ui.lens, ui.lens_table}
     assert set(drawn["activations"]) == {ui.view, ui.activations, ui.top_table, ui.updates}
-    assert drawn["activations"][ui.top_table][0][:2] == [2, 9]  # block 2, patch 9
-    assert drawn["token-mixing"][ui.unit] is not None  # ?unit=3 enlarges a unit
-    assert "Step 4 of 7: Token mixing" in drawn["tour"][ui.tour_text]
-    assert set(drawn["predict"]) == {ui.view, ui.predict_note} and "horse" in drawn["predict"][ui.predict_note]  # the 10 classes it knows
+    assert set(drawn["export"]) == set(drawn["models"]) == {ui.view}  # drawn by their button, or not per image
+    assert set(drawn["predict"]) == {ui.view, ui.predict_note} and all(name in drawn["predict"][ui.predict_note] for name in loaded.class_names)
+    assert "Step 4 of 7: Token mixing" in drawn["tour"][ui.tour_text] and picture(drawn["tour"][ui.tour_image])
+    assert "block 2 · 64 units of 8×8 patches" in drawn["token-mixing"][ui.gallery_note] and picture(drawn["token-mixing"][ui.gallery])
+    assert picture(drawn["token-mixing"][ui.unit])  # ?unit=3 enlarges a unit
+    assert picture(drawn["stem"][ui.stem]) and "colour detectors" in drawn["stem"][ui.stem_note]
+    table = drawn["activations"][ui.top_table]
+    assert all(row[:2] == [2, 9] for row in table) and [row[3] for row in table] == sorted((row[3] for row in table), reverse=True)  # block 2, patch 9, highest first
+    assert len({row[2] for row in table}) == len(table)
+    assert drawn["evidence"][ui.evidence].layout.title.text.startswith("Evidence for 'cat'")
+    lens = drawn["logit-lens"][ui.lens_table]
+    assert [row[0] for row in lens] == list(range(8)) and lens[-1][1] == "cat"  # after the last block the lens is the model's own answer
+    assert "**original:** cat" in drawn["shuffle"][ui.shuffle_md] and "**token mixing permuted too:** cat" in drawn["shuffle"][ui.shuffle_md]
+    assert picture(drawn["shuffle"][ui.shuffle])
+    assert "block 2 channel 3 (of 128 channels)" in drawn["unit"][ui.unit_md] and picture(drawn["unit"][ui.unit_page_image])
+    assert drawn["unit"][ui.unit_feature_button].visible is False  # the embedded model's feature visualisations are shipped
+    assert "| tokens S | 64 |" in drawn["architecture"][ui.arch] and "| channels C | 128 |" in drawn["architecture"][ui.arch]
+    assert "(pretrained) · block 2" in drawn["compare"][ui.note_a] and "(random) · block 2" in drawn["compare"][ui.note_b]
+    assert next(iter(drawn["compare"][ui.labels_a])) == "cat" and [t.name for t in drawn["compare"][ui.compare_plot].data] == ["embedded (pretrained)", "embedded (random)"]
+    assert drawn["timeline"][ui.timeline_note].startswith("block 2 · epoch 0 of ") and picture(drawn["timeline"][ui.timeline])  # ?snapshot=0: the initialisation
+
+
+def picture(image) -> bool:
+    """An (H, W, 3) picture with many colours, not a blank or a placeholder."""
+    import numpy as np
+
+    return isinstance(image, np.ndarray) and image.ndim == 3 and len(np.unique(image.reshape(-1, 3), axis=0)) > 50
 
 
 def test_an_unreadable_image_or_class_gets_a_message_not_a_traceback(tmp_path):
