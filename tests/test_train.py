@@ -169,12 +169,18 @@ def test_only_an_extension_may_change_the_augmentation():
 @pytest.mark.parametrize("distilled", [False, True], ids=["plain", "distilled"])
 def test_sigterm_mid_run_saves_and_the_resumed_run_ends_where_an_uninterrupted_one_does(tmp_path, distilled):
     data = make_tarball(tmp_path / "data.tar.gz", per_class=40)
-    extra = lambda run: []  # noqa: E731
-    if distilled:  # a teacher, the reference widths and a committed-style run folder instead of .cache/train
+    def args(run: str) -> list[str]:
+        plain = train_args(data, tmp_path / run, 3)
+        if not distilled:
+            return plain
+        # a teacher, the reference widths and a committed-style run folder instead of .cache/train; no --out: a
+        # model not of the embedded architecture goes to the run folder, never to assets/
+        out = plain.index("--out")
+        return plain[:out] + plain[out + 2 :] + ["--teacher", str(tmp_path / "teacher.safetensors"),
+                                                 "--architecture", "reference", "--resume", str(tmp_path / run / "run")]
+
+    if distilled:
         save_file(Teacher().state_dict(), tmp_path / "teacher.safetensors")
-        extra = lambda run: ["--teacher", str(tmp_path / "teacher.safetensors"), "--architecture", "reference",  # noqa: E731
-                             "--resume", str(tmp_path / run / "training-run")]
-    args = lambda run: train_args(data, tmp_path / run, 3) + extra(run)  # noqa: E731
     straight = subprocess.run(args("a"), cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert straight.returncode == 0, straight.stderr
 
@@ -188,18 +194,19 @@ def test_sigterm_mid_run_saves_and_the_resumed_run_ends_where_an_uninterrupted_o
     assert "saved" in rest and "run again to resume" in rest
     resumed = subprocess.run(args("b"), cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert resumed.returncode == 0 and "resuming" in resumed.stderr, resumed.stderr
-    out = (lambda run: tmp_path / run / "training-run" / "model") if distilled else (lambda run: tmp_path / run / "out")
-    a, b = load_file(out("a") / "embedded.safetensors"), load_file(out("b") / "embedded.safetensors")
+    out = {run: tmp_path / run / ("run/model" if distilled else "out") for run in ("a", "b")}
+    a, b = load_file(out["a"] / "embedded.safetensors"), load_file(out["b"] / "embedded.safetensors")
     assert all(torch.allclose(a[k], b[k], atol=1e-5) for k in a)
     if distilled:
-        assert (tmp_path / "b" / "training-run" / "last.pt").exists() and not (tmp_path / "b" / "cache" / "train").exists()
-        card = json.loads((out("b") / "embedded.json").read_text())
+        assert (tmp_path / "b" / "run" / "last.pt").exists() and not (tmp_path / "b" / "cache" / "train").exists()
+        card = json.loads((out["b"] / "embedded.json").read_text())
         assert card["parameters"] == 991_626 and card["architecture"]["mlp_ratio"] == [0.5, 4.0]
         assert card["recipe"]["teacher"].startswith("sha256:") and "Hinton" in card["recipe"]["distillation"]
 
 
 def test_soft_distillation_is_hintons_kl_at_a_temperature():
-    student, teacher = torch.tensor([[2.0, 0.0, -1.0], [0.5, 0.5, 0.0]]), torch.tensor([[0.0, 3.0, 0.0], [1.0, 0.0, 0.0]])
+    student = torch.tensor([[2.0, 0.0, -1.0], [0.5, 0.5, 0.0]])
+    teacher = torch.tensor([[0.0, 3.0, 0.0], [1.0, 0.0, 0.0]])
     label_loss, T, alpha = torch.tensor(1.25), 4.0, 0.9
     kl = 0.0
     for s_row, t_row in zip(student.tolist(), teacher.tolist()):
@@ -207,11 +214,13 @@ def test_soft_distillation_is_hintons_kl_at_a_temperature():
         q = [math.exp(v / T) / sum(math.exp(w / T) for w in s_row) for v in s_row]
         kl += sum(pi * math.log(pi / qi) for pi, qi in zip(p, q)) / len(student)
     expected = (1 - alpha) * 1.25 + alpha * T * T * kl
-    assert math.isclose(distillation_loss(label_loss, student, teacher, "soft", T, alpha).item(), expected, rel_tol=1e-5)
+    soft = distillation_loss(label_loss, student, teacher, "soft", T, alpha)
+    assert math.isclose(soft.item(), expected, rel_tol=1e-5)
     # DeiT's hard label: the teacher's top classes are 1 and 0
-    hard = -(math.log(math.exp(0.0) / sum(map(math.exp, [2.0, 0.0, -1.0]))) + math.log(math.exp(0.5) / (2 * math.exp(0.5) + 1))) / 2
-    assert math.isclose(distillation_loss(label_loss, student, teacher, "hard", T, alpha).item(), 0.5 * 1.25 + 0.5 * hard,
-                        rel_tol=1e-5)
+    top_class = -(math.log(1 / (math.exp(2.0) + 1 + math.exp(-1.0)))  # row 0: the teacher's class 1
+                  + math.log(math.exp(0.5) / (2 * math.exp(0.5) + 1))) / 2  # row 1: its class 0
+    hard = distillation_loss(label_loss, student, teacher, "hard", T, alpha)
+    assert math.isclose(hard.item(), 0.5 * 1.25 + 0.5 * top_class, rel_tol=1e-5)
 
 
 def test_a_corrupt_checkpoint_is_reported_not_ignored(tiny_cifar, tmp_path):
