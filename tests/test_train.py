@@ -1,5 +1,6 @@
 import io
 import json
+import math
 import shutil
 import signal
 import subprocess
@@ -10,11 +11,15 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
-from safetensors.torch import load_file
+from safetensors.torch import load_file, save_file
 
 from conftest import ROOT
 from explorer.model.loading import build_embedded, load_weights
-from explorer.train import CIFAR10_POLICY, apply_auto_augment, auto_augment, can_resume, cutmix, random_crop_flip, split_train_val
+from explorer.train.augment import CIFAR10_POLICY, apply_auto_augment, auto_augment, cutmix, random_crop_flip
+from explorer.train.checkpoint import can_resume
+from explorer.train.data import split_train_val
+from explorer.train.distill import distillation_loss
+from explorer.train.teacher import Teacher
 
 CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
 
@@ -45,7 +50,7 @@ def train_args(data, workdir, epochs: int, augment: str = "autoaugment") -> list
 
 
 def train(tiny_cifar, tmp_path, epochs: int, augment: str = "autoaugment", *extra: str) -> subprocess.CompletedProcess:
-    return subprocess.run(train_args(tiny_cifar, tmp_path, epochs, augment) + list(extra), cwd=ROOT, capture_output=True, text=True, timeout=300)
+    return subprocess.run(train_args(tiny_cifar, tmp_path, epochs, augment) + list(extra), cwd=ROOT, capture_output=True, text=True, timeout=600)
 
 
 def test_training_writes_weights_card_and_timeline_and_resumes(tiny_cifar, tmp_path):
@@ -173,12 +178,25 @@ def test_only_an_extension_may_change_the_augmentation():
     assert not can_resume(old, {"epochs": 150, "timeline_epochs": [0, 80, 150], "lr": 2e-3, "augment": "autoaugment"})
 
 
-def test_sigterm_mid_run_saves_and_the_resumed_run_ends_where_an_uninterrupted_one_does(tmp_path):
+@pytest.mark.parametrize("distilled", [False, True], ids=["plain", "distilled"])
+def test_sigterm_mid_run_saves_and_the_resumed_run_ends_where_an_uninterrupted_one_does(tmp_path, distilled):
     data = make_tarball(tmp_path / "data.tar.gz", per_class=40)
-    straight = subprocess.run(train_args(data, tmp_path / "a", 3), cwd=ROOT, capture_output=True, text=True, timeout=300)
+    def args(run: str) -> list[str]:
+        plain = train_args(data, tmp_path / run, 3)
+        if not distilled:
+            return plain
+        # a teacher, the reference widths and a committed-style run folder instead of .cache/train; no --out: a
+        # model not of the embedded architecture goes to the run folder, never to assets/
+        out = plain.index("--out")
+        return plain[:out] + plain[out + 2 :] + ["--teacher", str(tmp_path / "teacher.safetensors"),
+                                                 "--architecture", "reference", "--resume", str(tmp_path / run / "run")]
+
+    if distilled:
+        save_file(Teacher().state_dict(), tmp_path / "teacher.safetensors")
+    straight = subprocess.run(args("a"), cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert straight.returncode == 0, straight.stderr
 
-    proc = subprocess.Popen(train_args(data, tmp_path / "b", 3), cwd=ROOT, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    proc = subprocess.Popen(args("b"), cwd=ROOT, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
     for line in proc.stderr:
         if "epoch 1/3" in line:  # the second epoch is starting: interrupt it
             proc.send_signal(signal.SIGTERM)
@@ -186,10 +204,35 @@ def test_sigterm_mid_run_saves_and_the_resumed_run_ends_where_an_uninterrupted_o
     rest = proc.stderr.read()
     assert proc.wait(timeout=120) == 128 + signal.SIGTERM
     assert "saved" in rest and "run again to resume" in rest
-    resumed = subprocess.run(train_args(data, tmp_path / "b", 3), cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert resumed.returncode == 0 and "resuming" in resumed.stderr
-    a, b = load_file(tmp_path / "a" / "out" / "embedded.safetensors"), load_file(tmp_path / "b" / "out" / "embedded.safetensors")
+    resumed = subprocess.run(args("b"), cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert resumed.returncode == 0 and "resuming" in resumed.stderr, resumed.stderr
+    out = {run: tmp_path / run / ("run/model" if distilled else "out") for run in ("a", "b")}
+    a, b = load_file(out["a"] / "embedded.safetensors"), load_file(out["b"] / "embedded.safetensors")
     assert all(torch.allclose(a[k], b[k], atol=1e-5) for k in a)
+    if distilled:
+        assert (tmp_path / "b" / "run" / "last.pt").exists() and not (tmp_path / "b" / "cache" / "train").exists()
+        card = json.loads((out["b"] / "embedded.json").read_text())
+        assert card["parameters"] == 991_626 and card["architecture"]["mlp_ratio"] == [0.5, 4.0]
+        assert card["recipe"]["teacher"].startswith("sha256:") and "Hinton" in card["recipe"]["distillation"]
+
+
+def test_soft_distillation_is_hintons_kl_at_a_temperature():
+    student = torch.tensor([[2.0, 0.0, -1.0], [0.5, 0.5, 0.0]])
+    teacher = torch.tensor([[0.0, 3.0, 0.0], [1.0, 0.0, 0.0]])
+    label_loss, T, alpha = torch.tensor(1.25), 4.0, 0.9
+    kl = 0.0
+    for s_row, t_row in zip(student.tolist(), teacher.tolist()):
+        p = [math.exp(v / T) / sum(math.exp(w / T) for w in t_row) for v in t_row]  # the teacher's soft targets
+        q = [math.exp(v / T) / sum(math.exp(w / T) for w in s_row) for v in s_row]
+        kl += sum(pi * math.log(pi / qi) for pi, qi in zip(p, q)) / len(student)
+    expected = (1 - alpha) * 1.25 + alpha * T * T * kl
+    soft = distillation_loss(label_loss, student, teacher, "soft", T, alpha)
+    assert math.isclose(soft.item(), expected, rel_tol=1e-5)
+    # DeiT's hard label: the teacher's top classes are 1 and 0
+    top_class = -(math.log(1 / (math.exp(2.0) + 1 + math.exp(-1.0)))  # row 0: the teacher's class 1
+                  + math.log(math.exp(0.5) / (2 * math.exp(0.5) + 1))) / 2  # row 1: its class 0
+    hard = distillation_loss(label_loss, student, teacher, "hard", T, alpha)
+    assert math.isclose(hard.item(), 0.5 * 1.25 + 0.5 * top_class, rel_tol=1e-5)
 
 
 def test_a_corrupt_checkpoint_is_reported_not_ignored(tiny_cifar, tmp_path):

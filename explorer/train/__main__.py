@@ -1,4 +1,4 @@
 """`python -m explorer.train`: train (or resume) the embedded default."""
-from explorer.train import main
+from explorer.train.cli import main
 
 main()
