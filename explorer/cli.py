@@ -4,8 +4,10 @@
     python -m explorer predict PATH [PATH ...] [--model NAME] [--weights pretrained|random] [--checkpoint FILE]
                                [--top-k K] [--device D] [--json]
     python -m explorer explain IMAGE [--model NAME] [--weights pretrained|random] [--checkpoint FILE] --out DIR
-    python -m explorer index DIR [--model NAME] [--weights pretrained|random] [--checkpoint FILE] --out FILE [--batch-size N]
-    python -m explorer unit [--model NAME] [--weights ...] [--checkpoint FILE] --block B (--channel K | --kind token --unit N)
+    python -m explorer index DIR [--model NAME] [--weights pretrained|random] [--checkpoint FILE] --out FILE
+                             [--batch-size N]
+    python -m explorer unit [--model NAME] [--weights ...] [--checkpoint FILE] --block B
+                            (--channel K | --kind token --unit N)
                             [--images DIR | --index FILE] [--top-k N] [--steps S] [--seed S] --out DIR
     python -m explorer probe --model NAME [--weights pretrained|random] [--checkpoint FILE] --train DIR --test DIR
                              [--shots K] [--json]
@@ -33,7 +35,8 @@ from explorer.model.inference import probabilities, to_batch, top_predictions
 from explorer.model.loading import PRECISIONS, WEIGHTS_CHOICES, LoadedModel, load_model
 from explorer.progress import progress_bar
 
-PRECISION_HELP = "what predictions compute in (default: EXPLORER_PRECISION or fp32): bf16 on CPUs with AVX512-BF16/AMX or GPUs, fp16 on GPUs"
+PRECISION_HELP = ("what predictions compute in (default: EXPLORER_PRECISION or fp32): bf16 on CPUs with AVX512-BF16/"
+                  "AMX or GPUs, fp16 on GPUs")
 
 log = logging.getLogger("explorer")
 
@@ -45,7 +48,8 @@ def predict_files(loaded: LoadedModel, paths: Iterator[Path], top_k: int, batch_
         if batch:
             probs = probabilities(loaded, to_batch(loaded, [img for _, _, img in batch]))
             for (i, path, _), row in zip(batch, probs):
-                results[i] = {"path": str(path), "model": loaded.name, "top_k": [p.as_dict() for p in top_predictions(row, loaded.class_names, top_k)]}
+                results[i] = {"path": str(path), "model": loaded.name,
+                              "top_k": [p.as_dict() for p in top_predictions(row, loaded.class_names, top_k)]}
 
     pending: list[tuple[int, Path, Image.Image]] = []
     results: dict[int, dict] = {}
@@ -77,7 +81,8 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 def open_model(args: argparse.Namespace) -> LoadedModel:
     """The model the arguments ask for; a fallback to the embedded default is said out loud."""
-    loaded = load_model(args.model, args.weights, args.checkpoint, args.device, precision=getattr(args, "precision", None))
+    loaded = load_model(args.model, args.weights, args.checkpoint, args.device,
+                        precision=getattr(args, "precision", None))
     if loaded.fallback_reason:
         log.warning("%s", loaded.status())
     log.info("model: %s", loaded.status())
@@ -126,7 +131,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
         log.error("%s", exc)
         return 1
     log.info("wrote %d files to %s", len(files), args.out)
-    print(json.dumps({"path": args.image, "out": str(args.out), "model": loaded.name, "top_k": [p.as_dict() for p in analysis.top_k(args.top_k)]}))
+    print(json.dumps({"path": args.image, "out": str(args.out), "model": loaded.name,
+                      "top_k": [p.as_dict() for p in analysis.top_k(args.top_k)]}))
     return 0
 
 
@@ -164,7 +170,8 @@ def cmd_unit(args: argparse.Namespace) -> int:
         print(json.dumps({"error": str(exc)}))
         log.error("%s", exc)
         return 1
-    print(json.dumps({"out": str(args.out), "model": loaded.name, "block": args.block, "kind": args.kind, "index": index, "activation_end": report["feature"]["activation_end"]}))
+    print(json.dumps({"out": str(args.out), "model": loaded.name, "block": args.block, "kind": args.kind,
+                      "index": index, "activation_end": report["feature"]["activation_end"]}))
     return 0
 
 
@@ -228,7 +235,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="mixer-explorer", description="MLP-Mixer Explorer: classify images with MLP-Mixer models and look inside them.")
+    parser = argparse.ArgumentParser(prog="mixer-explorer",
+                                     description="MLP-Mixer Explorer: classify images with MLP-Mixer models and "
+                                                 "look inside them.")
     sub = parser.add_subparsers(dest="command")
 
     models = sub.add_parser("models", help="list the models the explorer can run")
@@ -237,30 +246,36 @@ def build_parser() -> argparse.ArgumentParser:
 
     predict = sub.add_parser("predict", help="classify image files or folders")
     predict.add_argument("paths", nargs="+", metavar="PATH", help="image files, or folders walked recursively")
-    predict.add_argument("--model", default=None, help="timm Mixer name or 'embedded' (default: the best that runs here)")
+    predict.add_argument("--model", default=None,
+                         help="timm Mixer name or 'embedded' (default: the best that runs here)")
     predict.add_argument("--weights", choices=WEIGHTS_CHOICES, default="pretrained")
-    predict.add_argument("--checkpoint", default=None, metavar="FILE", help="safetensors or torch state dict for --model's architecture")
+    predict.add_argument("--checkpoint", default=None, metavar="FILE",
+                         help="safetensors or torch state dict for --model's architecture")
     predict.add_argument("--top-k", type=int, default=5, metavar="K")
     predict.add_argument("--device", default=None, help="cpu, cuda, cuda:N (default: CUDA if present)")
     predict.add_argument("--batch-size", type=int, default=256)
-    predict.add_argument("--precision", choices=PRECISIONS, default=os.environ.get("EXPLORER_PRECISION"), help=PRECISION_HELP)
+    predict.add_argument("--precision", choices=PRECISIONS, default=os.environ.get("EXPLORER_PRECISION"),
+                         help=PRECISION_HELP)
     predict.add_argument("--json", action="store_true", help="one JSON object per image per line")
     predict.set_defaults(run=cmd_predict)
 
     explain = sub.add_parser("explain", help="every view of one image: PNGs, arrays.npz, model.npz, summary.json")
     explain.add_argument("image", metavar="IMAGE")
-    explain.add_argument("--model", default=None, help="timm Mixer-family name or 'embedded' (default: the best that runs here)")
+    explain.add_argument("--model", default=None,
+                         help="timm Mixer-family name or 'embedded' (default: the best that runs here)")
     explain.add_argument("--weights", choices=WEIGHTS_CHOICES, default="pretrained")
     explain.add_argument("--checkpoint", default=None, metavar="FILE")
     explain.add_argument("--device", default=None)
-    explain.add_argument("--class-index", type=int, default=None, help="class for evidence and saliency (default: the top-1)")
+    explain.add_argument("--class-index", type=int, default=None,
+                         help="class for evidence and saliency (default: the top-1)")
     explain.add_argument("--top-k", type=int, default=5, metavar="K")
     explain.add_argument("--out", required=True, type=Path, metavar="DIR")
     explain.set_defaults(run=cmd_explain)
 
     index = sub.add_parser("index", help="index a folder of images: every unit's top images (for `unit` and the app)")
     index.add_argument("folder", metavar="DIR", help="a folder of images, walked recursively")
-    index.add_argument("--model", default=None, help="timm Mixer-family name or 'embedded' (default: the best that runs here)")
+    index.add_argument("--model", default=None,
+                       help="timm Mixer-family name or 'embedded' (default: the best that runs here)")
     index.add_argument("--weights", choices=WEIGHTS_CHOICES, default="pretrained")
     index.add_argument("--checkpoint", default=None, metavar="FILE")
     index.add_argument("--device", default=None)
@@ -270,17 +285,22 @@ def build_parser() -> argparse.ArgumentParser:
     index.set_defaults(run=cmd_index)
 
     unit = sub.add_parser("unit", help="one unit's top images and feature visualisation: unit.json and feature.png")
-    unit.add_argument("--model", default=None, help="timm Mixer-family name or 'embedded' (default: the best that runs here)")
+    unit.add_argument("--model", default=None,
+                      help="timm Mixer-family name or 'embedded' (default: the best that runs here)")
     unit.add_argument("--weights", choices=WEIGHTS_CHOICES, default="pretrained")
     unit.add_argument("--checkpoint", default=None, metavar="FILE")
     unit.add_argument("--device", default=None)
     unit.add_argument("--block", type=int, required=True, metavar="B")
-    unit.add_argument("--kind", choices=("channel", "token"), default="channel", help="a channel of the block's output, or a token-mixing unit")
+    unit.add_argument("--kind", choices=("channel", "token"), default="channel",
+                      help="a channel of the block's output, or a token-mixing unit")
     unit.add_argument("--channel", type=int, default=None, metavar="K")
     unit.add_argument("--unit", type=int, default=None, metavar="N", help="the token-mixing unit (with --kind token)")
     reference = unit.add_mutually_exclusive_group()
-    reference.add_argument("--images", default=None, metavar="DIR", help="the reference set: a folder of images (indexed now)")
-    reference.add_argument("--index", default=None, metavar="FILE", help="the reference set: an index from `index` (default: the embedded model's shipped held-out set, else the example images)")
+    reference.add_argument("--images", default=None, metavar="DIR",
+                           help="the reference set: a folder of images (indexed now)")
+    reference.add_argument("--index", default=None, metavar="FILE",
+                           help="the reference set: an index from `index` (default: the embedded model's shipped "
+                                "held-out set, else the example images)")
     unit.add_argument("--top-k", type=int, default=9, metavar="N")
     unit.add_argument("--steps", type=int, default=256, metavar="S", help="feature visualisation steps")
     unit.add_argument("--seed", type=int, default=0, metavar="S")
@@ -288,13 +308,15 @@ def build_parser() -> argparse.ArgumentParser:
     unit.set_defaults(run=cmd_unit)
 
     probe = sub.add_parser("probe", help="the paper's few-shot linear probe: ridge regression on frozen features")
-    probe.add_argument("--model", default=None, help="timm Mixer-family name or 'embedded' (default: the best that runs here)")
+    probe.add_argument("--model", default=None,
+                       help="timm Mixer-family name or 'embedded' (default: the best that runs here)")
     probe.add_argument("--weights", choices=WEIGHTS_CHOICES, default="pretrained")
     probe.add_argument("--checkpoint", default=None, metavar="FILE")
     probe.add_argument("--device", default=None)
     probe.add_argument("--train", required=True, metavar="DIR", help="one folder per class, named as the class")
     probe.add_argument("--test", required=True, metavar="DIR", help="the same class folders, images to score")
-    probe.add_argument("--shots", type=int, default=None, metavar="K", help="the first K images of each class (default: all)")
+    probe.add_argument("--shots", type=int, default=None, metavar="K",
+                       help="the first K images of each class (default: all)")
     probe.add_argument("--json", action="store_true", help="one JSON object")
     probe.set_defaults(run=cmd_probe)
 
@@ -302,7 +324,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--model", default=None, help="the model selected when the page opens")
     serve.add_argument("--host", default=None, help="default: GRADIO_SERVER_NAME or 127.0.0.1")
     serve.add_argument("--port", type=int, default=None, help="default: GRADIO_SERVER_PORT or 7860")
-    serve.add_argument("--no-mcp", action="store_true", help="no MCP server at /gradio_api/mcp/ (default: on unless EXPLORER_MCP=0)")
+    serve.add_argument("--no-mcp", action="store_true",
+                       help="no MCP server at /gradio_api/mcp/ (default: on unless EXPLORER_MCP=0)")
     serve.set_defaults(run=cmd_serve)
     return parser
 

@@ -77,9 +77,10 @@ def test_explain_writes_every_view_and_one_json_line(tmp_path):
     assert line["path"] == str(EXAMPLES / "cifar10-horse.jpg") and line["out"] == str(out) and line["model"] == "embedded"
     assert [p["label"] for p in line["top_k"]][:1] == ["horse"] and len(line["top_k"]) == 2
     blocks = [f"token_mixing_block{b:02d}.png" for b in range(8)]
-    expected = {"activations.png", "updates.png", "updates.svg", "evidence.png", "logit_lens.png", "logit_lens.svg", "shuffle.png", "stem_filters.png", "arrays.npz", "summary.json", *blocks}
+    expected = {"activations.png", "updates.png", "updates.svg", "evidence.png", "logit_lens.png", "logit_lens.svg", "shuffle.png", "stem_filters.png", "arrays.npz", "model.npz", "summary.json",
+                *blocks}
     assert {f.name for f in out.iterdir()} == expected
-    for name in expected - {"arrays.npz", "summary.json", "updates.svg", "logit_lens.svg"}:
+    for name in expected - {"arrays.npz", "model.npz", "summary.json", "updates.svg", "logit_lens.svg"}:
         with Image.open(out / name) as image:
             image.verify()  # each PNG is a whole picture
     summary = json.loads((out / "summary.json").read_text())

@@ -93,11 +93,7 @@ def test_the_banner_says_why_when_the_hub_cannot_be_reached(hub_unreachable):
     assert "not in the local Hugging Face cache" in shown["resmlp_12_224"]
 
 
-def test_no_banner_when_imagenet_weights_are_cached(weights_in_cache, request):
-    if request.node.callspec.params["weights_in_cache"] == "offline":
-        # Found by this test: is_fallback counts HF_HUB_OFFLINE as "no ImageNet weights" even when some are cached,
-        # so a person who chose the embedded model offline reads that ImageNet weights could not be loaded.
-        request.applymarker(pytest.mark.xfail(strict=True, reason="guidance.is_fallback ignores the local cache when offline (issue 30 report)"))
+def test_no_banner_when_imagenet_weights_are_cached(weights_in_cache):
     assert banners(weights_in_cache) == {"embedded": "", "resmlp_12_224": ""}
 
 

@@ -28,7 +28,18 @@ import numpy as np
 import torch
 
 from explorer import memo
-from explorer.analysis.activations import Graph, activation_norms, capture_batch, capture_with_graph, channel_maps, input_times_gradient, logit_lens_probabilities, patch_logits, top_channels, update_norms
+from explorer.analysis.activations import (
+    Graph,
+    activation_norms,
+    capture_batch,
+    capture_with_graph,
+    channel_maps,
+    input_times_gradient,
+    logit_lens_probabilities,
+    patch_logits,
+    top_channels,
+    update_norms,
+)
 from explorer.model.batching import Batcher
 from explorer.errors import ModelError
 from explorer.images import ImageSource, load_image
@@ -115,7 +126,8 @@ class ShuffleView:
     picture: np.ndarray  # (H, W, 3)
     shuffled_picture: np.ndarray  # (H, W, 3)
     result: ShuffleResult
-    labels: tuple[str, str, str]  # top-1 of: the original, the shuffled image, the shuffled image with permuted token mixing
+    # top-1 of: the original, the shuffled image, the shuffled image with permuted token mixing
+    labels: tuple[str, str, str]
 
 
 def display_image(image: torch.Tensor, data_config: dict) -> np.ndarray:
@@ -150,7 +162,8 @@ class Analysis:
     """One image on one model. Made once: the preprocessed tensor and one hooked forward pass (the upload itself
     is not kept: a photo is megabytes). Each view below is computed the first time it is asked for and kept."""
 
-    def __init__(self, loaded: LoadedModel, image: ImageSource, digest: str | None = None, with_gradients: bool = False):
+    def __init__(self, loaded: LoadedModel, image: ImageSource, digest: str | None = None,
+                 with_gradients: bool = False):
         """with_gradients: record the forward pass for autograd, when the saliency will be asked for at once
         (an export): its backward then reuses this pass instead of running another."""
         self.loaded = loaded
@@ -174,7 +187,8 @@ class Analysis:
         return (digest, id(loaded.model), loaded.name, loaded.weights, loaded.source, loaded.requested)
 
     @classmethod
-    def of(cls, loaded: LoadedModel, image: ImageSource, session: str | None = None, with_gradients: bool = False) -> Analysis:
+    def of(cls, loaded: LoadedModel, image: ImageSource, session: str | None = None,
+           with_gradients: bool = False) -> Analysis:
         """The kept analysis of this image on this model, or a new one (kept in explorer.memo)."""
         digest = image_digest(image)
         return memo.analysis(cls.key_for(loaded, digest), lambda: cls(loaded, image, digest, with_gradients), session)
@@ -204,7 +218,8 @@ class Analysis:
         if chosen is None:
             return self.top1
         if not 0 <= chosen < len(self.class_names):
-            raise ModelError(f"class index {chosen} is out of range: this model has {len(self.class_names)} classes (0 to {len(self.class_names) - 1})")
+            raise ModelError(f"class index {chosen} is out of range: this model has {len(self.class_names)} classes "
+                             f"(0 to {len(self.class_names) - 1})")
         return int(chosen)
 
     # --- read off the forward pass
@@ -221,9 +236,15 @@ class Analysis:
         """Every block's output on the patch grid: its norm over channels, or one channel."""
         channels = self.capture.blocks.shape[-1]
         if channel is None:
-            return self.kept("activations", lambda: ActivationView(self.picture, activation_norms(self.capture), "‖activation‖ over channels of every block's output", "‖activation‖ (L2 norm over channels)", None))
+            return self.kept("activations",
+                             lambda: ActivationView(self.picture, activation_norms(self.capture),
+                                                    "‖activation‖ over channels of every block's output",
+                                                    "‖activation‖ (L2 norm over channels)", None))
         channel = min(max(int(channel), 0), channels - 1)
-        return self.kept(("activations", channel), lambda: ActivationView(self.picture, channel_maps(self.capture, channel), f"channel {channel} of every block's output (of {channels})", f"channel {channel}'s activation", channel))
+        return self.kept(("activations", channel),
+                         lambda: ActivationView(self.picture, channel_maps(self.capture, channel),
+                                                f"channel {channel} of every block's output (of {channels})",
+                                                f"channel {channel}'s activation", channel))
 
     def top_channels(self, block: int, patch: int, k: int = 10) -> list[tuple[int, float]]:
         """The k channels with the largest |activation| at one patch of one block's output."""
@@ -249,7 +270,8 @@ class Analysis:
             probs = self.lens_probabilities()
             top = probs.argmax(axis=1)
             final = self.top1
-            return LensView(top, tuple(self.class_names[i] for i in top), probs[np.arange(len(top)), top], final, self.class_names[final], probs[:, final])
+            return LensView(top, tuple(self.class_names[i] for i in top), probs[np.arange(len(top)), top], final,
+                            self.class_names[final], probs[:, final])
 
         return self.kept("logit_lens", make)
 
@@ -261,7 +283,8 @@ class Analysis:
 
         def make() -> np.ndarray:
             graph, self._graph = self._graph, None  # the recorded pass serves one backward, then is freed
-            saliency = graph.input_times_gradient(c) if graph is not None else input_times_gradient(self.loaded.model, self.input, c)
+            saliency = (graph.input_times_gradient(c) if graph is not None
+                        else input_times_gradient(self.loaded.model, self.input, c))
             return saliency.float().cpu().numpy()
 
         return self.kept(("saliency", c), make)
@@ -272,16 +295,20 @@ class Analysis:
 
         def make() -> EvidenceView:
             logits = self.patch_logits()[:, c].reshape(grid)
-            return EvidenceView(self.picture, logits, c, self.class_names[c], float(self.capture.logits[c]), self.saliency(c))
+            return EvidenceView(self.picture, logits, c, self.class_names[c], float(self.capture.logits[c]),
+                                self.saliency(c))
 
         return self.kept(("evidence", c), make)
 
     def shuffle(self) -> ShuffleView:
         def make() -> ShuffleView:
-            result = patch_shuffle(self.loaded.model, self.input, logits=self.capture.logits)  # the captured output: two forwards, not three
+            # the captured output: two forwards, not three
+            result = patch_shuffle(self.loaded.model, self.input, logits=self.capture.logits)
             names = self.class_names
-            labels = tuple(names[int(np.argmax(l))] for l in (result.logits, result.shuffled_logits, result.restored_logits))
-            return ShuffleView(self.picture, display_image(result.shuffled_image, self.loaded.data_config), result, labels)
+            labels = tuple(names[int(np.argmax(l))]
+                           for l in (result.logits, result.shuffled_logits, result.restored_logits))
+            return ShuffleView(self.picture, display_image(result.shuffled_image, self.loaded.data_config), result,
+                               labels)
 
         return self.kept("shuffle", make)
 
@@ -310,8 +337,10 @@ class Analysis:
             "label_set": loaded.label_set,
             "status": loaded.status(),
             "top_k": [p.as_dict() for p in self.top_k(top_k)],
-            "logit_lens": [{"block": b, "label": lens.top_label[b], "index": int(lens.top_index[b]), "probability": float(lens.top_probability[b])} for b in range(len(lens.top_index))],
-            "evidence": {"index": c, "label": names[c], "model_logit": float(self.capture.logits[c]), "mean_patch_logit": float(self.patch_logits()[:, c].mean())},
+            "logit_lens": [{"block": b, "label": lens.top_label[b], "index": int(lens.top_index[b]),
+                            "probability": float(lens.top_probability[b])} for b in range(len(lens.top_index))],
+            "evidence": {"index": c, "label": names[c], "model_logit": float(self.capture.logits[c]),
+                         "mean_patch_logit": float(self.patch_logits()[:, c].mean())},
             "shuffle": {
                 "top1": top1(shuffle.logits),
                 "shuffled_top1": top1(shuffle.shuffled_logits),

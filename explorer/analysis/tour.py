@@ -41,29 +41,55 @@ def tour_steps(analysis: Analysis) -> list[TourStep]:
     p, S, C, DS, DC = d["patch_size"], d["tokens"], d["channels"], d["tokens_mlp_dim"], d["channels_mlp_dim"]
     as_array = lambda t: t.float().cpu().numpy()  # noqa: E731
     steps = [
-        TourStep(STEP_TITLES[0], f"The model sees a {w}×{h} RGB image, resized, centre-cropped and normalised as its pretrained configuration asks. Nothing about its layout is built into the network beyond what follows.",
+        TourStep(STEP_TITLES[0], f"The model sees a {w}×{h} RGB image, resized, centre-cropped and normalised as its "
+                                 "pretrained configuration asks. Nothing about its layout is built into the network "
+                                 "beyond what follows.",
                  "picture", dict(picture=picture, caption=f"{w}×{h} pixels, 3 colours")),
-        TourStep(STEP_TITLES[1], f"The image is cut into S = {S} non-overlapping patches of {p}×{p} pixels ({p * p * 3} numbers each). From here on the model treats them as a set of tokens: nothing but the token-mixing weights will know where a patch came from.",
-                 "patches", dict(picture=picture, grid=(gh, gw), patch_size=p, caption=f"{gh}×{gw} = {S} patches of {p}×{p}")),
-        TourStep(STEP_TITLES[2], f"One shared linear map (the stem) turns every patch into C = {C} channels, giving the S×C = {S}×{C} token table: one row per patch, one column per channel. Every Mixer layer keeps this shape.",
+        TourStep(STEP_TITLES[1], f"The image is cut into S = {S} non-overlapping patches of {p}×{p} pixels "
+                                 f"({p * p * 3} numbers each). From here on the model treats them as a set of tokens: "
+                                 "nothing but the token-mixing weights will know where a patch came from.",
+                 "patches", dict(picture=picture, grid=(gh, gw), patch_size=p,
+                                 caption=f"{gh}×{gw} = {S} patches of {p}×{p}")),
+        TourStep(STEP_TITLES[2], f"One shared linear map (the stem) turns every patch into C = {C} channels, giving "
+                                 f"the S×C = {S}×{C} token table: one row per patch, one column per channel. Every "
+                                 "Mixer layer keeps this shape.",
                  "table", dict(values=as_array(cap.stem), caption=f"token table after the stem ({S}×{C})")),
     ]
     if cap.token_updates is not None:
         column = int(cap.token_updates[0].norm(dim=0).argmax())  # the channel token mixing changes most
         before = as_array(cap.stem[:, column].reshape(gh, gw))
         update = as_array(cap.token_updates[0][:, column].reshape(gh, gw))
-        steps.append(TourStep(STEP_TITLES[3], f"Token mixing applies one MLP ({S} → {DS} → {S}) to every column: each channel's {S} values across the patches are mixed, the same weights for all {C} channels. This is the only place where patches talk to each other.",
-                              "columns", dict(maps=[before, update, before + update], titles=["column before", "token-mixing update", "column after"], caption=f"block 0, channel {column}, on the {gh}×{gw} patch grid")))
+        steps.append(TourStep(STEP_TITLES[3], f"Token mixing applies one MLP ({S} → {DS} → {S}) to every column: each "
+                                              f"channel's {S} values across the patches are mixed, the same weights "
+                                              f"for all {C} channels. This is the only place where patches talk to "
+                                              "each other.",
+                              "columns", dict(maps=[before, update, before + update],
+                                              titles=["column before", "token-mixing update", "column after"],
+                                              caption=f"block 0, channel {column}, on the {gh}×{gw} patch grid")))
         middle = cap.stem + cap.token_updates[0]
     else:
-        steps.append(TourStep(STEP_TITLES[3], f"This {loaded.name} mixes tokens inside its channel MLP with a spatial gating unit (an {S}×{S} map over half of the channels), so there is no separate token-mixing step to show.",
-                              "table", dict(values=as_array(cap.blocks[0]), caption="after block 0 (spatial gating inside the channel MLP)")))
+        steps.append(TourStep(STEP_TITLES[3], f"This {loaded.name} mixes tokens inside its channel MLP with a spatial "
+                                              f"gating unit (an {S}×{S} map over half of the channels), so there is no "
+                                              "separate token-mixing step to show.",
+                              "table", dict(values=as_array(cap.blocks[0]),
+                                            caption="after block 0 (spatial gating inside the channel MLP)")))
         middle = cap.stem
-    steps.append(TourStep(STEP_TITLES[4], f"Channel mixing applies another MLP ({C} → {DC} → {C}) to every row: each patch's {C} features are mixed, the same weights for all {S} patches. Both steps add to the table through skip connections, after a LayerNorm; {d['depth']} such layers follow one another.",
-                          "table", dict(values=as_array(cap.blocks[0] - middle), caption=f"channel-mixing update of block 0 ({S}×{C})")))
-    steps.append(TourStep(STEP_TITLES[5], f"After the last layer and a final LayerNorm, the {S} rows are averaged: one {C}-number summary of the whole image. Averaging forgets the order of the patches, which is why the patch-shuffle demo works.",
-                          "bars", dict(values=as_array(cap.features.mean(dim=0)), caption=f"mean over the {S} patches of the final, normalised token table")))
+    steps.append(TourStep(STEP_TITLES[4], f"Channel mixing applies another MLP ({C} → {DC} → {C}) to every row: each "
+                                          f"patch's {C} features are mixed, the same weights for all {S} patches. Both "
+                                          "steps add to the table through skip connections, after a LayerNorm; "
+                                          f"{d['depth']} such layers follow one another.",
+                          "table", dict(values=as_array(cap.blocks[0] - middle),
+                                        caption=f"channel-mixing update of block 0 ({S}×{C})")))
+    steps.append(TourStep(STEP_TITLES[5], f"After the last layer and a final LayerNorm, the {S} rows are averaged: one "
+                                          f"{C}-number summary of the whole image. Averaging forgets the order of the "
+                                          "patches, which is why the patch-shuffle demo works.",
+                          "bars", dict(values=as_array(cap.features.mean(dim=0)),
+                                       caption=f"mean over the {S} patches of the final, normalised token table")))
     top = analysis.top_k(5)
-    steps.append(TourStep(STEP_TITLES[6], f"A single linear layer maps the {C}-number summary to {len(analysis.class_names)} class scores, and a softmax turns them into probabilities. Top-1 here: {top[0].label} ({top[0].probability:.0%}).",
-                          "top", dict(labels=[t.label for t in top], probabilities=[t.probability for t in top], caption=f"linear head: {C} → {len(analysis.class_names)} classes ({loaded.label_set})")))
+    steps.append(TourStep(STEP_TITLES[6], f"A single linear layer maps the {C}-number summary to "
+                                          f"{len(analysis.class_names)} class scores, and a softmax turns them into "
+                                          f"probabilities. Top-1 here: {top[0].label} ({top[0].probability:.0%}).",
+                          "top", dict(labels=[t.label for t in top], probabilities=[t.probability for t in top],
+                                      caption=f"linear head: {C} → {len(analysis.class_names)} classes "
+                                              f"({loaded.label_set})")))
     return steps

@@ -37,7 +37,8 @@ class Batcher:
     pending: dict[Hashable, list[Job]] = field(default_factory=lambda: defaultdict(list))
     running: set[Hashable] = field(default_factory=set)
     changed: threading.Condition = field(default_factory=threading.Condition)
-    sizes: list[int] = field(default_factory=list)  # the size of every batch run (the last 1000), for benchmarks and tests
+    # the size of every batch run (the last 1000), for benchmarks and tests
+    sizes: list[int] = field(default_factory=list)
 
     def run(self, key: Hashable, item: In, run_batch: Callable[[list[In]], list[Out]]) -> Out:
         job: Job[In, Out] = Job(item)

@@ -45,7 +45,8 @@ def top_predictions(probs: torch.Tensor, class_names: Sequence[str], k: int = 5)
     return [Prediction(class_names[i], i, round(float(p), 6)) for p, i in zip(values.tolist(), indices.tolist())]
 
 
-def predict_many(images: Sequence[ImageSource], model: LoadedModel | str | None = None, top_k: int = 5) -> list[list[Prediction]]:
+def predict_many(images: Sequence[ImageSource], model: LoadedModel | str | None = None,
+                 top_k: int = 5) -> list[list[Prediction]]:
     """Top-k predictions for each image (a path, bytes, PIL image or array), in one forward pass."""
     loaded = model if isinstance(model, LoadedModel) else load_model(model)
     if not images:

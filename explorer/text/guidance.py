@@ -10,15 +10,25 @@ from __future__ import annotations
 import numpy as np
 
 from explorer.model import embedded
-from explorer.model.loading import LoadedModel, hub_unreachable_reason
+from explorer.model.catalogue import catalogue
+from explorer.model.loading import LoadedModel, availability, hub_unreachable_reason
 from explorer.model.families import family
 
 UNSURE = 0.5  # a top-1 probability below this gets the "only knows these things" note
 
 
 def is_fallback(loaded: LoadedModel) -> bool:
-    """The embedded model runs because pretrained weights could not be had (not because someone chose it)."""
-    return loaded.name == embedded.EMBEDDED_NAME and bool(loaded.fallback_reason or hub_unreachable_reason())
+    """The embedded model runs because pretrained weights could not be had: it stood in for another model, or
+    the Hub cannot be reached and no ImageNet model's weights are in the local cache (then choosing it was the
+    only choice). With cached weights, the embedded model offline is a choice, and no banner says otherwise."""
+    if loaded.name != embedded.EMBEDDED_NAME:
+        return False
+    return bool(loaded.fallback_reason) or bool(hub_unreachable_reason()) and not imagenet_weights_cached()
+
+
+def imagenet_weights_cached() -> bool:
+    """Some catalogued model's pretrained weights are in the local Hugging Face cache (they load offline)."""
+    return any(availability(entry.name) == "ready (local Hugging Face cache)" for entry in catalogue())
 
 
 def input_size(loaded: LoadedModel) -> str:
@@ -33,8 +43,9 @@ def fallback_banner(loaded: LoadedModel) -> str:
         return ""
     why = loaded.fallback_reason or f"{hub_unreachable_reason()}."
     classes = ", ".join(loaded.class_names)
-    return (f"⚠️ **ImageNet weights could not be loaded here**, so this is the small **embedded model trained on {loaded.label_set}**. "
-            f"It knows only {len(loaded.class_names)} things ({classes}) and sees every image at {input_size(loaded)} pixels. Why: {why}")
+    return ("⚠️ **ImageNet weights could not be loaded here**, so this is the small **embedded model trained on "
+            f"{loaded.label_set}**. It knows only {len(loaded.class_names)} things ({classes}) and sees every image at "
+            f"{input_size(loaded)} pixels. Why: {why}")
 
 
 def unlike_training_images(picture: np.ndarray) -> str | None:
@@ -43,7 +54,8 @@ def unlike_training_images(picture: np.ndarray) -> str | None:
     Photos have many colours; text, drawings, screenshots and blank images are mostly one flat colour."""
     if picture.std() < 0.03:
         return "it is nearly one flat colour"
-    levels = np.round(picture.reshape(-1, 3) * 7).astype(np.int64)  # 8 levels per colour: one "flat colour" survives noise and JPEG
+    # 8 levels per colour: one "flat colour" survives noise and JPEG
+    levels = np.round(picture.reshape(-1, 3) * 7).astype(np.int64)
     counts = np.bincount(levels @ np.array([64, 8, 1]), minlength=512)  # one of 512 colours per pixel
     if counts.max() / counts.sum() > 0.6:
         return "most of it is one flat colour, as in text, a drawing or a screenshot"
@@ -53,17 +65,22 @@ def unlike_training_images(picture: np.ndarray) -> str | None:
 def label_note(loaded: LoadedModel, picture: np.ndarray, top1_probability: float) -> str:
     """Under the predictions: what this model knows, and a gentle warning when its answer cannot mean much."""
     small = loaded.name == embedded.EMBEDDED_NAME
-    knows = (f"This model knows {len(loaded.class_names)} classes: **{', '.join(loaded.class_names)}**, and sees the image at {input_size(loaded)} pixels."
-             if small else f"{len(loaded.class_names):,} {loaded.label_set} classes; the image is seen at {input_size(loaded)} pixels.")
+    knows = (f"This model knows {len(loaded.class_names)} classes: **{', '.join(loaded.class_names)}**, and sees the "
+             f"image at {input_size(loaded)} pixels."
+             if small else f"{len(loaded.class_names):,} {loaded.label_set} classes; the image is seen at "
+                           f"{input_size(loaded)} pixels.")
     unlike = unlike_training_images(picture)
     if unlike:
-        return f"{knows}\n\nℹ️ This image is unlike the photos it learned from ({unlike}): whatever it answers, it can only pick among the classes it knows."
+        return (f"{knows}\n\nℹ️ This image is unlike the photos it learned from ({unlike}): whatever it answers, it "
+                "can only pick among the classes it knows.")
     if loaded.weights == "random":
         rounded = " (the list above rounds it to 0%)" if top1_probability < 0.005 else ""
-        return (f"{knows}\n\nℹ️ These are random weights: every class gets about 1 in {len(loaded.class_names):,} ({percent(1 / len(loaded.class_names))}), "
-                f"the top one here {percent(top1_probability)}{rounded}, so the answer means nothing yet: compare the pretrained weights.")
+        return (f"{knows}\n\nℹ️ These are random weights: every class gets about 1 in {len(loaded.class_names):,} "
+                f"({percent(1 / len(loaded.class_names))}), the top one here {percent(top1_probability)}{rounded}, so "
+                "the answer means nothing yet: compare the pretrained weights.")
     if top1_probability < UNSURE:
-        return f"{knows}\n\nℹ️ The model is unsure (top class {percent(top1_probability)}): maybe the image shows none of the things it knows."
+        return (f"{knows}\n\nℹ️ The model is unsure (top class {percent(top1_probability)}): maybe the image shows "
+                "none of the things it knows.")
     return knows
 
 
@@ -80,8 +97,9 @@ def view_note(view: str, loaded: LoadedModel) -> str:
         if random:
             return "These are random weights: the filters are noise, to compare with trained ones."
         if small:
-            return ("This small CIFAR model's 4×4 stem filters are mostly colour detectors (a 4×4 patch has little room for an edge); "
-                    "ImageNet Mixers' 16×16 and 32×32 filters learn oriented edges and colour blobs.")
+            return ("This small CIFAR model's 4×4 stem filters are mostly colour detectors (a 4×4 patch has little "
+                    "room for an edge); ImageNet Mixers' 16×16 and 32×32 filters learn oriented edges and "
+                    "colour blobs.")
         return "Look for oriented edges at several angles and smooth colour blobs, as in a CNN's first layer."
     if view == "token-mixing":
         how = family(loaded.model).gallery_note
