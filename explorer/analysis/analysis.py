@@ -305,8 +305,8 @@ class Analysis:
             # the captured output: two forwards, not three
             result = patch_shuffle(self.loaded.model, self.input, logits=self.capture.logits)
             names = self.class_names
-            labels = tuple(names[int(np.argmax(l))]
-                           for l in (result.logits, result.shuffled_logits, result.restored_logits))
+            labels = tuple(names[int(np.argmax(logits))]
+                           for logits in (result.logits, result.shuffled_logits, result.restored_logits))
             return ShuffleView(self.picture, display_image(result.shuffled_image, self.loaded.data_config), result,
                                labels)
 
