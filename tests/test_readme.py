@@ -61,3 +61,16 @@ def test_the_notebook_example_runs_as_written(monkeypatch):
     monkeypatch.chdir(ROOT / "assets" / "examples")
     exec(compile(code.replace('"cat.jpg"', '"chelsea-cat.jpg"'), "README.md", "exec"), {"display": shown.append})
     assert len(shown) == 2 + 7  # two charts and the tour's seven steps
+
+
+def test_the_package_map_names_every_module_and_only_modules_that_exist():
+    readme = (ROOT / "README.md").read_text()
+    block = re.search(r"```\n(.*?)```", readme.split("## Layout", 1)[1], re.S).group(1)
+    named = {line.split()[0] for line in block.splitlines() if line.startswith(("explorer/", "app.py"))}
+    assert named and all((ROOT / path).exists() for path in named), sorted(p for p in named if not (ROOT / p).exists())
+    folders = {path for path in named if path.endswith("/")}
+    modules = {str(p.relative_to(ROOT)) for p in (ROOT / "explorer").rglob("*.py")}
+    # a subpackage's own __init__ and __main__ go with it; everything else is named, itself or by its folder
+    unnamed = {m for m in modules - named if not any(m.startswith(folder) for folder in folders)
+               and not (m.count("/") > 1 and m.endswith(("/__init__.py", "/__main__.py")))}
+    assert unnamed == set()
