@@ -234,6 +234,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def model_arguments(parser: argparse.ArgumentParser) -> None:
+    """--model, --weights, --checkpoint, --device: which model a command runs, the same for every command."""
+    parser.add_argument("--model", default=None,
+                        help="timm Mixer-family name or 'embedded' (default: the best that runs here)")
+    parser.add_argument("--weights", choices=WEIGHTS_CHOICES, default="pretrained")
+    parser.add_argument("--checkpoint", default=None, metavar="FILE")
+    parser.add_argument("--device", default=None)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mixer-explorer",
                                      description="MLP-Mixer Explorer: classify images with MLP-Mixer models and "
@@ -261,11 +270,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     explain = sub.add_parser("explain", help="every view of one image: PNGs, arrays.npz, model.npz, summary.json")
     explain.add_argument("image", metavar="IMAGE")
-    explain.add_argument("--model", default=None,
-                         help="timm Mixer-family name or 'embedded' (default: the best that runs here)")
-    explain.add_argument("--weights", choices=WEIGHTS_CHOICES, default="pretrained")
-    explain.add_argument("--checkpoint", default=None, metavar="FILE")
-    explain.add_argument("--device", default=None)
+    model_arguments(explain)
     explain.add_argument("--class-index", type=int, default=None,
                          help="class for evidence and saliency (default: the top-1)")
     explain.add_argument("--top-k", type=int, default=5, metavar="K")
@@ -274,22 +279,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     index = sub.add_parser("index", help="index a folder of images: every unit's top images (for `unit` and the app)")
     index.add_argument("folder", metavar="DIR", help="a folder of images, walked recursively")
-    index.add_argument("--model", default=None,
-                       help="timm Mixer-family name or 'embedded' (default: the best that runs here)")
-    index.add_argument("--weights", choices=WEIGHTS_CHOICES, default="pretrained")
-    index.add_argument("--checkpoint", default=None, metavar="FILE")
-    index.add_argument("--device", default=None)
+    model_arguments(index)
     index.add_argument("--top-k", type=int, default=16, metavar="K", help="images kept per unit")
     index.add_argument("--batch-size", type=int, default=64)
     index.add_argument("--out", required=True, type=Path, metavar="FILE", help="the index (.safetensors)")
     index.set_defaults(run=cmd_index)
 
     unit = sub.add_parser("unit", help="one unit's top images and feature visualisation: unit.json and feature.png")
-    unit.add_argument("--model", default=None,
-                      help="timm Mixer-family name or 'embedded' (default: the best that runs here)")
-    unit.add_argument("--weights", choices=WEIGHTS_CHOICES, default="pretrained")
-    unit.add_argument("--checkpoint", default=None, metavar="FILE")
-    unit.add_argument("--device", default=None)
+    model_arguments(unit)
     unit.add_argument("--block", type=int, required=True, metavar="B")
     unit.add_argument("--kind", choices=("channel", "token"), default="channel",
                       help="a channel of the block's output, or a token-mixing unit")
@@ -308,11 +305,7 @@ def build_parser() -> argparse.ArgumentParser:
     unit.set_defaults(run=cmd_unit)
 
     probe = sub.add_parser("probe", help="the paper's few-shot linear probe: ridge regression on frozen features")
-    probe.add_argument("--model", default=None,
-                       help="timm Mixer-family name or 'embedded' (default: the best that runs here)")
-    probe.add_argument("--weights", choices=WEIGHTS_CHOICES, default="pretrained")
-    probe.add_argument("--checkpoint", default=None, metavar="FILE")
-    probe.add_argument("--device", default=None)
+    model_arguments(probe)
     probe.add_argument("--train", required=True, metavar="DIR", help="one folder per class, named as the class")
     probe.add_argument("--test", required=True, metavar="DIR", help="the same class folders, images to score")
     probe.add_argument("--shots", type=int, default=None, metavar="K",

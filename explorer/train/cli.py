@@ -38,21 +38,19 @@ import torch
 
 from explorer.model import embedded
 from explorer.train.config import ARCHITECTURES, AUGMENTATIONS, DISTILLATIONS, TrainConfig
-from explorer.train.data import DEFAULT_CACHE, DEFAULT_DATA, export_validation
+from explorer.train.data import data_arguments, export_validation
 from explorer.train.distill import teacher_digest
 from explorer.train.loop import train
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="CIFAR-10 training tarball")
-    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="where the decoded data lives")
+    data_arguments(parser)
     parser.add_argument("--out", type=Path, default=None,
                         help="where the weights and model card go (default: assets/ for the embedded architecture)")
     parser.add_argument("--epochs", type=int, default=TrainConfig.epochs)
     parser.add_argument("--batch-size", type=int, default=TrainConfig.batch_size)
     parser.add_argument("--lr", type=float, default=TrainConfig.lr, help="peak learning rate, after the warm-up")
-    parser.add_argument("--limit", type=int, default=None, help="use only this many images (smoke runs)")
     parser.add_argument("--augment", choices=sorted(AUGMENTATIONS), default=TrainConfig.augment,
                         help="augmentation before CutMix")
     parser.add_argument("--architecture", choices=sorted(ARCHITECTURES), default=TrainConfig.architecture)

@@ -5,6 +5,7 @@ the same stratified 5,000 images and never train on them.
 """
 from __future__ import annotations
 
+import argparse
 import io
 import logging
 import os
@@ -97,3 +98,11 @@ def export_validation(data: Path, cache_dir: Path, out: Path, val_per_class: int
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(tar.extractfile(member).read())
     log.info("wrote %d held-out images to %s", len(wanted), out)
+
+
+def data_arguments(parser: argparse.ArgumentParser) -> None:
+    """--data, --cache, --limit: where the training images come from, for both trainers."""
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="CIFAR-10 training tarball")
+    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE,
+                        help="where the decoded data is cached")
+    parser.add_argument("--limit", type=int, default=None, help="use only this many images (smoke runs)")

@@ -45,8 +45,7 @@ from torch import nn
 
 from explorer.model.loading import native_bf16
 from explorer.train.checkpoint import load_checkpoint, save_atomic
-from explorer.train.data import DEFAULT_CACHE, DEFAULT_DATA, ROOT, VAL_PER_CLASS, load_cifar_tar, normalize, \
-    split_train_val
+from explorer.train.data import ROOT, VAL_PER_CLASS, data_arguments, load_cifar_tar, normalize, split_train_val
 
 log = logging.getLogger("explorer.train.teacher")
 
@@ -367,13 +366,11 @@ def write_teacher(model: Teacher, cfg: TeacherConfig, state: dict, classes: list
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="CIFAR-10 training tarball")
-    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="where the decoded data is cached")
+    data_arguments(parser)
     parser.add_argument("--resume-dir", type=Path, default=DEFAULT_RESUME_DIR,
                         help="where the resume point, the weights and the card go")
     parser.add_argument("--epochs", type=float, default=TeacherConfig.epochs)
     parser.add_argument("--batch-size", type=int, default=TeacherConfig.batch_size)
-    parser.add_argument("--limit", type=int, default=None, help="use only this many images (smoke runs)")
     parser.add_argument("--precision", choices=("auto", "fp32", "bf16"), default="fp32",
                         help="bf16 autocast (auto: where the CPU has it natively)")
     args = parser.parse_args(argv)
