@@ -14,7 +14,7 @@ from explorer.analysis.analysis import Analysis
 from explorer.app.model_map import PARTS, model_map
 from explorer.model.catalogue import architecture_dims
 from explorer.model.loading import _prepare, load_model
-from explorer.model.weights import family
+from explorer.model.families import family
 
 CAT = EXAMPLES / "chelsea-cat.jpg"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -46,7 +46,7 @@ def test_every_family_is_mapped_from_its_real_configuration(name, photo):
     assert (bare.input.shape, bare.patches.shape, bare.stem.shape, bare.block_shape) == ("64×64×3", f"16×{16 * 16 * 3}", f"16×{c}", f"16×{c}")
     assert (bare.pool.shape, bare.head.shape, bare.classes) == (str(c), "7", 7)
     assert [getattr(bare, p.replace("-", "_")).part for p in ("input", "patches", "stem", "pool", "head")] == ["input", "patches", "stem", "pool", "head"]
-    assert bare.family == family(model)
+    assert bare.family == family(model).name
     assert bare.token_mixing.kind == KINDS[bare.family]
     expected = f"{s}→{dims['tokens_mlp_dim']}→{s}" if bare.token_mixing.kind == "mlp" else f"{s}×{s}"
     assert bare.token_mixing.shape == expected

@@ -19,8 +19,11 @@ import matplotlib
 import numpy as np
 
 from explorer.model.catalogue import architecture_dims
-from explorer.model.weights import family, patch_grid
-from explorer.render.figures import SEQUENTIAL, png_bytes, smaller
+from explorer.model.families import family
+from explorer.model.weights import patch_grid
+from explorer.render.mpl.panels import smaller
+from explorer.render.pictures import png_bytes
+from explorer.render.style import SEQUENTIAL
 
 if TYPE_CHECKING:
     from explorer.analysis.analysis import Analysis
@@ -29,9 +32,9 @@ if TYPE_CHECKING:
 PARTS = ("input", "patches", "stem", "token-mixing", "channel-mixing", "pool", "head")
 THUMBNAIL_PX = 112  # the input picture's longer side: sharp at the map's 56 CSS px on a 2x screen
 
-# How each family mixes tokens: (kind, name). Mixer and gMixer: a token MLP S -> D_S -> S (gMixer's is gated);
-# ResMLP: one S x S linear map; gMLP: the spatial gating unit, an S x S map gating half the channel MLP.
-# TODO(families): move to explorer/model/families.py once it exists (families are told apart there only).
+# How each family (explorer.model.families, by its name) mixes tokens: (kind, name). Mixer and gMixer: a token MLP
+# S -> D_S -> S (gMixer's is gated); ResMLP: one S x S linear map; gMLP: the spatial gating unit, an S x S map
+# gating half the channel MLP.
 TOKEN_MIXING = {
     "MLP-Mixer": ("mlp", "token MLP"),
     "gMixer": ("mlp", "gated token MLP"),
@@ -121,7 +124,7 @@ def mlp_widths(mlp: Any) -> tuple[int, int, bool]:
 def mixings(loaded: LoadedModel) -> tuple[Mixing, Mixing]:
     """(token mixing, channel mixing) of the model's blocks, with their real widths."""
     model = loaded.model
-    fam = family(model)
+    fam = family(model).name
     dims = architecture_dims(model)
     s, d_s = dims["tokens"], dims["tokens_mlp_dim"]
     kind, name = TOKEN_MIXING[fam]
@@ -169,7 +172,7 @@ def model_map(loaded: LoadedModel, analysis: Analysis | None = None) -> ModelMap
 
     return ModelMap(
         name=loaded.name,
-        family=family(model),
+        family=family(model).name,
         depth=depth,
         tokens=s,
         channels=c,
