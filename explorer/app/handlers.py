@@ -30,6 +30,10 @@ from explorer.text.guidance import fallback_banner
 from explorer.units.features import feature_visualisation
 
 
+def address_of(view: str, c: Controls) -> str:
+    return address(view, c.model, c.weights, c.image, c.block, c.step, c.unit_index, c.unit_kind, c.present)
+
+
 def session_of(request: gr.Request | None) -> str | None:
     return getattr(request, "session_hash", None)
 
@@ -98,13 +102,15 @@ class App:
         @on_gpu
         @user_errors
         def draw_view(request: gr.Request, open_view: str, *values: Any) -> dict:  # Gradio passes the request first
-            c = Controls(*values)
-            shown_view = view or open_view
-            link = address(shown_view, c.model, c.weights, c.image, c.block, c.step, c.unit_index, c.unit_kind,
-                           c.present)
-            return {**self.show(shown_view, c, session_of(request)), self.ui.address: link}
+            c, shown = Controls(*values), view or open_view
+            return {**self.show(shown, c, session_of(request)), self.ui.address: address_of(shown, c)}
 
         return draw_view
+
+    @staticmethod
+    def addressed(open_view: str, *values: Any) -> str:
+        """The deep link of what is on screen (a page a link opened on the Predictions tab draws no view)."""
+        return address_of(open_view, Controls(*values))
 
     # --- the model map
 

@@ -116,4 +116,5 @@ def wire(app: App, demo: gr.Blocks) -> None:
     demo.load(app.deep_link, None, link, **private).then(
         on_gpu(user_errors(app.image_changed)), image_inputs, image_outputs, **private).then(
         user_errors(app.map_drawn), map_inputs, ui.model_map, **private).then(
-        on_gpu(user_errors(app.predictions_note)), [ui.image, ui.model, ui.weights], ui.predict_note, **private)
+        on_gpu(user_errors(app.predictions_note)), [ui.image, ui.model, ui.weights], ui.predict_note, **private).then(
+        app.addressed, inputs, ui.address, **private)
