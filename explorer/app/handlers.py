@@ -19,12 +19,19 @@ from explorer.app import presenters as show
 from explorer.app.inputs import require_image, user_errors
 from explorer.app.layout import Components
 from explorer.app.links import parse_link
+from explorer.app.model_map import model_map
+from explorer.app.model_map_view import model_map_value, opened_place
+from explorer.app.navigation import address, place_of, view_of
 from explorer.app.server import on_gpu
 from explorer.app.views import LABEL_MARGIN, Controls, analysis_of, draw, load, unit_picture
 from explorer.model.embedded import EXAMPLES
 from explorer.model.loading import LoadedModel, default_model_name
 from explorer.text.guidance import fallback_banner
 from explorer.units.features import feature_visualisation
+
+
+def address_of(view: str, c: Controls) -> str:
+    return address(view, c.model, c.weights, c.image, c.block, c.step, c.unit_index, c.unit_kind, c.present)
 
 
 def session_of(request: gr.Request | None) -> str | None:
@@ -95,9 +102,42 @@ class App:
         @on_gpu
         @user_errors
         def draw_view(request: gr.Request, open_view: str, *values: Any) -> dict:  # Gradio passes the request first
-            return self.show(view or open_view, Controls(*values), session_of(request))
+            c, shown = Controls(*values), view or open_view
+            return {**self.show(shown, c, session_of(request)), self.ui.address: address_of(shown, c)}
 
         return draw_view
+
+    @staticmethod
+    def addressed(open_view: str, *values: Any) -> str:
+        """The deep link of what is on screen (a page a link opened on the Predictions tab draws no view)."""
+        return address_of(open_view, Controls(*values))
+
+    # --- the model map
+
+    def map_drawn(self, image: str | None, model: str | None, weights: str, view: str, block: float,
+                  kind: str | None, request: gr.Request | None = None) -> dict | None:
+        """The map of the model, carrying the image's analysis (made already), the open view's place marked."""
+        loaded = load(model, weights)
+        analysis = None if image is None else analysis_of(image, loaded, session_of(request))
+        return model_map_value(model_map(loaded, analysis), open_place=place_of(view, block, kind))
+
+    def place_opened(self, value: dict | None, evt: gr.EventData) -> dict:
+        """A click on a place of the map opens its view (a block's places at that block)."""
+        ui = self.ui
+        part, block = opened_place(evt)
+        view = view_of(part)
+        out = {ui.tabs: gr.Tabs(selected=view), ui.view: view}
+        if block is not None:
+            out[ui.block] = block
+        return out
+
+    @staticmethod
+    def map_marked(view: str | None, value: dict | None, block: float, kind: str | None) -> Any:
+        """The map with the place of `view` marked open (a tab opened by hand, the block moved)."""
+        if not value:
+            return gr.skip()
+        part, at = place_of(view, block, kind)
+        return {**value, "open": {"part": part, "block": at}}
 
     # --- buttons and clicks
 

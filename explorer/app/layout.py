@@ -1,7 +1,8 @@
 """The page's components, made inside a gr.Blocks and found by name (`ui.labels`, `ui["labels"]`).
 
-The image and model pickers on top, one tab per view below (TABS: a view's id, its title and the function that
-lays it out; a new view is a new entry there, a renderer in explorer.app.views and its handlers).
+The image, its answer and the pickers in a column on the left; the model map, then one tab per view, on the right
+(TABS: a view's id, its title and the function that lays it out; a new view is a new entry there, a renderer in
+explorer.app.views and its handlers).
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import gradio as gr
 from explorer.analysis.tour import STEP_TITLES
 from explorer.app.inputs import ImageInput, ModelInput
 from explorer.app.links import MAX_BLOCK
+from explorer.app.model_map_view import model_map_component
 from explorer.app.presenters import MAX_TOP_K, catalogue_rows, model_choices, weights_for
 from explorer.app.server import FILE_LIFETIME_S
 from explorer.model import embedded
@@ -68,9 +70,8 @@ def image_figure(label: str, elem_id: str | None = None, **kwargs: Any) -> gr.Im
 # ---------------------------------------------------------------------------------------------- the tabs
 
 
-def predictions_tab(ui: Components) -> None:
+def predictions_tab(ui: Components) -> None:  # the top-k itself stays beside the image (`side`)
     teaching_text("predict")
-    ui.labels = gr.Label(label="Predictions", elem_id="labels")
     ui.predict_note = gr.Markdown(elem_id="predict-note")
 
 
@@ -218,13 +219,18 @@ TABS: dict[str, tuple[str, Callable[[Components], None]]] = {
 # ---------------------------------------------------------------------------------------------- the page
 
 
-def header(ui: Components, default_model: str) -> None:
-    """The image, the model and its weights, top-k and the block, the run button and presentation mode."""
+def side(ui: Components, default_model: str) -> None:
+    """The image with its answer (the top-k) under it, the examples, then the model, its weights, top-k and the
+    block, the run button and presentation mode: one column beside the views, always on screen."""
     with gr.Row(elem_id="header"):
-        with gr.Column(scale=2, min_width=96, elem_id="image-col"):
-            ui.image = ImageInput(label="Image", type="filepath", sources=["upload", "webcam", "clipboard"], height=300,
+        with gr.Column(min_width=96, elem_id="image-col"):
+            ui.image = ImageInput(label="Image", type="filepath", sources=["upload", "webcam", "clipboard"], height=220,
                                   elem_id="image")
-        with gr.Column(scale=3, elem_id="controls-col"):
+            ui.labels = gr.Label(label="Predictions", elem_id="labels")
+            with gr.Column(elem_id="examples"):
+                ui.examples = gr.Examples(list(map(str, EXAMPLES.values())), inputs=[ui.image], examples_per_page=12,
+                                          label="Examples (sources and licenses: assets/examples/SOURCES.md)")
+        with gr.Column(elem_id="controls-col"):
             ui.model = ModelInput(model_choices(), value=default_model, label="Model", allow_custom_value=True,
                                   elem_id="model")
             ui.weights = gr.Radio(list(WEIGHTS_CHOICES), value=weights_for(default_model), label="Weights",
@@ -239,26 +245,29 @@ def header(ui: Components, default_model: str) -> None:
 
 
 def page(default_model: str) -> tuple[gr.Blocks, Components]:
-    """The Blocks with every component (no events yet: explorer.app.wiring adds them)."""
+    """The Blocks with every component (no events yet: explorer.app.wiring adds them): the image and its answer on
+    the left, the model map on top of the views on the right (a phone: one above the other)."""
     ui = Components()
     with gr.Blocks(title="MLP-Mixer Explorer", delete_cache=(FILE_LIFETIME_S, FILE_LIFETIME_S)) as demo:
         ui.view = gr.State("predict")  # the open tab: what a new image or model redraws
         gr.Markdown(INTRO, elem_id="intro")
         ui.banner = gr.Markdown(elem_id="banner", visible=False)  # the embedded model standing in for an ImageNet one
         ui.link_note = gr.Markdown(elem_id="link-note")
-        header(ui, default_model)
-        with gr.Column(elem_id="examples"):
-            ui.examples = gr.Examples(list(map(str, EXAMPLES.values())), inputs=[ui.image],
-                                      label="Examples (sources and licenses: assets/examples/SOURCES.md)")
-        with gr.Row(elem_classes=["offscreen"]):  # pressed by the keyboard (page.js)
-            for action in STEP_KEYS:
-                setattr(ui, f"key_{action}", gr.Button(action, elem_id=f"key-{action}"))
-        with gr.Tabs(selected="predict", overflow_behavior="wrap") as tabs:
-            ui.tabs = tabs
-            for view, (title, lay_out) in TABS.items():
-                with gr.Tab(title, id=view) as tab:
-                    ui.tab[view] = tab
-                    lay_out(ui)
+        ui.address = gr.Textbox(elem_id="address", elem_classes=["offscreen"], container=False)  # the deep link shown
+        with gr.Row(elem_id="page"):
+            with gr.Column(scale=1, min_width=300, elem_id="side"):
+                side(ui, default_model)
+            with gr.Column(scale=3, elem_id="main"):
+                ui.model_map = model_map_component(None, elem_id="model-map-box")
+                with gr.Row(elem_classes=["offscreen"]):  # pressed by the keyboard (page.js)
+                    for action in STEP_KEYS:
+                        setattr(ui, f"key_{action}", gr.Button(action, elem_id=f"key-{action}"))
+                with gr.Tabs(selected="predict", overflow_behavior="wrap") as tabs:
+                    ui.tabs = tabs
+                    for view, (title, lay_out) in TABS.items():
+                        with gr.Tab(title, id=view) as tab:
+                            ui.tab[view] = tab
+                            lay_out(ui)
         with gr.Row(visible=False):  # the token_mixing_weights tool's outputs (programs only)
             ui.tool_json, ui.tool_image = gr.JSON(), gr.Image(format="png", type="numpy")
             ui.tool_button = gr.Button()

@@ -16,6 +16,9 @@ SELECTORS = re.compile(r"@@([^|@]*)\|(FIGURES|CHARTS)\|([^@]*)@@")  # @@scope|LI
 TOGGLE_PRESENTATION = ("(on) => { document.querySelector('gradio-app')?.classList.toggle('presentation', on); "
                        "return on; }")
 
+# The address bar keeps the deep link of what is on screen (explorer.app.navigation.address), with no reload.
+KEEP_ADDRESS = "(link) => { if (link && link !== location.search) history.replaceState(null, '', link); }"
+
 
 def each(ids: tuple[str, ...], inner: str = "", scope: str = "") -> str:
     """A CSS selector list: `inner` within each of the elements `ids`, inside `scope` (e.g. ".presentation ")."""

@@ -14,7 +14,7 @@ from explorer.analysis.analysis import MAX_BATCH
 from explorer.app.handlers import App
 from explorer.app.inputs import user_errors
 from explorer.app.layout import STEP_KEYS, page
-from explorer.app.page import TOGGLE_PRESENTATION
+from explorer.app.page import KEEP_ADDRESS, TOGGLE_PRESENTATION
 from explorer.app.presenters import weights_for
 from explorer.app.server import on_gpu, queued
 from explorer.app.views import CONTROLS, VIEW_OUTPUTS
@@ -38,7 +38,8 @@ def build_app(default_model: str | None = None) -> gr.Blocks:
 
 def wire(app: App, demo: gr.Blocks) -> None:
     ui, private = app.ui, dict(api_visibility="private")
-    inputs, outputs = [ui.view, *ui.named(CONTROLS)], ui.named(VIEW_OUTPUTS)
+    inputs, outputs = [ui.view, *ui.named(CONTROLS)], [*ui.named(VIEW_OUTPUTS), ui.address]
+    map_inputs = [ui.image, ui.model, ui.weights, ui.view, ui.block, ui.unit_kind]
     redraw = app.view_handler(None)
     predictions = [ui.image, ui.model, ui.weights, ui.top_k]
     image_inputs, image_outputs = [*predictions, ui.block], [ui.labels, ui.status, ui.banner, ui.block]
@@ -61,11 +62,22 @@ def wire(app: App, demo: gr.Blocks) -> None:
     model_changed = ui.model.input(weights_for, ui.model, ui.weights, **private)
     for event in (ui.image.input, ui.examples.load_input_event.then, model_changed.then, ui.weights.input):
         event(on_gpu(user_errors(app.image_changed)), image_inputs, image_outputs, **private, **forward).then(
-            redraw, inputs, outputs, **private)
+            user_errors(app.map_drawn), map_inputs, ui.model_map, **private).then(redraw, inputs, outputs, **private)
+
+    # The model map is the page's navigation: a place opens its view (a block's places at that block); the open
+    # view's place stays marked as tabs open by hand and the block moves. (No `.change` on the map: setting its
+    # value may fire it.)
+    mark = [ui.model_map, ui.block, ui.unit_kind]
+    ui.model_map.click(app.place_opened, ui.model_map, [ui.tabs, ui.view, ui.block], **private).then(
+        redraw, inputs, outputs, **private)
+    ui.block.input(app.map_marked, [ui.view, *mark], ui.model_map, **private)
+    # The address bar follows what is on screen (every view's draw sets the link), without a reload.
+    ui.address.change(None, ui.address, None, js=KEEP_ADDRESS, **private)
 
     # Opening a tab draws that tab only.
     for name, tab in ui.tab.items():
         tab.select(app.view_handler(name), inputs, outputs, **private)
+        tab.select(functools.partial(app.map_marked, name), mark, ui.model_map, **private)
 
     # A person changing a control of the open view redraws it (`input`, not `change`: a deep link sets many
     # controls at once and draws once). Number boxes redraw as typed (the latest value wins), not only on Enter.
@@ -103,4 +115,6 @@ def wire(app: App, demo: gr.Blocks) -> None:
             ui.image, ui.link_note]
     demo.load(app.deep_link, None, link, **private).then(
         on_gpu(user_errors(app.image_changed)), image_inputs, image_outputs, **private).then(
-        on_gpu(user_errors(app.predictions_note)), [ui.image, ui.model, ui.weights], ui.predict_note, **private)
+        user_errors(app.map_drawn), map_inputs, ui.model_map, **private).then(
+        on_gpu(user_errors(app.predictions_note)), [ui.image, ui.model, ui.weights], ui.predict_note, **private).then(
+        app.addressed, inputs, ui.address, **private)

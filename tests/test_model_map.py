@@ -1,0 +1,177 @@
+"""The model map: its data for every family (tiny real models and the embedded one), and the map itself in Chromium."""
+import base64
+import io
+import os
+import socket
+from pathlib import Path
+
+import pytest
+import torch
+from PIL import Image
+
+from conftest import EXAMPLES, FAMILY_MODELS, ROOT, tiny_model
+from explorer.analysis.analysis import Analysis
+from explorer.app.model_map import PARTS, model_map
+from explorer.model.catalogue import architecture_dims
+from explorer.model.loading import _prepare, load_model
+from explorer.model.families import family
+
+CAT = EXAMPLES / "chelsea-cat.jpg"
+CHROMIUM = Path("/usr/bin/chromium")
+OUTPUT = ROOT / "test-output"
+ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+KINDS = {"MLP-Mixer": "mlp", "gMixer": "mlp", "ResMLP": "linear", "gMLP": "spatial-gating"}
+
+
+def tiny(name: str):
+    model = tiny_model(name)
+    model.pretrained_cfg = {**model.pretrained_cfg, "input_size": (3, 64, 64), "crop_pct": 1.0}  # what timm preprocesses to
+    return _prepare(model, f"tiny {name}", "random", "test", torch.device("cpu"))
+
+
+def decoded(uri: str) -> Image.Image:
+    assert uri.startswith("data:image/png;base64,")
+    return Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1])))
+
+
+@pytest.mark.parametrize("name", FAMILY_MODELS)
+def test_every_family_is_mapped_from_its_real_configuration(name, photo):
+    loaded = tiny(name)
+    model = loaded.model
+    dims = architecture_dims(model)
+    s, c = dims["tokens"], dims["channels"]
+    bare = model_map(loaded)
+    assert (bare.depth, len(bare.blocks), bare.tokens, bare.channels, bare.grid) == (len(model.blocks), len(model.blocks), 16, c, (4, 4))
+    assert [b.index for b in bare.blocks] == list(range(len(model.blocks)))
+    assert (bare.input.shape, bare.patches.shape, bare.stem.shape, bare.block_shape) == ("64×64×3", f"16×{16 * 16 * 3}", f"16×{c}", f"16×{c}")
+    assert (bare.pool.shape, bare.head.shape, bare.classes) == (str(c), "7", 7)
+    assert [getattr(bare, p.replace("-", "_")).part for p in ("input", "patches", "stem", "pool", "head")] == ["input", "patches", "stem", "pool", "head"]
+    assert bare.family == family(model).name
+    assert bare.token_mixing.kind == KINDS[bare.family]
+    expected = f"{s}→{dims['tokens_mlp_dim']}→{s}" if bare.token_mixing.kind == "mlp" else f"{s}×{s}"
+    assert bare.token_mixing.shape == expected
+    assert bare.channel_mixing.shape == f"{c}→{dims['channels_mlp_dim']}→{c}"
+    assert bare.input.picture == "" and all(b.picture == "" for b in bare.blocks) and bare.top1_label == ""
+
+    analysis = Analysis(loaded, photo)
+    seen = model_map(loaded, analysis)
+    assert seen.top1_label == analysis.top_k(1)[0].label
+    assert seen.top1_probability == analysis.top_k(1)[0].probability
+    assert decoded(seen.blocks[-1].picture).size == (4, 4)  # one pixel per patch
+    assert seen.blocks[2].mean_norm == pytest.approx(float(analysis.activations().maps[2].mean()), abs=1e-3)
+    assert max(decoded(seen.input.picture).size) <= 112
+
+
+def test_the_embedded_model_on_the_cat():
+    loaded = load_model("embedded")
+    analysis = Analysis(loaded, CAT)
+    seen = model_map(loaded, analysis)
+    assert (seen.name, seen.family, seen.depth, seen.tokens, seen.channels, seen.grid, seen.classes) == ("embedded", "MLP-Mixer", 8, 64, 128, (8, 8), 10)
+    assert seen.token_mixing.kind == "mlp"
+    assert seen.input.shape == "32×32×3" and seen.stem.shape == "64×128"
+    assert (seen.top1_label, seen.top1_probability) == (analysis.top_k(1)[0].label, analysis.top_k(1)[0].probability)
+    assert decoded(seen.blocks[0].picture).size == (8, 8)
+    assert set(PARTS) == {"input", "patches", "stem", "token-mixing", "channel-mixing", "pool", "head"}
+
+
+def test_an_analysis_of_another_model_is_refused():
+    with pytest.raises(ValueError):
+        model_map(tiny("mixer_s16_224"), Analysis(load_model("embedded"), CAT))
+
+
+def test_the_components_value_and_the_places_it_reports():
+    from types import SimpleNamespace
+
+    from explorer.app.model_map_view import model_map_component, model_map_value, opened_place
+
+    drawn = model_map(load_model("embedded"))
+    assert model_map_value(None) is None
+    assert model_map_value(drawn)["open"] is None
+    value = model_map_value(drawn, ("channel-mixing", 5))
+    assert value["open"] == {"part": "channel-mixing", "block": 5} and value["depth"] == 8
+    assert model_map_component(value).value == value
+    assert opened_place(SimpleNamespace(part="token-mixing", block=3)) == ("token-mixing", 3)
+    assert opened_place(SimpleNamespace(part="model", block=None)) == ("model", None)
+    with pytest.raises(ValueError):
+        opened_place(SimpleNamespace(part="elsewhere", block=None))
+
+
+# ---------------------------------------------------------------------------------------------- in Chromium
+
+
+@pytest.fixture(scope="module")
+def map_page():
+    """A minimal page holding only the map (the embedded model on the cat), a button that swaps in a 30-block
+    tiny gMLP, and a box showing what the Python callback heard; served on a free port on 127.0.0.1."""
+    import gradio as gr
+
+    from explorer.app.model_map_view import model_map_component, model_map_value, opened_place
+
+    embedded = load_model("embedded")
+    gmlp = tiny("gmlp_ti16_224")
+    maps = {"embedded": model_map(embedded, Analysis(embedded, CAT)), "gmlp": model_map(gmlp, Analysis(gmlp, CAT))}
+    heard = []
+
+    with gr.Blocks() as demo:
+        view = model_map_component(model_map_value(maps["embedded"]))
+        said = gr.Textbox(elem_id="heard")
+        swap = gr.Button("30-block gMLP", elem_id="swap")
+
+        def on_place(value, evt: gr.EventData):
+            heard.append((opened_place(evt), value["open"]))
+            return " ".join(map(str, opened_place(evt)))
+
+        view.click(on_place, inputs=[view], outputs=[said])
+        swap.click(lambda: model_map_value(maps["gmlp"], ("stem", None)), outputs=[view])
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    try:
+        yield f"http://127.0.0.1:{port}/", heard
+    finally:
+        demo.close()
+
+
+@pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("CI"), reason="Debian's chromium is not installed (.ci/run installs it)")
+def test_the_map_in_chromium(map_page):
+    from playwright.sync_api import sync_playwright
+
+    url, heard = map_page
+    OUTPUT.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1366, "height": 768})
+            page.goto(url)
+            page.locator("#model-map [data-part=head]").wait_for(timeout=30_000)
+            the_map = page.locator("#model-map")
+            assert the_map.count() == 1
+            assert the_map.locator("[data-part=token-mixing]").count() == 8
+            assert the_map.locator("[data-part=channel-mixing]").count() == 8
+            for part in ("input", "patches", "stem", "pool", "head"):
+                assert the_map.locator(f"[data-part={part}]").count() == 1
+            assert 0 <= the_map.bounding_box()["y"] < 768
+            assert "cat" in the_map.locator("[data-part=head]").inner_text()
+
+            place = the_map.locator("[data-part=token-mixing][data-block='3']")
+            place.click()
+            page.wait_for_function("() => document.querySelector('#heard textarea')?.value === 'token-mixing 3'", timeout=30_000)
+            assert heard[-1] == (("token-mixing", 3), {"part": "token-mixing", "block": 3})
+            assert place.get_attribute("aria-current") == "true"
+            assert the_map.locator("[aria-current=true]").count() == 1
+            page.screenshot(path=OUTPUT / "model-map-embedded.png")
+
+            page.locator("#swap").click()  # another model: the map redraws, one place per block
+            page.wait_for_function("() => document.querySelectorAll('#model-map [data-part=token-mixing]').length === 30", timeout=30_000)
+            assert the_map.locator("[data-part=channel-mixing][data-block='29']").count() == 1
+            assert the_map.locator("[data-part=stem]").get_attribute("aria-current") == "true"
+            assert the_map.locator("[aria-current=true]").count() == 1
+            tops = {round(the_map.locator(f"[data-part={part}]").bounding_box()["y"]) for part in ("input", "stem", "pool", "head")}
+            assert len(tops) == 1, "one line of stages at 1366 px"
+            frame = the_map.locator(".mm-strip-frame")
+            assert frame.evaluate("f => f.scrollWidth <= f.clientWidth + 1"), "30 blocks fit without scrolling at 1366 px"
+            page.screenshot(path=OUTPUT / "model-map-gmlp30.png")
+        finally:
+            browser.close()

@@ -1,0 +1,118 @@
+"""The page around the model map, in headless Chromium (launched as tests/test_browser.py does): the map on top at
+a laptop's size, its places open their views and the address bar says which, the answer beside the image."""
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+OUTPUT = ROOT / "test-output"
+ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+LAPTOP = {"width": 1366, "height": 768}
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (.ci/run installs it)")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture
+def laptop(browser):
+    page = browser.new_page(viewport=LAPTOP)
+    try:
+        yield page
+    finally:
+        page.close()
+
+
+def map_drawn(page, depth: int | None = None) -> None:
+    page.locator("#model-map [data-part=token-mixing]").first.wait_for(timeout=60_000)
+    if depth is not None:
+        page.wait_for_function(f"() => document.querySelectorAll('#model-map [data-part=token-mixing]').length === {depth}",
+                               timeout=60_000)
+
+
+def test_the_map_is_on_screen_and_a_block_opens_token_mixing_there_and_the_address_says_so(app_url, browser, laptop):
+    laptop.goto(app_url)
+    map_drawn(laptop, 8)
+    assert laptop.locator("#model-map").bounding_box()["y"] < LAPTOP["height"] - 100
+    for part in ("input", "patches", "stem", "pool", "head"):
+        assert laptop.locator(f"#model-map [data-part={part}]").count() == 1
+    laptop.locator("#model-map [data-part=token-mixing][data-block='3']").click()
+    laptop.wait_for_function("() => document.querySelector('#gallery img')?.naturalWidth > 0", timeout=60_000)
+    laptop.wait_for_function("() => location.search.includes('block=3')", timeout=30_000)
+    query = laptop.evaluate("location.search")
+    assert "view=token-mixing" in query and "block=3" in query
+    assert laptop.locator("#block input[type=number]").input_value() == "3"
+    marked = laptop.locator("#model-map [aria-current=true]")
+    assert (marked.get_attribute("data-part"), marked.get_attribute("data-block")) == ("token-mixing", "3")
+
+    again = browser.new_page(viewport=LAPTOP)  # the address opens the same screen
+    try:
+        again.goto(app_url + query)
+        map_drawn(again)
+        again.wait_for_function("() => document.querySelector('#gallery img')?.naturalWidth > 0", timeout=60_000)
+        assert again.locator("#block input[type=number]").input_value() == "3"
+        again.wait_for_function("() => document.querySelector('#model-map [aria-current=true]')?.dataset.block === '3'",
+                                timeout=30_000)
+    finally:
+        again.close()
+
+
+def test_a_tab_opened_by_hand_moves_the_mark_and_the_address(app_url, laptop):
+    laptop.goto(app_url)
+    map_drawn(laptop)
+    laptop.get_by_role("tab", name="Stem").click()
+    laptop.wait_for_function("() => document.querySelector('#model-map [aria-current=true]')?.dataset.part === 'stem'",
+                             timeout=30_000)
+    laptop.wait_for_function("() => location.search.includes('view=stem')", timeout=30_000)
+    laptop.locator("#model-map [data-part=head]").click()
+    laptop.wait_for_function("() => location.search.includes('view=predict')", timeout=30_000)
+
+
+def test_an_example_click_shows_its_top1_on_the_laptop_screen_and_the_address_names_it(app_url, laptop):
+    OUTPUT.mkdir(exist_ok=True)
+    laptop.goto(app_url)
+    map_drawn(laptop)
+    laptop.locator("#examples .gallery-item, #examples button").first.click()
+    laptop.wait_for_function("() => document.querySelector('#labels h2')?.textContent.trim().length > 0", timeout=60_000)
+    top1 = laptop.locator("#labels h2").bounding_box()
+    assert top1["y"] + top1["height"] <= LAPTOP["height"]
+    first_row = laptop.locator("#labels dd, #labels .bar, #labels [data-testid=label-output-value]").first
+    assert first_row.bounding_box()["y"] < LAPTOP["height"]
+    laptop.wait_for_function("() => location.search.includes('example=')", timeout=30_000)
+    laptop.screenshot(path=OUTPUT / "map-1366x768.png")
+
+
+def test_on_a_phone_the_top_k_comes_right_under_the_image(app_url, browser):
+    phone = browser.new_page(viewport={"width": 390, "height": 844})
+    try:
+        phone.goto(app_url + "?example=chelsea-cat")
+        phone.wait_for_function("() => document.querySelector('#labels h2')?.textContent.trim().length > 0",
+                                timeout=60_000)
+        image, labels = phone.locator("#image").bounding_box(), phone.locator("#labels").bounding_box()
+        examples = phone.locator("#examples").bounding_box()
+        assert image["y"] < labels["y"] < examples["y"]
+        assert labels["y"] - (image["y"] + image["height"]) < 40
+        phone.screenshot(path=OUTPUT / "map-390x844.png", full_page=True)
+    finally:
+        phone.close()
+
+
+@pytest.mark.parametrize("model, depth", [("mixer_s32_224", 8), ("gmixer_12_224", 12), ("resmlp_12_224", 12),
+                                          ("gmlp_ti16_224", 30)])
+def test_the_map_has_one_token_mixing_place_per_block_for_every_family(app_url, laptop, model, depth):
+    laptop.goto(app_url + f"?model={model}&weights=random")
+    map_drawn(laptop, depth)
+    assert laptop.locator("#model-map [data-part=channel-mixing]").count() == depth
+    assert model in laptop.locator("#model-map").inner_text()
