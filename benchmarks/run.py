@@ -55,15 +55,18 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(env: dict | None = None, args: tuple[str, ...] = (), command: list[str] | None = None) -> tuple[subprocess.Popen, str, float]:
+def start_server(env: dict | None = None, args: tuple[str, ...] = (),
+                 command: list[str] | None = None) -> tuple[subprocess.Popen, str, float]:
     """`python -m explorer serve` (or `command`, given the port) on a free port; returns the process, its URL and
     seconds until it answered."""
     import httpx
 
     port = free_port()
     start = time.perf_counter()
-    command = [*(command or [sys.executable, "-m", "explorer", "serve", "--model", "embedded", *args]), "--port", str(port)]
-    proc = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    command = [*(command or [sys.executable, "-m", "explorer", "serve", "--model", "embedded", *args]), "--port",
+               str(port)]
+    proc = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/"
     while True:
         try:
@@ -121,8 +124,10 @@ def http_predict(http, path: str, model: str = "mixer_b16_224", weights: str = "
     raise RuntimeError("the stream ended without a result")
 
 
-def row(name: str, reference: str, value: float, ref: float, ratio: float, goal: str, met: bool | None, note: str = "") -> dict:
-    return dict(row=name, reference=reference, seconds=value, reference_seconds=ref, ratio=ratio, goal=goal, met=met, note=note)
+def row(name: str, reference: str, value: float, ref: float, ratio: float, goal: str, met: bool | None,
+        note: str = "") -> dict:
+    return dict(row=name, reference=reference, seconds=value, reference_seconds=ref, ratio=ratio, goal=goal, met=met,
+                note=note)
 
 
 def bare_forward(repeats: int) -> tuple:
@@ -146,14 +151,17 @@ def bench_requests(url: str, repeats: int) -> list[dict]:
 
     loaded, bare = bare_forward(repeats)
     fresh = FreshImages(8 * repeats)
-    client, tuned, http = client_for(url), client_for(url, shared_tls_context=True), httpx.Client(base_url=url, timeout=120)
+    client, tuned, http = (client_for(url), client_for(url, shared_tls_context=True),
+                           httpx.Client(base_url=url, timeout=120))
     predict = median_time(lambda: predict_b16(client, fresh()), repeats)
     predict_tuned = median_time(lambda: predict_b16(tuned, fresh()), repeats)
     predict_http = median_time(lambda: http_predict(http, fresh()), repeats)
     explain_calls = max(3, repeats // 2)
-    explain = median_time(lambda: client.predict(handle_file(fresh()), "mixer_b16_224", "random", api_name="/explain"), explain_calls, warmup=1)
+    explain = median_time(lambda: client.predict(handle_file(fresh()), "mixer_b16_224", "random", api_name="/explain"),
+                          explain_calls, warmup=1)
     same = handle_file(fresh())
-    explain_again = median_time(lambda: client.predict(same, "mixer_b16_224", "random", api_name="/explain"), explain_calls, warmup=1)
+    explain_again = median_time(lambda: client.predict(same, "mixer_b16_224", "random", api_name="/explain"),
+                                explain_calls, warmup=1)
     in_process = median_time(lambda: numbers_only(loaded, fresh()), explain_calls, warmup=1)
     first_draw = median_time(lambda: files_only(loaded, fresh()), explain_calls, warmup=1)
 
@@ -165,15 +173,25 @@ def bench_requests(url: str, repeats: int) -> list[dict]:
     cached = median_time(lambda: token_mixing_gallery(gallery_model, 5), repeats)
     diagnostic = "diagnostic"
     return [
-        row("/predict over HTTP, B/16 random, 224x224 (gradio_client)", "bare model(x)", predict, bare, predict / bare, "<= 1.15x", predict / bare <= 1.15),
-        row("  /predict, gradio_client sharing one TLS context", "bare model(x)", predict_tuned, bare, predict_tuned / bare, diagnostic, None, "what the client's per-request TLS setup costs"),
-        row("  /predict, plain HTTP with keep-alive (httpx)", "bare model(x)", predict_http, bare, predict_http / bare, diagnostic, None, "the server's own overhead: upload, queue, stream"),
-        row("/explain over HTTP, a new image (gradio_client)", "bare model(x)", explain, bare, explain / bare, "<= 6x", explain / bare <= 6),
-        row("  /explain, the same image again", "bare model(x)", explain_again, bare, explain_again / bare, diagnostic, None, "the analysis and its files are reused; left: Gradio and the client moving the files and the zip"),
-        row("  Analysis in-process, numbers only", "bare model(x)", in_process, bare, in_process / bare, diagnostic, None, "a forward recorded for autograd + its backward + 2 patch-shuffle forwards"),
-        row("  drawing and writing the files, in-process", "bare model(x)", first_draw - in_process, bare, (first_draw - in_process) / bare, diagnostic, None, "5 matplotlib figures, 2 SVGs, arrays.npz, summary.json, the zip"),
-        row("token-mixing gallery, B/16 block: first render", "bare model(x)", first, bare, first / bare, "report", None),
-        row("token-mixing gallery, B/16 block: cached", "bare model(x)", cached, bare, cached / bare, "<= 0.1x", cached / bare <= 0.1),
+        row("/predict over HTTP, B/16 random, 224x224 (gradio_client)", "bare model(x)", predict, bare, predict / bare,
+            "<= 1.15x", predict / bare <= 1.15),
+        row("  /predict, gradio_client sharing one TLS context", "bare model(x)", predict_tuned, bare,
+            predict_tuned / bare, diagnostic, None, "what the client's per-request TLS setup costs"),
+        row("  /predict, plain HTTP with keep-alive (httpx)", "bare model(x)", predict_http, bare, predict_http / bare,
+            diagnostic, None, "the server's own overhead: upload, queue, stream"),
+        row("/explain over HTTP, a new image (gradio_client)", "bare model(x)", explain, bare, explain / bare, "<= 6x",
+            explain / bare <= 6),
+        row("  /explain, the same image again", "bare model(x)", explain_again, bare, explain_again / bare, diagnostic,
+            None, "the analysis and its files are reused; left: Gradio and the client moving the files and the zip"),
+        row("  Analysis in-process, numbers only", "bare model(x)", in_process, bare, in_process / bare, diagnostic,
+            None, "a forward recorded for autograd + its backward + 2 patch-shuffle forwards"),
+        row("  drawing and writing the files, in-process", "bare model(x)", first_draw - in_process, bare,
+            (first_draw - in_process) / bare, diagnostic, None,
+            "5 matplotlib figures, 2 SVGs, arrays.npz, summary.json, the zip"),
+        row("token-mixing gallery, B/16 block: first render", "bare model(x)", first, bare, first / bare, "report",
+            None),
+        row("token-mixing gallery, B/16 block: cached", "bare model(x)", cached, bare, cached / bare, "<= 0.1x",
+            cached / bare <= 0.1),
     ]
 
 
@@ -198,14 +216,16 @@ def bench_upload_in_browser(url: str, repeats: int) -> dict:
 
     _, bare = bare_forward(repeats)
     fresh = FreshImages(2 * repeats + 4)
-    args = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+    args = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"]
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=args)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(url + "?model=mixer_b16_224&weights=random&view=predict")
         page.locator("#image input[type=file]").wait_for(state="attached", timeout=60_000)
         try:  # the page is ready when its status line names the model (it loads with the page)
-            page.wait_for_function("() => document.querySelector('#status')?.textContent.includes('mixer_b16_224')", timeout=60_000)
+            page.wait_for_function("() => document.querySelector('#status')?.textContent.includes('mixer_b16_224')",
+                                   timeout=60_000)
         except PlaywrightTimeout:  # an app that says nothing before the first image (an older version, say)
             pass
 
@@ -241,13 +261,17 @@ def bench_upload_in_browser(url: str, repeats: int) -> dict:
             upload()
         value = statistics.median(elapsed[2:])  # the first two warm up
         browser.close()
-    return row("upload -> predictions shown in the browser (Playwright, B/16 random)", "bare model(x)", value, bare, value / bare, "<= 1.5x", value / bare <= 1.5, "the file input's change event to the first frame with the new label shown (page clock); Chromium shares the 2 cores")
+    return row("upload -> predictions shown in the browser (Playwright, B/16 random)", "bare model(x)", value, bare,
+               value / bare, "<= 1.5x", value / bare <= 1.5,
+               "the file input's change event to the first frame with the new label shown (page clock); "
+               "Chromium shares the 2 cores")
 
 
 def bench_cold_start(repeats: int) -> dict:
     from gradio_client import handle_file
 
-    imports = median_time(lambda: subprocess.run([sys.executable, "-c", "import torch, timm, gradio"], check=True), repeats, warmup=1)
+    imports = median_time(lambda: subprocess.run([sys.executable, "-c", "import torch, timm, gradio"], check=True),
+                          repeats, warmup=1)
 
     def cold() -> None:
         start = time.perf_counter()
@@ -263,7 +287,8 @@ def bench_cold_start(repeats: int) -> dict:
     for _ in range(repeats):
         cold()
     value = statistics.median(cold.seconds)
-    return row("cold start -> first /predict, offline, embedded", "python -c 'import torch, timm, gradio'", value, imports, value / imports, "<= 1.3x", value / imports <= 1.3)
+    return row("cold start -> first /predict, offline, embedded", "python -c 'import torch, timm, gradio'", value,
+               imports, value / imports, "<= 1.3x", value / imports <= 1.3)
 
 
 def bench_cli(count: int, batch_size: int) -> list[dict]:
@@ -281,18 +306,26 @@ def bench_cli(count: int, batch_size: int) -> list[dict]:
 
     bare_s = median_time(bare, 3, warmup=1)
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "explorer", "predict", str(folder), "--model", "embedded", "--json", "--batch-size", str(batch_size)], cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run([sys.executable, "-m", "explorer", "predict", str(folder), "--model", "embedded", "--json",
+                    "--batch-size", str(batch_size)],
+                   cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     cli_s = time.perf_counter() - start
     from explorer.cli import image_paths, predict_files
 
-    in_process = median_time(lambda: sum(1 for _ in predict_files(loaded, image_paths([str(folder)]), 5, batch_size)), 3, warmup=1)
+    in_process = median_time(lambda: sum(1 for _ in predict_files(loaded, image_paths([str(folder)]), 5, batch_size)),
+                             3, warmup=1)
     return [
-        row(f"CLI predict, {count} CIFAR-sized images (whole process)", "bare batched forward, same tensors", cli_s, bare_s, bare_s / cli_s, ">= 0.7x throughput", bare_s / cli_s >= 0.7, "ratio is throughput: reference time / measured time"),
-        row("CLI predict pipeline in-process (decode, batch, forward)", "bare batched forward, same tensors", in_process, bare_s, bare_s / in_process, ">= 0.7x throughput", bare_s / in_process >= 0.7, "as above, without interpreter start and imports"),
+        row(f"CLI predict, {count} CIFAR-sized images (whole process)", "bare batched forward, same tensors", cli_s,
+            bare_s, bare_s / cli_s, ">= 0.7x throughput", bare_s / cli_s >= 0.7,
+            "ratio is throughput: reference time / measured time"),
+        row("CLI predict pipeline in-process (decode, batch, forward)", "bare batched forward, same tensors",
+            in_process, bare_s, bare_s / in_process, ">= 0.7x throughput", bare_s / in_process >= 0.7,
+            "as above, without interpreter start and imports"),
     ]
 
 
-def bench_batching(url: str, model: str, clients: int, requests: int, reference: float | None = None) -> tuple[list[dict], float]:
+def bench_batching(url: str, model: str, clients: int, requests: int,
+                   reference: float | None = None) -> tuple[list[dict], float]:
     """`clients` gradio_clients sending `requests` /predict each at once, every image new, against one client
     sending them one after another: throughput, p50/p95 latency, errors. Concurrent forwards of one model share
     a batch (explorer.model.batching). Returns the rows and the one-client throughput (reused for the next row)."""
@@ -306,12 +339,14 @@ def bench_batching(url: str, model: str, clients: int, requests: int, reference:
         errors = [0]
         lock = threading.Lock()
         started: list[float] = []
-        barrier = threading.Barrier(n_clients, action=lambda: started.append(time.perf_counter()))  # the clock starts when all are warm
+        # the clock starts when all are warm
+        barrier = threading.Barrier(n_clients, action=lambda: started.append(time.perf_counter()))
         paths = [[fresh() for _ in range(per_client)] for _ in range(n_clients)]
 
         def worker(mine: list[str]) -> None:
             client = client_for(url, shared_tls_context=True)
-            client.predict(handle_file(str(EXAMPLE)), model, weights, 5, api_name="/predict")  # warm: the model loaded, the client connected
+            # warm: the model loaded, the client connected
+            client.predict(handle_file(str(EXAMPLE)), model, weights, 5, api_name="/predict")
             barrier.wait()
             for path in mine:
                 start = time.perf_counter()
@@ -338,9 +373,12 @@ def bench_batching(url: str, model: str, clients: int, requests: int, reference:
     p50, p95 = np.percentile(many_lat, 50), np.percentile(many_lat, 95)
     goal = ">= 2x, 0 errors" if model == "embedded" and clients >= 32 else ">= 1x, 0 errors"
     needed = 2 if model == "embedded" and clients >= 32 else 1
-    name = f"{clients} clients x {requests} /predict, {model}{' random' if weights == 'random' else ''}, new images: throughput"
-    return [row(name, "1 client, one request at a time", throughput, reference, throughput / reference, goal, throughput / reference >= needed and errors == 0,
-                f"{throughput:.1f} vs {reference:.1f} req/s; p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, errors {errors}")], reference
+    name = (f"{clients} clients x {requests} /predict, {model}{' random' if weights == 'random' else ''}, "
+            "new images: throughput")
+    return [row(name, "1 client, one request at a time", throughput, reference, throughput / reference, goal,
+                throughput / reference >= needed and errors == 0,
+                f"{throughput:.1f} vs {reference:.1f} req/s; p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, "
+                f"errors {errors}")], reference
 
 
 def serve_minimal_demo(model: str, weights: str, port: int) -> None:
@@ -389,7 +427,8 @@ def bench_predict_vs_minimal(url: str, repeats: int, model: str = "mixer_b16_224
     ours_s, minimal_s = statistics.median(times["ours"]), statistics.median(times["minimal"])
     label = f"{model}{' random' if weights == 'random' else ''}"
     return row(f"/predict vs minimal gr.Interface, side by side ({label}, new image per call, gradio_client)",
-               "minimal gr.Interface, same model", ours_s, minimal_s, ours_s / minimal_s, "<= 1.0x", ours_s / minimal_s <= 1.0,
+               "minimal gr.Interface, same model", ours_s, minimal_s, ours_s / minimal_s, "<= 1.0x",
+               ours_s / minimal_s <= 1.0,
                f"{repeats} alternating pairs; median of the pairs' ratios {statistics.median(ratios):.3f}")
 
 
@@ -403,7 +442,8 @@ def bench_example_again(repeats: int) -> dict:
     example = str(EXAMPLES["chelsea-cat"])
     app.image_changed(example, "mixer_b16_224", "random", 5)  # the first click computes
     again = median_time(lambda: app.image_changed(example, "mixer_b16_224", "random", 5), repeats)
-    return row("an example clicked again: predictions (B/16 random, handler in-process)", "bare model(x)", again, bare, again / bare, "< 0.1x", again / bare < 0.1,
+    return row("an example clicked again: predictions (B/16 random, handler in-process)", "bare model(x)", again, bare,
+               again / bare, "< 0.1x", again / bare < 0.1,
                "kept in explorer.memo's example table; over HTTP add the request itself (the /predict rows)")
 
 
@@ -421,13 +461,16 @@ def bench_units() -> list[dict]:
             start = time.perf_counter()
             units.unit_page(loaded, units.Unit(block, "channel", channel), feature=False)
             times.append(time.perf_counter() - start)
-    rows = [row(f"unit page, embedded: every channel of blocks 0 and {depth - 1} ({len(times)} pages), slowest", "1 s", max(times), 1.0, max(times), "< 1x", max(times) < 1,
+    rows = [row(f"unit page, embedded: every channel of blocks 0 and {depth - 1} ({len(times)} pages), slowest", "1 s",
+                max(times), 1.0, max(times), "< 1x", max(times) < 1,
                 f"median {statistics.median(times) * 1000:.1f} ms, slowest {max(times) * 1000:.1f} ms")]
     for block in (0, depth - 1):
         start = time.perf_counter()
-        units.feature_visualisations(loaded, block, "channel", [0], steps=256, seed=123)  # not the shipped seed: computed
+        # not the shipped seed: computed
+        units.feature_visualisations(loaded, block, "channel", [0], steps=256, seed=123)
         took = time.perf_counter() - start
-        rows.append(row(f"feature visualisation, embedded, block {block}, 256 steps, computed anew", "2 s", took, 2.0, took / 2.0, "<= 1x", took <= 2.0))
+        rows.append(row(f"feature visualisation, embedded, block {block}, 256 steps, computed anew", "2 s", took, 2.0,
+                        took / 2.0, "<= 1x", took <= 2.0))
     return rows
 
 
@@ -463,7 +506,10 @@ def bench_memory(requests: int) -> dict:
     fresh = FreshImages(64)
     before, after, peak = server_memory(lambda client: predict_b16(client, fresh()), 5, requests)
     growth = after / before - 1
-    return row(f"memory: server peak RSS, B/16 loaded, {requests} /predict; growth", "-", peak / 2**30, before / 2**30, growth, "<= 1.2 GB; growth <= 5%", peak <= 1.2e9 and growth <= 0.05, f"peak {peak / 2**30:.2f} GiB ({peak / 1e9:.2f} GB); RSS {before / 2**20:.0f} -> {after / 2**20:.0f} MiB")
+    return row(f"memory: server peak RSS, B/16 loaded, {requests} /predict; growth", "-", peak / 2**30, before / 2**30,
+               growth, "<= 1.2 GB; growth <= 5%", peak <= 1.2e9 and growth <= 0.05,
+               f"peak {peak / 2**30:.2f} GiB ({peak / 1e9:.2f} GB); "
+               f"RSS {before / 2**20:.0f} -> {after / 2**20:.0f} MiB")
 
 
 def bench_explain_memory(requests: int) -> dict:
@@ -471,15 +517,21 @@ def bench_explain_memory(requests: int) -> dict:
     from gradio_client import handle_file
 
     fresh = FreshImages(requests)
-    explain = lambda client: client.predict(handle_file(fresh()), "mixer_b16_224", "random", api_name="/explain")  # noqa: E731
+    explain = lambda client: client.predict(handle_file(fresh()), "mixer_b16_224", "random",  # noqa: E731
+                                            api_name="/explain")
     middle, after, peak = server_memory(explain, requests // 2, requests - requests // 2)
     growth = after / middle - 1
-    return row(f"memory: server peak RSS after {requests} /explain of new images (B/16); growth from the {requests // 2}th", "-", peak / 2**30, middle / 2**30, growth, "<= 1.2 GB; growth <= 2%", peak <= 1.2e9 and growth <= 0.02, f"peak {peak / 2**30:.2f} GiB ({peak / 1e9:.2f} GB); RSS {middle / 2**20:.0f} -> {after / 2**20:.0f} MiB")
+    return row(f"memory: server peak RSS after {requests} /explain of new images (B/16); "
+               f"growth from the {requests // 2}th", "-", peak / 2**30, middle / 2**30, growth,
+               "<= 1.2 GB; growth <= 2%", peak <= 1.2e9 and growth <= 0.02,
+               f"peak {peak / 2**30:.2f} GiB ({peak / 1e9:.2f} GB); "
+               f"RSS {middle / 2**20:.0f} -> {after / 2**20:.0f} MiB")
 
 
 def explain_memory(proc: subprocess.Popen) -> dict:
     peak = psutil_peak(psutil.Process(proc.pid))
-    return row("memory: peak RSS after the B/16 /explain and load rows above", "-", peak / 2**30, None, None, "report", None, f"peak {peak / 2**30:.2f} GiB ({peak / 1e9:.2f} GB)")
+    return row("memory: peak RSS after the B/16 /explain and load rows above", "-", peak / 2**30, None, None, "report",
+               None, f"peak {peak / 2**30:.2f} GiB ({peak / 1e9:.2f} GB)")
 
 
 def psutil_peak(process: psutil.Process) -> int:
@@ -504,16 +556,22 @@ def bench_augmentation(images: int) -> dict:
     policy = v2.AutoAugment(v2.AutoAugmentPolicy.CIFAR10)
     reference = median_time(lambda: [policy(image) for image in x], repeats=1, warmup=0)
     ours = median_time(lambda: auto_augment(x, torch.Generator().manual_seed(1)), repeats=3, warmup=1)
-    return row(f"training: AutoAugment for one epoch ({images:,} 32x32 images)", "torchvision AutoAugment, a call per image", ours, reference, ours / reference, "< 0.1", ours / reference < 0.1)
+    return row(f"training: AutoAugment for one epoch ({images:,} 32x32 images)",
+               "torchvision AutoAugment, a call per image", ours, reference, ours / reference, "< 0.1",
+               ours / reference < 0.1)
 
 
 def machine() -> dict:
-    return dict(cpu=cpu_name(), cores=os.cpu_count(), memory_gib=round(psutil.virtual_memory().total / 2**30, 1), gpu=torch.cuda.get_device_name() if torch.cuda.is_available() else None, torch=torch.__version__, torch_threads=torch.get_num_threads(), python=platform.python_version(), date=time.strftime("%Y-%m-%d"))
+    return dict(cpu=cpu_name(), cores=os.cpu_count(), memory_gib=round(psutil.virtual_memory().total / 2**30, 1),
+                gpu=torch.cuda.get_device_name() if torch.cuda.is_available() else None, torch=torch.__version__,
+                torch_threads=torch.get_num_threads(), python=platform.python_version(), date=time.strftime("%Y-%m-%d"))
 
 
 def print_table(rows: list[dict]) -> None:
     headers = ["row", "reference", "ratio", "goal", "met", "note"]
-    cells = [[r["row"], r["reference"], "-" if r["ratio"] is None else f"{r['ratio']:.3f}", r["goal"], {True: "yes", False: "NO", None: "-"}[r["met"]], r["note"] or f"{r['seconds']:.4f}s vs {r['reference_seconds']:.4f}s"] for r in rows]
+    cells = [[r["row"], r["reference"], "-" if r["ratio"] is None else f"{r['ratio']:.3f}", r["goal"],
+              {True: "yes", False: "NO", None: "-"}[r["met"]],
+              r["note"] or f"{r['seconds']:.4f}s vs {r['reference_seconds']:.4f}s"] for r in rows]
     widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers)]
     print(" | ".join(h.ljust(w) for h, w in zip(headers, widths)))
     print("-+-".join("-" * w for w in widths))
@@ -526,11 +584,16 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=10)
     parser.add_argument("--images", type=int, default=10_000)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results.json")
-    parser.add_argument("--only-augmentation", action="store_true", help="only the training-augmentation row (printed, not written)")
+    parser.add_argument("--only-augmentation", action="store_true",
+                        help="only the training-augmentation row (printed, not written)")
     parser.add_argument("--only-units", action="store_true", help="only the unit-page rows (printed, not written)")
-    parser.add_argument("--only-serving", action="store_true", help="only the serving rows: batched /predict, an example clicked again (printed, not written)")
-    parser.add_argument("--only-analysis", action="store_true", help="only the rows of one analysis per image: /explain, upload in the browser, /explain memory (printed, not written)")
-    parser.add_argument("--only-minimal", action="store_true", help="only the row /predict vs the minimal gr.Interface demo (printed, not written)")
+    parser.add_argument("--only-serving", action="store_true",
+                        help="only the serving rows: batched /predict, an example clicked again (printed, not written)")
+    parser.add_argument("--only-analysis", action="store_true",
+                        help="only the rows of one analysis per image: /explain, upload in the browser, "
+                             "/explain memory (printed, not written)")
+    parser.add_argument("--only-minimal", action="store_true",
+                        help="only the row /predict vs the minimal gr.Interface demo (printed, not written)")
     parser.add_argument("--minimal-model", default="mixer_b16_224", help="the model of that row (default: B/16)")
     parser.add_argument("--minimal-weights", default="random", choices=["pretrained", "random"])
     parser.add_argument("--serve-minimal", action="store_true", help=argparse.SUPPRESS)  # the row's reference server
@@ -566,7 +629,8 @@ def main() -> None:
     if args.only_analysis:
         proc, url, _ = start_server()
         try:
-            rows = bench_requests(url, args.repeats) + [bench_predict_vs_minimal(url, args.repeats), bench_upload_in_browser(url, args.repeats)]
+            rows = bench_requests(url, args.repeats) + [bench_predict_vs_minimal(url, args.repeats),
+                                                        bench_upload_in_browser(url, args.repeats)]
         finally:
             proc.terminate()
             proc.wait()

@@ -27,14 +27,18 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "assets" / "examples"
 # Where Debian puts Chromium (`apt-get install chromium`), else whatever `chromium` is on the PATH.
-CHROMIUM = next((Path(p) for p in ("/usr/bin/chromium", shutil.which("chromium") or "", shutil.which("chromium-browser") or "") if p and Path(p).exists()), None)
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM = next((Path(p) for p in ("/usr/bin/chromium", shutil.which("chromium") or "",
+                                   shutil.which("chromium-browser") or "")
+                 if p and Path(p).exists()), None)
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
 
 
 def run_python(code: str, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
     """Run code in a fresh interpreter (for settings huggingface_hub only reads at import), from the repo root."""
     full_env = {**os.environ, **(env or {})}
-    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=full_env, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=full_env, capture_output=True, text=True,
+                          timeout=timeout)
 
 
 def write_hf_cache(cache: Path, repo_id: str, state_dict: dict[str, torch.Tensor]) -> Path:
@@ -131,7 +135,8 @@ def free_port() -> int:
 def hub_unreachable(tmp_path) -> dict[str, str]:
     """The environment of a process for which the Hub cannot be reached: offline mode off, the endpoint a loopback
     port nobody listens on, an empty cache (pass it to run_python: huggingface_hub reads it at import)."""
-    return {"HF_HUB_OFFLINE": "0", "HF_ENDPOINT": f"http://127.0.0.1:{free_port()}", "HF_HUB_CACHE": str(tmp_path / "empty-hf-cache")}
+    return {"HF_HUB_OFFLINE": "0", "HF_ENDPOINT": f"http://127.0.0.1:{free_port()}",
+            "HF_HUB_CACHE": str(tmp_path / "empty-hf-cache")}
 
 
 class AnsweringHub(BaseHTTPRequestHandler):
@@ -177,7 +182,8 @@ def cached_weights(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module", params=["offline", "reachable"])
 def weights_in_cache(request, cached_weights, reachable_hub) -> dict[str, str]:
     """The environment of a process with CACHED_MODEL's weights in its local cache, the Hub offline or reachable."""
-    hub = {"HF_HUB_OFFLINE": "1"} if request.param == "offline" else {"HF_HUB_OFFLINE": "0", "HF_ENDPOINT": reachable_hub}
+    hub = ({"HF_HUB_OFFLINE": "1"} if request.param == "offline"
+           else {"HF_HUB_OFFLINE": "0", "HF_ENDPOINT": reachable_hub})
     return {"HF_HUB_CACHE": str(cached_weights), **hub}
 
 
@@ -187,8 +193,10 @@ def serve(env: dict[str, str], *args: str):
     import httpx
 
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "explorer", "serve", "--model", "embedded", "--host", "127.0.0.1", "--port", str(port), "--no-mcp", *args],
-                               cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen([sys.executable, "-m", "explorer", "serve", "--model", "embedded", "--host", "127.0.0.1",
+                                "--port", str(port), "--no-mcp", *args],
+                               cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               text=True)
     url = f"http://127.0.0.1:{port}/"
     try:
         for _ in range(600):

@@ -20,16 +20,19 @@ def encode(img: Image.Image, fmt: str, **kwargs) -> bytes:
 
 def gradient(w: int = 64, h: int = 48) -> Image.Image:
     y, x = np.mgrid[0:h, 0:w]
-    return Image.fromarray(np.stack([x * 255 // max(w - 1, 1), y * 255 // max(h - 1, 1), (x + y) % 256], -1).astype(np.uint8))
+    return Image.fromarray(np.stack([x * 255 // max(w - 1, 1), y * 255 // max(h - 1, 1), (x + y) % 256], -1)
+                           .astype(np.uint8))
 
 
 def png_chunk(kind: bytes, data: bytes, crc: int | None = None) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) if crc is None else crc)
+    return (struct.pack(">I", len(data)) + kind + data
+            + struct.pack(">I", zlib.crc32(kind + data) if crc is None else crc))
 
 
 def bomb_png(width: int = 30000, height: int = 30000) -> bytes:
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", zlib.compress(b"\x00" * 2000)) + png_chunk(b"IEND", b"")
+    return (b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", zlib.compress(b"\x00" * 2000))
+            + png_chunk(b"IEND", b""))
 
 
 def broken_crc_png() -> bytes:
@@ -79,9 +82,12 @@ def cases(upload_limit_bytes: int = 10 * 1024 * 1024) -> list[tuple[str, str, by
         ("truncated JPEG", "cut.jpg", jpeg[: len(jpeg) // 2], "damaged"),
         ("PNG with a broken CRC", "crc.png", broken_crc_png(), "damaged"),
         ("HTML named .png", "page.png", b"<!doctype html><html><body>hi</body></html>", "not an image format"),
-        ("random bytes", "noise.bin", np.random.default_rng(1).integers(0, 256, 5000, dtype=np.uint8).tobytes(), "not an image format"),
-        ("HEIC bytes", "photo.heic", b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00" * 200, "not an image format"),
-        ("SVG", "drawing.svg", b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>', "SVG"),
+        ("random bytes", "noise.bin", np.random.default_rng(1).integers(0, 256, 5000, dtype=np.uint8).tobytes(),
+         "not an image format"),
+        ("HEIC bytes", "photo.heic", b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00" * 200,
+         "not an image format"),
+        ("SVG", "drawing.svg",
+         b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>', "SVG"),
         ("decompression bomb", "bomb.png", bomb_png(), "pixels"),
         ("zip named .jpg", "archive.jpg", b"PK\x03\x04" + b"\x00" * 100, "not an image format"),
         ("1x1", "dot.png", encode(Image.new("RGB", (1, 1), (200, 10, 10)), "PNG"), "ok"),
@@ -101,5 +107,6 @@ def cases(upload_limit_bytes: int = 10 * 1024 * 1024) -> list[tuple[str, str, by
         ("BMP", "old.bmp", encode(gradient(), "BMP"), "ok"),
         ("ICO", "icon.ico", encode(gradient(32, 32), "ICO"), "ok"),
         ("progressive JPEG", "progressive.jpg", encode(gradient(), "JPEG", progressive=True), "ok"),
-        ("over the upload limit", "huge.png", encode(gradient(), "PNG") + b"\x00" * (upload_limit_bytes + 1024), "upload"),
+        ("over the upload limit", "huge.png", encode(gradient(), "PNG") + b"\x00" * (upload_limit_bytes + 1024),
+         "upload"),
     ]

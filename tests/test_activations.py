@@ -3,7 +3,9 @@ import pytest
 import torch
 
 from conftest import FAMILY_MODELS, tiny_model
-from explorer.analysis.activations import activation_norms, capture, channel_maps, input_times_gradient, logit_lens, logit_lens_probabilities, patch_evidence, patch_logits, top_channels, update_norms
+from explorer.analysis.activations import (activation_norms, capture, channel_maps, input_times_gradient, logit_lens,
+                                           logit_lens_probabilities, patch_evidence, patch_logits, top_channels,
+                                           update_norms)
 
 
 @pytest.fixture(params=FAMILY_MODELS)
@@ -78,7 +80,8 @@ def test_concurrent_forwards_on_the_shared_model_do_not_leak_into_a_capture():
     x = torch.randn(3, 64, 64)
     alone = capture(model, x)
     with ThreadPoolExecutor(4) as pool:
-        plain = [pool.submit(lambda: model(torch.randn(2, 3, 64, 64) * 10)) for _ in range(8)]  # other images, other values
+        # other images, other values
+        plain = [pool.submit(lambda: model(torch.randn(2, 3, 64, 64) * 10)) for _ in range(8)]
         caps = [pool.submit(capture, model, x) for _ in range(8)]
         for f in plain:
             f.result()
@@ -95,7 +98,8 @@ def test_hooks_see_only_the_forwards_of_their_own_thread_and_go_away():
     from explorer.analysis.activations import thread_hooks
 
     layer, seen = torch.nn.Linear(2, 2), []
-    with thread_hooks([(layer, "pre", lambda module, inputs: seen.append("pre")), (layer, "forward", lambda module, inputs, output: seen.append("forward"))]):
+    with thread_hooks([(layer, "pre", lambda module, inputs: seen.append("pre")),
+                       (layer, "forward", lambda module, inputs, output: seen.append("forward"))]):
         other = threading.Thread(target=lambda: layer(torch.zeros(1, 2)))  # another request on the shared model
         other.start()
         other.join()

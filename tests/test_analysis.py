@@ -20,7 +20,8 @@ def test_making_an_analysis_runs_one_forward_and_every_other_view_is_computed_on
     with counted_passes(loaded.model) as counts:
         analysis = Analysis(loaded, EXAMPLES / "chelsea-cat.jpg")
         assert counts == {"forward": 1, "backward": 0}
-        analysis.top_k(5), analysis.activations(), analysis.activations(channel=7), analysis.updates(), analysis.logit_lens(), analysis.tour(), analysis.top_channels(3, 10)
+        (analysis.top_k(5), analysis.activations(), analysis.activations(channel=7), analysis.updates(),
+         analysis.logit_lens(), analysis.tour(), analysis.top_channels(3, 10))
         assert counts == {"forward": 1, "backward": 0}  # predictions, activations, lens, tour: read off the one pass
         analysis.evidence()
         assert counts == {"forward": 2, "backward": 1}  # input x gradient: a pass with gradients and its backward
@@ -38,7 +39,8 @@ def test_an_analysis_made_for_an_export_reuses_its_forward_for_the_saliency(load
         analysis = Analysis(loaded, EXAMPLES / "cifar10-horse.jpg", with_gradients=True)
         saliency = analysis.saliency()
         assert counts == {"forward": 1, "backward": 1}
-        assert np.allclose(saliency, plain.saliency(), atol=1e-6) and torch.allclose(analysis.capture.logits, plain.capture.logits, atol=1e-6)
+        assert (np.allclose(saliency, plain.saliency(), atol=1e-6)
+                and torch.allclose(analysis.capture.logits, plain.capture.logits, atol=1e-6))
         analysis.saliency(2)  # another class: the recorded pass was freed, so a pass of its own
         assert counts == {"forward": 2, "backward": 2}
 
@@ -49,14 +51,16 @@ def test_the_views_keep_the_demos_equalities(loaded):
     assert evidence.label == "horse" and evidence.patch_logits.mean() == pytest.approx(evidence.logit, abs=1e-5)
     assert evidence.relative.mean() == pytest.approx(0.0, abs=1e-5)
     lens = analysis.logit_lens()
-    assert lens.top_index[-1] == analysis.top1 and lens.final_probability[-1] == pytest.approx(float(analysis.probabilities.max()), abs=1e-6)
+    assert (lens.top_index[-1] == analysis.top1
+            and lens.final_probability[-1] == pytest.approx(float(analysis.probabilities.max()), abs=1e-6))
     assert analysis.shuffle().result.max_abs_logit_diff <= 1e-4 and analysis.shuffle().labels[2] == "horse"
 
 
 def test_a_chosen_class_drives_evidence_and_saliency(loaded):
     analysis = Analysis(loaded, EXAMPLES / "cifar10-ship.jpg")
     chosen = analysis.evidence(3)
-    assert chosen.class_index == 3 and chosen.patch_logits.mean() == pytest.approx(float(analysis.capture.logits[3]), abs=1e-5)
+    assert (chosen.class_index == 3
+            and chosen.patch_logits.mean() == pytest.approx(float(analysis.capture.logits[3]), abs=1e-5))
     assert not np.array_equal(chosen.saliency, analysis.evidence().saliency)
     with pytest.raises(Exception, match="class index 10 is out of range: this model has 10 classes"):
         analysis.evidence(10)
@@ -81,7 +85,8 @@ def test_the_lens_marks_only_the_blocks_where_its_top1_changes(loaded):
 @pytest.mark.parametrize("name", FAMILY_MODELS)
 def test_every_family_gives_every_view(name):
     model = tiny_model(name)
-    model.pretrained_cfg = {**model.pretrained_cfg, "input_size": (3, 64, 64), "crop_pct": 1.0}  # what timm preprocesses to
+    # what timm preprocesses to
+    model.pretrained_cfg = {**model.pretrained_cfg, "input_size": (3, 64, 64), "crop_pct": 1.0}
     loaded = _prepare(model, name, "random", "test", torch.device("cpu"))
     analysis = Analysis(loaded, np.random.default_rng(0).integers(0, 256, (80, 90, 3), dtype=np.uint8))
     depth = len(loaded.model.blocks)

@@ -6,7 +6,8 @@ from explorer.model.catalogue import describe
 from explorer.model.loading import load_model
 
 
-@pytest.mark.parametrize("name, key", [("mixer_s32_224", "S/32"), ("mixer_s16_224", "S/16"), ("mixer_b32_224", "B/32"), ("mixer_b16_224", "B/16"), ("mixer_l32_224", "L/32"), ("mixer_l16_224", "L/16")])
+@pytest.mark.parametrize("name, key", [("mixer_s32_224", "S/32"), ("mixer_s16_224", "S/16"), ("mixer_b32_224", "B/32"),
+                                       ("mixer_b16_224", "B/16"), ("mixer_l32_224", "L/32"), ("mixer_l16_224", "L/16")])
 def test_every_timm_mixer_finds_its_paper_row(name, key):
     e = describe(name)
     row = paper_row(e.family, e.as_dict())
@@ -31,12 +32,14 @@ def test_card_counts_flops_by_part_and_latency_is_measured_on_request():
     assert card.part_params["token mixing"] == depth * (ds * s + ds + s * ds + s)  # fc1 and fc2 with biases
     assert card.part_gflops["token mixing"] * 1e9 == pytest.approx(2 * depth * c * 2 * s * ds, rel=0.01)
     assert sum(card.part_gflops.values()) == pytest.approx(card.gflops, rel=1e-6)
-    assert list(PAPER_TABLE_1) == ["S/32", "S/16", "B/32", "B/16", "L/32", "L/16", "H/14"]  # the paper's Table 1, every row
+    # the paper's Table 1, every row
+    assert list(PAPER_TABLE_1) == ["S/32", "S/16", "B/32", "B/16", "L/32", "L/16", "H/14"]
     for key, (depth, patch, channels, tokens_mlp, channels_mlp, _) in PAPER_TABLE_1.items():
         if key == "H/14":  # timm has no Mixer-H
             continue
         e = describe(f"mixer_{key.lower().replace('/', '')}_224").as_dict()
-        assert (e["depth"], e["patch_size"], e["channels"], e["tokens_mlp_dim"], e["channels_mlp_dim"]) == (depth, patch, channels, tokens_mlp, channels_mlp), key
+        assert (e["depth"], e["patch_size"], e["channels"], e["tokens_mlp_dim"],
+                e["channels_mlp_dim"]) == (depth, patch, channels, tokens_mlp, channels_mlp), key
 
 
 def test_latency_is_the_median_of_timed_forward_passes():

@@ -70,7 +70,8 @@ def test_a_lone_caller_runs_at_once():
     caller = threading.get_ident()
     ran_on = []
     assert batcher.run("m", 3, lambda items: ran_on.append(threading.get_ident()) or [i + 1 for i in items]) == 4
-    assert changed.waits == 0 and ran_on == [caller] and batcher.sizes == [1]  # no waiting for company: its own thread ran it
+    # no waiting for company: its own thread ran it
+    assert changed.waits == 0 and ran_on == [caller] and batcher.sizes == [1]
 
 
 def test_different_models_never_share_a_batch():
@@ -143,7 +144,8 @@ def test_concurrent_predict_calls_batch_and_answer_as_they_do_alone(app_url, tmp
         Image.fromarray(rng.integers(0, 256, (40, 40, 3), dtype=np.uint8)).save(path)
         paths.append(path)
     clients = [Client(app_url, verbose=False) for _ in range(len(paths))]
-    predict = lambda client, path: client.predict(handle_file(str(path)), "embedded", "pretrained", 10, api_name="/predict")  # noqa: E731
+    predict = lambda client, path: client.predict(handle_file(str(path)), "embedded", "pretrained", 10,  # noqa: E731
+                                                  api_name="/predict")
 
     alone = []
     for path in paths:
@@ -157,4 +159,5 @@ def test_concurrent_predict_calls_batch_and_answer_as_they_do_alone(app_url, tmp
     assert max(FORWARDS.sizes[before:]) > 1  # some of them shared a forward pass
     for a, t in zip(alone, together):
         assert [c["label"] for c in a["confidences"]] == [c["label"] for c in t["confidences"]]
-        np.testing.assert_allclose([c["confidence"] for c in a["confidences"]], [c["confidence"] for c in t["confidences"]], atol=2e-6)
+        np.testing.assert_allclose([c["confidence"] for c in a["confidences"]],
+                                   [c["confidence"] for c in t["confidences"]], atol=2e-6)

@@ -80,18 +80,25 @@ def test_every_tab_draws_for_an_uploaded_image(app_url, page):
     page.goto(app_url + "?model=embedded&weights=pretrained&view=predict")
     page.locator("#image input[type=file]").set_input_files(str(EXAMPLES / "chelsea-cat.jpg"))
     page.wait_for_function("() => document.querySelector('#labels h2')?.textContent.trim().length > 0", timeout=30_000)
-    drawn_by = {"Predictions": "#labels", "Activations": "#activations .main-svg", "Evidence": "#evidence .main-svg", "Logit lens": "#lens .main-svg",
-                "Architecture": "#arch-plot .main-svg", "Token mixing": "#gallery img", "Stem": "#stem img", "Patch shuffle": "#shuffle img", "Training timeline": "#timeline img"}
-    for view, name in [("predict", "Predictions"), ("token-mixing", "Token mixing"), ("stem", "Stem"), ("activations", "Activations"), ("evidence", "Evidence"), ("logit-lens", "Logit lens"), ("shuffle", "Patch shuffle"), ("architecture", "Architecture"), ("timeline", "Training timeline"), ("models", "Models")]:
+    drawn_by = {"Predictions": "#labels", "Activations": "#activations .main-svg", "Evidence": "#evidence .main-svg",
+                "Logit lens": "#lens .main-svg", "Architecture": "#arch-plot .main-svg", "Token mixing": "#gallery img",
+                "Stem": "#stem img", "Patch shuffle": "#shuffle img", "Training timeline": "#timeline img"}
+    for view, name in [("predict", "Predictions"), ("token-mixing", "Token mixing"), ("stem", "Stem"),
+                       ("activations", "Activations"), ("evidence", "Evidence"), ("logit-lens", "Logit lens"),
+                       ("shuffle", "Patch shuffle"), ("architecture", "Architecture"),
+                       ("timeline", "Training timeline"), ("models", "Models")]:
         page.get_by_role("tab", name=name).click()
         if name == "Models":  # a table, not a picture: every model of the catalogue listed
             names = [e.name for e in catalogue()]
-            page.wait_for_function(f"() => {names!r}.filter((n) => ('\\n' + document.body.innerText + '\\n').includes('\\n' + n + '\\n')).length >= 10", timeout=30_000)  # a cell per name
+            # a cell per name
+            page.wait_for_function(f"() => {names!r}.filter((n) => ('\\n' + document.body.innerText + "
+                                   f"'\\n').includes('\\n' + n + '\\n')).length >= 10", timeout=30_000)
         else:  # opening the tab draws it: the figure itself is a picture, not a blank box
             figure = page.locator(drawn_by[name]).first
             figure.wait_for(timeout=30_000)
             if drawn_by[name].endswith("img"):
-                page.wait_for_function(f"() => document.querySelector('{drawn_by[name]}')?.naturalWidth > 0", timeout=30_000)
+                page.wait_for_function(f"() => document.querySelector('{drawn_by[name]}')?.naturalWidth > 0",
+                                       timeout=30_000)
             page.wait_for_timeout(600)
             figure.screenshot(path=shots / f"{view}-figure.png")
             assert drawn(shots / f"{view}-figure.png"), view
@@ -99,10 +106,12 @@ def test_every_tab_draws_for_an_uploaded_image(app_url, page):
     assert page.locator("#labels h2").first.text_content().strip() == "cat"
     assert "GFLOPs" in page.content()
     page.get_by_role("tab", name="Compare").click()
-    page.wait_for_function("() => [...document.querySelectorAll('.prose')].some(p => p.textContent.includes('(random) · block 0'))", timeout=60_000)
+    page.wait_for_function("() => [...document.querySelectorAll('.prose')].some(p => "
+                           "p.textContent.includes('(random) · block 0'))", timeout=60_000)
     page.locator("#compare-plot .main-svg").first.wait_for(timeout=30_000)
     page.wait_for_timeout(500)
-    legend = page.evaluate("() => [...document.querySelectorAll('#compare-plot .legendtext')].map((e) => e.textContent)")
+    legend = page.evaluate("() => [...document.querySelectorAll('#compare-plot .legendtext')].map((e) => "
+                           "e.textContent)")
     assert legend == ["embedded (pretrained)", "embedded (random)"]  # the two models, one line each
     assert page.locator("#compare-plot .scatterlayer .trace").count() == 2
     page.screenshot(path=shots / "compare.png", full_page=True)
@@ -110,17 +119,21 @@ def test_every_tab_draws_for_an_uploaded_image(app_url, page):
 
 def test_a_deep_link_with_an_example_opens_on_a_drawn_chart_with_no_click(app_url, page):
     page.goto(app_url + "?model=embedded&example=chelsea-cat&view=evidence")
-    page.locator("#evidence .heatmaplayer image, #evidence .heatmaplayer path").first.wait_for(state="attached", timeout=60_000)
+    page.locator("#evidence .heatmaplayer image, #evidence .heatmaplayer path").first.wait_for(state="attached",
+                                                                                               timeout=60_000)
     assert page.locator("#evidence .gtitle").first.text_content().startswith("Evidence for 'cat'")
     assert "embedded" in page.locator("#status").inner_text()  # the predictions ran too, with no click
 
 
-@pytest.mark.parametrize("link", ["?example=cifar10-horse", "?example=cifar10-horse&view=predict", "?example=cifar10-horse&view=evidence"])
+@pytest.mark.parametrize("link", ["?example=cifar10-horse", "?example=cifar10-horse&view=predict",
+                                  "?example=cifar10-horse&view=evidence"])
 def test_a_deep_link_shows_the_predictions_with_their_note(app_url, page, link):
     page.goto(app_url + link)  # the Predictions tab open already (no tab event) or another tab
     page.wait_for_function("() => document.querySelector('#labels h2')?.textContent.trim() === 'horse'", timeout=60_000)
-    page.wait_for_function("() => document.querySelector('#predict-note')?.textContent.includes('32×32')", timeout=30_000)
-    assert "airplane, automobile, bird" in page.locator("#predict-note").text_content()  # what the model knows, beside its answer
+    page.wait_for_function("() => document.querySelector('#predict-note')?.textContent.includes('32×32')",
+                           timeout=30_000)
+    # what the model knows, beside its answer
+    assert "airplane, automobile, bird" in page.locator("#predict-note").text_content()
 
 
 def test_hovering_the_evidence_map_says_what_the_number_means(app_url, page):
@@ -153,10 +166,12 @@ def test_a_bad_upload_shows_a_readable_message(app_url, page, tmp_path):
 def test_the_guided_tour_steps_forward_in_presentation_mode(app_url, page):
     page.goto(app_url + "?view=tour&step=4&present=1")
     page.locator("#image input[type=file]").set_input_files(str(EXAMPLES / "chelsea-cat.jpg"))
-    page.wait_for_function("() => document.querySelector('#tour-text')?.textContent.includes('Step 4 of 7')", timeout=30_000)
+    page.wait_for_function("() => document.querySelector('#tour-text')?.textContent.includes('Step 4 of 7')",
+                           timeout=30_000)
     assert page.evaluate("() => document.querySelector('gradio-app').classList.contains('presentation')")
     page.locator("#next").click()
-    page.wait_for_function("() => document.querySelector('#tour-text')?.textContent.includes('Step 5 of 7: Channel mixing')", timeout=30_000)
+    page.wait_for_function("() => document.querySelector('#tour-text')?.textContent.includes('Step 5 of 7: Channel "
+                           "mixing')", timeout=30_000)
     page.locator("#tour-image img").wait_for(timeout=30_000)
     page.wait_for_function("() => document.querySelector('#tour-image img')?.naturalWidth > 0", timeout=30_000)
     page.wait_for_timeout(500)
@@ -175,12 +190,15 @@ def test_lecture_deep_link_shows_the_whole_step_and_the_keyboard_steps_it(app_ur
     page = browser.new_page(viewport={"width": width, "height": height})
     try:
         page.goto(app_url + "?present=1&example=chelsea-cat&view=tour&step=4")
-        page.wait_for_function("() => document.querySelector('#tour-text h3')?.textContent.includes('Step 4 of 7')", timeout=60_000)
+        page.wait_for_function("() => document.querySelector('#tour-text h3')?.textContent.includes('Step 4 of 7')",
+                               timeout=60_000)
         page.locator("#tour-image img").wait_for(timeout=30_000)
-        assert page.locator(".form:has(> #step)").evaluate("e => getComputedStyle(e).display") == "none"  # no empty bar where the slider was
+        # no empty bar where the slider was
+        assert page.locator(".form:has(> #step)").evaluate("e => getComputedStyle(e).display") == "none"
         for step in (4, 5):
             box = page.locator("#tour-image img").bounding_box()
-            assert box["y"] >= 0 and box["y"] + box["height"] <= height and box["x"] + box["width"] <= width, (step, box)
+            assert (box["y"] >= 0 and box["y"] + box["height"] <= height
+                    and box["x"] + box["width"] <= width), (step, box)
             assert page.evaluate("() => window.scrollY") == 0
             if step == 4:
                 if width == 1280:
@@ -188,12 +206,15 @@ def test_lecture_deep_link_shows_the_whole_step_and_the_keyboard_steps_it(app_ur
                     page.screenshot(path=OUTPUT / "lecture-tour-1280x720.png")
                 page.locator("body").click(position={"x": 5, "y": height - 5})  # focus the page, not a field
                 page.keyboard.press("ArrowRight")  # what a presenter's clicker sends as PageDown, too
-                page.wait_for_function("() => document.querySelector('#tour-text h3')?.textContent.includes('Step 5 of 7')", timeout=30_000)
+                page.wait_for_function("() => document.querySelector('#tour-text h3')?.textContent.includes('Step 5 "
+                                       "of 7')", timeout=30_000)
                 page.wait_for_timeout(500)
         page.keyboard.press("End")
-        page.wait_for_function("() => document.querySelector('#tour-text h3')?.textContent.includes('Step 7 of 7')", timeout=30_000)
+        page.wait_for_function("() => document.querySelector('#tour-text h3')?.textContent.includes('Step 7 of 7')",
+                               timeout=30_000)
         page.keyboard.press("PageUp")
-        page.wait_for_function("() => document.querySelector('#tour-text h3')?.textContent.includes('Step 6 of 7')", timeout=30_000)
+        page.wait_for_function("() => document.querySelector('#tour-text h3')?.textContent.includes('Step 6 of 7')",
+                               timeout=30_000)
         # every view is one click away: no tab hides behind an overflow menu
         from explorer.app.links import VIEWS
 
@@ -206,17 +227,20 @@ def test_on_a_phone_a_chart_keeps_its_layout_and_scrolls_sideways(app_url, brows
     page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     try:
         page.goto(app_url + "?example=chelsea-cat&view=evidence")
-        page.wait_for_function("() => document.querySelector('#evidence .js-plotly-plot .main-svg')?.getBoundingClientRect().width > 0", timeout=60_000)
+        page.wait_for_function("() => document.querySelector('#evidence .js-plotly-plot "
+                               ".main-svg')?.getBoundingClientRect().width > 0", timeout=60_000)
         chart = page.locator("#evidence .js-plotly-plot .main-svg").first.bounding_box()
         assert chart["width"] >= 700, chart  # two maps and their colour bars side by side, not squeezed into 330 px
-        block = page.evaluate("() => { const e = document.querySelector('#evidence'); return [e.scrollWidth, e.clientWidth]; }")
+        block = page.evaluate("() => { const e = document.querySelector('#evidence'); return [e.scrollWidth, "
+                              "e.clientWidth]; }")
         assert block[0] > block[1]  # the chart's own box scrolls ...
         assert page.evaluate("() => document.documentElement.scrollWidth") <= 390  # ... not the page
         page.goto(app_url + "?example=chelsea-cat&view=tour&step=4")
         step_figure = page.locator("#tour-image img")
         step_figure.wait_for(state="attached", timeout=60_000)
         step_figure.scroll_into_view_if_needed(timeout=30_000)
-        assert step_figure.bounding_box()["width"] >= 300  # the tour's figure below its words, not a 170-px column beside them
+        # the tour's figure below its words, not a 170-px column beside them
+        assert step_figure.bounding_box()["width"] >= 300
     finally:
         page.close()
 
@@ -236,7 +260,8 @@ def test_the_label_badge_and_tool_bar_never_cover_the_top_row_of_tiles(app_url, 
                     document.querySelector('#gallery label').getBoundingClientRect().bottom,
                     document.querySelector('#gallery .icon-button-wrapper').getBoundingClientRect().bottom];
         }}""")
-        assert badge <= tiles_top + 1 and tools <= tiles_top + 1, (tiles_top, badge, tools)  # the picture shrinks on a phone, its white rows with it
+        # the picture shrinks on a phone, its white rows with it
+        assert badge <= tiles_top + 1 and tools <= tiles_top + 1, (tiles_top, badge, tools)
     finally:
         page.close()
 
@@ -251,10 +276,13 @@ def test_escape_leaves_lecture_mode(app_url, page):
     assert page.evaluate("() => document.querySelector('gradio-app').classList.contains('presentation')")
     page.locator("body").click(position={"x": 5, "y": 5})
     page.keyboard.press("Escape")
-    page.wait_for_function("() => !document.querySelector('gradio-app').classList.contains('presentation')", timeout=30_000)
+    page.wait_for_function("() => !document.querySelector('gradio-app').classList.contains('presentation')",
+                           timeout=30_000)
     page.locator("#intro").wait_for(state="visible", timeout=10_000)
     assert not page.locator("#present input").is_checked()
-    page.wait_for_function("() => parseFloat(getComputedStyle(document.querySelector('#evidence .gtitle')).fontSize) < 20", timeout=30_000)  # redrawn at normal size
+    # redrawn at normal size
+    page.wait_for_function("() => parseFloat(getComputedStyle(document.querySelector('#evidence .gtitle')).fontSize) "
+                           "< 20", timeout=30_000)
 
 
 def test_an_example_click_shows_its_predictions_and_random_weights_change_them(app_url, page):
@@ -263,29 +291,36 @@ def test_an_example_click_shows_its_predictions_and_random_weights_change_them(a
     names = [p.stem for p in sorted(EXAMPLES.glob("*.jpg"))]
     page.locator("#examples button").nth(names.index("cifar10-horse")).click()  # one click, nothing else
     page.wait_for_function("() => document.querySelector('#labels h2')?.textContent.trim() === 'horse'", timeout=30_000)
-    page.wait_for_function("() => document.querySelector('#predict-note')?.textContent.includes('32×32')", timeout=30_000)
+    page.wait_for_function("() => document.querySelector('#predict-note')?.textContent.includes('32×32')",
+                           timeout=30_000)
     note = page.locator("#predict-note").inner_text()
     for label in ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"):
         assert label in note
     assert "ImageNet weights could not be loaded here" in page.locator("#banner").inner_text()
     pretrained = page.locator("#labels").inner_text()
     page.locator("#weights label", has_text="random").click()
-    page.wait_for_function("() => document.querySelector('#status')?.textContent.includes('random weights')", timeout=30_000)
+    page.wait_for_function("() => document.querySelector('#status')?.textContent.includes('random weights')",
+                           timeout=30_000)
     page.wait_for_function(f"() => document.querySelector('#labels')?.innerText !== {pretrained!r}", timeout=30_000)
 
 
-@pytest.mark.parametrize("width, height, model", [(1280, 720, "embedded"), (1920, 1080, "embedded"), (1280, 720, "mixer_s32_224&weights=random")])
+@pytest.mark.parametrize("width, height, model", [(1280, 720, "embedded"), (1920, 1080, "embedded"),
+                                                  (1280, 720, "mixer_s32_224&weights=random")])
 def test_a_lecture_chart_fits_the_screen(app_url, browser, width, height, model):
     page = browser.new_page(viewport={"width": width, "height": height})
     try:
-        page.goto(app_url + f"?present=1&model={model}&example=chelsea-cat&view=evidence")  # the fallback banner above it, or none
+        # the fallback banner above it, or none
+        page.goto(app_url + f"?present=1&model={model}&example=chelsea-cat&view=evidence")
         chart = page.locator("#evidence .js-plotly-plot")
         chart.wait_for(timeout=60_000)
-        page.wait_for_function("() => document.querySelector('#evidence .js-plotly-plot .main-svg')?.getBoundingClientRect().height > 0", timeout=30_000)
-        page.wait_for_timeout(500)  # the page fits the chart to the screen on the next animation frame, then Plotly redraws
+        page.wait_for_function("() => document.querySelector('#evidence .js-plotly-plot "
+                               ".main-svg')?.getBoundingClientRect().height > 0", timeout=30_000)
+        # the page fits the chart to the screen on the next animation frame, then Plotly redraws
+        page.wait_for_timeout(500)
         box = page.locator("#evidence .js-plotly-plot .main-svg").first.bounding_box()
         assert box["y"] >= 0 and box["y"] + box["height"] <= height, box  # the whole chart on the slide, no scrolling
-        assert box["height"] >= 0.45 * height and box["y"] + box["height"] >= height - 60, box  # and it takes what the screen has left
+        # and it takes what the screen has left
+        assert box["height"] >= 0.45 * height and box["y"] + box["height"] >= height - 60, box
         assert page.evaluate("() => window.scrollY") == 0
     finally:
         page.close()
@@ -294,15 +329,18 @@ def test_a_lecture_chart_fits_the_screen(app_url, browser, width, height, model)
 def test_every_drawn_figure_of_a_lecture_slide_ends_on_the_screen_with_no_badge_over_it(app_url, browser):
     page = browser.new_page(viewport={"width": 1280, "height": 720})
     try:
-        for view, figure in (("token-mixing", "#gallery"), ("stem", "#stem"), ("shuffle", "#shuffle"), ("timeline", "#timeline")):
-            page.goto(app_url + f"?present=1&example=chelsea-cat&view={view}")  # the fallback banner and a note above each
+        for view, figure in (("token-mixing", "#gallery"), ("stem", "#stem"), ("shuffle", "#shuffle"),
+                             ("timeline", "#timeline")):
+            # the fallback banner and a note above each
+            page.goto(app_url + f"?present=1&example=chelsea-cat&view={view}")
             picture = page.locator(f"{figure} img")
             picture.wait_for(timeout=60_000)
             page.wait_for_function(f"() => document.querySelector('{figure} img')?.complete", timeout=30_000)
             page.wait_for_timeout(300)  # the page's own fitting runs on the next animation frame
             box = picture.bounding_box()
             assert box["height"] >= 200 and box["y"] + box["height"] <= 720, (view, box)
-            assert not page.locator(f"{figure} label").first.is_visible(), view  # the label badge would cover the top row
+            # the label badge would cover the top row
+            assert not page.locator(f"{figure} label").first.is_visible(), view
             assert page.evaluate("() => window.scrollY") == 0
     finally:
         page.close()
@@ -310,14 +348,16 @@ def test_every_drawn_figure_of_a_lecture_slide_ends_on_the_screen_with_no_badge_
 
 def test_no_banner_box_when_the_model_asked_for_runs(app_url, page):
     page.goto(app_url + "?model=mixer_s32_224&weights=random&example=chelsea-cat")
-    page.wait_for_function("() => document.querySelector('#status')?.textContent.includes('mixer_s32_224')", timeout=60_000)
+    page.wait_for_function("() => document.querySelector('#status')?.textContent.includes('mixer_s32_224')",
+                           timeout=60_000)
     page.wait_for_function("() => document.querySelector('#labels h2')?.textContent.trim().length > 0", timeout=60_000)
     assert not page.locator("#banner").is_visible()  # not an empty yellow box either
 
 
 def test_a_block_out_of_range_is_clamped_with_a_note_and_no_error(app_url, page):
     page.goto(app_url + "?model=embedded&block=99&view=token-mixing")
-    page.wait_for_function("() => document.querySelector('#link-note')?.textContent.includes('block=99')", timeout=30_000)
+    page.wait_for_function("() => document.querySelector('#link-note')?.textContent.includes('block=99')",
+                           timeout=30_000)
     assert "showing block 7" in page.locator("#link-note").inner_text()
     page.locator("#gallery img").wait_for(timeout=30_000)
     assert page.locator("#block input[type=number]").input_value() == "7"
@@ -328,9 +368,11 @@ def test_a_block_out_of_range_is_clamped_with_a_note_and_no_error(app_url, page)
 def test_screen_readers_hear_words_not_translation_keys(app_url, page):
     page.goto(app_url)
     page.locator("#image input[type=file]").wait_for(state="attached", timeout=30_000)
-    page.evaluate("""() => { window.said = [];
-      const listen = () => document.querySelectorAll('[aria-live]').forEach((e) => { const t = e.textContent.trim(); if (t) window.said.push(t); });
-      new MutationObserver(listen).observe(document.body, {childList: true, subtree: true, characterData: true}); }""")
+    page.evaluate("() => { window.said = [];\n"
+                  "      const listen = () => document.querySelectorAll('[aria-live]').forEach((e) => { "
+                  "const t = e.textContent.trim(); if (t) window.said.push(t); });\n"
+                  "      new MutationObserver(listen).observe(document.body, "
+                  "{childList: true, subtree: true, characterData: true}); }")
     page.locator("#image input[type=file]").set_input_files(str(EXAMPLES / "cifar10-ship.jpg"))
     page.wait_for_function("() => window.said.includes('Done')", timeout=60_000)
     said = page.evaluate("() => window.said")
@@ -339,7 +381,8 @@ def test_screen_readers_hear_words_not_translation_keys(app_url, page):
 
 def test_sliders_follow_the_keyboard_and_typed_numbers_not_only_the_mouse(app_url, page):
     page.goto(app_url + "?model=embedded&view=token-mixing")
-    note = "() => [...document.querySelectorAll('.prose')].map((e) => e.textContent).find((t) => t.includes('smoothness')) || ''"
+    note = ("() => [...document.querySelectorAll('.prose')].map((e) => e.textContent)"
+            ".find((t) => t.includes('smoothness')) || ''")
     page.wait_for_function(f"() => ({note})().includes('block 0 ·')", timeout=30_000)
     page.locator("#block input[type=range]").focus()
     page.keyboard.press("ArrowRight")
@@ -375,10 +418,12 @@ def test_a_unit_page_on_a_lecture_slide_is_one_wide_row_that_fits(app_url, brows
         picture.wait_for(timeout=30_000)
         page.wait_for_function("() => document.querySelector('#unit-page img')?.complete", timeout=30_000)
         box = picture.bounding_box()
-        assert box["y"] >= 0 and box["y"] + box["height"] <= height, box  # the whole page on the slide, examples included
+        # the whole page on the slide, examples included
+        assert box["y"] >= 0 and box["y"] + box["height"] <= height, box
         assert box["width"] >= 0.7 * width, box  # one row across the screen, not a column down a third of it
         assert page.evaluate("() => window.scrollY") == 0
-        assert not page.locator("#unit-kind").is_visible() and not page.locator("#unit-index").is_visible()  # chosen before the lecture
+        # chosen before the lecture
+        assert not page.locator("#unit-kind").is_visible() and not page.locator("#unit-index").is_visible()
         page.locator("body").click(position={"x": 5, "y": height - 5})
         page.keyboard.press("ArrowRight")
         page.wait_for_function(f"() => ({heading})().includes('block 0 channel 4 ')", timeout=30_000)
@@ -394,7 +439,8 @@ def test_a_gallery_tile_opens_its_unit_page(app_url, page):
     page.mouse.click(box["x"] + box["width"] * 0.1, box["y"] + box["height"] * 0.3)
     page.locator("#unit img").wait_for(timeout=30_000)
     page.locator("#open-token-unit").click()
-    page.wait_for_function("() => (document.querySelector('#unit-text h3')?.textContent || '').includes('block 1 token-mixing unit')", timeout=30_000)
+    page.wait_for_function("() => (document.querySelector('#unit-text h3')?.textContent || '').includes('block 1 "
+                           "token-mixing unit')", timeout=30_000)
 
 
 def unit_heading(page) -> str:
@@ -402,7 +448,8 @@ def unit_heading(page) -> str:
 
 
 def wait_text(page, selector: str, text: str, timeout: int = 60_000) -> None:
-    page.wait_for_function(f"() => (document.querySelector({selector!r})?.innerText || '').includes({text!r})", timeout=timeout)
+    page.wait_for_function(f"() => (document.querySelector({selector!r})?.innerText || '').includes({text!r})",
+                           timeout=timeout)
 
 
 def test_deep_links_open_a_token_unit_lecture_mode_and_clamp_what_is_out_of_range(app_url, page):
@@ -411,7 +458,8 @@ def test_deep_links_open_a_token_unit_lecture_mode_and_clamp_what_is_out_of_rang
     assert page.locator("#unit-kind input[value=token]").is_checked()
 
     page.goto(app_url + "?present=true&view=evidence&example=cifar10-horse")
-    page.wait_for_function("() => document.querySelector('gradio-app').classList.contains('presentation')", timeout=60_000)
+    page.wait_for_function("() => document.querySelector('gradio-app').classList.contains('presentation')",
+                           timeout=60_000)
     assert page.locator("#present input").is_checked()
 
     page.goto(app_url + "?block=abc&view=token-mixing")
@@ -434,7 +482,8 @@ def test_deep_links_open_a_token_unit_lecture_mode_and_clamp_what_is_out_of_rang
 
 def test_a_link_with_an_unknown_view_weights_or_model_is_ignored_or_explained(app_url, page):
     page.goto(app_url + "?view=nonsense&weights=nonsense&model=embedded&example=cifar10-horse")
-    page.wait_for_function("() => document.querySelector('#labels h2')?.textContent.trim() === 'horse'", timeout=60_000)  # the trained answer: weights kept
+    # the trained answer: weights kept
+    page.wait_for_function("() => document.querySelector('#labels h2')?.textContent.trim() === 'horse'", timeout=60_000)
     assert page.locator("button[role=tab][aria-selected=true]").inner_text().strip() == "Predictions"
     assert page.locator("#weights input[value=pretrained]").is_checked()
 
@@ -462,25 +511,31 @@ def test_the_feature_visualisation_is_computed_on_request_and_stop_cancels_it(ap
     page.locator("#unit-page img").wait_for(timeout=30_000)
     before = page.locator("#unit-page img").get_attribute("src")
     page.locator("#unit-feature").click()
-    page.wait_for_function("() => !(document.querySelector('#unit-text')?.innerText || '').includes('not computed yet')", timeout=120_000)
+    page.wait_for_function("() => !(document.querySelector('#unit-text')?.innerText || '').includes('not computed "
+                           "yet')", timeout=120_000)
     page.locator("#unit-feature").wait_for(state="hidden", timeout=30_000)
-    page.wait_for_function(f"() => document.querySelector('#unit-page img')?.getAttribute('src') !== {before!r}", timeout=30_000)  # redrawn with it
+    # redrawn with it
+    page.wait_for_function(f"() => document.querySelector('#unit-page img')?.getAttribute('src') !== {before!r}",
+                           timeout=30_000)
 
 
 def test_the_timeline_slider_shows_each_snapshot(app_url, page):
     from explorer.model import embedded
 
     epochs = list(embedded.read_timeline())
-    note = "() => [...document.querySelectorAll('.prose')].map((e) => e.textContent).find((t) => t.includes(' · epoch ')) || ''"
+    note = ("() => [...document.querySelectorAll('.prose')].map((e) => e.textContent)"
+            ".find((t) => t.includes(' · epoch ')) || ''")
     page.goto(app_url + "?view=timeline&model=embedded")
-    page.wait_for_function(f"() => ({note})().includes('block 0 · epoch {epochs[-1]} of {epochs[-1]}')", timeout=60_000)  # the end of training first
+    # the end of training first
+    page.wait_for_function(f"() => ({note})().includes('block 0 · epoch {epochs[-1]} of {epochs[-1]}')", timeout=60_000)
     page.wait_for_function("() => document.querySelector('#timeline img')?.naturalWidth > 0", timeout=30_000)
     page.locator("#timeline img").screenshot(path=OUTPUT / "timeline-last.png")
     page.locator("#snapshot input[type=number]").fill("0")
     page.wait_for_function(f"() => ({note})().includes('block 0 · epoch {epochs[0]} of {epochs[-1]}')", timeout=30_000)
     page.wait_for_timeout(500)
     page.locator("#timeline img").screenshot(path=OUTPUT / "timeline-first.png")
-    first, last = (np.asarray(Image.open(OUTPUT / f"timeline-{n}.png").convert("RGB")).astype(int) for n in ("first", "last"))
+    first, last = (np.asarray(Image.open(OUTPUT / f"timeline-{n}.png").convert("RGB")).astype(int)
+                   for n in ("first", "last"))
     assert first.shape == last.shape and np.abs(first - last).mean() > 5  # another picture: the initialisation's noise
     page.locator("#snapshot input[type=range]").focus()
     page.keyboard.press("ArrowRight")

@@ -23,7 +23,8 @@ def test_arrays_follow_the_contract(horse):
     a = horse.arrays()
     assert a["logits"].shape == (10,)
     assert a["token_mixing"].shape == (8, 64, 64) and a["token_mixing_order"].shape == (8, 64)
-    assert a["activation_norms"].shape == (8, 8, 8) and a["patch_evidence"].shape == (8, 8) and a["saliency"].shape == (32, 32)
+    assert (a["activation_norms"].shape == (8, 8, 8) and a["patch_evidence"].shape == (8, 8)
+            and a["saliency"].shape == (32, 32))
     model = load_model("embedded").model
     assert np.array_equal(a["token_mixing"][3], model.blocks[3].mlp_tokens.fc1.weight.detach().numpy())
     top = int(np.argmax(a["logits"]))
@@ -46,7 +47,9 @@ def test_summary_follows_the_contract(horse):
 def test_save_writes_pngs_svgs_arrays_and_summary(horse, tmp_path):
     files = save_explanation(horse, tmp_path)
     names = {f.name for f in files}
-    assert {"arrays.npz", "model.npz", "summary.json", "token_mixing_block00.png", "stem_filters.png", "activations.png", "updates.svg", "evidence.png", "logit_lens.png", "logit_lens.svg", "shuffle.png"} <= names
+    assert {"arrays.npz", "model.npz", "summary.json", "token_mixing_block00.png", "stem_filters.png",
+            "activations.png", "updates.svg", "evidence.png", "logit_lens.png", "logit_lens.svg",
+            "shuffle.png"} <= names
     assert all(f.stat().st_size > 0 for f in files)
     arrays = horse.arrays()
     with np.load(tmp_path / "arrays.npz") as saved:  # the image's arrays ...

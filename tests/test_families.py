@@ -96,7 +96,8 @@ def test_the_texts_have_words_for_every_family(model):
 def test_an_unknown_block_is_refused():
     with pytest.raises(ModelError, match="Linear"):
         family(torch.nn.Linear(2, 2))
-    odd = MixerBlock(8, 4, mlp_layer=lambda *a, **k: torch.nn.Identity())  # a Mixer block with a token MLP timm has no family for
+    # a Mixer block with a token MLP timm has no family for
+    odd = MixerBlock(8, 4, mlp_layer=lambda *a, **k: torch.nn.Identity())
     with pytest.raises(ModelError, match="MixerBlock with Identity"):
         family(odd)
     assert family(MixerBlock(8, 4, mlp_layer=Mlp)).name == "MLP-Mixer"

@@ -38,7 +38,8 @@ def test_random_bytes(data):
 
 
 @settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.sampled_from(SEEDS), st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 255)), max_size=12), st.integers(0, 10_000))
+@given(st.sampled_from(SEEDS), st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 255)), max_size=12),
+       st.integers(0, 10_000))
 def test_mutated_images(seed, flips, cut):
     data = bytearray(seed)
     for at, value in flips:

@@ -49,7 +49,8 @@ def test_the_predictions_note_says_random_weights_answer_by_chance():
     top = float(analysis.probabilities.max())
     assert top < 0.005  # the predictions list shows 0% for every class
     note = label_note(loaded, analysis.picture, top)
-    assert "random weights" in note and "1 in 1,000 (0.10%)" in note and f"top one here {top:.2%} (the list above rounds it to 0%)" in note and "unsure" not in note
+    assert ("random weights" in note and "1 in 1,000 (0.10%)" in note
+            and f"top one here {top:.2%} (the list above rounds it to 0%)" in note and "unsure" not in note)
 
 
 @pytest.mark.parametrize("name, expected, absent", [
@@ -59,7 +60,9 @@ def test_the_predictions_note_says_random_weights_answer_by_chance():
     ("gmixer_12_224", "gated", "fc2 counterpart"),
 ])
 def test_token_mixing_text_is_true_of_each_family(name, expected, absent):
-    loaded = LoadedModel(name=name, model=tiny_model(name), weights="random", source="test", data_config={"input_size": (3, 64, 64)}, transform=None, class_names=tuple("abcdefg"), label_set="test", device=None)
+    loaded = LoadedModel(name=name, model=tiny_model(name), weights="random", source="test",
+                         data_config={"input_size": (3, 64, 64)}, transform=None, class_names=tuple("abcdefg"),
+                         label_set="test", device=None)
     note = view_note("token-mixing", loaded)
     assert expected in note and absent not in note and "random weights" in note
 
@@ -89,7 +92,8 @@ def banners(env: dict[str, str]) -> dict[str, str]:
 def test_the_banner_says_why_when_the_hub_cannot_be_reached(hub_unreachable):
     shown = banners(hub_unreachable)
     for name, banner in shown.items():  # the embedded model chosen, or standing in for an ImageNet one
-        assert banner.startswith("⚠️ **ImageNet weights could not be loaded here**") and "cannot be reached" in banner, name
+        assert (banner.startswith("⚠️ **ImageNet weights could not be loaded here**")
+                and "cannot be reached" in banner), name
     assert "not in the local Hugging Face cache" in shown["resmlp_12_224"]
 
 
@@ -99,4 +103,5 @@ def test_no_banner_when_imagenet_weights_are_cached(weights_in_cache):
 
 def test_in_this_process_the_hub_is_unreachable_and_the_banner_says_so(embedded):
     banner = fallback_banner(embedded)  # conftest sets HF_HUB_OFFLINE before huggingface_hub is imported
-    assert banner.startswith("⚠️ **ImageNet weights could not be loaded here**") and "Why: HF_HUB_OFFLINE is set." in banner
+    assert (banner.startswith("⚠️ **ImageNet weights could not be loaded here**")
+            and "Why: HF_HUB_OFFLINE is set." in banner)

@@ -22,7 +22,8 @@ def test_batched_equals_one_by_one(random_rgb, photo):
     alone = [predict(photo, loaded, top_k=3), predict(random_rgb, loaded, top_k=3)]
     # the same classes in the same order; probabilities to float32 accuracy (batched kernels sum differently)
     assert [[p.index for p in ps] for ps in together] == [[p.index for p in ps] for ps in alone]
-    assert np.allclose([[p.probability for p in ps] for ps in together], [[p.probability for p in ps] for ps in alone], atol=1e-5)
+    assert np.allclose([[p.probability for p in ps] for ps in together], [[p.probability for p in ps] for ps in alone],
+                       atol=1e-5)
 
 
 def test_top_k_is_capped_by_the_number_of_classes(photo):
@@ -74,7 +75,8 @@ def test_bf16_is_refused_where_the_hardware_lacks_it(monkeypatch):
     from explorer.model import loading
 
     monkeypatch.setattr(loading, "native_bf16", lambda device: False)
-    with pytest.raises(ModelError, match="this CPU has no native bfloat16 arithmetic, so bf16 would be slower than fp32; use fp32"):
+    with pytest.raises(ModelError,
+                       match="this CPU has no native bfloat16 arithmetic, so bf16 would be slower than fp32; use fp32"):
         load_model("embedded", device="cpu", precision="bf16")
 
 
@@ -87,4 +89,5 @@ def test_unusable_precisions_are_refused_with_a_reason():
         load_model("embedded", precision="half")
     from explorer.cli import main
 
-    assert main(["predict", str(EXAMPLES / "rocket.jpg"), "--model", "embedded", "--device", "cpu", "--precision", "fp16", "--json"]) == 2
+    assert main(["predict", str(EXAMPLES / "rocket.jpg"), "--model", "embedded", "--device", "cpu", "--precision",
+                 "fp16", "--json"]) == 2

@@ -21,7 +21,8 @@ def test_each_tag_gets_its_label_set(tag, count, title):
     assert len(names) == count == cfg["num_classes"]
     assert label_set(cfg) == title
     assert all(isinstance(n, str) and n for n in names)
-    assert len(set(names)) > 0.95 * count and not any(n == f"class {i}" for i, n in enumerate(names))  # real names, not numbered stand-ins
+    # real names, not numbered stand-ins
+    assert len(set(names)) > 0.95 * count and not any(n == f"class {i}" for i, n in enumerate(names))
 
 
 def test_imagenet_1k_names_are_timms_descriptions():

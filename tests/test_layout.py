@@ -1,4 +1,4 @@
-"""The package's layout holds: the flow model → analysis → units → render → export → app, no import circles, short files.
+"""The layout holds: the flow model → analysis → units → render → export → app, no import circles, short files.
 
 Imports are read from the source (ast), lazy ones inside functions included; imports under `if TYPE_CHECKING:`
 are left out, as they never run.

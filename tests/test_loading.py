@@ -50,7 +50,8 @@ print(json.dumps(dict(name=loaded.name, status=loaded.status())))
     result = run_python(code, env={"HF_HUB_OFFLINE": "1", "HF_HUB_CACHE": str(tmp_path)})
     out = json.loads(result.stdout.strip().splitlines()[-1])
     assert out["name"] == "embedded"
-    assert TAG in out["status"] and "HF_HUB_OFFLINE" in out["status"] and "not in the local Hugging Face cache" in out["status"]
+    assert (TAG in out["status"] and "HF_HUB_OFFLINE" in out["status"]
+            and "not in the local Hugging Face cache" in out["status"])
 
 
 def test_a_hub_that_never_answers_is_given_up_on_within_5_seconds(tmp_path):

@@ -36,7 +36,8 @@ def test_the_four_tools_answer_like_the_api_and_bad_input_gets_a_clear_message(a
     ship = EXAMPLES / "cifar10-ship.jpg"
     names, (classified, junk, loopback, unknown, mixing, models, after) = mcp_calls(app_url, [
         ("classify", {"image": data_uri(ship), "model": "embedded", "weights": "pretrained", "top_k": 3}),
-        ("classify", {"image": "data:image/jpeg;base64," + base64.b64encode(b"not a picture").decode(), "model": "embedded"}),
+        ("classify",
+         {"image": "data:image/jpeg;base64," + base64.b64encode(b"not a picture").decode(), "model": "embedded"}),
         ("classify", {"image": app_url + "gradio_api/file=" + str(ship), "model": "embedded"}),
         ("classify", {"image": data_uri(ship), "model": "resnet_zzz"}),
         ("token_mixing_weights", {"model": "embedded", "weights": "pretrained", "block": 20}),
@@ -45,7 +46,8 @@ def test_the_four_tools_answer_like_the_api_and_bad_input_gets_a_clear_message(a
     ])
     assert sorted(names) == ["classify", "explain_image", "list_models", "token_mixing_weights"]
 
-    label, status = Client(app_url, verbose=False).predict(handle_file(str(ship)), "embedded", "pretrained", 3, api_name="/predict")
+    label, status = Client(app_url, verbose=False).predict(handle_file(str(ship)), "embedded", "pretrained", 3,
+                                                           api_name="/predict")
     assert not classified.isError
     text = text_of(classified)
     for c in label["confidences"]:  # the same labels and probabilities as /predict gives
@@ -53,17 +55,20 @@ def test_the_four_tools_answer_like_the_api_and_bad_input_gets_a_clear_message(a
     assert status in text and "CIFAR-10" in text
 
     assert junk.isError and "is not an image format this app can read" in text_of(junk)
-    assert loopback.isError and "could not be fetched (addresses on this machine or on a private network are not fetched)" in text_of(loopback)
+    assert loopback.isError and ("could not be fetched (addresses on this machine or on a private network "
+                                 "are not fetched)") in text_of(loopback)
     assert unknown.isError and "unknown model 'resnet_zzz'" in text_of(unknown)
     assert not after.isError and text_of(after) == text  # the server kept serving
 
     assert not mixing.isError and "image" in [c.type for c in mixing.content]  # the gallery as a picture
-    assert "'block': 7" in text_of(mixing) and "'shape': [64, 8, 8]" in text_of(mixing)  # clamped to the last of 8 blocks
+    # clamped to the last of 8 blocks
+    assert "'block': 7" in text_of(mixing) and "'shape': [64, 8, 8]" in text_of(mixing)
     assert "'name': 'embedded'" in text_of(models) and "'name': 'mixer_b16_224.goog_in21k_ft_in1k'" in text_of(models)
 
 
 def test_explain_image_returns_the_summary(app_url):
-    _, (explained,) = mcp_calls(app_url, [("explain_image", {"image": data_uri(EXAMPLES / "cifar10-horse.jpg"), "model": "embedded"})])
+    _, (explained,) = mcp_calls(app_url, [("explain_image",
+                                           {"image": data_uri(EXAMPLES / "cifar10-horse.jpg"), "model": "embedded"})])
     text = text_of(explained)
     assert not explained.isError
     for key in ("'logit_lens'", "'evidence'", "'shuffle'", "'architecture'", "'top_k'"):
@@ -83,19 +88,23 @@ def test_explain_image_gives_the_overview_figures_and_the_archive_and_clear_erro
     _, (explained, empty, junk, unknown) = mcp_calls(app_url, [
         ("explain_image", {"image": horse, "model": "embedded", "weights": "pretrained"}),
         ("explain_image", {"model": "embedded"}),
-        ("explain_image", {"image": "data:image/png;base64," + base64.b64encode(b"no picture").decode(), "model": "embedded"}),
+        ("explain_image",
+         {"image": "data:image/png;base64," + base64.b64encode(b"no picture").decode(), "model": "embedded"}),
         ("explain_image", {"image": horse, "model": "resnet_zzz"}),
     ])
     text = text_of(explained)
     figures = re.findall(r"'url': '([^']+\.png)'.*?'caption': '([^']+)'", text)
-    assert [caption for _, caption in figures] == ["activations", "evidence", "logit lens", "shuffle", "updates", "token mixing block00"]
+    assert [caption for _, caption in figures] == ["activations", "evidence", "logit lens", "shuffle", "updates",
+                                                   "token mixing block00"]
     for url, caption in figures:  # each a real picture the assistant can fetch: many colours, not a blank box
         pixels = np.asarray(Image.open(io.BytesIO(httpx.get(url, timeout=30).content)).convert("RGB"))
         assert pixels.shape[0] >= 100 and len(np.unique(pixels.reshape(-1, 3), axis=0)) > 50, caption
     (archive,) = re.findall(r"'url': '([^']+explanation\.zip)'", text)
     names = set(zipfile.ZipFile(io.BytesIO(httpx.get(archive, timeout=30).content)).namelist())
-    assert {"summary.json", "arrays.npz", "evidence.png", "logit_lens.svg", "token_mixing_block07.png", "stem_filters.png"} <= names
-    assert empty.isError and "'image' is a required property" in text_of(empty)  # the tool's schema says so before it runs
+    assert {"summary.json", "arrays.npz", "evidence.png", "logit_lens.svg", "token_mixing_block07.png",
+            "stem_filters.png"} <= names
+    # the tool's schema says so before it runs
+    assert empty.isError and "'image' is a required property" in text_of(empty)
     assert junk.isError and "is not an image format this app can read" in text_of(junk)
     assert unknown.isError and "unknown model 'resnet_zzz'" in text_of(unknown)
     assert "Traceback" not in text_of(empty) + text_of(junk) + text_of(unknown)

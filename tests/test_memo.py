@@ -57,7 +57,8 @@ def test_old_exports_are_pruned_and_new_ones_kept():
 
 def test_evicted_export_folders_are_deleted(tmp_path):
     memo.clear()
-    folders = [memo.export(("key", i), lambda folder: (folder / "explanation.zip").write_bytes(b"zip")) for i in range(memo.EXPORT_FOLDERS + 1)]
+    folders = [memo.export(("key", i), lambda folder: (folder / "explanation.zip").write_bytes(b"zip"))
+               for i in range(memo.EXPORT_FOLDERS + 1)]
     assert not folders[0].exists() and folders[-1].exists()
 
 

@@ -19,13 +19,15 @@ from explorer.model.families import family
 CAT = EXAMPLES / "chelsea-cat.jpg"
 CHROMIUM = Path("/usr/bin/chromium")
 OUTPUT = ROOT / "test-output"
-ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
 KINDS = {"MLP-Mixer": "mlp", "gMixer": "mlp", "ResMLP": "linear", "gMLP": "spatial-gating"}
 
 
 def tiny(name: str):
     model = tiny_model(name)
-    model.pretrained_cfg = {**model.pretrained_cfg, "input_size": (3, 64, 64), "crop_pct": 1.0}  # what timm preprocesses to
+    # what timm preprocesses to
+    model.pretrained_cfg = {**model.pretrained_cfg, "input_size": (3, 64, 64), "crop_pct": 1.0}
     return _prepare(model, f"tiny {name}", "random", "test", torch.device("cpu"))
 
 
@@ -41,11 +43,14 @@ def test_every_family_is_mapped_from_its_real_configuration(name, photo):
     dims = architecture_dims(model)
     s, c = dims["tokens"], dims["channels"]
     bare = model_map(loaded)
-    assert (bare.depth, len(bare.blocks), bare.tokens, bare.channels, bare.grid) == (len(model.blocks), len(model.blocks), 16, c, (4, 4))
+    assert ((bare.depth, len(bare.blocks), bare.tokens, bare.channels, bare.grid)
+            == (len(model.blocks), len(model.blocks), 16, c, (4, 4)))
     assert [b.index for b in bare.blocks] == list(range(len(model.blocks)))
-    assert (bare.input.shape, bare.patches.shape, bare.stem.shape, bare.block_shape) == ("64×64×3", f"16×{16 * 16 * 3}", f"16×{c}", f"16×{c}")
+    assert ((bare.input.shape, bare.patches.shape, bare.stem.shape, bare.block_shape)
+            == ("64×64×3", f"16×{16 * 16 * 3}", f"16×{c}", f"16×{c}"))
     assert (bare.pool.shape, bare.head.shape, bare.classes) == (str(c), "7", 7)
-    assert [getattr(bare, p.replace("-", "_")).part for p in ("input", "patches", "stem", "pool", "head")] == ["input", "patches", "stem", "pool", "head"]
+    assert ([getattr(bare, p.replace("-", "_")).part for p in ("input", "patches", "stem", "pool", "head")]
+            == ["input", "patches", "stem", "pool", "head"])
     assert bare.family == family(model).name
     assert bare.token_mixing.kind == KINDS[bare.family]
     expected = f"{s}→{dims['tokens_mlp_dim']}→{s}" if bare.token_mixing.kind == "mlp" else f"{s}×{s}"
@@ -66,7 +71,8 @@ def test_the_embedded_model_on_the_cat():
     loaded = load_model("embedded")
     analysis = Analysis(loaded, CAT)
     seen = model_map(loaded, analysis)
-    assert (seen.name, seen.family, seen.depth, seen.tokens, seen.channels, seen.grid, seen.classes) == ("embedded", "MLP-Mixer", 8, 64, 128, (8, 8), 10)
+    assert ((seen.name, seen.family, seen.depth, seen.tokens, seen.channels, seen.grid, seen.classes)
+            == ("embedded", "MLP-Mixer", 8, 64, 128, (8, 8), 10))
     assert seen.token_mixing.kind == "mlp"
     assert seen.input.shape == "32×32×3" and seen.stem.shape == "64×128"
     assert (seen.top1_label, seen.top1_probability) == (analysis.top_k(1)[0].label, analysis.top_k(1)[0].probability)
@@ -134,7 +140,8 @@ def map_page():
         demo.close()
 
 
-@pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("CI"), reason="Debian's chromium is not installed (.ci/run installs it)")
+@pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("CI"),
+                    reason="Debian's chromium is not installed (.ci/run installs it)")
 def test_the_map_in_chromium(map_page):
     from playwright.sync_api import sync_playwright
 
@@ -157,21 +164,25 @@ def test_the_map_in_chromium(map_page):
 
             place = the_map.locator("[data-part=token-mixing][data-block='3']")
             place.click()
-            page.wait_for_function("() => document.querySelector('#heard textarea')?.value === 'token-mixing 3'", timeout=30_000)
+            page.wait_for_function("() => document.querySelector('#heard textarea')?.value === 'token-mixing 3'",
+                                   timeout=30_000)
             assert heard[-1] == (("token-mixing", 3), {"part": "token-mixing", "block": 3})
             assert place.get_attribute("aria-current") == "true"
             assert the_map.locator("[aria-current=true]").count() == 1
             page.screenshot(path=OUTPUT / "model-map-embedded.png")
 
             page.locator("#swap").click()  # another model: the map redraws, one place per block
-            page.wait_for_function("() => document.querySelectorAll('#model-map [data-part=token-mixing]').length === 30", timeout=30_000)
+            page.wait_for_function("() => document.querySelectorAll('#model-map [data-part=token-mixing]').length "
+                                   "=== 30", timeout=30_000)
             assert the_map.locator("[data-part=channel-mixing][data-block='29']").count() == 1
             assert the_map.locator("[data-part=stem]").get_attribute("aria-current") == "true"
             assert the_map.locator("[aria-current=true]").count() == 1
-            tops = {round(the_map.locator(f"[data-part={part}]").bounding_box()["y"]) for part in ("input", "stem", "pool", "head")}
+            tops = {round(the_map.locator(f"[data-part={part}]").bounding_box()["y"])
+                    for part in ("input", "stem", "pool", "head")}
             assert len(tops) == 1, "one line of stages at 1366 px"
             frame = the_map.locator(".mm-strip-frame")
-            assert frame.evaluate("f => f.scrollWidth <= f.clientWidth + 1"), "30 blocks fit without scrolling at 1366 px"
+            assert frame.evaluate("f => f.scrollWidth <= f.clientWidth + "
+                                  "1"), "30 blocks fit without scrolling at 1366 px"
             page.screenshot(path=OUTPUT / "model-map-gmlp30.png")
         finally:
             browser.close()

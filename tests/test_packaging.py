@@ -8,20 +8,25 @@ from conftest import EXAMPLES, ROOT
 
 
 def test_the_wheel_carries_the_assets_and_works_outside_the_repo(tmp_path):
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", str(ROOT), "-w", str(tmp_path / "wheel")], check=True, capture_output=True, timeout=300)
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", str(ROOT), "-w", str(tmp_path / "wheel")],
+                   check=True, capture_output=True, timeout=300)
     wheel = next((tmp_path / "wheel").glob("*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
-    assert {"explorer/assets/embedded.safetensors", "explorer/assets/embedded.json", "explorer/assets/examples/SOURCES.md"} <= set(names)
+    assert {"explorer/assets/embedded.safetensors", "explorer/assets/embedded.json",
+            "explorer/assets/examples/SOURCES.md"} <= set(names)
     entry_points = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("entry_points.txt"))).decode()
     assert "mixer-explorer = explorer.cli:main" in entry_points
 
     target = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), str(wheel)], check=True, capture_output=True, timeout=300)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), str(wheel)],
+                   check=True, capture_output=True, timeout=300)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     env = {"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"}
-    code = "import explorer, sys; from explorer.cli import main; print(explorer.__file__, file=sys.stderr); sys.exit(main())"
-    result = subprocess.run([sys.executable, "-c", code, "predict", str(EXAMPLES / "cifar10-ship.jpg"), "--model", "embedded", "--json"], cwd=elsewhere, env=env, capture_output=True, text=True, timeout=300)
+    code = ("import explorer, sys; from explorer.cli import main; print(explorer.__file__, file=sys.stderr); "
+            "sys.exit(main())")
+    result = subprocess.run([sys.executable, "-c", code, "predict", str(EXAMPLES / "cifar10-ship.jpg"), "--model",
+                             "embedded", "--json"], cwd=elsewhere, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     assert str(target) in result.stderr  # the installed copy ran, not the repository's
     assert json.loads(result.stdout)["top_k"][0]["label"] == "ship"

@@ -8,10 +8,12 @@ from conftest import ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
 OUTPUT = ROOT / "test-output"
-ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
 LAPTOP = {"width": 1366, "height": 768}
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (.ci/run installs it)")
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
+                                reason="Debian's chromium is not installed (.ci/run installs it)")
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +40,8 @@ def laptop(browser):
 def map_drawn(page, depth: int | None = None) -> None:
     page.locator("#model-map [data-part=token-mixing]").first.wait_for(timeout=60_000)
     if depth is not None:
-        page.wait_for_function(f"() => document.querySelectorAll('#model-map [data-part=token-mixing]').length === {depth}",
+        page.wait_for_function(f"() => document.querySelectorAll('#model-map [data-part=token-mixing]').length === "
+                               f"{depth}",
                                timeout=60_000)
 
 
@@ -85,7 +88,8 @@ def test_an_example_click_shows_its_top1_on_the_laptop_screen_and_the_address_na
     laptop.goto(app_url)
     map_drawn(laptop)
     laptop.locator("#examples .gallery-item, #examples button").first.click()
-    laptop.wait_for_function("() => document.querySelector('#labels h2')?.textContent.trim().length > 0", timeout=60_000)
+    laptop.wait_for_function("() => document.querySelector('#labels h2')?.textContent.trim().length > 0",
+                             timeout=60_000)
     top1 = laptop.locator("#labels h2").bounding_box()
     assert top1["y"] + top1["height"] <= LAPTOP["height"]
     first_row = laptop.locator("#labels dd, #labels .bar, #labels [data-testid=label-output-value]").first

@@ -28,7 +28,8 @@ def test_app_file_exposes_a_module_level_demo():
     demo = namespace["demo"]
     assert isinstance(demo, gr.Blocks) and demo.title == "MLP-Mixer Explorer"
     named = {d.api_name for d in demo.fns.values() if d.api_name}
-    assert {"predict", "explain", "list_models", "token_mixing_weights"} <= named  # the app the Space serves, its endpoints wired
+    # the app the Space serves, its endpoints wired
+    assert {"predict", "explain", "list_models", "token_mixing_weights"} <= named
 
 
 def front_matter() -> dict:
@@ -41,7 +42,9 @@ def front_matter() -> dict:
 
 def test_spaces_front_matter_matches_the_requirements_and_the_catalogue():
     meta = front_matter()
-    pins = {name.split("[")[0]: version for name, version in (line.split("==") for line in (ROOT / "requirements.txt").read_text().splitlines() if "==" in line)}
+    pins = {name.split("[")[0]: version
+            for name, version in (line.split("==") for line in (ROOT / "requirements.txt").read_text().splitlines()
+                                  if "==" in line)}
     assert meta["sdk"] == "gradio" and meta["sdk_version"] == pins["gradio"]
     assert meta["app_file"] == "app.py" and (ROOT / meta["app_file"]).exists()
     assert str(meta["python_version"]).startswith("3.")

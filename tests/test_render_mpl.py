@@ -1,4 +1,4 @@
-"""Drawing with matplotlib: figures become the same pixels in memory as in a PNG, and drawing leaves nothing heavy behind."""
+"""With matplotlib, figures become the same pixels in memory as in a PNG, and drawing leaves nothing heavy behind."""
 import io
 
 import numpy as np
@@ -15,7 +15,8 @@ def a_figure():
     from explorer.analysis.analysis import ActivationView
 
     rng = np.random.default_rng(0)
-    return figures.activations_figure(ActivationView(rng.random((32, 32, 3)), rng.random((4, 8, 8)), "norms", "‖activation‖", None))
+    return figures.activations_figure(ActivationView(rng.random((32, 32, 3)), rng.random((4, 8, 8)), "norms",
+                                                     "‖activation‖", None))
 
 
 def test_figure_array_is_the_png_without_the_round_trip():
@@ -31,7 +32,8 @@ def test_figure_array_is_the_png_without_the_round_trip():
     width, height = (fig.get_size_inches() * fig.dpi).round().astype(int)
     assert png.size == (width, height) and reference.shape == (height, width, 3)
     assert np.array_equal(np.asarray(png), reference)
-    assert tuple(reference[2, 2]) == (255, 255, 255) and len(np.unique(reference.reshape(-1, 3), axis=0)) > 100  # a white page with a picture on it
+    # a white page with a picture on it
+    assert tuple(reference[2, 2]) == (255, 255, 255) and len(np.unique(reference.reshape(-1, 3), axis=0)) > 100
 
 
 def test_panels_are_placed_pixel_for_pixel_and_enlarged_whole():
@@ -47,7 +49,8 @@ def test_small_probabilities_get_plain_tick_labels():
     from explorer.analysis.analysis import LensView
 
     depth = 6
-    view = LensView(np.arange(depth), tuple(f"class {i}" for i in range(depth)), np.full(depth, 0.003), 5, "class 5", np.linspace(0.001, 0.003, depth))
+    view = LensView(np.arange(depth), tuple(f"class {i}" for i in range(depth)), np.full(depth, 0.003), 5, "class 5",
+                    np.linspace(0.001, 0.003, depth))
     fig = figures.lens_figure(view)
     figure_array(fig)  # tick labels are made when drawn
     ax = fig.axes[0]

@@ -19,7 +19,8 @@ LONG_LABEL = "great grey owl, great gray owl, Strix nebulosa, a very long name" 
 def activation_view(depth: int = 3, grid: int = 4) -> ActivationView:
     rng = np.random.default_rng(0)
     maps = rng.random((depth, grid, grid)) * np.arange(1, depth + 1)[:, None, None]  # later blocks larger
-    return ActivationView(rng.random((32, 32, 3)), maps, "‖activation‖ over channels of every block's output", "‖activation‖ (L2 norm over channels)", None)
+    return ActivationView(rng.random((32, 32, 3)), maps, "‖activation‖ over channels of every block's output",
+                          "‖activation‖ (L2 norm over channels)", None)
 
 
 def evidence_view(label: str = "cat") -> EvidenceView:
@@ -31,13 +32,16 @@ def evidence_view(label: str = "cat") -> EvidenceView:
 def lens_view(top_probability, final_probability, top_index=(1, 1, 2, 2, 0), labels=None) -> LensView:
     top_index = np.asarray(top_index)
     names = labels or {0: "tabby, tabby cat", 1: "Egyptian cat", 2: LONG_LABEL}
-    return LensView(top_index, tuple(names[i] for i in top_index), np.asarray(top_probability, float), 0, names[0], np.asarray(final_probability, float))
+    return LensView(top_index, tuple(names[i] for i in top_index), np.asarray(top_probability, float), 0, names[0],
+                    np.asarray(final_probability, float))
 
 
 def card() -> ArchitectureCard:
-    part_params = {"stem": 590_592, "token mixing": 2_376_192, "channel mixing": 56_669_184, "norms and scales": 75_264, "head": 769_000}
+    part_params = {"stem": 590_592, "token mixing": 2_376_192, "channel mixing": 56_669_184, "norms and scales": 75_264,
+                   "head": 769_000}
     part_gflops = {"stem": 0.23, "token mixing": 0.47, "channel mixing": 11.1, "norms and scales": 0.0, "head": 0.0015}
-    return ArchitectureCard("mixer_b16_224", "MLP-Mixer", 16, 224, 196, 768, 384, 3072, 12, sum(part_params.values()), sum(part_gflops.values()), part_params, part_gflops, None)
+    return ArchitectureCard("mixer_b16_224", "MLP-Mixer", 16, 224, 196, 768, 384, 3072, 12, sum(part_params.values()),
+                            sum(part_gflops.values()), part_params, part_gflops, None)
 
 
 def heatmaps(fig: go.Figure) -> list[go.Heatmap]:
@@ -123,16 +127,19 @@ def test_evidence_relative_map_is_centred_on_zero_and_explains_the_mean():
     fig = plots.evidence_plot(view)
     relative, saliency = heatmaps(fig)
     assert np.allclose(relative.z, view.relative)
-    assert np.allclose(np.asarray(relative.customdata)[..., 0].astype(float), view.patch_logits, atol=5e-4)  # as hover text
+    # as hover text
+    assert np.allclose(np.asarray(relative.customdata)[..., 0].astype(float), view.patch_logits, atol=5e-4)
     assert np.asarray(relative.customdata)[..., 1].flat[0].startswith(("+", "-"))
     limit = np.abs(view.relative).max()
     assert relative.zmid == 0 and np.isclose(relative.zmax, limit) and np.isclose(relative.zmin, -limit)
     assert f"logit {view.logit:.3f}" in unwrapped(relative.colorbar.title.text)
-    for words in ("patch row %{y}, column %{x}", "logit for 'cat' from this patch", "the mean patch", "(the model's logit)", "this patch − mean: %{customdata[1]}"):
+    for words in ("patch row %{y}, column %{x}", "logit for 'cat' from this patch", "the mean patch",
+                  "(the model's logit)", "this patch − mean: %{customdata[1]}"):
         assert words in relative.hovertemplate
     assert saliency.zmid == 0 and np.isclose(saliency.zmax, -saliency.zmin)
     assert "input × gradient" in unwrapped(saliency.colorbar.title.text)
-    assert "Evidence for 'cat' (class 3)" in fig.layout.title.text and f"{view.logit:.2f}" in unwrapped(fig.layout.title.text)
+    assert ("Evidence for 'cat' (class 3)" in fig.layout.title.text
+            and f"{view.logit:.2f}" in unwrapped(fig.layout.title.text))
     assert "16 patch logits" in unwrapped(fig.layout.title.text)
 
 
@@ -143,7 +150,8 @@ def test_evidence_colour_bars_sit_between_and_beside_the_panels():
     assert left_end < relative.colorbar.x < right_start  # in the gap, clear of both panels
     assert saliency.colorbar.x > fig.layout.xaxis2.domain[1]
     assert [(i.xref, i.yref) for i in fig.layout.images] == [("x", "y"), ("x2", "y2")]  # the picture under both
-    assert fig.layout.yaxis.range[0] > fig.layout.yaxis.range[1] and fig.layout.yaxis2.range[0] > fig.layout.yaxis2.range[1]
+    assert (fig.layout.yaxis.range[0] > fig.layout.yaxis.range[1]
+            and fig.layout.yaxis2.range[0] > fig.layout.yaxis2.range[1])
 
 
 def test_evidence_long_label_is_whole_in_the_title_and_the_hover():
@@ -187,7 +195,8 @@ def test_lens_scale_fits_the_values():
     assert np.all(np.asarray(tiny.data[1].y) > 0)  # a zero probability still has a place on a log axis
     assert tiny.data[1].customdata[1][3] == 0.0  # and its hover the true value
     sure = plots.lens_plot(lens_view([0.3, 0.4, 0.5, 0.7, 0.99], [0.2, 0.3, 0.3, 0.5, 0.99]))
-    assert sure.layout.yaxis.type == "linear" and sure.layout.yaxis.range[0] == 0 and 0.99 < sure.layout.yaxis.range[1] <= 1.05
+    assert (sure.layout.yaxis.type == "linear" and sure.layout.yaxis.range[0] == 0
+            and 0.99 < sure.layout.yaxis.range[1] <= 1.05)
     middling = plots.lens_plot(lens_view([0.1, 0.2, 0.25, 0.3, 0.3], [0.1, 0.1, 0.1, 0.2, 0.3]))
     assert np.isclose(middling.layout.yaxis.range[1], 0.33)
 
@@ -202,12 +211,15 @@ def name_boxes(browser, fig: go.Figure, large: bool, tmp_path) -> list[tuple[flo
     Chromium, each name's text box as the page lays it out (its background rectangle is a pixel of padding larger)."""
     width, height = DRAWN_PX[large]
     page_file = tmp_path / f"lens-{large}.html"
-    go.Figure(fig).update_layout(width=width, height=height or fig.layout.height).write_html(page_file, include_plotlyjs=True, full_html=True)
+    go.Figure(fig).update_layout(width=width, height=height or fig.layout.height).write_html(
+        page_file, include_plotlyjs=True, full_html=True)
     page = browser.new_page(viewport={"width": width + 40, "height": 900})
     try:
         page.goto(page_file.as_uri())
-        page.wait_for_function(f"() => document.querySelectorAll('.annotation').length === {len(fig.layout.annotations)}", timeout=30_000)
-        return [tuple(b) for b in page.evaluate("""() => [...document.querySelectorAll('.annotation .annotation-text')].map((e) => {
+        page.wait_for_function(f"() => document.querySelectorAll('.annotation').length === "
+                               f"{len(fig.layout.annotations)}", timeout=30_000)
+        return [tuple(b) for b in page.evaluate(
+            """() => [...document.querySelectorAll('.annotation .annotation-text')].map((e) => {
             const r = e.getBoundingClientRect(); return [r.left, r.right, r.top, r.bottom]; })""")]
     finally:
         page.close()
@@ -223,7 +235,8 @@ def test_lens_names_never_run_into_each_other_on_a_deep_model_that_keeps_changin
     names = {i: f"class number {i}" for i in range(depth)}
     top = np.arange(depth)
     top[-6:] = top[-6]  # ... and settles on its last answer 6 blocks before the end
-    rising = np.linspace(0.002, 0.004, depth) if curve == "flat" else np.linspace(0.05, 0.95, depth)  # a log axis, a linear one
+    # a log axis, a linear one
+    rising = np.linspace(0.002, 0.004, depth) if curve == "flat" else np.linspace(0.05, 0.95, depth)
     view = LensView(top, tuple(names[i] for i in top), rising, int(top[-1]), names[int(top[-1])], rising * 0.5)
     for large in (False, True):
         fig = plots.lens_plot(view, large=large)
@@ -236,9 +249,11 @@ def test_lens_names_never_run_into_each_other_on_a_deep_model_that_keeps_changin
         assert len(boxes) == len(placed) and all(b[1] - b[0] > 20 for b in boxes)  # every name drawn, as a box of text
         for i, a in enumerate(boxes):
             for b in boxes[i + 1:]:
-                assert not boxes_overlap(a, b), (curve, large, a, b)  # names never sit on each other, at any height, as drawn
+                # names never sit on each other, at any height, as drawn
+                assert not boxes_overlap(a, b), (curve, large, a, b)
     if curve == "flat":
-        assert plots.lens_plot(view, large=True).layout.yaxis.dtick == "D2"  # 1, 2, 5 between the powers: no crowded digits
+        # 1, 2, 5 between the powers: no crowded digits
+        assert plots.lens_plot(view, large=True).layout.yaxis.dtick == "D2"
         assert plots.lens_plot(view, large=False).layout.yaxis.dtick is None
 
 
@@ -249,11 +264,12 @@ def test_lens_ticks_stay_readable_for_deep_models():
         assert fig.layout.xaxis.dtick == step
 
 
-# ---------------------------------------------------------------------------------------------- comparison, architecture, empty
+# ------------------------------------------------------------------------------------- comparison, architecture, empty
 
 
 def test_comparison_one_line_per_model_of_any_depth():
-    fig = plots.comparison_plot(["embedded (pretrained)", "embedded (random)"], [[0.3, 0.4, 0.5], [0.01, 0.0, -0.01, 0.02]])
+    fig = plots.comparison_plot(["embedded (pretrained)", "embedded (random)"],
+                                [[0.3, 0.4, 0.5], [0.01, 0.0, -0.01, 0.02]])
     assert [t.name for t in fig.data] == ["embedded (pretrained)", "embedded (random)"]
     assert [len(t.x) for t in fig.data] == [3, 4]
     assert "embedded (random) · block %{x}: smoothness %{y:.3f}" in fig.data[1].hovertemplate
@@ -261,7 +277,8 @@ def test_comparison_one_line_per_model_of_any_depth():
     with pytest.raises(ValueError):
         plots.comparison_plot(["one"], [[0.1], [0.2]])
     long = ["mixer_b16_224.goog_in21k_ft_in1k (pretrained)", "mixer_l16_224.goog_in21k_ft_in1k (random)"]
-    short_legend, long_legend = (plots.comparison_plot(names, [[0.1, 0.2], [0.0, 0.1]], large=True) for names in (["a (random)", "b (random)"], long))
+    short_legend, long_legend = (plots.comparison_plot(names, [[0.1, 0.2], [0.0, 0.1]], large=True)
+                                 for names in (["a (random)", "b (random)"], long))
     assert long_legend.layout.margin.t > short_legend.layout.margin.t  # room above the plot for a legend of two rows
     assert short_legend.layout.yaxis.title.text == "smoothness"  # a slide's short axis: the chart's title says the rest
 
@@ -289,7 +306,8 @@ def test_empty_plot_says_why():
 def every_plot(large: bool) -> dict[str, go.Figure]:
     return {
         "activations": plots.activations_plot(activation_view(), large=large),
-        "updates": plots.updates_plot(UpdatesView(np.array([0.1, 0.2]), np.array([0.2, 0.1]), "MLP-Mixer"), large=large),
+        "updates": plots.updates_plot(UpdatesView(np.array([0.1, 0.2]), np.array([0.2, 0.1]), "MLP-Mixer"),
+                                      large=large),
         "evidence": plots.evidence_plot(evidence_view(), large=large),
         "lens": plots.lens_plot(lens_view([0.3, 0.4, 0.5, 0.7, 0.9], [0.2, 0.3, 0.3, 0.5, 0.9]), large=large),
         "comparison": plots.comparison_plot(["a", "b"], [[0.1, 0.2], [0.0, 0.1]], large=large),
@@ -350,4 +368,5 @@ def test_activations_open_on_the_block_asked_for():
     assert fig.layout.sliders[0].active == 2 and fig.layout.title.text.startswith("Block 2")
     assert plots.activations_plot(view, block=99).layout.sliders[0].active == len(view.maps) - 1  # clamped
     lecture = plots.activations_plot(view, block=2, large=True)  # the page's Block slider chooses: no second one
-    assert not lecture.layout.sliders and [trace.visible for trace in lecture.data] == [b == 2 for b in range(len(view.maps))]
+    assert (not lecture.layout.sliders
+            and [trace.visible for trace in lecture.data] == [b == 2 for b in range(len(view.maps))])

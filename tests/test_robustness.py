@@ -36,7 +36,8 @@ def test_cli_reports_each_bad_file_as_json_and_goes_on(tmp_path):
     for _, filename, data, _ in NOT_UPLOAD_LIMITED:
         (tmp_path / filename).write_bytes(data)
         paths.append(str(tmp_path / filename))
-    result = subprocess.run([sys.executable, "-m", "explorer", "predict", *paths, "--model", "embedded", "--json"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    result = subprocess.run([sys.executable, "-m", "explorer", "predict", *paths, "--model", "embedded", "--json"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300)
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert [line["path"] for line in lines] == paths and result.returncode == 1
     for line, (name, _, _, expected) in zip(lines, NOT_UPLOAD_LIMITED):
@@ -71,12 +72,16 @@ def test_api_gives_every_bad_image_a_message_and_keeps_serving(client, tmp_path)
 def test_server_refuses_uploads_over_the_limit(app_url):
     files = {"files": ("huge.png", b"\x89PNG" + b"\x00" * (11 * 1024 * 1024), "image/png")}
     response = httpx.post(app_url + "gradio_api/upload", files=files, timeout=60)
-    assert response.status_code == 413 and "exceeded maximum allowed size of 10485760 bytes" in response.text  # refused for its size, not a missing route
-    small = httpx.post(app_url + "gradio_api/upload", files={"files": ("small.jpg", (EXAMPLES / "rocket.jpg").read_bytes(), "image/jpeg")}, timeout=60)
+    # refused for its size, not a missing route
+    assert response.status_code == 413 and "exceeded maximum allowed size of 10485760 bytes" in response.text
+    small = httpx.post(app_url + "gradio_api/upload",
+                       files={"files": ("small.jpg", (EXAMPLES / "rocket.jpg").read_bytes(), "image/jpeg")}, timeout=60)
     assert small.status_code == 200  # the same route takes a file under the limit
 
 
-@pytest.mark.parametrize("path", ["/etc/passwd", "../../../../etc/passwd", "..%2F..%2F..%2Fetc%2Fpasswd", "app.py", str(ROOT / "explorer" / "loading.py"), str(ROOT / "assets" / "embedded.safetensors"), "/proc/self/environ"])
+@pytest.mark.parametrize("path", ["/etc/passwd", "../../../../etc/passwd", "..%2F..%2F..%2Fetc%2Fpasswd", "app.py",
+                                  str(ROOT / "explorer" / "loading.py"), str(ROOT / "assets" / "embedded.safetensors"),
+                                  "/proc/self/environ"])
 def test_file_routes_refuse_paths_outside_the_allowed_folders(app_url, path):
     response = httpx.get(f"{app_url}gradio_api/file={path}", timeout=30)
     assert response.status_code in (403, 404)
@@ -103,7 +108,8 @@ def server_process():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "explorer", "serve", "--model", "embedded", "--port", str(port)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen([sys.executable, "-m", "explorer", "serve", "--model", "embedded", "--port", str(port)],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/"
     try:
         deadline = time.monotonic() + 120

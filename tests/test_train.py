@@ -45,12 +45,14 @@ def tiny_cifar(tmp_path):
 
 
 def train_args(data, workdir, epochs: int, augment: str = "autoaugment") -> list[str]:
-    args = ["--data", str(data), "--cache", str(workdir / "cache"), "--out", str(workdir / "out"), "--epochs", str(epochs), "--batch-size", "16", "--lr", "2e-3", "--augment", augment]
+    args = ["--data", str(data), "--cache", str(workdir / "cache"), "--out", str(workdir / "out"), "--epochs",
+            str(epochs), "--batch-size", "16", "--lr", "2e-3", "--augment", augment]
     return [sys.executable, "-m", "explorer.train", *args]
 
 
 def train(tiny_cifar, tmp_path, epochs: int, augment: str = "autoaugment", *extra: str) -> subprocess.CompletedProcess:
-    return subprocess.run(train_args(tiny_cifar, tmp_path, epochs, augment) + list(extra), cwd=ROOT, capture_output=True, text=True, timeout=600)
+    return subprocess.run(train_args(tiny_cifar, tmp_path, epochs, augment) + list(extra), cwd=ROOT,
+                          capture_output=True, text=True, timeout=600)
 
 
 def test_training_writes_weights_card_and_timeline_and_resumes(tiny_cifar, tmp_path):
@@ -72,18 +74,21 @@ def test_training_writes_weights_card_and_timeline_and_resumes(tiny_cifar, tmp_p
     assert timeline["epoch002.token_mixing"].shape == (8, 64, 64)
     assert not torch.equal(timeline["epoch000.token_mixing"], timeline["epoch002.token_mixing"])
 
-    more = train(tiny_cifar, tmp_path, epochs=2, augment="crop-flip")  # same run again: picks up its checkpoint, trains nothing
+    # same run again: picks up its checkpoint, trains nothing
+    more = train(tiny_cifar, tmp_path, epochs=2, augment="crop-flip")
     assert "resuming" in more.stderr and "epoch 1/2" not in more.stderr
     other = train(tiny_cifar, tmp_path, epochs=2)  # another augmentation without more epochs is another run
     assert other.returncode != 0 and "another configuration" in other.stderr
 
     longer = train(tiny_cifar, tmp_path, epochs=3)  # more epochs: the finished run is extended, not restarted
     assert longer.returncode == 0, longer.stderr
-    assert "extending the run from 2 to 3 epochs" in longer.stderr and "epoch 3/3" in longer.stderr and "epoch 1/3" not in longer.stderr
+    assert ("extending the run from 2 to 3 epochs" in longer.stderr and "epoch 3/3" in longer.stderr
+            and "epoch 1/3" not in longer.stderr)
     card = json.loads((out / "embedded.json").read_text())
     assert card["epochs"] == 3 and [h["epoch"] for h in card["history"]] == [1, 2, 3]
     assert "at epoch 2 extended from 2 to 3 epochs" in card["recipe"]["schedule"]
-    assert "augmentation changed from crop-flip to autoaugment" in card["recipe"]["schedule"] and "AutoAugment" in card["recipe"]["augmentation"]
+    assert ("augmentation changed from crop-flip to autoaugment" in card["recipe"]["schedule"]
+            and "AutoAugment" in card["recipe"]["augmentation"])
     assert {"epoch002.token_mixing", "epoch003.token_mixing"} <= set(load_file(out / "embedded-timeline.safetensors"))
 
     shorter = train(tiny_cifar, tmp_path, epochs=1)  # a shorter schedule cannot come from a longer run's weights
@@ -99,18 +104,21 @@ def test_shipped_weights_are_continued_on_a_machine_without_the_checkpoint(tiny_
 
     longer = train(tiny_cifar, tmp_path, 3, "autoaugment", "--continue-from", str(shipped))
     assert longer.returncode == 0, longer.stderr
-    assert "extending the run from 2 to 3 epochs" in longer.stderr and "epoch 3/3" in longer.stderr and "epoch 1/3" not in longer.stderr
+    assert ("extending the run from 2 to 3 epochs" in longer.stderr and "epoch 3/3" in longer.stderr
+            and "epoch 1/3" not in longer.stderr)
     card = json.loads((tmp_path / "out" / "embedded.json").read_text())
     assert card["epochs"] == 3 and card["history"][:2] == shipped_card["history"] and card["history"][2]["epoch"] == 3
     assert card["wall_time_s"] > shipped_card["wall_time_s"]
     assert card["recipe"]["schedule"].startswith(shipped_card["recipe"]["schedule"])
     assert f"from the weights shipped in {shipped}, with a fresh optimizer" in card["recipe"]["schedule"]
-    before, after = load_file(shipped / "embedded-timeline.safetensors"), load_file(tmp_path / "out" / "embedded-timeline.safetensors")
+    before, after = (load_file(shipped / "embedded-timeline.safetensors"),
+                     load_file(tmp_path / "out" / "embedded-timeline.safetensors"))
     assert set(after) == set(before) | {"epoch003.stem", "epoch003.token_mixing"}
     assert torch.equal(after["epoch000.token_mixing"], before["epoch000.token_mixing"])
     assert not torch.equal(after["epoch003.token_mixing"], after["epoch002.token_mixing"])
 
-    again = train(tiny_cifar, tmp_path, 3, "autoaugment", "--continue-from", str(shipped))  # its own checkpoint now wins
+    # its own checkpoint now wins
+    again = train(tiny_cifar, tmp_path, 3, "autoaugment", "--continue-from", str(shipped))
     assert again.returncode == 0 and "last.pt at epoch 3" in again.stderr and "epoch 3/3" not in again.stderr
 
     missing = train(tiny_cifar, tmp_path / "elsewhere", 3, "autoaugment", "--continue-from", str(tmp_path / "nothing"))
@@ -133,7 +141,8 @@ def test_augmentations_keep_shapes_and_pixels():
     for crop, source in zip(crops, padded):  # each image is a 32x32 window of its padded self, flipped or not
         windows = [source[:, dy:dy + 32, dx:dx + 32] for dy in range(9) for dx in range(9)]
         assert any(torch.equal(crop, w) or torch.equal(crop, w.flip(2)) for w in windows)
-    x = torch.arange(4 * 3 * 32 * 32, dtype=torch.float32).view(4, 3, 32, 32)  # every pixel of every image a value of its own
+    # every pixel of every image a value of its own
+    x = torch.arange(4 * 3 * 32 * 32, dtype=torch.float32).view(4, 3, 32, 32)
     mixed, partner, lam = cutmix(x, torch.arange(4), g)
     assert mixed.shape == x.shape and 0 <= lam <= 1 and partner.shape == (4,)
     for i in range(4):
@@ -141,7 +150,8 @@ def test_augmentations_keep_shapes_and_pixels():
         if int(partner[i]) != i:
             assert own.float().mean().item() == pytest.approx(lam)  # lam is the area kept
             rows, cols = torch.nonzero(~own, as_tuple=True)
-            assert torch.equal(mixed[i][:, ~own], x[int(partner[i])][:, ~own])  # the rest is the partner's pixels, in place
+            # the rest is the partner's pixels, in place
+            assert torch.equal(mixed[i][:, ~own], x[int(partner[i])][:, ~own])
             assert (~own).sum() == (rows.max() - rows.min() + 1) * (cols.max() - cols.min() + 1)  # one box
 
 
@@ -149,7 +159,8 @@ def test_auto_augment_draws_per_image_and_follows_its_generator():
     x = torch.randint(0, 256, (64, 3, 32, 32), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
     out = auto_augment(x, torch.Generator().manual_seed(1))
     assert out.shape == x.shape and out.dtype == torch.uint8
-    assert sum(not torch.equal(a, b) for a, b in zip(out, x)) >= len(x) // 2  # some ops draw a no-op (e.g. a zero shear)
+    # some ops draw a no-op (e.g. a zero shear)
+    assert sum(not torch.equal(a, b) for a, b in zip(out, x)) >= len(x) // 2
     global_state = torch.get_rng_state()
     assert torch.equal(out, auto_augment(x, torch.Generator().manual_seed(1)))  # a resumed run augments alike
     assert torch.equal(torch.get_rng_state(), global_state)  # and drop path's generator is left alone
@@ -164,7 +175,8 @@ def test_batched_auto_augment_augments_each_image_as_if_alone():
     negative = (torch.arange(n) >= policies)[:, None].repeat(1, 2)
     x = torch.randint(0, 256, (n, 3, 32, 32), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
     together = apply_auto_augment(x, sub_policy, always, negative)
-    alone = torch.cat([apply_auto_augment(x[i : i + 1], sub_policy[i : i + 1], always[i : i + 1], negative[i : i + 1]) for i in range(n)])
+    alone = torch.cat([apply_auto_augment(x[i : i + 1], sub_policy[i : i + 1], always[i : i + 1],
+                                          negative[i : i + 1]) for i in range(n)])
     assert torch.equal(together, alone)
     assert not torch.equal(together[:policies], together[policies:])  # the sign is per image
     assert torch.equal(apply_auto_augment(x, sub_policy, never, negative), x)

@@ -32,7 +32,8 @@ def embedded():
 
 def tiny(name: str):
     model = tiny_model(name)
-    model.pretrained_cfg = {**model.pretrained_cfg, "input_size": (3, 64, 64), "crop_pct": 1.0}  # what timm preprocesses to
+    # what timm preprocesses to
+    model.pretrained_cfg = {**model.pretrained_cfg, "input_size": (3, 64, 64), "crop_pct": 1.0}
     return _prepare(model, f"tiny {name}", "random", "test", torch.device("cpu"))
 
 
@@ -49,7 +50,8 @@ def token_values(loaded, image, block: int) -> torch.Tensor:
     model = loaded.model
     x = loaded.transform(load_image(image))[None]
     with torch.inference_mode():
-        stream = model.stem(x) if block == 0 else model.forward_intermediates(x, indices=[block - 1], output_fmt="NLC", intermediates_only=True)[0]
+        stream = (model.stem(x) if block == 0 else
+                  model.forward_intermediates(x, indices=[block - 1], output_fmt="NLC", intermediates_only=True)[0])
         b = model.blocks[block]
         hidden = b.mlp_tokens.act(b.mlp_tokens.fc1(b.norm1(stream).transpose(1, 2)))  # (1, C, D_S)
     return hidden[0]
@@ -89,13 +91,15 @@ def test_unit_cli_on_the_shipped_index(embedded, tmp_path):
     for block, channel in ((0, 5), (7, 100)):
         out = tmp_path / f"{block}-{channel}"
         report = run_unit(out, "--model", "embedded", "--block", str(block), "--channel", str(channel))
-        assert report["model"] == "embedded" and report["kind"] == "channel" and report["index"] == channel and len(report["top"]) == 9
+        assert (report["model"] == "embedded" and report["kind"] == "channel" and report["index"] == channel
+                and len(report["top"]) == 9)
         assert all(t["path"].startswith("train/") for t in report["top"])  # the data set's own names
         check_channel_report(embedded, report, out, tile.__getitem__)
         # the feature image excites the channel more than any of the 5,000 held-out images does
         assert report["feature"]["activation_end"] > shipped.tops["channel"].best_mean[block, channel]
         best = shipped.tops["channel"].best_mean_id[block, channel]
-        assert float(channel_values(embedded, shipped.sprite[best], block)[:, channel].mean()) == pytest.approx(shipped.tops["channel"].best_mean[block, channel], rel=1e-4)
+        assert (float(channel_values(embedded, shipped.sprite[best], block)[:, channel].mean())
+                == pytest.approx(shipped.tops["channel"].best_mean[block, channel], rel=1e-4))
 
 
 def test_token_unit_cli(embedded, tmp_path):
@@ -117,7 +121,8 @@ def test_every_channel_page_of_the_first_and_last_block_opens_from_the_shipped_f
     for block in (0, last):
         for channel in range(embedded.model.embed_dim):
             page = unit_page(embedded, Unit(block, "channel", channel), feature=False)  # nothing may need computing
-            assert page.feature is not None and page.feature.activation_end > shipped.tops["channel"].best_mean[block, channel]
+            assert (page.feature is not None
+                    and page.feature.activation_end > shipped.tops["channel"].best_mean[block, channel])
             assert page.pictures.shape == (9, 32, 32, 3) and page.weights.shape == (384,)
             assert np.all(np.diff(page.examples.activations) <= 0) and "5,000" in page.examples.reference
 
@@ -128,10 +133,12 @@ def test_index_cli_on_a_folder_then_unit_reads_it(embedded, tmp_path):
     for i, path in enumerate(sorted(EXAMPLES.glob("*.jpg"))):
         shutil.copy(path, folder / ("sub" if i % 2 else "") / path.name)
     (folder / "broken.jpg").write_bytes(b"not a jpeg")
-    assert main(["index", str(folder), "--model", "embedded", "--out", str(tmp_path / "photos.safetensors"), "--batch-size", "3"]) == 0
+    assert main(["index", str(folder), "--model", "embedded", "--out", str(tmp_path / "photos.safetensors"),
+                 "--batch-size", "3"]) == 0
     index = read_index(tmp_path / "photos.safetensors")
     assert index.count == 8 and "broken.jpg" not in index.names and "sub/chelsea-cat.jpg" in index.names
-    report = run_unit(tmp_path / "out", "--model", "embedded", "--block", "4", "--channel", "9", "--index", str(tmp_path / "photos.safetensors"), "--top-k", "5", "--steps", "64")
+    report = run_unit(tmp_path / "out", "--model", "embedded", "--block", "4", "--channel", "9", "--index",
+                      str(tmp_path / "photos.safetensors"), "--top-k", "5", "--steps", "64")
     assert len(report["top"]) == 5 and report["feature"]["steps"] == 64
     check_channel_report(embedded, report, tmp_path / "out", lambda path: path)
     assert report["feature"]["activation_end"] > index.tops["channel"].best_mean[4, 9]
@@ -140,9 +147,11 @@ def test_index_cli_on_a_folder_then_unit_reads_it(embedded, tmp_path):
 def test_unit_errors_say_what_exists(embedded, tmp_path, capsys):
     with pytest.raises(ExplorerError, match=r"block 8 does not exist: this model has 8 blocks \(0 to 7\)"):
         unit_examples(embedded, 8, "channel", 0)
-    with pytest.raises(ExplorerError, match=r"channel 128 does not exist: block 3's output has 128 channels \(0 to 127\)"):
+    with pytest.raises(ExplorerError,
+                       match=r"channel 128 does not exist: block 3's output has 128 channels \(0 to 127\)"):
         feature_visualisation(embedded, 3, "channel", 128)
-    with pytest.raises(ExplorerError, match=r"token-mixing unit 64 does not exist: block 0's token mixing has 64 hidden units"):
+    with pytest.raises(ExplorerError,
+                       match=r"token-mixing unit 64 does not exist: block 0's token mixing has 64 hidden units"):
         check_unit(embedded.model, 0, "token", 64)
     with pytest.raises(ExplorerError, match="kind must be one of channel, token"):
         check_unit(embedded.model, 0, "neuron", 1)
@@ -151,7 +160,8 @@ def test_unit_errors_say_what_exists(embedded, tmp_path, capsys):
     for unit in (["--kind", "token", "--channel", "3"], ["--channel", "3", "--unit", "4"], []):
         with pytest.raises(SystemExit):
             main(["unit", "--model", "embedded", "--block", "0", *unit, "--out", str(tmp_path)])
-    assert main(["unit", "--model", "embedded", "--block", "0", "--channel", "0", "--images", str(tmp_path / "nowhere"), "--out", str(tmp_path)]) == 1
+    assert main(["unit", "--model", "embedded", "--block", "0", "--channel", "0", "--images", str(tmp_path / "nowhere"),
+                 "--out", str(tmp_path)]) == 1
     assert "no such folder" in json.loads(capsys.readouterr().out.splitlines()[-1])["error"]
     with pytest.raises(ExplorerError, match="other weights"):
         unit_examples(load_model("embedded", "random"), 0, "channel", 0, SHIPPED_INDEX)
@@ -165,7 +175,8 @@ def test_unit_cli_on_a_timm_model_with_a_folder(tmp_path):
     folder = tmp_path / "photos"
     shutil.copytree(EXAMPLES, folder)
     loaded = load_model("mixer_s32_224", "random", fallback=False)
-    report = run_unit(tmp_path / "out", "--model", "mixer_s32_224", "--weights", "random", "--block", "1", "--channel", "30", "--images", str(folder), "--top-k", "4", "--steps", "24")
+    report = run_unit(tmp_path / "out", "--model", "mixer_s32_224", "--weights", "random", "--block", "1", "--channel",
+                      "30", "--images", str(folder), "--top-k", "4", "--steps", "24")
     assert {t["path"] for t in report["top"]} <= {str(p) for p in folder.glob("*.jpg")}
     check_channel_report(loaded, report, tmp_path / "out", lambda path: path)
     means = [float(channel_values(loaded, p, 1)[:, 30].mean()) for p in folder.glob("*.jpg")]
@@ -178,20 +189,24 @@ def test_feature_visualisation_is_deterministic_and_cancellable(tmp_path):
     first = feature_visualisation(loaded, 1, "channel", 3, steps=12, seed=5)
     memo.clear()
     steps = []
-    again = feature_visualisation(loaded, 1, "channel", 3, steps=12, seed=5, progress=lambda done, total: steps.append((done, total)))
-    assert np.array_equal(first.image, again.image) and first.activation_end == again.activation_end and steps[-1] == (12, 12)
+    again = feature_visualisation(loaded, 1, "channel", 3, steps=12, seed=5,
+                                  progress=lambda done, total: steps.append((done, total)))
+    assert (np.array_equal(first.image, again.image) and first.activation_end == again.activation_end
+            and steps[-1] == (12, 12))
     assert feature_visualisation(loaded, 1, "channel", 3, steps=12, seed=5) is again  # kept
     other = feature_visualisation(loaded, 1, "channel", 3, steps=12, seed=6)
     assert not np.array_equal(first.image, other.image)
     done = []
     with pytest.raises(Cancelled, match="after 3 of 12 steps"):
-        feature_visualisation(loaded, 1, "channel", 4, steps=12, progress=lambda step, _: done.append(step), cancel=lambda: len(done) >= 3)
+        feature_visualisation(loaded, 1, "channel", 4, steps=12, progress=lambda step, _: done.append(step),
+                              cancel=lambda: len(done) >= 3)
     assert cached_feature(loaded, Unit(1, "channel", 4), 12, 0) is None  # nothing kept
     # the CLI writes the same bytes twice over
     memo.clear()
     for out in ("a", "b"):
         memo.clear()
-        assert main(["unit", "--model", "embedded", "--block", "1", "--channel", "2", "--steps", "16", "--seed", "3", "--out", str(tmp_path / out)]) == 0
+        assert main(["unit", "--model", "embedded", "--block", "1", "--channel", "2", "--steps", "16", "--seed", "3",
+                     "--out", str(tmp_path / out)]) == 0
     assert (tmp_path / "a" / "feature.png").read_bytes() == (tmp_path / "b" / "feature.png").read_bytes()
 
 
@@ -205,7 +220,8 @@ def test_every_family_has_channels_and_token_units(name):
     depth, tokens = len(model.blocks), 16
     token_units = reduced["token"][0].shape[-1]
     assert reduced["channel"][0].shape == (5, depth, model.embed_dim)
-    assert token_units == (tokens if name in ("resmlp_12_224", "gmlp_ti16_224") else model.blocks[0].mlp_tokens.fc2.in_features)
+    assert token_units == (tokens if name in ("resmlp_12_224", "gmlp_ti16_224")
+                           else model.blocks[0].mlp_tokens.fc2.in_features)
     with torch.inference_mode():
         blocks = model.forward_intermediates(x, output_fmt="NLC", intermediates_only=True)
     for b in (0, depth - 1):
@@ -229,11 +245,13 @@ def test_every_family_has_channels_and_token_units(name):
 def test_the_default_reference_of_other_models_is_the_examples(tmp_path):
     loaded = tiny("mixer_s16_224")
     index = reference_index(loaded)
-    assert index.count == 8 and index.fingerprint == weights_fingerprint(loaded) and index.summary() == "the example images: 8 images"
+    assert (index.count == 8 and index.fingerprint == weights_fingerprint(loaded)
+            and index.summary() == "the example images: 8 images")
     upload = tmp_path / "upload.png"
     Image.fromarray(np.full((40, 40, 3), 200, np.uint8)).save(upload)
     with_upload = reference_index(loaded, uploads=[upload])
-    assert with_upload.count == 9 and with_upload.summary() == "the example images and 1 uploaded in this session: 9 images"
+    assert (with_upload.count == 9
+            and with_upload.summary() == "the example images and 1 uploaded in this session: 9 images")
     assert reference_index(loaded) is index  # kept
 
 
@@ -254,9 +272,11 @@ def test_a_page_knows_where_the_unit_fires_on_an_image_and_draws(embedded):
         assert figure_array(unit_figure(page)).shape[2] == 3
         h, w, _ = figure_array(unit_figure(page, slide=True)).shape
         assert w / h > 3  # a slide: one row across a 16:9 screen (the page is two rows, about 2:1)
-    assert examples_strip(channel, scale=1, columns=3).shape[0] > 2 * examples_strip(channel, scale=1).shape[0]  # 9 examples: 3 rows, not 1
+    # 9 examples: 3 rows, not 1
+    assert examples_strip(channel, scale=1, columns=3).shape[0] > 2 * examples_strip(channel, scale=1).shape[0]
     box = outlined(np.zeros((32, 32, 3), np.uint8), (1, 2), (8, 8))  # the patch at row 1, column 2: pixels 4-7, 8-11
-    assert (box[4, 8:12] == OUTLINE).all() and (box[7, 8:12] == OUTLINE).all() and box[5:7, 9:11].sum() == 0 and box[0, 0].sum() == 0
+    assert ((box[4, 8:12] == OUTLINE).all() and (box[7, 8:12] == OUTLINE).all() and box[5:7, 9:11].sum() == 0
+            and box[0, 0].sum() == 0)
 
 
 def test_a_gmixer_token_unit_shows_its_value_weights_and_names_its_gate():

@@ -3,7 +3,8 @@ import pytest
 
 from conftest import FAMILY_MODELS, tiny_model
 from explorer.model.families import family
-from explorer.model.weights import frequency_order, smoothness, spatial_frequency, stem_filters, stem_order, token_mixing_view, token_mixing_weights
+from explorer.model.weights import (frequency_order, smoothness, spatial_frequency, stem_filters, stem_order,
+                                    token_mixing_view, token_mixing_weights)
 
 
 def sinusoids(frequencies: list[int], phases: list[float], size: int = 12) -> np.ndarray:

@@ -29,41 +29,15 @@ def architecture_plot(card: ArchitectureCard, large: bool = False) -> go.Figure:
         horizontal_spacing=spacing,
         subplot_titles=("where the parameters are", "where the computation is"),
     )
-    fig.add_trace(
-        go.Bar(
-            y=list(PARTS),
-            x=params,
-            orientation="h",
-            marker_color=colours,
-            customdata=param_share,
-            text=[f"{s:.1%}" for s in param_share],
-            textposition="outside",
-            cliponaxis=False,
-            hovertemplate=(
-                f"%{{y}}: %{{x:,.0f}} parameters (%{{customdata:.1%}} of {int(card.params):,})<extra></extra>"
-            ),
-        ),
-        row=1,
-        col=1,
-    )
-    fig.add_trace(
-        go.Bar(
-            y=list(PARTS),
-            x=gflops,
-            orientation="h",
-            marker_color=colours,
-            customdata=np.c_[flop_share, gflops * 1e9],
-            text=[f"{s:.1%}" for s in flop_share],
-            textposition="outside",
-            cliponaxis=False,
-            hovertemplate=(
-                "%{y}: %{x:.4g} GFLOPs per image = %{customdata[1]:,.0f} FLOPs "
-                f"(%{{customdata[0]:.1%}} of {card.gflops:.4g} GFLOPs)<extra></extra>"
-            ),
-        ),
-        row=1,
-        col=2,
-    )
+    param_hover = f"%{{y}}: %{{x:,.0f}} parameters (%{{customdata:.1%}} of {int(card.params):,})<extra></extra>"
+    flop_hover = ("%{y}: %{x:.4g} GFLOPs per image = %{customdata[1]:,.0f} FLOPs "
+                  f"(%{{customdata[0]:.1%}} of {card.gflops:.4g} GFLOPs)<extra></extra>")
+    bars = ((1, params, param_share, param_share, param_hover),
+            (2, gflops, flop_share, np.c_[flop_share, gflops * 1e9], flop_hover))
+    for col, values, shares, customdata, hover in bars:  # the same bar twice: parameters, then FLOPs
+        fig.add_trace(go.Bar(y=list(PARTS), x=values, orientation="h", marker_color=colours, customdata=customdata,
+                             text=[f"{s:.1%}" for s in shares], textposition="outside", cliponaxis=False,
+                             hovertemplate=hover), row=1, col=col)
     fig.update_layout(showlegend=False)
     fig.update_yaxes(autorange="reversed")  # PARTS order, top to bottom
     # Room to the right of the longest bar for its percentage.
