@@ -108,6 +108,19 @@ def wire(app: App, demo: gr.Blocks) -> None:
                      [ui.step, ui.snapshot, ui.unit_index], **private).then(redraw, inputs, outputs, **private)
     ui.compare_button.click(app.view_handler("compare"), inputs, outputs, **private)
 
+    # Teach it: every change to the visitor's lesson (a gr.State of its session) redraws the view. Learn computes
+    # the features with a progress bar over the summary; a bad image is named and left out, the others stay.
+    teach, lesson = app.view_handler("teach"), [ui.lesson, ui.teach_class]
+    changed = [ui.lesson, ui.teach_class]
+    for event in (ui.teach_add.click(user_errors(app.taught), [*lesson, ui.image], changed, **private),
+                  ui.teach_files.upload(user_errors(app.taught_files), [*lesson, ui.teach_files],
+                                        [*changed, ui.teach_files], **private),
+                  ui.teach_remove.click(user_errors(app.class_removed), lesson, changed, **private),
+                  ui.teach_clear.click(app.lesson_cleared, ui.lesson, changed, **private),
+                  ui.teach_learn.click(on_gpu(user_errors(app.learned)), [ui.lesson, ui.model, ui.weights],
+                                       [ui.lesson, ui.teach_md], **private)):
+        event.success(teach, inputs, outputs, **private)
+
     # A deep link sets the controls (an example becomes the image) and predicts. It draws its tab through the
     # tab's own `select`, which Gradio fires when the page opens on it (a second draw would race the first); the
     # predictions' note is drawn whichever tab it opens (the Predictions tab, open already, fires no `select`).
