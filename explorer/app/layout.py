@@ -151,7 +151,7 @@ def teach_tab(ui: Components) -> None:
         ui.teach_add = gr.Button("Add the image on the left", scale=1, elem_id="teach-add")
         ui.teach_learn = gr.Button("Learn", variant="primary", scale=1, elem_id="teach-learn")
     with gr.Row(elem_classes=["view-controls"], equal_height=True):
-        ui.teach_files = gr.File(file_count="multiple", file_types=["image"], height=100, scale=3,
+        ui.teach_files = gr.File(file_count="multiple", file_types=["image"], height=130, scale=3,
                                  label="…or drop several images into this class", elem_id="teach-files")
         with gr.Column(scale=1, min_width=160):
             ui.teach_remove = gr.Button("Remove this class", size="sm", elem_id="teach-remove")
@@ -162,8 +162,8 @@ def teach_tab(ui: Components) -> None:
                                    elem_id="teach-answer")
         ui.teach_model = gr.Label(label="The model's own answer", num_top_classes=3, elem_id="teach-model")
     ui.teach_plot = gr.Plot(label="Your classes", show_label=False, elem_id="teach-plot")
-    ui.teach_gallery = gr.Gallery(label="Your classes' images", columns=10, height="auto", allow_preview=False,
-                                  elem_id="teach-gallery")
+    ui.teach_gallery = gr.Gallery(label="Your classes' images", columns=10, fit_columns=False, height="auto",
+                                  object_fit="cover", allow_preview=False, elem_id="teach-gallery")
 
 
 def unit_tab(ui: Components) -> None:
