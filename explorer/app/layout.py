@@ -157,11 +157,11 @@ def teach_tab(ui: Components) -> None:
             ui.teach_remove = gr.Button("Remove this class", size="sm", elem_id="teach-remove")
             ui.teach_clear = gr.Button("Start over", size="sm", elem_id="teach-clear")
     ui.teach_md = gr.Markdown(elem_id="teach-summary")
-    with gr.Row():
-        ui.teach_answer = gr.Label(label="Your probe on this image (its score, −1…+1, as 0–100%)",
-                                   elem_id="teach-answer")
-        ui.teach_model = gr.Label(label="The model's own answer", num_top_classes=3, elem_id="teach-model")
-    ui.teach_plot = gr.Plot(label="Your classes", show_label=False, elem_id="teach-plot")
+    with gr.Row():  # the two answers beside the chart of the training images
+        with gr.Column(scale=1, min_width=220):
+            ui.teach_answer = gr.Label(label="Your probe's answer", num_top_classes=3, elem_id="teach-answer")
+            ui.teach_model = gr.Label(label="The model's own answer", num_top_classes=3, elem_id="teach-model")
+        ui.teach_plot = gr.Plot(label="Your classes", show_label=False, elem_id="teach-plot", scale=2)
     ui.teach_gallery = gr.Gallery(label="Your classes' images", columns=10, fit_columns=False, height="auto",
                                   object_fit="cover", allow_preview=False, elem_id="teach-gallery")
 

@@ -81,13 +81,11 @@ def drop_text(view: PatchDropView) -> str:
     """The patch-drop curve in words: how the top-1 fares with half the patches gone, against random weights."""
     half = int(np.argmin(np.abs(view.trained.shares - 0.5)))
     seeds = view.trained.top1_holds.shape[1]
-    trained = (f"With **{view.trained.shares[half]:.0%} of the patches dropped**, {view.model} ({view.weights} "
-               f"weights) keeps its top-1 (**{view.trained_label}**) in {int(view.trained.top1_holds[half].sum())} of "
-               f"{seeds} draws, at a mean probability of {view.trained.mean_probability[half]:.2f} "
-               f"(intact: {view.trained.mean_probability[0]:.2f})")
+    trained = (f"With **{view.trained.shares[half]:.0%} of the patches dropped** (their tokens replaced by the mean "
+               f"token), {view.weights} weights keep their top-1 (**{view.trained_label}**) in "
+               f"{int(view.trained.top1_holds[half].sum())} of {seeds} draws, at a mean probability of "
+               f"{view.trained.mean_probability[half]:.2f} (intact: {view.trained.mean_probability[0]:.2f})")
     if view.random is None:
         return trained + ". These are random weights already: load trained ones to compare."
-    return (trained + f"; random weights of the same architecture keep theirs (**{view.random_label}**) in "
-            f"{int(view.random.top1_holds[half].sum())} of {seeds}, at {view.random.mean_probability[half]:.2f}. "
-            "A dropped patch's token is replaced, right after the stem, by the image's mean token: a Mixer has one "
-            "token-mixing weight per position, so a patch cannot simply be removed.")
+    return (trained + f"; random weights keep theirs (**{view.random_label}**) in "
+            f"{int(view.random.top1_holds[half].sum())} of {seeds}, at {view.random.mean_probability[half]:.2f}.")

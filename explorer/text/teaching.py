@@ -51,7 +51,8 @@ VIEW_TEXT = {
         "2–10 classes and add 1–20 images to each (the image on the left: an upload, the webcam, a paste or an "
         "example; or several files at once), then press Learn: a ridge regression from the pooled features the head "
         "reads to your classes, its strength picked by leave-one-out. Every image you then look at gets the probe's "
-        "answer beside the model's own. Your classes are yours alone, and go when you close the page (or after an "
+        "answer beside the model's own (its bars: the probe's score per class, +1 for \"this class\" and −1 for "
+        "\"not\", drawn as 100% to 0%). Your classes are yours alone, and go when you close the page (or after an "
         "hour)."
     ),
     "architecture": (

@@ -37,7 +37,7 @@ def add_curve(fig: go.Figure, curve: PatchDropCurve, name: str, colour: str, das
 
 def patch_drop_plot(view: PatchDropView, large: bool = False) -> go.Figure:
     fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.12)
-    names = [f"{view.weights} weights (top-1: {shorten(view.trained_label)})"]
+    names = [f"{view.weights} (top-1: {shorten(view.trained_label)})"]
     add_curve(fig, view.trained, names[0], style.BLUE, "solid")
     if view.random is not None:
         names.append(f"random weights (top-1: {shorten(view.random_label or '')})")
@@ -48,6 +48,7 @@ def patch_drop_plot(view: PatchDropView, large: bool = False) -> go.Figure:
     fig.update_yaxes(range=[-0.03, 1.03], tickformat=".0%", title_text="top-1 holds" if large else
                      "how often the top-1 holds (seeds)", row=1, col=2)
     fig.update_layout(legend=legend_above())
-    title = (f"{view.model}: drop a growing share of the patches (a dropped patch's token is replaced by the image's "
+    title = (f"{view.model}: patches dropped, each one's token replaced by the mean token" if large else
+             f"{view.model}: drop a growing share of the patches (a dropped patch's token is replaced by the image's "
              "mean token, after the stem)")
     return styled(fig, large, 420, safe(title), rows_above=legend_rows(names, large))
