@@ -325,8 +325,8 @@ class Analysis:
 
     def patch_drop(self) -> PatchDropView:
         """A growing share of patches dropped (their tokens set to the mean token), under these weights and random
-        ones: 2 x 40 forwards in two batches, the first time only."""
-        return self.kept("patch_drop", lambda: patch_drop_view(self.loaded, self.input))
+        ones: 40 images in one batched forward per set of weights, the first time only."""
+        return self.kept("patch_drop", lambda: patch_drop_view(self.loaded, self.input, self.capture.logits))
 
     def tour(self) -> list:
         """The guided tour's seven steps (explorer.analysis.tour.TourStep) on this image."""

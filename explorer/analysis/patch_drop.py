@@ -58,15 +58,17 @@ def logits_with_patches_dropped(model: torch.nn.Module, image: torch.Tensor, mas
 
 
 def patch_drop(loaded: LoadedModel, image: torch.Tensor, shares: tuple[float, ...] = SHARES,
-               seeds: int = SEEDS) -> PatchDropCurve:
+               seeds: int = SEEDS, logits: torch.Tensor | None = None) -> PatchDropCurve:
     """The top-1 probability and whether the top-1 holds, for each share of dropped patches and each seed.
 
-    image: (3, H, W), preprocessed for `loaded` (explorer.model.inference.preprocess)."""
+    image: (3, H, W), preprocessed for `loaded` (explorer.model.inference.preprocess); logits: (classes,) of the
+    intact image when a pass already made them (an analysis's), else one more forward makes them."""
     model = loaded.model
     image = image.to(loaded.device)
     with loaded.autocast():
-        intact = logits_with_patches_dropped(model, image, torch.zeros(1, model.stem.num_patches, dtype=torch.bool))
-        top1 = int(intact.float().argmax())
+        if logits is None:
+            logits = logits_with_patches_dropped(model, image, torch.zeros(1, model.stem.num_patches, dtype=torch.bool))
+        top1 = int(logits.float().argmax())
         masks = drop_masks(model.stem.num_patches, shares, seeds)
         probabilities = logits_with_patches_dropped(model, image, masks).float().softmax(dim=-1).cpu()
     probabilities = probabilities.view(len(shares), seeds, -1)
@@ -87,9 +89,10 @@ class PatchDropView:
     random_label: str | None  # and under the random ones
 
 
-def patch_drop_view(loaded: LoadedModel, image: torch.Tensor) -> PatchDropView:
-    """The patch-drop curves of one preprocessed image (3, H, W) under the loaded weights and random ones."""
-    trained = patch_drop(loaded, image)
+def patch_drop_view(loaded: LoadedModel, image: torch.Tensor, logits: torch.Tensor | None = None) -> PatchDropView:
+    """The patch-drop curves of one preprocessed image (3, H, W) under the loaded weights (`logits`: theirs on the
+    intact image, if known) and random ones."""
+    trained = patch_drop(loaded, image, logits=logits)
     if loaded.weights == "random":
         return PatchDropView(trained, None, loaded.name, loaded.weights, loaded.class_names[trained.top1], None)
     twin = load_model(loaded.name, "random", device=loaded.device, fallback=False)

@@ -53,6 +53,7 @@ def probe_plot(learned: Learned, answer: ProbeAnswer | None = None, large: bool 
     fig.update_layout(legend=legend_above(), hoverlabel=dict(font=dict(size=text_size(large))))
     model = f"{learned.model[0]} ({learned.model[1]})"
     # short: the chart shares its row with the answers
-    title = (f"Your {len(learned.classes)} classes on {model}: leave-one-out {learned.probe.loo_accuracy:.0%} of "
-             f"{len(learned.labels)}")
+    title = (f"{len(learned.classes)} classes · leave-one-out {learned.probe.loo_accuracy:.0%} of {len(learned.labels)}"
+             if large else f"Your {len(learned.classes)} classes on {model}: leave-one-out "
+             f"{learned.probe.loo_accuracy:.0%} of {len(learned.labels)}")
     return styled(fig, large, 440, safe(title), rows_above=legend_rows(names, large))
