@@ -106,9 +106,24 @@ def test_patch_drop_opens_from_the_map_and_at_0_percent_is_the_models_prediction
     # the traces as Plotly drew them (its own data may hold the arrays still encoded)
     traces = visitor.evaluate("document.querySelector('#drop-plot .js-plotly-plot')._fullData"
                               ".map(t => ({name: t.name, x: Array.from(t.x), y: Array.from(t.y)}))")
-    trained = next(t for t in traces if t["name"] and t["name"].startswith("pretrained weights"))
+    trained = next(t for t in traces if t["name"] and t["name"].startswith("pretrained (top-1"))
     assert any(t["name"] and t["name"].startswith("random weights") for t in traces)
     analysis = Analysis(load_model("embedded"), EXAMPLES / "cifar10-ship.jpg")  # the server runs in this process
     assert trained["x"][0] == 0 and trained["y"][0] == pytest.approx(float(analysis.probabilities.max()), abs=1e-5)
     assert "mean token" in visitor.locator("#drop-text").inner_text()
     visitor.screenshot(path=OUTPUT / "drop-1366x768.png", full_page=True)
+
+
+def test_on_a_lecture_slide_the_patch_drop_chart_ends_on_the_screen(app_url, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    try:
+        page.goto(app_url + "?present=1&example=cifar10-ship&view=drop")
+        page.wait_for_function("() => document.querySelector('#drop-plot .js-plotly-plot .main-svg')"
+                               "?.getBoundingClientRect().height > 0", timeout=120_000)
+        page.wait_for_timeout(800)  # the page fits the chart to the screen, then Plotly redraws
+        box = page.locator("#drop-plot .js-plotly-plot .main-svg").first.bounding_box()
+        assert box["y"] >= 0 and box["y"] + box["height"] <= 720, box
+        assert page.evaluate("() => window.scrollY") == 0
+        page.screenshot(path=OUTPUT / "drop-lecture-1280x720.png")
+    finally:
+        page.close()
