@@ -68,6 +68,11 @@ def test_two_classes_from_the_examples_then_learn_shows_the_probes_answer(app_ur
     visitor.wait_for_function("() => document.querySelector('#teach-model h2')?.textContent.trim() === "
                               "document.querySelector('#labels h2')?.textContent.trim()", timeout=60_000)
     assert visitor.locator("#teach-answer h2").inner_text().strip() in ("kitty", "boat")
+    # and on any other view too, under the model's predictions
+    visitor.get_by_role("tab", name="Stem").click()
+    example(visitor, "cifar10-automobile")
+    visitor.wait_for_function("() => /Your probe: (kitty|boat)/.test(document.querySelector('#probe-line')"
+                              "?.textContent)", timeout=60_000)
 
 
 def test_two_visitors_never_see_each_others_classes(app_url, visitor, other_visitor):

@@ -20,7 +20,7 @@ from explorer.render.galleries import token_mixing_gallery
 from explorer.app import presenters as show
 from explorer.app.inputs import require_image, user_errors
 from explorer.app.layout import Components
-from explorer.app.lessons import image_label
+from explorer.app.lessons import image_label, probe_line
 from explorer.app.links import parse_link
 from explorer.app.model_map import model_map
 from explorer.app.model_map_view import model_map_value, opened_place
@@ -209,6 +209,12 @@ class App:
             return gr.skip()
         lesson = (lesson or Lesson()).with_images(name or "", [(f, image_label(f)) for f in files])
         return {**self.lesson_changed(lesson, name), self.ui.teach_files: None}
+
+    def probe_noted(self, lesson: Lesson | None, image: str | None, model: str | None, weights: str,
+                    request: gr.Request | None = None) -> str:
+        """The probe's answer under the predictions, on every image the visitor looks at (after Learn)."""
+        loaded = load(model, weights)
+        return probe_line(lesson, loaded, None if image is None else analysis_of(image, loaded, session_of(request)))
 
     def lesson_changed(self, lesson: Lesson, name: str | None) -> dict:
         for why in lesson.skipped:  # also listed under the buttons until the next change

@@ -259,6 +259,7 @@ def side(ui: Components, default_model: str) -> None:
             ui.image = ImageInput(label="Image", type="filepath", sources=["upload", "webcam", "clipboard"], height=220,
                                   elem_id="image")
             ui.labels = gr.Label(label="Predictions", elem_id="labels")
+            ui.probe_line = gr.Markdown(elem_id="probe-line")  # the visitor's probe, once it learned (Teach it)
             with gr.Column(elem_id="examples"):
                 ui.examples = gr.Examples(list(map(str, EXAMPLES.values())), inputs=[ui.image], examples_per_page=12,
                                           label="Examples (sources and licenses: assets/examples/SOURCES.md)")

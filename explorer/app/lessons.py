@@ -77,6 +77,16 @@ def teach_screen(lesson: Lesson, loaded: LoadedModel, analysis: Analysis | None)
     return TeachScreen("\n\n".join(lines), learned, answer, probe_scores, model_scores, gallery)
 
 
+def probe_line(lesson: Lesson | None, loaded: LoadedModel, analysis: Analysis | None) -> str:
+    """One line under the model's predictions, whatever view is open: the probe's answer on this image ("" before
+    Learn, without an image, or when the probe was learned on another model)."""
+    learned = None if lesson is None else lesson.learned
+    if learned is None or analysis is None or learned.model != model_key(loaded):
+        return ""
+    answer = answer_of(learned, analysis.pre_logits())
+    return f"**Your probe:** {answer.label} (score {answer.scores[answer.predicted]:+.2f}; Teach it for more)"
+
+
 def drop_text(view: PatchDropView) -> str:
     """The patch-drop curve in words: how the top-1 fares with half the patches gone, against random weights."""
     half = int(np.argmin(np.abs(view.trained.shares - 0.5)))
