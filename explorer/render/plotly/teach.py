@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 from plotly.colors import qualitative
 
 from explorer.render import style
-from explorer.render.plotly.common import legend_above, legend_rows, safe, styled, text_size
+from explorer.render.plotly.common import safe, styled, text_size
 
 if TYPE_CHECKING:
     from explorer.analysis.teach import Learned, ProbeAnswer
@@ -37,12 +37,10 @@ def probe_plot(learned: Learned, answer: ProbeAnswer | None = None, large: bool 
     if len(wrong):
         fig.add_trace(go.Scatter(
             x=learned.points[wrong, 0], y=learned.points[wrong, 1], mode="markers",
-            name="left out, named wrong", marker=dict(symbol="x-thin-open", size=size + 6, color=style.LINE_GREY,
+            name="named wrong<br>when left out", marker=dict(symbol="x-thin-open", size=size + 6, color=style.LINE_GREY,
                                                        line=dict(width=2)), hoverinfo="skip"))
-    names = [*learned.classes, *(["left out, named wrong"] if len(wrong) else [])]
     if answer is not None:
         colour = CLASS_COLOURS[answer.predicted % len(CLASS_COLOURS)]
-        names.append("this image")
         fig.add_trace(go.Scatter(
             x=[answer.point[0]], y=[answer.point[1]], mode="markers", name="this image",
             marker=dict(symbol="star", size=size * 2.2, color=colour, line=dict(width=1.5, color="black")),
@@ -50,10 +48,13 @@ def probe_plot(learned: Learned, answer: ProbeAnswer | None = None, large: bool 
     second = "probe direction 2" if learned.own_directions >= 2 else "the images' main variation across direction 1"
     fig.update_xaxes(title_text="probe direction 1", zeroline=False)
     fig.update_yaxes(title_text=second, zeroline=False)
-    fig.update_layout(legend=legend_above(), hoverlabel=dict(font=dict(size=text_size(large))))
+    # the legend on the right, one entry a line: the chart shares its row with the answers, too narrow for a row of
+    # ten class names above it
+    fig.update_layout(legend=dict(orientation="v", x=1.02, xanchor="left", y=1, yanchor="top"),
+                      hoverlabel=dict(font=dict(size=text_size(large))))
     model = f"{learned.model[0]} ({learned.model[1]})"
     # short: the chart shares its row with the answers
     title = (f"{len(learned.classes)} classes · leave-one-out {learned.probe.loo_accuracy:.0%} of {len(learned.labels)}"
              if large else f"Your {len(learned.classes)} classes on {model}: leave-one-out "
              f"{learned.probe.loo_accuracy:.0%} of {len(learned.labels)}")
-    return styled(fig, large, 440, safe(title), rows_above=legend_rows(names, large))
+    return styled(fig, large, 440, safe(title))
