@@ -80,3 +80,22 @@ def test_the_handlers_teach_two_classes_from_the_examples_and_the_view_answers(a
 
         user_errors(app.taught)(lesson, "", str(EXAMPLES / "coffee.jpg"))
     assert np.isfinite(lesson.learned.points).all()
+
+
+def test_each_visitors_lesson_lives_an_hour_and_its_features_go_with_it(app):
+    from explorer.analysis.teach import forget
+
+    state = app.ui.lesson
+    assert state.time_to_live == 3600 and state.delete_callback is forget
+
+
+def test_files_dropped_into_a_class_keep_the_good_ones_and_name_the_bad_one(app, tmp_path):
+    bad = tmp_path / "broken.jpg"
+    bad.write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    out = app.taught_files(Lesson(), "ships", [str(EXAMPLES / "cifar10-ship.jpg"), str(bad),
+                                               str(EXAMPLES / "rocket.jpg")])
+    lesson = out[app.ui.lesson]
+    assert [e.name for e in lesson.images("ships")] == ["cifar10-ship", "rocket"]
+    assert len(lesson.skipped) == 1 and "broken.jpg" in lesson.skipped[0]
+    assert out[app.ui.teach_files] is None  # the drop box empties for the next class
+    assert "broken.jpg" in teach_screen(lesson, load_model("embedded"), None).summary
