@@ -18,7 +18,7 @@ def example(page, name: str) -> None:
 
 
 def add_to_class(page, name: str, count: int) -> None:
-    """Type a class name and add the image on the left to it; wait until the summary counts `count` images."""
+    """Type a class name and add the current image to it; wait until the summary counts `count` images."""
     page.locator("#teach-class input").fill(name)
     page.locator("#teach-add").click()
     page.wait_for_function(f"() => document.querySelector('#teach-summary')?.textContent.includes('{name} ({count})')",

@@ -199,7 +199,8 @@ class App:
     # --- Teach it: each handler takes the visitor's lesson (a gr.State) and returns a new one; the view redraws after
 
     def taught(self, lesson: Lesson | None, name: str | None, image: str | None) -> dict:
-        """"Add the image on the left" to the class named in the Class box."""
+        """"Add the current image" (the page's image: an upload, the webcam, a paste, an example) to the class named in
+        the Class box."""
         lesson = (lesson or Lesson()).with_images(name or "", [(require_image(image), image_label(image))])
         return self.lesson_changed(lesson, name)
 

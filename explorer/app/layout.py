@@ -148,7 +148,7 @@ def teach_tab(ui: Components) -> None:
     with gr.Row(elem_id="teach-nav", equal_height=True):
         ui.teach_class = gr.Dropdown([], value=None, label="Class (type a new name, or pick one)",
                                      allow_custom_value=True, scale=2, elem_id="teach-class")
-        ui.teach_add = gr.Button("Add the image on the left", scale=1, elem_id="teach-add")
+        ui.teach_add = gr.Button("Add the current image", scale=1, elem_id="teach-add")
         ui.teach_learn = gr.Button("Learn", variant="primary", scale=1, elem_id="teach-learn")
     with gr.Row(elem_classes=["view-controls"], equal_height=True):
         ui.teach_files = gr.File(file_count="multiple", file_types=["image"], height=130, scale=3,

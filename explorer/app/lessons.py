@@ -35,8 +35,8 @@ class TeachScreen:
 def lesson_lines(lesson: Lesson) -> str:
     if not lesson.classes:
         return (f"**No classes yet.** Type a class name, then add images to it ({MIN_CLASSES}–{MAX_CLASSES} classes, "
-                f"1–{MAX_IMAGES} images each): the image on the left (an upload, the webcam, a paste or an example), "
-                "or several files at once. Then press **Learn**.")
+                f"1–{MAX_IMAGES} images each): the current image (an upload, the webcam, a paste or an example) "
+                "with **Add the current image**, or several files at once. Then press **Learn**.")
     counts = " · ".join(f"**{name}** ({len(images)})" for name, images in lesson.classes)
     return f"{len(lesson.classes)} class{'es' if len(lesson.classes) != 1 else ''}: {counts}"
 
@@ -63,7 +63,7 @@ def learned_lines(lesson: Lesson, loaded: LoadedModel) -> tuple[str, Learned | N
 
 def teach_screen(lesson: Lesson, loaded: LoadedModel, analysis: Analysis | None) -> TeachScreen:
     learned_text, learned = learned_lines(lesson, loaded)
-    lines = [lesson_lines(lesson), learned_text]
+    lines = [lesson_lines(lesson), *([learned_text] if lesson.classes or learned else [])]
     skipped = (*lesson.skipped, *(learned.skipped if learned else ()))
     if skipped:
         lines.append("⚠️ Left out: " + "; ".join(skipped))
