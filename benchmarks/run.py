@@ -474,6 +474,66 @@ def bench_units() -> list[dict]:
     return rows
 
 
+def held_out_lesson(classes: int, shots: int):
+    """A "Teach it" lesson of `classes` CIFAR-10 classes x `shots` held-out images (the shipped unit index's sprite)."""
+    from explorer.analysis.teach import Lesson
+    from explorer.units.index import read_index
+    from explorer.units.reference import SHIPPED_INDEX
+
+    index = read_index(SHIPPED_INDEX)
+    found: dict[str, list] = {}
+    for i, name in enumerate(index.names):
+        images = found.setdefault(name.split("/")[-2], [])
+        if len(images) < shots:
+            images.append((index.sprite[i], name))
+    lesson = Lesson()
+    for cls in sorted(found)[:classes]:
+        lesson = lesson.with_images(cls, found[cls])
+    return lesson
+
+
+def bench_probe(repeats: int) -> list[dict]:
+    """Teach it's Learn (10 classes x 5 images, every feature computed anew) on the embedded model and on B/16 with
+    random weights, and the patch-drop view on B/16 (against one bare forward of one image)."""
+    from safetensors.torch import save_file
+
+    from explorer.analysis.patch_drop import patch_drop_view
+    from explorer.analysis.teach import forget, learn
+    from explorer.model.inference import preprocess
+
+    lesson = held_out_lesson(10, 5)
+    rows = []
+    for name, weights in (("embedded", "pretrained"), ("mixer_b16_224", "random")):
+        loaded = load_model(name, weights)
+
+        def cold() -> None:
+            forget(lesson)  # every image's features computed again, as for a new visitor
+            learn(loaded, lesson)
+
+        took = median_time(cold, max(1, repeats // 3), warmup=1)
+        forget(lesson)
+        learn(loaded, lesson)
+        again = median_time(lambda: learn(loaded, lesson), repeats, warmup=1)
+        rows.append(row(f"Teach it: Learn, 10 classes x 5 held-out CIFAR-10 images, {name} ({weights} weights)",
+                        "1 s", took, 1.0, took, "report", None,
+                        f"{took:.2f} s with every feature computed; {again * 1000:.1f} ms again (features kept)"))
+    b16, bare = bare_forward(repeats)
+    image = preprocess(b16, EXAMPLE)
+    one = median_time(lambda: patch_drop_view(b16, image), max(1, repeats // 3), warmup=1)
+    with tempfile.TemporaryDirectory() as folder:  # weights of its own: the view adds random weights' curve
+        path = Path(folder) / "b16.safetensors"
+        save_file({k: v.contiguous() for k, v in b16.model.state_dict().items()}, str(path))
+        own = load_model("mixer_b16_224", checkpoint=path)
+        both = median_time(lambda: patch_drop_view(own, image), max(1, repeats // 3), warmup=1)
+    rows.append(row("Patch drop, B/16 random weights: one curve (10 shares x 4 seeds, one batched forward of 40)",
+                    "bare model(x)", one, bare, one / bare, "report", None,
+                    f"{one:.2f} s; a bare forward {bare:.3f} s"))
+    rows.append(row("Patch drop, B/16 with weights of its own (a checkpoint): its curve and random weights' (the view "
+                    "as the app computes it)", "bare model(x)", both, bare, both / bare, "report", None,
+                    f"{both:.2f} s; a bare forward {bare:.3f} s"))
+    return rows
+
+
 def serving_rows(url: str, repeats: int) -> list[dict]:
     """Many clients at once (batched /predict) on the embedded model and on B/16, and an example clicked again."""
     rows = []
@@ -587,6 +647,8 @@ def main() -> None:
     parser.add_argument("--only-augmentation", action="store_true",
                         help="only the training-augmentation row (printed, not written)")
     parser.add_argument("--only-units", action="store_true", help="only the unit-page rows (printed, not written)")
+    parser.add_argument("--only-probe", action="store_true",
+                        help="only the Teach it and patch-drop rows (printed, not written)")
     parser.add_argument("--only-serving", action="store_true",
                         help="only the serving rows: batched /predict, an example clicked again (printed, not written)")
     parser.add_argument("--only-analysis", action="store_true",
@@ -617,6 +679,9 @@ def main() -> None:
         return
     if args.only_units:
         print_table(bench_units())
+        return
+    if args.only_probe:
+        print_table(bench_probe(args.repeats))
         return
     if args.only_serving:
         proc, url, _ = start_server()
@@ -653,6 +718,7 @@ def main() -> None:
     rows += bench_cli(args.images, batch_size=256)
     rows.append(bench_augmentation(images=45_000))
     rows += bench_units()
+    rows += bench_probe(args.repeats)
     result = dict(machine=machine(), command="python benchmarks/run.py " + " ".join(sys.argv[1:]), rows=rows)
     args.out.write_text(json.dumps(result, indent=2, default=float) + "\n")
     print(json.dumps(result["machine"]))

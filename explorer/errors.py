@@ -23,3 +23,7 @@ class WeightsUnavailable(ModelError):
 
 class Cancelled(ExplorerError):
     """A long computation (a feature visualisation) stopped because the person asked it to."""
+
+
+class LessonError(ExplorerError):
+    """A lesson of "Teach it" that cannot be changed or learned as asked (too few classes, too many images...)."""

@@ -14,6 +14,7 @@ cache of loaded models, at most `loading.LOADED_MODELS` of them.)
 | TIMELINE             | the shipped training timeline               | read once                           |
 | UNIT_INDEXES         | an index file, folder or set of images      | 8 (the shipped ones, a few others)  |
 | FEATURES             | (weights digest, model, unit, steps, seed)  | 256 feature visualisations          |
+| TAUGHT_FEATURES      | (model, weights, image digest)              | 4,096 pre-logits of taught images   |
 
 A person looks at one image from many sides (tabs, a channel, a block, an export) while other people upload
 theirs, so an analysis is kept twice over: in the small LRU of recent ones, and as the current analysis of
@@ -95,6 +96,12 @@ class Bounded:
             return self.get((fn.__qualname__, *args), lambda: fn(*args))
 
         return kept
+
+    def discard(self, keys: Iterable[Hashable]) -> None:
+        """Forget these keys (those not kept are ignored)."""
+        with self.lock:
+            for key in keys:
+                self.entries.pop(key, None)
 
     def clear(self) -> None:
         with self.lock:
@@ -216,8 +223,14 @@ LABELS = Bounded("label sets", 8)
 UNIT_INDEXES = Bounded("unit indexes and shipped unit pictures", 8)
 FEATURES = Bounded("feature visualisations", 256)
 
+# "Teach it" (explorer.analysis.teach): the pre-logits of the images people taught, so that pressing Learn again
+# (another image added, a class removed) computes only the new ones. 6 KB each for B/16 (768 float64), 25 MB in
+# all at most; a lesson's entries are forgotten when its visitor's page closes or after an hour (the lesson's
+# gr.State's delete_callback), and the classes themselves live only in that state, never here.
+TAUGHT_FEATURES = Bounded("pre-logits of the images people taught", 4096)
+
 ALL = (RECENT_ANALYSES, SESSION_ANALYSES, EXAMPLE_ANALYSES, EXPORTS, TIMELINE, TIMELINE_GALLERIES, CATALOGUE, LABELS,
-       UNIT_INDEXES, FEATURES)
+       UNIT_INDEXES, FEATURES, TAUGHT_FEATURES)
 
 
 def clear() -> None:

@@ -44,3 +44,24 @@ def test_a_dropped_patch_is_the_mean_token_in_every_family(name):
     assert not torch.allclose(dropped, intact)
     nothing = torch.zeros_like(everything)
     torch.testing.assert_close(logits_with_patches_dropped(model, image, nothing), intact)
+
+
+def test_the_analysis_keeps_the_curves_beside_random_weights_and_at_0_percent_they_are_its_prediction():
+    from conftest import counted_passes
+    from explorer import load_model
+    from explorer.analysis.analysis import Analysis
+
+    loaded = load_model("embedded")
+    analysis = Analysis(loaded, EXAMPLES / "cifar10-ship.jpg")
+    view = analysis.patch_drop()
+    assert view.trained.top1 == analysis.top1 and view.trained_label == analysis.top_k(1)[0].label
+    assert view.trained.top1_probability[0] == pytest.approx([float(analysis.probabilities.max())] * 4, abs=1e-5)
+    random = load_model("embedded", "random")
+    plain = probabilities(random, analysis.input[None])[0]
+    assert view.random is not None and view.random.top1 == int(plain.argmax())
+    assert view.random.top1_probability[0] == pytest.approx([float(plain.max())] * 4, abs=1e-5)
+    with counted_passes(loaded.model) as counts:
+        assert analysis.patch_drop() is view  # kept: opening the view again runs nothing
+    assert counts["forward"] == 0
+    # random weights are compared with nothing but themselves
+    assert Analysis(random, EXAMPLES / "cifar10-ship.jpg").patch_drop().random is None

@@ -370,3 +370,53 @@ def test_activations_open_on_the_block_asked_for():
     lecture = plots.activations_plot(view, block=2, large=True)  # the page's Block slider chooses: no second one
     assert (not lecture.layout.sliders
             and [trace.visible for trace in lecture.data] == [b == 2 for b in range(len(view.maps))])
+
+
+# ---------------------------------------------------------------------------------------------- Teach it, patch drop
+
+
+def learned_view(classes: int = 3):
+    """A lesson learned on made-up features: class k's images near centre k (a probe needs no model to be drawn)."""
+    from explorer.analysis.probe import fit_probe, layout, leading_directions
+    from explorer.analysis.teach import Learned
+
+    rng = np.random.default_rng(3)
+    labels = np.repeat(np.arange(classes), 4)
+    features = rng.normal(0, 1, (classes, 16))[labels] + rng.normal(0, 0.8, (len(labels), 16))
+    probe = fit_probe(features, labels, classes)
+    directions, own = leading_directions(probe, features)
+    names = tuple(f"img{i}.jpg" for i in range(len(labels)))
+    return Learned(("embedded", "pretrained", "assets"), tuple(f"class <{k}>" for k in range(classes)),
+                   (4,) * classes, (), names, labels, probe, directions, own, layout(probe, features, directions))
+
+
+@pytest.mark.parametrize("large", [False, True])
+def test_the_probe_chart_draws_every_training_image_and_the_image_looked_at(large):
+    from explorer.analysis.teach import probe_answer
+
+    learned = learned_view()
+    answer = probe_answer(learned, np.zeros(16))
+    fig = plots.probe_plot(learned, answer, large=large)
+    by_name = {trace.name: trace for trace in fig.data}
+    assert [len(by_name[f"class &lt;{k}&gt;"].x) for k in range(3)] == [4, 4, 4]  # names escaped for Plotly
+    assert list(by_name["this image"].x) == [answer.point[0]]
+    assert fig.layout.xaxis.title.text == "probe direction 1" and fig.layout.yaxis.title.text == "probe direction 2"
+    assert f"{learned.probe.loo_accuracy:.0%}" in fig.layout.title.text
+    two = plots.probe_plot(learned_view(classes=2))  # one direction of its own: the second axis says what it is
+    assert "variation" in two.layout.yaxis.title.text and "this image" not in {t.name for t in two.data}
+
+
+def test_the_patch_drop_chart_has_both_curves_in_both_panels_and_says_what_a_dropped_patch_is():
+    from explorer.analysis.patch_drop import PatchDropCurve, PatchDropView
+
+    shares = np.round(np.arange(10) * 0.1, 1)
+    rng = np.random.default_rng(0)
+    curve = PatchDropCurve(shares, rng.random((10, 4)), rng.random((10, 4)) > 0.5, 3)
+    fig = plots.patch_drop_plot(PatchDropView(curve, curve, "embedded", "pretrained", "ship", "frog"))
+    lines = [t for t in fig.data if t.mode == "lines+markers"]
+    assert len(lines) == 4 and {t.xaxis for t in lines} == {"x", "x2"}
+    np.testing.assert_allclose(lines[0].y, curve.mean_probability)
+    np.testing.assert_allclose(lines[1].y, curve.holds_rate)
+    assert "mean token" in fig.layout.title.text
+    alone = plots.patch_drop_plot(PatchDropView(curve, None, "embedded", "random", "ship", None))
+    assert len([t for t in alone.data if t.mode == "lines+markers"]) == 2

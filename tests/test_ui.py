@@ -117,15 +117,20 @@ def test_only_the_open_tab_is_drawn_and_every_tab_reads_the_same_analysis():
         assert shown[ui.block].maximum == 7 and shown[ui.block].value == 0  # the slider spans this model's 8 blocks
         assert ui.predict_note not in shown  # the note is drawn with the Predictions tab, not for every upload
         drawn = {view: app.show(view, controls, "session") for view in VIEWS}
-        # + evidence (a pass with gradients, one backward) + shuffle (two)
-        assert counts == {"forward": 4, "backward": 1}
+        # + evidence (a pass with gradients, one backward) + shuffle (two) + patch drop (its 40 images in one batch;
+        # random weights' curve runs on another model)
+        assert counts == {"forward": 5, "backward": 1}
         for view in VIEWS:  # every tab again: nothing runs
             app.show(view, controls, "session")
-        assert counts == {"forward": 4, "backward": 1}
+        assert counts == {"forward": 5, "backward": 1}
     # each tab draws its own components and nothing else, and what it draws is this image's, block 2's, unit 3's
     assert (set(drawn["evidence"]) == {ui.view, ui.evidence}
             and set(drawn["logit-lens"]) == {ui.view, ui.lens, ui.lens_table})
     assert set(drawn["activations"]) == {ui.view, ui.activations, ui.top_table, ui.updates}
+    assert set(drawn["drop"]) == {ui.view, ui.drop_md, ui.drop_plot}
+    assert "50% of the patches" in drawn["drop"][ui.drop_md]
+    assert "No classes yet" in drawn["teach"][ui.teach_md]  # this session taught nothing: nothing learned, no answer
+    assert drawn["teach"][ui.teach_answer] is None
     assert set(drawn["export"]) == set(drawn["models"]) == {ui.view}  # drawn by their button, or not per image
     assert (set(drawn["predict"]) == {ui.view, ui.predict_note}
             and all(name in drawn["predict"][ui.predict_note] for name in loaded.class_names))

@@ -46,6 +46,7 @@ from explorer.images import ImageSource, load_image
 from explorer.model.inference import Prediction, preprocess, top_predictions
 from explorer.model.loading import LoadedModel
 from explorer.analysis.model_views import architecture_card, token_mixing
+from explorer.analysis.patch_drop import PatchDropView, patch_drop_view
 from explorer.analysis.shuffle import ShuffleResult, patch_shuffle
 from explorer.analysis.tour import tour_steps
 from explorer.model.families import family
@@ -311,6 +312,21 @@ class Analysis:
                                labels)
 
         return self.kept("shuffle", make)
+
+    def pre_logits(self) -> np.ndarray:
+        """(C,) float64: the pooled features the head sees (timm's `forward_head(pre_logits=True)`), read off the
+        one pass: what "Teach it"'s probe answers from."""
+        def make() -> np.ndarray:
+            with torch.no_grad():
+                pooled = self.loaded.model.forward_head(self.capture.features[None].float(), pre_logits=True)
+            return pooled[0].double().cpu().numpy()
+
+        return self.kept("pre_logits", make)
+
+    def patch_drop(self) -> PatchDropView:
+        """A growing share of patches dropped (their tokens set to the mean token), under these weights and random
+        ones: 40 images in one batched forward per set of weights, the first time only."""
+        return self.kept("patch_drop", lambda: patch_drop_view(self.loaded, self.input, self.capture.logits))
 
     def tour(self) -> list:
         """The guided tour's seven steps (explorer.analysis.tour.TourStep) on this image."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from explorer.model.loading import LoadedModel
+from explorer.model.loading import LoadedModel, load_model
 
 SHARES = tuple(round(0.1 * k, 1) for k in range(10))  # 0% to 90% of the patches
 SEEDS = 4
@@ -58,17 +58,44 @@ def logits_with_patches_dropped(model: torch.nn.Module, image: torch.Tensor, mas
 
 
 def patch_drop(loaded: LoadedModel, image: torch.Tensor, shares: tuple[float, ...] = SHARES,
-               seeds: int = SEEDS) -> PatchDropCurve:
+               seeds: int = SEEDS, logits: torch.Tensor | None = None) -> PatchDropCurve:
     """The top-1 probability and whether the top-1 holds, for each share of dropped patches and each seed.
 
-    image: (3, H, W), preprocessed for `loaded` (explorer.model.inference.preprocess)."""
+    image: (3, H, W), preprocessed for `loaded` (explorer.model.inference.preprocess); logits: (classes,) of the
+    intact image when a pass already made them (an analysis's), else one more forward makes them."""
     model = loaded.model
     image = image.to(loaded.device)
     with loaded.autocast():
-        intact = logits_with_patches_dropped(model, image, torch.zeros(1, model.stem.num_patches, dtype=torch.bool))
-        top1 = int(intact.float().argmax())
+        if logits is None:
+            logits = logits_with_patches_dropped(model, image, torch.zeros(1, model.stem.num_patches, dtype=torch.bool))
+        top1 = int(logits.float().argmax())
         masks = drop_masks(model.stem.num_patches, shares, seeds)
         probabilities = logits_with_patches_dropped(model, image, masks).float().softmax(dim=-1).cpu()
     probabilities = probabilities.view(len(shares), seeds, -1)
     return PatchDropCurve(np.asarray(shares), probabilities[..., top1].numpy(),
                           (probabilities.argmax(dim=-1) == top1).numpy(), top1)
+
+
+@dataclass(frozen=True)
+class PatchDropView:
+    """The curve under the loaded weights, beside the same architecture's random initialisation (timm's, seeded as
+    the app's "random" weights are) on the same pixels: how much of the robustness is learned."""
+
+    trained: PatchDropCurve  # the loaded weights
+    random: PatchDropCurve | None  # random weights of the same architecture; None when the loaded ones are random
+    model: str  # the model's name
+    weights: str  # the loaded weights ("pretrained", "random", "checkpoint")
+    trained_label: str  # the intact image's top-1 under the loaded weights
+    random_label: str | None  # and under the random ones
+
+
+def patch_drop_view(loaded: LoadedModel, image: torch.Tensor, logits: torch.Tensor | None = None) -> PatchDropView:
+    """The patch-drop curves of one preprocessed image (3, H, W) under the loaded weights (`logits`: theirs on the
+    intact image, if known) and random ones."""
+    trained = patch_drop(loaded, image, logits=logits)
+    if loaded.weights == "random":
+        return PatchDropView(trained, None, loaded.name, loaded.weights, loaded.class_names[trained.top1], None)
+    twin = load_model(loaded.name, "random", device=loaded.device, fallback=False)
+    random = patch_drop(twin, image)
+    return PatchDropView(trained, random, loaded.name, loaded.weights, loaded.class_names[trained.top1],
+                         twin.class_names[random.top1])

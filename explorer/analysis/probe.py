@@ -47,6 +47,7 @@ class RidgeProbe:
     bias: np.ndarray  # (K,)
     regularisation: float  # the ridge strength chosen, on the standardised features
     loo_accuracy: float  # leave-one-out accuracy of the training images at that strength
+    loo_predicted: np.ndarray | None = None  # (N,) each training image's class when it was left out
 
     def scores(self, features: np.ndarray) -> np.ndarray:
         """(M, D) -> (M, K) regression outputs (≈ +1 for the class, −1 for the others)."""
@@ -92,10 +93,34 @@ def fit_probe(features: np.ndarray, labels: np.ndarray, num_classes: int) -> Rid
         accuracy = float((held_out.argmax(axis=1) == labels).mean())
         error = float(((held_out - targets) ** 2).mean())
         if best is None or (accuracy, -error) > (best[0], -best[1]):
-            best = (accuracy, error, strength)
-    accuracy, _, strength = best
+            best = (accuracy, error, strength, held_out.argmax(axis=1))
+    accuracy, _, strength, loo_predicted = best
     dual = eigenvectors @ (projected / (eigenvalues + strength)[:, None])  # (XXᵀ + λI)⁻¹ Y
-    return RidgeProbe(mean, scale, x.T @ dual, bias, float(strength), accuracy)
+    return RidgeProbe(mean, scale, x.T @ dual, bias, float(strength), accuracy, loo_predicted)
+
+
+def leading_directions(probe: RidgeProbe, features: np.ndarray) -> tuple[np.ndarray, int]:
+    """(D, 2) orthonormal directions of the standardised feature space to lay the training images out in, and
+    how many of them are the probe's own: the leading left singular vectors of its weights (D, K), the directions
+    its scores change fastest along. A two-class probe has only one (its two ±1 targets mirror each other), so the
+    second axis is then the training images' leading variation across the first. Signs are fixed (each
+    direction's largest entry positive), so the same images always give the same picture."""
+    u, s, _ = np.linalg.svd(probe.weights, full_matrices=False)
+    own = int((s > 1e-9 * s.max()).sum()) if s.size and s.max() > 0 else 0
+    basis = u[:, :min(own, 2)]
+    if basis.shape[1] < 2:
+        x = (features - probe.mean) / probe.scale
+        x = x - x.mean(axis=0)
+        x = x - (x @ basis) @ basis.T
+        _, _, vt = np.linalg.svd(x, full_matrices=False)
+        basis = np.hstack([basis, vt[: 2 - basis.shape[1]].T])  # N >= 2 images: vt has rows enough
+    signs = np.sign(basis[np.abs(basis).argmax(axis=0), np.arange(basis.shape[1])])
+    return basis * np.where(signs == 0, 1.0, signs), min(own, 2)
+
+
+def layout(probe: RidgeProbe, features: np.ndarray, directions: np.ndarray) -> np.ndarray:
+    """(M, D) features -> (M, 2): where each image lies along the two directions (standardised as the probe's)."""
+    return ((features - probe.mean) / probe.scale) @ directions
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ without Gradio):
 - `layout`: the components, made and found by name; one layout function per tab (`TABS`).
 - `handlers`: `App`, the event handlers: the endpoints (also the MCP tools), the deep link, the steps, the units.
 - `views`: one renderer per tab (`RENDERERS`), drawing from the session's analysis.
-- `presenters`: what each view shows, as plain values (no Gradio).
+- `presenters`: what each view shows, as plain values (no Gradio); `lessons`: the same for Teach it and Patch drop.
 - `links`: the deep link's parameters, read and clamped (no Gradio).
 - `inputs`: the image and model inputs, `user_errors`.
 - `page`: page.css and page.js, with the selector lists they share.

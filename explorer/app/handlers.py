@@ -8,16 +8,19 @@ computed and drawn from the same analysis when the tab is opened.
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from typing import Any, Callable
 
 import gradio as gr
 
 from explorer import memo
 from explorer.analysis.analysis import Analysis, image_digest
+from explorer.analysis.teach import Lesson, forget, learn
 from explorer.render.galleries import token_mixing_gallery
 from explorer.app import presenters as show
 from explorer.app.inputs import require_image, user_errors
 from explorer.app.layout import Components
+from explorer.app.lessons import image_label, probe_line
 from explorer.app.links import parse_link
 from explorer.app.model_map import model_map
 from explorer.app.model_map_view import model_map_value, opened_place
@@ -192,6 +195,52 @@ class App:
             loaded = load(model, weights)
             return {ui.unit_index: show.gallery_stepped(action, loaded, show.block_index(loaded, block), unit)}
         return {}
+
+    # --- Teach it: each handler takes the visitor's lesson (a gr.State) and returns a new one; the view redraws after
+
+    def taught(self, lesson: Lesson | None, name: str | None, image: str | None) -> dict:
+        """"Add the current image" (the page's image: an upload, the webcam, a paste, an example) to the class named in
+        the Class box."""
+        lesson = (lesson or Lesson()).with_images(name or "", [(require_image(image), image_label(image))])
+        return self.lesson_changed(lesson, name)
+
+    def taught_files(self, lesson: Lesson | None, name: str | None, files: list[str] | None) -> Any:
+        """Several files dropped into the class at once (the box empties again)."""
+        if not files:
+            return gr.skip()
+        lesson = (lesson or Lesson()).with_images(name or "", [(f, image_label(f)) for f in files])
+        return {**self.lesson_changed(lesson, name), self.ui.teach_files: None}
+
+    def probe_noted(self, lesson: Lesson | None, image: str | None, model: str | None, weights: str,
+                    request: gr.Request | None = None) -> str:
+        """The probe's answer under the predictions, on every image the visitor looks at (after Learn)."""
+        loaded = load(model, weights)
+        return probe_line(lesson, loaded, None if image is None else analysis_of(image, loaded, session_of(request)))
+
+    def lesson_changed(self, lesson: Lesson, name: str | None) -> dict:
+        for why in lesson.skipped:  # also listed under the buttons until the next change
+            gr.Warning(f"Left out: {why}")
+        names = lesson.names
+        return {self.ui.lesson: lesson, self.ui.teach_class: gr.Dropdown(choices=names, value=name)}
+
+    def class_removed(self, lesson: Lesson | None, name: str | None) -> dict:
+        lesson = lesson or Lesson()
+        if name not in lesson.names:
+            raise gr.Error(f"There is no class {name!r} to remove: pick one of yours in the Class box.")
+        return {self.ui.lesson: lesson.without(name), self.ui.teach_class: gr.Dropdown(choices=[
+            n for n in lesson.names if n != name], value=None)}
+
+    def lesson_cleared(self, lesson: Lesson | None) -> dict:
+        forget(lesson)
+        return {self.ui.lesson: Lesson(), self.ui.teach_class: gr.Dropdown(choices=[], value=None)}
+
+    def learned(self, lesson: Lesson | None, model: str | None, weights: str,
+                progress: gr.Progress = gr.Progress()) -> dict:
+        """Learn: the features of the images not seen on this model yet (with a progress bar), then the probe."""
+        lesson, loaded = lesson or Lesson(), load(model, weights)
+        learned = learn(loaded, lesson, lambda done, total: progress((done, total), unit="images",
+                                                                      desc="computing your images' features"))
+        return {self.ui.lesson: replace(lesson, learned=learned, skipped=())}
 
     def latency(self, model: str | None, weights: str) -> str:
         return show.latency_text(load(model, weights))

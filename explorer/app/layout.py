@@ -10,6 +10,7 @@ from typing import Any, Callable, Iterable
 
 import gradio as gr
 
+from explorer.analysis.teach import Lesson, forget
 from explorer.analysis.tour import STEP_TITLES
 from explorer.app.inputs import ImageInput, ModelInput
 from explorer.app.links import MAX_BLOCK
@@ -23,6 +24,7 @@ from explorer.text.teaching import VIEW_TEXT
 from explorer.units.address import KINDS
 
 SHARED_SCALE, OWN_SCALE = "one scale for all blocks", "each block its own"
+LESSON_LIFETIME_S = 3600  # a visitor's "Teach it" classes live an hour after their last change
 STEP_KEYS = ("previous", "next", "first", "last")  # the hidden buttons the page's keys press (page.js)
 TOUR_PROMPT = ("The tour walks one Mixer layer on your image, with this model's real shapes: **upload an image or "
                "pick an example above** to start.")
@@ -135,6 +137,35 @@ def shuffle_tab(ui: Components) -> None:
     ui.shuffle = image_figure("Patch shuffle", "shuffle")
 
 
+def drop_tab(ui: Components) -> None:
+    teaching_text("drop")
+    ui.drop_md = gr.Markdown(elem_id="drop-text")
+    ui.drop_plot = gr.Plot(label="Patch drop", show_label=False, elem_id="drop-plot")
+
+
+def teach_tab(ui: Components) -> None:
+    teaching_text("teach")
+    with gr.Row(elem_id="teach-nav", equal_height=True):
+        ui.teach_class = gr.Dropdown([], value=None, label="Class (type a new name, or pick one)",
+                                     allow_custom_value=True, scale=2, elem_id="teach-class")
+        ui.teach_add = gr.Button("Add the current image", scale=1, elem_id="teach-add")
+        ui.teach_learn = gr.Button("Learn", variant="primary", scale=1, elem_id="teach-learn")
+    with gr.Row(elem_classes=["view-controls"], equal_height=True):
+        ui.teach_files = gr.File(file_count="multiple", file_types=["image"], height=130, scale=3,
+                                 label="…or drop several images into this class", elem_id="teach-files")
+        with gr.Column(scale=1, min_width=160):
+            ui.teach_remove = gr.Button("Remove this class", size="sm", elem_id="teach-remove")
+            ui.teach_clear = gr.Button("Start over", size="sm", elem_id="teach-clear")
+    ui.teach_md = gr.Markdown(elem_id="teach-summary")
+    with gr.Row():  # the two answers beside the chart of the training images
+        with gr.Column(scale=1, min_width=220):
+            ui.teach_answer = gr.Label(label="Your probe's answer", num_top_classes=3, elem_id="teach-answer")
+            ui.teach_model = gr.Label(label="The model's own answer", num_top_classes=3, elem_id="teach-model")
+        ui.teach_plot = gr.Plot(label="Your classes", show_label=False, elem_id="teach-plot", scale=2)
+    ui.teach_gallery = gr.Gallery(label="Your classes' images", columns=10, fit_columns=False, height="auto",
+                                  object_fit="cover", allow_preview=False, elem_id="teach-gallery")
+
+
 def unit_tab(ui: Components) -> None:
     teaching_text("unit")
     with gr.Row(elem_id="unit-nav", equal_height=True):
@@ -210,7 +241,8 @@ TABS: dict[str, tuple[str, Callable[[Components], None]]] = {
     "predict": ("Predictions", predictions_tab), "tour": ("Guided tour", tour_tab),
     "token-mixing": ("Token mixing", token_mixing_tab), "stem": ("Stem", stem_tab),
     "activations": ("Activations", activations_tab), "evidence": ("Evidence", evidence_tab),
-    "logit-lens": ("Logit lens", lens_tab), "shuffle": ("Patch shuffle", shuffle_tab), "unit": ("Unit", unit_tab),
+    "logit-lens": ("Logit lens", lens_tab), "shuffle": ("Patch shuffle", shuffle_tab), "drop": ("Patch drop", drop_tab),
+    "teach": ("Teach it", teach_tab), "unit": ("Unit", unit_tab),
     "architecture": ("Architecture", architecture_tab), "compare": ("Compare", compare_tab),
     "timeline": ("Training timeline", timeline_tab), "export": ("Export", export_tab), "models": ("Models", models_tab),
 }
@@ -227,6 +259,7 @@ def side(ui: Components, default_model: str) -> None:
             ui.image = ImageInput(label="Image", type="filepath", sources=["upload", "webcam", "clipboard"], height=220,
                                   elem_id="image")
             ui.labels = gr.Label(label="Predictions", elem_id="labels")
+            ui.probe_line = gr.Markdown(elem_id="probe-line")  # the visitor's probe, once it learned (Teach it)
             with gr.Column(elem_id="examples"):
                 ui.examples = gr.Examples(list(map(str, EXAMPLES.values())), inputs=[ui.image], examples_per_page=12,
                                           label="Examples (sources and licenses: assets/examples/SOURCES.md)")
@@ -250,6 +283,9 @@ def page(default_model: str) -> tuple[gr.Blocks, Components]:
     ui = Components()
     with gr.Blocks(title="MLP-Mixer Explorer", delete_cache=(FILE_LIFETIME_S, FILE_LIFETIME_S)) as demo:
         ui.view = gr.State("predict")  # the open tab: what a new image or model redraws
+        # "Teach it": this visitor's classes, nobody else's; gone (with their features) when the page closes or an
+        # hour after the last change
+        ui.lesson = gr.State(Lesson(), time_to_live=LESSON_LIFETIME_S, delete_callback=forget)
         gr.Markdown(INTRO, elem_id="intro")
         ui.banner = gr.Markdown(elem_id="banner", visible=False)  # the embedded model standing in for an ImageNet one
         ui.link_note = gr.Markdown(elem_id="link-note")

@@ -3,6 +3,7 @@ read and clamped in one place. No Gradio here: explorer.app.handlers sets the co
 
     ?model=embedded&example=chelsea-cat&view=evidence
     ?model=mixer_b16_224&weights=random&block=3&view=token-mixing&unit=5
+    ?model=embedded&example=cifar10-ship&view=drop          ?view=teach
 """
 from __future__ import annotations
 
@@ -17,8 +18,8 @@ from explorer.model.loading import WEIGHTS_CHOICES
 from explorer.units.address import KINDS
 
 # The tabs, by the id a link names them with.
-VIEWS = ("predict", "tour", "token-mixing", "stem", "activations", "evidence", "logit-lens", "shuffle", "unit",
-         "architecture", "compare", "timeline", "export", "models")
+VIEWS = ("predict", "tour", "token-mixing", "stem", "activations", "evidence", "logit-lens", "shuffle", "drop", "teach",
+         "unit", "architecture", "compare", "timeline", "export", "models")
 MAX_BLOCK = 35  # the deepest model timm has (resmlp_36) has 36 blocks; each view clamps to its own model
 MAX_UNIT = 10**6  # a unit's index is clamped to its model's units when its view is drawn
 

@@ -30,6 +30,9 @@ if TYPE_CHECKING:
     from explorer.model.loading import LoadedModel
 
 PARTS = ("input", "patches", "stem", "token-mixing", "channel-mixing", "pool", "head")
+# Smaller places under a stage, for views about that part: the patches' patch drop, the head's "teach it" (a probe
+# on the pooled features the head reads). Also `data-part` on the map, so a click on one reads as any other.
+SUB_PLACES = {"drop": "patches", "teach": "head"}
 THUMBNAIL_PX = 112  # the input picture's longer side: sharp at the map's 56 CSS px on a 2x screen
 
 # How each family (explorer.model.families, by its name) mixes tokens: (kind, name). Mixer and gMixer: a token MLP

@@ -16,7 +16,7 @@ from typing import Any
 
 import gradio as gr
 
-from explorer.app.model_map import PARTS, ModelMap
+from explorer.app.model_map import PARTS, SUB_PLACES, ModelMap
 
 HERE = Path(__file__).resolve().parent
 MODEL_PART = "model"  # the map's title: the model itself (architecture, compare, timeline, export, models)
@@ -51,9 +51,9 @@ def model_map_component(value: dict[str, Any] | None = None, **kwargs: Any) -> g
 
 
 def opened_place(event: gr.EventData) -> tuple[str, int | None]:
-    """(part, block) of a click on the map: part is one of PARTS or "model" (the title); block is the 0-based
-    block for token-mixing and channel-mixing, else None."""
+    """(part, block) of a click on the map: part is one of PARTS, SUB_PLACES or "model" (the title); block is the
+    0-based block for token-mixing and channel-mixing, else None."""
     part, block = event.part, event.block
-    if part not in (*PARTS, MODEL_PART):
+    if part not in (*PARTS, *SUB_PLACES, MODEL_PART):
         raise ValueError(f"not a place on the model map: {part!r}")
     return part, None if block is None else int(block)

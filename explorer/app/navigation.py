@@ -3,6 +3,7 @@ as explorer.app.links reads them) of what is on screen. No Gradio here.
 
     input → the tour · patches → patch shuffle · stem → stem · a block's token mixing → token mixing at that block ·
     its channel mixing → activations at that block · pool → evidence · head → predictions · the title → architecture
+    · under the patches, "drop patches" → patch drop · under the head, "teach it" → teach it
 """
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ Place = tuple[str, "int | None"]  # (part, 0-based block or None), as explorer.a
 
 # the view each place opens (a block's places also set the Block slider)
 PLACE_VIEWS = {"input": "tour", "patches": "shuffle", "stem": "stem", "token-mixing": "token-mixing",
-               "channel-mixing": "activations", "pool": "evidence", "head": "predict", "model": "architecture"}
+               "channel-mixing": "activations", "pool": "evidence", "head": "predict", "model": "architecture",
+               "drop": "drop", "teach": "teach"}
 # the place each view is marked at (views not named here: the model itself, the map's title)
 VIEW_PLACES = {**{view: part for part, view in PLACE_VIEWS.items()}, "logit-lens": "head"}
 BLOCK_PARTS = ("token-mixing", "channel-mixing")

@@ -8,7 +8,7 @@ from importlib.resources import files
 # The drawn pictures (gr.Image of a matplotlib figure) and the Plotly charts: what lecture mode fits to the screen
 # and a phone lays out apart, in the CSS and the page's script alike.
 FIGURES = ("#tour-image", "#shuffle", "#gallery", "#unit", "#stem", "#timeline", "#unit-page")
-CHARTS = ("#activations", "#evidence", "#lens", "#updates", "#compare-plot", "#arch-plot")
+CHARTS = ("#activations", "#evidence", "#lens", "#updates", "#compare-plot", "#arch-plot", "#drop-plot", "#teach-plot")
 LISTS = {"FIGURES": FIGURES, "CHARTS": CHARTS}
 SELECTORS = re.compile(r"@@([^|@]*)\|(FIGURES|CHARTS)\|([^@]*)@@")  # @@scope|LIST|inner@@
 

@@ -16,7 +16,9 @@ import numpy as np
 
 from explorer.analysis.analysis import Analysis
 from explorer.analysis.model_views import architecture_card, token_mixing
+from explorer.analysis.teach import Lesson
 from explorer.app import presenters as show
+from explorer.app.lessons import drop_text, teach_screen
 from explorer.app.inputs import require_image
 from explorer.app.layout import SHARED_SCALE, TOUR_PROMPT, Components
 from explorer.model.loading import LoadedModel, load_model
@@ -52,6 +54,7 @@ class Controls:
     weights_b: str
     unit_index: float | None
     unit_kind: str = "channel"
+    lesson: Lesson | None = None  # the visitor's "Teach it" classes (a gr.State)
 
 
 CONTROLS = tuple(f.name for f in fields(Controls))
@@ -165,6 +168,26 @@ def draw_shuffle(ui: Components, c: Controls, s: Session) -> dict:
     return {ui.shuffle_md: show.shuffle_text(s.analysis), ui.shuffle: picture}
 
 
+def draw_drop(ui: Components, c: Controls, s: Session) -> dict:
+    """Patch drop: computed when the view is first opened on an image (never on upload), kept in its analysis."""
+    if s.analysis is None:
+        return {ui.drop_md: NO_IMAGE, ui.drop_plot: plots.empty_plot(NO_IMAGE, large=c.present)}
+    view = s.analysis.patch_drop()
+    return {ui.drop_md: drop_text(view), ui.drop_plot: plots.patch_drop_plot(view, large=c.present)}
+
+
+def draw_teach(ui: Components, c: Controls, s: Session) -> dict:
+    """The visitor's lesson, and once learned the probe's answer on the image beside the model's own."""
+    lesson = c.lesson or Lesson()
+    screen = teach_screen(lesson, s.loaded, s.analysis)
+    plot = (plots.probe_plot(screen.learned, screen.answer, large=c.present) if screen.learned is not None else
+            plots.empty_plot("Name two classes, add images to each and press Learn: your classes appear here, laid "
+                             "out by the probe's two leading directions.", large=c.present))
+    return {ui.teach_md: screen.summary, ui.teach_answer: screen.probe_scores, ui.teach_model: screen.model_scores,
+            ui.teach_plot: plot, ui.teach_gallery: screen.gallery or None,
+            ui.teach_class: gr.Dropdown(choices=lesson.names)}
+
+
 def draw_unit(ui: Components, c: Controls, s: Session) -> dict:
     """A unit's page: its weights, its feature visualisation (shipped, made before, or on request), its top
     dataset examples, and where it fires on the current image."""
@@ -213,13 +236,15 @@ RENDERERS: dict[str, Callable[[Components, Controls, Session], dict]] = {
     "predict": draw_predictions, "tour": draw_tour, "token-mixing": draw_token_mixing, "stem": draw_stem,
     "activations": draw_activations, "evidence": draw_evidence, "logit-lens": draw_lens, "shuffle": draw_shuffle,
     "architecture": draw_architecture, "compare": draw_compare, "timeline": draw_timeline, "unit": draw_unit,
+    "drop": draw_drop, "teach": draw_teach,
 }
 # every component a renderer may set: the outputs of every view's event
 VIEW_OUTPUTS = ("view", "predict_note", "tour_text", "tour_image", "gallery", "gallery_note", "unit", "stem",
                 "stem_note", "activations", "top_table", "updates", "evidence", "lens", "lens_table", "shuffle_md",
                 "shuffle", "arch", "arch_plot", "compare_plot", "gallery_a", "note_a", "labels_a", "gallery_b",
                 "note_b", "labels_b", "timeline", "timeline_note", "unit_md", "unit_page_image", "unit_feature_button",
-                "unit_stop")
+                "unit_stop", "drop_md", "drop_plot", "teach_md", "teach_answer", "teach_model", "teach_plot",
+                "teach_gallery", "teach_class")
 
 
 def draw(ui: Components, view: str, c: Controls, session: str | None) -> dict:

@@ -59,10 +59,15 @@ def wire(app: App, demo: gr.Blocks) -> None:
 
     # A new image (upload, webcam, clipboard, an example, a deep link) or another model: the predictions, then
     # the open tab. (`input` and the examples' own event, not `change`, which Gradio fires twice per upload.)
+    # The visitor's probe (Teach it), once learned, answers under the predictions on every image.
     model_changed = ui.model.input(weights_for, ui.model, ui.weights, **private)
+    probe = dict(fn=on_gpu(user_errors(app.probe_noted)), inputs=[ui.lesson, ui.image, ui.model, ui.weights],
+                 outputs=ui.probe_line, **private)
     for event in (ui.image.input, ui.examples.load_input_event.then, model_changed.then, ui.weights.input):
-        event(on_gpu(user_errors(app.image_changed)), image_inputs, image_outputs, **private, **forward).then(
-            user_errors(app.map_drawn), map_inputs, ui.model_map, **private).then(redraw, inputs, outputs, **private)
+        changed = event(on_gpu(user_errors(app.image_changed)), image_inputs, image_outputs, **private, **forward)
+        changed.then(user_errors(app.map_drawn), map_inputs, ui.model_map, **private).then(
+            redraw, inputs, outputs, **private)
+        changed.then(**probe)
 
     # The model map is the page's navigation: a place opens its view (a block's places at that block); the open
     # view's place stays marked as tabs open by hand and the block moves. (No `.change` on the map: setting its
@@ -107,6 +112,19 @@ def wire(app: App, demo: gr.Blocks) -> None:
         button.click(user_errors(functools.partial(app.stepped, action)), step_inputs,
                      [ui.step, ui.snapshot, ui.unit_index], **private).then(redraw, inputs, outputs, **private)
     ui.compare_button.click(app.view_handler("compare"), inputs, outputs, **private)
+
+    # Teach it: every change to the visitor's lesson (a gr.State of its session) redraws the view. Learn computes
+    # the features with a progress bar over the summary; a bad image is named and left out, the others stay.
+    teach, lesson = app.view_handler("teach"), [ui.lesson, ui.teach_class]
+    changed = [ui.lesson, ui.teach_class]
+    for event in (ui.teach_add.click(user_errors(app.taught), [*lesson, ui.image], changed, **private),
+                  ui.teach_files.upload(user_errors(app.taught_files), [*lesson, ui.teach_files],
+                                        [*changed, ui.teach_files], **private),
+                  ui.teach_remove.click(user_errors(app.class_removed), lesson, changed, **private),
+                  ui.teach_clear.click(app.lesson_cleared, ui.lesson, changed, **private),
+                  ui.teach_learn.click(on_gpu(user_errors(app.learned)), [ui.lesson, ui.model, ui.weights],
+                                       [ui.lesson, ui.teach_md], **private)):
+        event.success(teach, inputs, outputs, **private).then(**probe)
 
     # A deep link sets the controls (an example becomes the image) and predicts. It draws its tab through the
     # tab's own `select`, which Gradio fires when the page opens on it (a second draw would race the first); the

@@ -39,6 +39,22 @@ VIEW_TEXT = {
         "patches changes the prediction, but permuting every block's token-mixing weights the same way brings "
         "the original prediction back exactly (up to float rounding)."
     ),
+    "drop": (
+        "How many patches can the model lose? A growing share of the image's patches is dropped, 0% to 90%, each "
+        "share drawn four times: a dropped patch's token is replaced, right after the stem, by the image's mean "
+        "token (a Mixer has one token-mixing weight per position, so a patch cannot simply be taken out). The "
+        "curves show the top-1's probability and how often the top-1 holds, beside random weights of the same "
+        "architecture. Vision transformers keep much of their accuracy this way; CNNs collapse (Naseer et al., 2021)."
+    ),
+    "teach": (
+        "Teach the model classes of your own, from its frozen features alone: the paper's few-shot linear probe. "
+        "Name 2–10 classes and add 1–20 images to each (the current image — on the left, above on a phone: an "
+        "upload, the webcam, a paste or an example; or several files at once), then press Learn: a ridge regression "
+        "from the pooled features the head reads to your classes, its strength picked by leave-one-out. Every image "
+        "you then look at gets the probe's answer beside the model's own (its bars: the probe's score per class, +1 "
+        "for \"this class\" and −1 for \"not\", drawn as 100% to 0%). Your classes are yours alone, and go when you "
+        "close the page (or after an hour)."
+    ),
     "architecture": (
         "The sizes in the paper's notation: S tokens (patches), C channels, D_S and D_C the widths of the token "
         "and channel MLPs. FLOPs are counted by PyTorch on one forward pass (a multiply-add counts as two); the "

@@ -11,6 +11,8 @@ from explorer.render.plotly.common import empty_plot
 from explorer.render.plotly.comparison import comparison_plot
 from explorer.render.plotly.evidence import evidence_plot
 from explorer.render.plotly.lens import lens_plot
+from explorer.render.plotly.patch_drop import patch_drop_plot
+from explorer.render.plotly.teach import probe_plot
 from explorer.render.plotly.updates import updates_plot
 
 __all__ = [
@@ -20,5 +22,7 @@ __all__ = [
     "empty_plot",
     "evidence_plot",
     "lens_plot",
+    "patch_drop_plot",
+    "probe_plot",
     "updates_plot",
 ]

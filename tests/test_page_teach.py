@@ -1,0 +1,134 @@
+"""Teach it and Patch drop in headless Chromium, as visitors use them: two classes from the examples, Learn, an
+answer; two visitors who never see each other's classes; the patch-drop chart opened from the map, its 0% point
+the model's own prediction."""
+from __future__ import annotations
+
+import pytest
+
+from conftest import EXAMPLES, ROOT
+
+OUTPUT = ROOT / "test-output"
+LAPTOP = {"width": 1366, "height": 768}
+
+
+def example(page, name: str) -> None:
+    """Click an example and wait for its predictions (the address names it once they are in)."""
+    page.locator(f"#examples img[src*='{name}']").first.click()
+    page.wait_for_function(f"() => location.search.includes('example={name}')", timeout=60_000)
+
+
+def add_to_class(page, name: str, count: int) -> None:
+    """Type a class name and add the current image to it; wait until the summary counts `count` images."""
+    page.locator("#teach-class input").fill(name)
+    page.locator("#teach-add").click()
+    page.wait_for_function(f"() => document.querySelector('#teach-summary')?.textContent.includes('{name} ({count})')",
+                           timeout=60_000)
+
+
+@pytest.fixture
+def visitor(browser):
+    context = browser.new_context(viewport=LAPTOP)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def other_visitor(browser):
+    context = browser.new_context(viewport=LAPTOP)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+def test_two_classes_from_the_examples_then_learn_shows_the_probes_answer(app_url, visitor):
+    OUTPUT.mkdir(exist_ok=True)
+    visitor.goto(app_url + "?view=teach")
+    visitor.locator("#teach-learn").wait_for(timeout=60_000)
+    visitor.wait_for_function("() => document.querySelector('#teach-summary')?.textContent.includes('No classes')",
+                              timeout=60_000)
+    for name, picture, count in (("kitty", "chelsea-cat", 1), ("kitty", "cifar10-frog", 2),
+                                 ("boat", "cifar10-ship", 1), ("boat", "rocket", 2)):
+        example(visitor, picture)
+        add_to_class(visitor, name, count)
+    visitor.locator("#teach-learn").click()
+    visitor.wait_for_function("() => document.querySelector('#teach-summary')?.textContent.includes('Leave-one-out')",
+                              timeout=60_000)
+    visitor.wait_for_function("() => ['kitty', 'boat'].includes(document.querySelector('#teach-answer h2')"
+                              "?.textContent.trim())", timeout=60_000)
+    # beside the model's own answer, and the training images in the chart with this image among them
+    assert visitor.locator("#teach-model h2").inner_text().strip() == visitor.locator("#labels h2").inner_text().strip()
+    names = visitor.evaluate("document.querySelector('#teach-plot .js-plotly-plot').data.map(t => t.name)")
+    assert {"kitty", "boat", "this image"} <= set(names)
+    visitor.screenshot(path=OUTPUT / "teach-1366x768.png", full_page=True)
+    # another image: the probe answers on it too
+    example(visitor, "cifar10-horse")
+    visitor.wait_for_function("() => document.querySelector('#teach-model h2')?.textContent.trim() === "
+                              "document.querySelector('#labels h2')?.textContent.trim()", timeout=60_000)
+    assert visitor.locator("#teach-answer h2").inner_text().strip() in ("kitty", "boat")
+    # and on any other view too, under the model's predictions
+    visitor.get_by_role("tab", name="Stem").click()
+    example(visitor, "cifar10-automobile")
+    visitor.wait_for_function("() => /Your probe: (kitty|boat)/.test(document.querySelector('#probe-line')"
+                              "?.textContent)", timeout=60_000)
+
+
+def test_two_visitors_never_see_each_others_classes(app_url, visitor, other_visitor):
+    visitor.goto(app_url + "?view=teach&example=chelsea-cat")
+    visitor.locator("#teach-learn").wait_for(timeout=60_000)
+    visitor.wait_for_function("() => location.search.includes('example=chelsea-cat')", timeout=60_000)
+    add_to_class(visitor, "secretcats", 1)
+    other_visitor.goto(app_url + "?view=teach&example=cifar10-ship")
+    other_visitor.locator("#teach-learn").wait_for(timeout=60_000)
+    other_visitor.wait_for_function("() => location.search.includes('example=cifar10-ship')", timeout=60_000)
+    add_to_class(other_visitor, "myboats", 1)
+    summary = other_visitor.locator("#teach-summary").inner_text()
+    assert "myboats (1)" in summary and "secretcats" not in summary and "1 class" in summary
+    other_visitor.locator("#teach-class input").click()  # the class picker lists only the visitor's own
+    assert "secretcats" not in other_visitor.locator("#teach-class").inner_text()
+    visitor.locator("#teach-class input").fill("secretcats")  # the first visitor's lesson is still whole
+    example(visitor, "cifar10-frog")
+    visitor.locator("#teach-add").click()
+    visitor.wait_for_function("() => document.querySelector('#teach-summary')?.textContent.includes('secretcats (2)')",
+                              timeout=60_000)
+    assert "myboats" not in visitor.locator("#teach-summary").inner_text()
+
+
+def test_patch_drop_opens_from_the_map_and_at_0_percent_is_the_models_prediction(app_url, visitor):
+    from explorer import load_model
+    from explorer.analysis.analysis import Analysis
+
+    visitor.goto(app_url + "?example=cifar10-ship")
+    visitor.wait_for_function("() => document.querySelector('#labels h2')?.textContent.trim() === 'ship'",
+                              timeout=60_000)
+    visitor.locator("#model-map [data-part=drop]").click()
+    visitor.wait_for_function("() => location.search.includes('view=drop')", timeout=60_000)
+    visitor.wait_for_function("() => document.querySelector('#drop-plot .js-plotly-plot')?.data?.length >= 4",
+                              timeout=120_000)
+    assert visitor.locator("#model-map [data-part=drop]").get_attribute("aria-current") == "true"
+    # the traces as Plotly drew them (its own data may hold the arrays still encoded)
+    traces = visitor.evaluate("document.querySelector('#drop-plot .js-plotly-plot')._fullData"
+                              ".map(t => ({name: t.name, x: Array.from(t.x), y: Array.from(t.y)}))")
+    trained = next(t for t in traces if t["name"] and t["name"].startswith("pretrained (top-1"))
+    assert any(t["name"] and t["name"].startswith("random weights") for t in traces)
+    analysis = Analysis(load_model("embedded"), EXAMPLES / "cifar10-ship.jpg")  # the server runs in this process
+    assert trained["x"][0] == 0 and trained["y"][0] == pytest.approx(float(analysis.probabilities.max()), abs=1e-5)
+    assert "mean token" in visitor.locator("#drop-text").inner_text()
+    visitor.screenshot(path=OUTPUT / "drop-1366x768.png", full_page=True)
+
+
+def test_on_a_lecture_slide_the_patch_drop_chart_ends_on_the_screen(app_url, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    try:
+        page.goto(app_url + "?present=1&example=cifar10-ship&view=drop")
+        page.wait_for_function("() => document.querySelector('#drop-plot .js-plotly-plot .main-svg')"
+                               "?.getBoundingClientRect().height > 0", timeout=120_000)
+        page.wait_for_timeout(800)  # the page fits the chart to the screen, then Plotly redraws
+        box = page.locator("#drop-plot .js-plotly-plot .main-svg").first.bounding_box()
+        assert box["y"] >= 0 and box["y"] + box["height"] <= 720, box
+        assert page.evaluate("() => window.scrollY") == 0
+        page.screenshot(path=OUTPUT / "drop-lecture-1280x720.png")
+    finally:
+        page.close()
