@@ -55,7 +55,9 @@ def misses_on_bad_input(demo: gr.Blocks) -> gr.Blocks:
     """Gradio probes the kept answers after it has decoded the event's inputs, in the request that asked, and
     lets an error met there escape as an HTTP 500 without its message (Queue.push re-raises it). Bad input (an
     image address it will not fetch, a weights value not among the choices) is made a miss instead: the event
-    joins the queue and fails there with its message, as it did before answers were kept."""
+    joins the queue and fails there with its message, as it did before answers were kept. (`_probe_mode_active`
+    is Gradio's own flag for the probe, read as gr.cache's wrappers read it; tests/test_answers.py sends bad
+    input through the real server, so a Gradio that changes it fails there.)"""
     preprocess = demo.preprocess_data
 
     @functools.wraps(preprocess)
