@@ -55,17 +55,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(env: dict | None = None, args: tuple[str, ...] = (),
-                 command: list[str] | None = None) -> tuple[subprocess.Popen, str, float]:
-    """`python -m explorer serve` (or `command`, given the port) on a free port; returns the process, its URL and
-    seconds until it answered."""
+def start_server(env: dict | None = None, args: tuple[str, ...] = (), command: list[str] | None = None,
+                 cwd: Path = ROOT) -> tuple[subprocess.Popen, str, float]:
+    """`python -m explorer serve` (or `command`, given the port) on a free port, run in `cwd` (another checkout's
+    app, say); returns the process, its URL and seconds until it answered."""
     import httpx
 
     port = free_port()
     start = time.perf_counter()
     command = [*(command or [sys.executable, "-m", "explorer", "serve", "--model", "embedded", *args]), "--port",
                str(port)]
-    proc = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL,
+    proc = subprocess.Popen(command, cwd=cwd, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/"
     while True:
@@ -658,6 +658,15 @@ def main() -> None:
                         help="only the row /predict vs the minimal gr.Interface demo (printed, not written)")
     parser.add_argument("--minimal-model", default="mixer_b16_224", help="the model of that row (default: B/16)")
     parser.add_argument("--minimal-weights", default="random", choices=["pretrained", "random"])
+    parser.add_argument("--only-hall", action="store_true",
+                        help="only the lecture hall: --hall-clients gradio_clients at once clicking one example "
+                             "twice, then sending a new image each, against the app and a trivial Gradio app "
+                             "(benchmarks/hall.py; printed, not written)")
+    parser.add_argument("--hall-clients", type=int, default=200, help="clients of the hall (default 200)")
+    parser.add_argument("--hall-500", action="store_true",
+                        help="the hall with 500 clients against the app alone, counting raw errors")
+    parser.add_argument("--hall-before", type=Path, default=None,
+                        help="another checkout (a worktree of main, say) whose app runs the same hall: before/after")
     parser.add_argument("--serve-minimal", action="store_true", help=argparse.SUPPRESS)  # the row's reference server
     parser.add_argument("--port", type=int, default=7861, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -674,6 +683,13 @@ def main() -> None:
             proc.wait()
         return
 
+    if args.only_hall or args.hall_500:
+        from hall import halls, print_halls
+
+        clients = 500 if args.hall_500 else args.hall_clients
+        print(json.dumps(machine()))
+        print_halls(halls(start_server, clients, args.hall_before, trivial=not args.hall_500))
+        return
     if args.only_augmentation:
         print_table([bench_augmentation(images=45_000)])
         return

@@ -1,5 +1,7 @@
-"""Every cache the explorer keeps, named and bounded here, in one place. (The only other one is explorer.model.loading's
-cache of loaded models, at most `loading.LOADED_MODELS` of them.)
+"""Every cache the explorer keeps, named and bounded here, in one place. (Two live elsewhere: explorer.model.loading's
+cache of loaded models, at most `loading.LOADED_MODELS` of them, and the answers already given, which Gradio's
+gr.cache keeps so that its queue can serve a repeat without queueing it: bounded here by ANSWER_ENTRIES and
+ANSWER_BYTES, registered in ANSWERS by explorer.app.answers, and cleared with the rest by `clear`.)
 
 | cache                | key                                         | bound                               |
 |----------------------|---------------------------------------------|-------------------------------------|
@@ -15,6 +17,7 @@ cache of loaded models, at most `loading.LOADED_MODELS` of them.)
 | UNIT_INDEXES         | an index file, folder or set of images      | 8 (the shipped ones, a few others)  |
 | FEATURES             | (weights digest, model, unit, steps, seed)  | 256 feature visualisations          |
 | TAUGHT_FEATURES      | (model, weights, image digest)              | 4,096 pre-logits of taught images   |
+| ANSWERS (gr.cache)   | (image digest, model, weights, top-k, ...)  | 512 answers and 4 MB, each endpoint |
 
 A person looks at one image from many sides (tabs, a channel, a block, an export) while other people upload
 theirs, so an analysis is kept twice over: in the small LRU of recent ones, and as the current analysis of
@@ -39,6 +42,10 @@ RECENT = 2
 SESSIONS = 64
 EXAMPLES = 16  # 8 shipped examples on two models (a B/16 analysis holds ~10 MB)
 EXPORT_FOLDERS = 32
+# An answer (top-k labels and the status line, the model map) is a few KB: 512 hold a hall's own uploads beside the
+# examples everybody clicks, and the bytes bound holds if an answer grows (a top-50, a bigger map).
+ANSWER_ENTRIES = 512
+ANSWER_BYTES = 4 << 20
 EXPORT_LIFETIME_S = 3600
 
 
@@ -229,13 +236,17 @@ FEATURES = Bounded("feature visualisations", 256)
 # gr.State's delete_callback), and the classes themselves live only in that state, never here.
 TAUGHT_FEATURES = Bounded("pre-logits of the images people taught", 4096)
 
+# The stores of Gradio's gr.cache that hold the answers already given (explorer.app.answers adds them; each is
+# bounded by ANSWER_ENTRIES and ANSWER_BYTES when it is made, and goes with the app that made it).
+ANSWERS: "weakref.WeakSet[Any]" = weakref.WeakSet()
+
 ALL = (RECENT_ANALYSES, SESSION_ANALYSES, EXAMPLE_ANALYSES, EXPORTS, TIMELINE, TIMELINE_GALLERIES, CATALOGUE, LABELS,
        UNIT_INDEXES, FEATURES, TAUGHT_FEATURES)
 
 
 def clear() -> None:
     """Forget everything (tests, and a server that wants its memory back)."""
-    for cache in ALL:
+    for cache in (*ALL, *ANSWERS):
         cache.clear()
     with _model_lock:
         MODEL_VIEWS.clear()

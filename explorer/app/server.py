@@ -21,9 +21,16 @@ except ImportError:
         return fn
 
 MAX_FILE_SIZE = "10mb"
-MAX_SESSIONS = 256  # Gradio keeps a copy of every component's config per session (~0.3 MB here); the oldest go
+# Gradio keeps a copy of every component's config per session (~0.3 MB here, ~150 MB for all); the oldest go (their
+# open tab forgotten): 512 keep a hall of 500 whole.
+MAX_SESSIONS = 512
 FILE_LIFETIME_S = 3600  # Gradio deletes its copies of served files after an hour (explorer.memo does the same)
-QUEUE_SIZE = 64  # requests waiting at most; more are refused at once rather than left to time out
+# Events waiting at most: a lecture hall of 500 people, each with an event waiting and one more behind it. Answers
+# given before never wait (explorer.app.answers), so what waits is new images (about 30 a second on two cores,
+# sharing batches) and the page's redraws. Beyond it a request is refused at once ("This application is currently
+# busy. Please try again." in the page, gradio_client's QueueError) rather than left to time out; README "Spaces"
+# says how a Space serves more.
+QUEUE_SIZE = 1024
 CONCURRENCY = 2  # events of the page run two at a time (forward passes have their own, larger limit: MAX_BATCH)
 # Gradio's status tracker announces each finished event to screen readers through keys its English locale lacks
 # ("common.complete" was read out as such): the words here.

@@ -11,6 +11,7 @@ import functools
 import gradio as gr
 
 from explorer.analysis.analysis import MAX_BATCH
+from explorer.app import answers
 from explorer.app.handlers import App
 from explorer.app.inputs import user_errors
 from explorer.app.layout import STEP_KEYS, page
@@ -28,7 +29,7 @@ def build(default_model: str | None = None) -> tuple[gr.Blocks, App]:
     app = App(ui, default_model)
     with demo:
         wire(app, demo)
-    return queued(demo), app
+    return queued(answers.misses_on_bad_input(demo)), app
 
 
 def build_app(default_model: str | None = None) -> gr.Blocks:
@@ -47,10 +48,12 @@ def wire(app: App, demo: gr.Blocks) -> None:
     # The public endpoints, which are also the MCP tools: /predict (classify), /explain (explain_image),
     # /token_mixing_weights and /list_models (weights-only views, kept per model: not queued, so an MCP client
     # gets the picture as an image). Forward passes of new images run up to MAX_BATCH at once, so that
-    # concurrent ones share a batch (explorer.model.batching).
+    # concurrent ones share a batch (explorer.model.batching); an answer given before is served without queueing
+    # (explorer.app.answers).
     forward = dict(concurrency_id="forward", concurrency_limit=MAX_BATCH)
-    ui.button.click(on_gpu(user_errors(app.classify)), predictions, [ui.labels, ui.status], api_name="predict",
-                    **forward).then(redraw, inputs, outputs, **private)
+    classify = answers.kept(on_gpu(user_errors(app.classify)), answers.predict_key)
+    ui.button.click(classify, predictions, [ui.labels, ui.status], api_name="predict", **forward).then(
+        redraw, inputs, outputs, **private)
     ui.export_button.click(on_gpu(user_errors(app.explain_image)), [ui.image, ui.model, ui.weights],
                            [ui.export_json, ui.export_gallery, ui.export_file], api_name="explain")
     ui.tool_button.click(user_errors(app.token_mixing_weights), [ui.model, ui.weights, ui.block],
@@ -63,8 +66,9 @@ def wire(app: App, demo: gr.Blocks) -> None:
     model_changed = ui.model.input(weights_for, ui.model, ui.weights, **private)
     probe = dict(fn=on_gpu(user_errors(app.probe_noted)), inputs=[ui.lesson, ui.image, ui.model, ui.weights],
                  outputs=ui.probe_line, **private)
+    image_changed = answers.kept(on_gpu(user_errors(app.image_changed)), answers.new_image_key)
     for event in (ui.image.input, ui.examples.load_input_event.then, model_changed.then, ui.weights.input):
-        changed = event(on_gpu(user_errors(app.image_changed)), image_inputs, image_outputs, **private, **forward)
+        changed = event(image_changed, image_inputs, image_outputs, **private, **forward)
         changed.then(user_errors(app.map_drawn), map_inputs, ui.model_map, **private).then(
             redraw, inputs, outputs, **private)
         changed.then(**probe)
@@ -131,8 +135,7 @@ def wire(app: App, demo: gr.Blocks) -> None:
     # predictions' note is drawn whichever tab it opens (the Predictions tab, open already, fires no `select`).
     link = [ui.model, ui.weights, ui.block, ui.unit_index, ui.unit_kind, ui.step, ui.tabs, ui.view, ui.present,
             ui.image, ui.link_note]
-    demo.load(app.deep_link, None, link, **private).then(
-        on_gpu(user_errors(app.image_changed)), image_inputs, image_outputs, **private).then(
+    demo.load(app.deep_link, None, link, **private).then(image_changed, image_inputs, image_outputs, **private).then(
         user_errors(app.map_drawn), map_inputs, ui.model_map, **private).then(
         on_gpu(user_errors(app.predictions_note)), [ui.image, ui.model, ui.weights], ui.predict_note, **private).then(
         app.addressed, inputs, ui.address, **private)
