@@ -15,9 +15,10 @@ if TYPE_CHECKING:
     from explorer.analysis.tour import TourStep
 
 
-def tour_figure(step: TourStep) -> Figure:
+def tour_figure(step: TourStep, slide: bool = False) -> Figure:
     """The picture of `step`, captioned: the image or its patch grid, a table or maps coloured around zero, the
-    pooled channels as signed bars, or the top classes."""
+    pooled channels as signed bars, or the top classes. On a lecture slide (`slide`) the table is as wide as the
+    other charts (about 2.5:1): it spans the screen with the step's words under it."""
     d = step.data
     if step.kind in ("picture", "patches"):
         fig = new_figure(4, 4)
@@ -30,7 +31,7 @@ def tour_figure(step: TourStep) -> Figure:
                 ax.axvline(k * d["patch_size"] - 0.5, color=style.GRID_LINE, lw=1)
         ax.axis("off")
     elif step.kind == "table":
-        fig = new_figure(7, 3.6)
+        fig = new_figure(9.5 if slide else 7, 3.6)
         ax = fig.subplots()
         norm = Normalize(*style.symmetric(d["values"]))
         im = ax.imshow(d["values"], aspect="auto", cmap=style.DIVERGING, norm=norm, interpolation="nearest")
