@@ -103,7 +103,7 @@
     if (mapBox && flow) {
       const zoom = Number(mapBox.style.zoom) || 1, box = mapBox.getBoundingClientRect();
       const wanted = lecture && onMap() && box.height > 0
-        ? Math.min((innerWidth - 48) / (flow.getBoundingClientRect().width / zoom), (innerHeight - box.top - 16) / (box.height / zoom))
+        ? Math.min((innerWidth - 96) / (flow.getBoundingClientRect().width / zoom), (innerHeight - box.top - 16) / (box.height / zoom))
         : 1;
       if (Math.abs(wanted - zoom) > 0.01) mapBox.style.zoom = wanted === 1 ? "" : wanted.toFixed(3);
     }
