@@ -56,16 +56,16 @@ def free_port() -> int:
 
 
 def start_server(env: dict | None = None, args: tuple[str, ...] = (),
-                 command: list[str] | None = None) -> tuple[subprocess.Popen, str, float]:
-    """`python -m explorer serve` (or `command`, given the port) on a free port; returns the process, its URL and
-    seconds until it answered."""
+                 command: list[str] | None = None, cwd: Path = ROOT) -> tuple[subprocess.Popen, str, float]:
+    """`python -m explorer serve` (or `command`, given the port) on a free port, the `explorer` of `cwd` (another
+    checkout: the app before a change); returns the process, its URL and seconds until it answered."""
     import httpx
 
     port = free_port()
     start = time.perf_counter()
     command = [*(command or [sys.executable, "-m", "explorer", "serve", "--model", "embedded", *args]), "--port",
                str(port)]
-    proc = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL,
+    proc = subprocess.Popen(command, cwd=cwd, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/"
     while True:
@@ -265,6 +265,28 @@ def bench_upload_in_browser(url: str, repeats: int) -> dict:
                value / bare, "<= 1.5x", value / bare <= 1.5,
                "the file input's change event to the first frame with the new label shown (page clock); "
                "Chromium shares the 2 cores")
+
+
+def bench_upload_before_after(before: Path, repeats: int, rounds: int = 4) -> list[dict]:
+    """The upload row against the app of another checkout (`before`, e.g. a `git worktree` of the previous commit)
+    and this one, both served at once, their rounds alternating in rotated order (the machine's load shared)."""
+    servers = {"before": start_server(cwd=before)[:2], "after": start_server()[:2]}
+    seconds: dict[str, list[float]] = {"before": [], "after": []}
+    bare: list[float] = []
+    try:
+        for r in range(rounds):
+            for side in ("before", "after") if r % 2 == 0 else ("after", "before"):
+                measured = bench_upload_in_browser(servers[side][1], repeats)
+                seconds[side].append(measured["seconds"])
+                bare.append(measured["reference_seconds"])
+    finally:
+        for proc, _ in servers.values():
+            proc.terminate()
+            proc.wait()
+    reference = statistics.median(bare)
+    return [row(f"upload -> predictions shown in the browser, {side} (median of {rounds} rounds' medians: "
+                f"{', '.join(f'{t:.2f}' for t in seconds[side])} s)", "bare model(x)", statistics.median(seconds[side]),
+                reference, statistics.median(seconds[side]) / reference, "report", None) for side in seconds]
 
 
 def bench_cold_start(repeats: int) -> dict:
@@ -594,6 +616,9 @@ def main() -> None:
                              "/explain memory (printed, not written)")
     parser.add_argument("--only-minimal", action="store_true",
                         help="only the row /predict vs the minimal gr.Interface demo (printed, not written)")
+    parser.add_argument("--upload-before", type=Path, metavar="CHECKOUT",
+                        help="only the browser upload row, for the app of CHECKOUT (another worktree) and this one, "
+                             "in alternating rounds (printed, not written)")
     parser.add_argument("--minimal-model", default="mixer_b16_224", help="the model of that row (default: B/16)")
     parser.add_argument("--minimal-weights", default="random", choices=["pretrained", "random"])
     parser.add_argument("--serve-minimal", action="store_true", help=argparse.SUPPRESS)  # the row's reference server
@@ -612,6 +637,9 @@ def main() -> None:
             proc.wait()
         return
 
+    if args.upload_before:
+        print_table(bench_upload_before_after(args.upload_before.resolve(), args.repeats))
+        return
     if args.only_augmentation:
         print_table([bench_augmentation(images=45_000)])
         return

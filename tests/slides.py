@@ -4,6 +4,7 @@ its <img>). tests/test_lecture.py asserts on these numbers; run this file for th
 
     python tests/slides.py                         # serves the app itself (embedded model) on a free port
     python tests/slides.py http://127.0.0.1:7860/  # or measures a running one; screenshots in test-output/slides/
+    python tests/slides.py --readme                # retakes the README's screenshots of the app (docs/screenshots/)
 """
 from __future__ import annotations
 
@@ -137,13 +138,53 @@ def table(base_url: str, slides: list[str] | None = None) -> list[Placement]:
     return placements
 
 
+# The README's screenshots (docs/screenshots/): lecture slides at 1280x720, and the page a visitor sees at 1366x768.
+DOCS = ROOT / "docs" / "screenshots"
+LECTURE_SHOTS = {name: SLIDES[name] for name in ("token-mixing", "shuffle", "evidence", "activations", "stem")} | {
+    "predict": ("view=predict", "#labels h2"), "lecture-tour": SLIDES["tour-4"], "lecture-map": SLIDES["map"]}
+VISITOR_SHOTS = {"architecture": SLIDES["architecture"], "compare": SLIDES["compare"],
+                 "logit-lens": SLIDES["logit-lens"], "models": ("view=models", "#views table"),
+                 "timeline": SLIDES["timeline"], "tour": SLIDES["tour-4"]}
+
+
+def readme_shots(base_url: str) -> None:
+    """Retake the README's screenshots of the app (the unit pages' figures and the map's are taken by the tests)."""
+    from playwright.sync_api import sync_playwright
+
+    from conftest import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        for name, (query, figure) in LECTURE_SHOTS.items():
+            page.goto(f"{base_url}?present=1&model=embedded&example=chelsea-cat&{query}")
+            page.wait_for_function("() => document.querySelector('#labels h2')?.textContent.trim().length > 0",
+                                   timeout=90_000)
+            if name == "lecture-map":
+                settled(page, "#gallery img")
+                page.locator("body").press(MAP_KEY)
+            settled(page, figure)
+            page.screenshot(path=DOCS / f"{name}.png")
+        page.close()
+        page = browser.new_page(viewport={"width": 1366, "height": 768})
+        for name, (query, figure) in VISITOR_SHOTS.items():
+            page.goto(f"{base_url}?model=embedded&example=chelsea-cat&{query}")
+            page.wait_for_function("() => document.querySelector('#labels h2')?.textContent.trim().length > 0",
+                                   timeout=90_000)
+            settled(page, figure)
+            page.screenshot(path=DOCS / f"{name}.png", full_page=True)
+        browser.close()
+
+
 if __name__ == "__main__":
     sys.path.insert(0, str(ROOT / "tests"))
     sys.path.insert(0, str(ROOT))
     args = [a for a in sys.argv[1:] if not a.startswith("--only=")]
     only = next((a.split("=", 1)[1].split(",") for a in sys.argv[1:] if a.startswith("--only=")), None)
+    run = readme_shots if "--readme" in sys.argv else lambda url: table(url, only)
+    args = [a for a in args if a != "--readme"]
     if args:
-        table(args[0], only)
+        run(args[0])
     else:
         import conftest  # noqa: F401 - offline, as the tests are
 
@@ -154,6 +195,6 @@ if __name__ == "__main__":
         port = conftest.free_port()
         launch(demo, host="127.0.0.1", port=port, mcp=False, prevent_thread_lock=True, quiet=True)
         try:
-            table(f"http://127.0.0.1:{port}/", only)
+            run(f"http://127.0.0.1:{port}/")
         finally:
             demo.close()
