@@ -99,12 +99,11 @@
     }
     if (resized) dispatchEvent(new Event("resize"));  // Plotly (responsive) fills its new box
     // the map's slide: the map zoomed to the screen's width, or to its height if that binds first
-    const mapBox = document.querySelector("#model-map-box"), flow = mapBox?.querySelector(".mm-flow");
-    if (mapBox && flow) {
-      const zoom = Number(mapBox.style.zoom) || 1, box = mapBox.getBoundingClientRect();
+    const mapBox = document.querySelector("#model-map-box"), map = mapBox?.querySelector("#model-map");
+    if (mapBox && map) {
+      const zoom = Number(mapBox.style.zoom) || 1, box = map.getBoundingClientRect();
       const wanted = lecture && onMap() && box.height > 0
-        ? Math.min((innerWidth - 96) / (flow.getBoundingClientRect().width / zoom), (innerHeight - box.top - 16) / (box.height / zoom))
-        : 1;
+        ? Math.min((innerWidth - 96) / (box.width / zoom), (innerHeight - box.top - 16) / (box.height / zoom)) : 1;
       if (Math.abs(wanted - zoom) > 0.01) mapBox.style.zoom = wanted === 1 ? "" : wanted.toFixed(3);
     }
   };
