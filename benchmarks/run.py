@@ -267,6 +267,28 @@ def bench_upload_in_browser(url: str, repeats: int) -> dict:
                "Chromium shares the 2 cores")
 
 
+def bench_upload_before_after(before: Path, repeats: int, rounds: int = 4) -> list[dict]:
+    """The upload row against the app of another checkout (`before`, e.g. a `git worktree` of the previous commit)
+    and this one, both served at once, their rounds alternating in rotated order (the machine's load shared)."""
+    servers = {"before": start_server(cwd=before)[:2], "after": start_server()[:2]}
+    seconds: dict[str, list[float]] = {"before": [], "after": []}
+    bare: list[float] = []
+    try:
+        for r in range(rounds):
+            for side in ("before", "after") if r % 2 == 0 else ("after", "before"):
+                measured = bench_upload_in_browser(servers[side][1], repeats)
+                seconds[side].append(measured["seconds"])
+                bare.append(measured["reference_seconds"])
+    finally:
+        for proc, _ in servers.values():
+            proc.terminate()
+            proc.wait()
+    reference = statistics.median(bare)
+    return [row(f"upload -> predictions shown in the browser, {side} (median of {rounds} rounds' medians: "
+                f"{', '.join(f'{t:.2f}' for t in seconds[side])} s)", "bare model(x)", statistics.median(seconds[side]),
+                reference, statistics.median(seconds[side]) / reference, "report", None) for side in seconds]
+
+
 def bench_cold_start(repeats: int) -> dict:
     from gradio_client import handle_file
 
@@ -656,6 +678,9 @@ def main() -> None:
                              "/explain memory (printed, not written)")
     parser.add_argument("--only-minimal", action="store_true",
                         help="only the row /predict vs the minimal gr.Interface demo (printed, not written)")
+    parser.add_argument("--upload-before", type=Path, metavar="CHECKOUT",
+                        help="only the browser upload row, for the app of CHECKOUT (another worktree) and this one, "
+                             "in alternating rounds (printed, not written)")
     parser.add_argument("--minimal-model", default="mixer_b16_224", help="the model of that row (default: B/16)")
     parser.add_argument("--minimal-weights", default="random", choices=["pretrained", "random"])
     parser.add_argument("--only-hall", action="store_true",
@@ -689,6 +714,9 @@ def main() -> None:
         clients = 500 if args.hall_500 else args.hall_clients
         print(json.dumps(machine()))
         print_halls(halls(start_server, clients, args.hall_before, trivial=not args.hall_500))
+        return
+    if args.upload_before:
+        print_table(bench_upload_before_after(args.upload_before.resolve(), args.repeats))
         return
     if args.only_augmentation:
         print_table([bench_augmentation(images=45_000)])

@@ -169,7 +169,8 @@ def test_the_guided_tour_steps_forward_in_presentation_mode(app_url, page):
     page.wait_for_function("() => document.querySelector('#tour-text')?.textContent.includes('Step 4 of 7')",
                            timeout=30_000)
     assert page.evaluate("() => document.querySelector('gradio-app').classList.contains('presentation')")
-    page.locator("#next").click()
+    page.locator("body").click(position={"x": 5, "y": 700})  # the slide has no buttons: a clicker's key steps it
+    page.keyboard.press("PageDown")
     page.wait_for_function("() => document.querySelector('#tour-text')?.textContent.includes('Step 5 of 7: Channel "
                            "mixing')", timeout=30_000)
     page.locator("#tour-image img").wait_for(timeout=30_000)
@@ -193,10 +194,11 @@ def test_lecture_deep_link_shows_the_whole_step_and_the_keyboard_steps_it(app_ur
         page.wait_for_function("() => document.querySelector('#tour-text h3')?.textContent.includes('Step 4 of 7')",
                                timeout=60_000)
         page.locator("#tour-image img").wait_for(timeout=30_000)
-        # no empty bar where the slider was
-        assert page.locator(".form:has(> #step)").evaluate("e => getComputedStyle(e).display") == "none"
+        # no buttons and slider over the slide: the keys step it
+        assert not page.locator("#tour-nav").is_visible() and not page.locator("#step").is_visible()
         for step in (4, 5):
-            box = page.locator("#tour-image img").bounding_box()
+            # what shows of the figure: its frame (a slide clips the label badge's white rows off the picture's top)
+            box = page.locator("#tour-image .image-frame").bounding_box()
             assert (box["y"] >= 0 and box["y"] + box["height"] <= height
                     and box["x"] + box["width"] <= width), (step, box)
             assert page.evaluate("() => window.scrollY") == 0
@@ -215,10 +217,13 @@ def test_lecture_deep_link_shows_the_whole_step_and_the_keyboard_steps_it(app_ur
         page.keyboard.press("PageUp")
         page.wait_for_function("() => document.querySelector('#tour-text h3')?.textContent.includes('Step 6 of 7')",
                                timeout=30_000)
-        # every view is one click away: no tab hides behind an overflow menu
+        # every view is a key away: M shows the model map, whose places open them (the tabs wait outside lecture
+        # mode, none behind an overflow menu)
         from explorer.app.links import VIEWS
 
-        assert page.locator("button[role=tab]:visible").count() == len(VIEWS)
+        assert page.locator("#views button[role=tab]").count() == len(VIEWS)
+        page.keyboard.press("m")
+        page.locator("#model-map [data-part=stem]").wait_for(state="visible", timeout=10_000)
     finally:
         page.close()
 
@@ -270,11 +275,12 @@ def test_escape_leaves_lecture_mode(app_url, page):
     page.goto(app_url + "?present=1&example=chelsea-cat&view=evidence")
     page.locator("#evidence .js-plotly-plot").wait_for(timeout=60_000)
     assert not page.locator("#intro").is_visible()  # folded away on a slide, with the Presentation checkbox
-    page.locator("#model input").click()  # the model list open: Esc closes it and the slide stays
+    page.locator("body").click(position={"x": 5, "y": 700})
+    page.keyboard.press("m")  # the map's slide open: Esc closes it and the lecture goes on
+    page.locator("#model-map").wait_for(state="visible", timeout=10_000)
     page.keyboard.press("Escape")
-    page.wait_for_timeout(500)
+    page.locator("#model-map").wait_for(state="hidden", timeout=10_000)
     assert page.evaluate("() => document.querySelector('gradio-app').classList.contains('presentation')")
-    page.locator("body").click(position={"x": 5, "y": 5})
     page.keyboard.press("Escape")
     page.wait_for_function("() => !document.querySelector('gradio-app').classList.contains('presentation')",
                            timeout=30_000)
@@ -417,7 +423,7 @@ def test_a_unit_page_on_a_lecture_slide_is_one_wide_row_that_fits(app_url, brows
         picture = page.locator("#unit-page img")
         picture.wait_for(timeout=30_000)
         page.wait_for_function("() => document.querySelector('#unit-page img')?.complete", timeout=30_000)
-        box = picture.bounding_box()
+        box = page.locator("#unit-page .image-frame").bounding_box()  # what shows of it (see the tour's test)
         # the whole page on the slide, examples included
         assert box["y"] >= 0 and box["y"] + box["height"] <= height, box
         assert box["width"] >= 0.7 * width, box  # one row across the screen, not a column down a third of it

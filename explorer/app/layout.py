@@ -26,6 +26,7 @@ from explorer.units.address import KINDS
 SHARED_SCALE, OWN_SCALE = "one scale for all blocks", "each block its own"
 LESSON_LIFETIME_S = 3600  # a visitor's "Teach it" classes live an hour after their last change
 STEP_KEYS = ("previous", "next", "first", "last")  # the hidden buttons the page's keys press (page.js)
+CAPTION = "slide-caption"  # a view's note over its figure: one line on a lecture slide (page.css)
 TOUR_PROMPT = ("The tour walks one Mixer layer on your image, with this model's real shapes: **upload an image or "
                "pick an example above** to start.")
 INTRO = """# MLP-Mixer Explorer
@@ -83,14 +84,14 @@ def tour_tab(ui: Components) -> None:
         ui.step = gr.Slider(1, len(STEP_TITLES), value=1, step=1, label="Step (or ←/→ on the keyboard)", scale=4,
                             elem_id="step")
         ui.tour_next = gr.Button("Next →", scale=1, elem_id="next")
-    with gr.Row():  # a slide: the step's words beside its figure
+    with gr.Row(elem_id="tour-slide"):  # the step's words beside its figure (a wide one on a slide: under it)
         ui.tour_text = gr.Markdown(TOUR_PROMPT, elem_id="tour-text")
         ui.tour_image = image_figure("This step on your image", "tour-image", scale=2, min_width=320)  # a phone: below
 
 
 def token_mixing_tab(ui: Components) -> None:
     teaching_text("token-mixing")
-    ui.gallery_note = gr.Markdown()
+    ui.gallery_note = gr.Markdown(elem_classes=[CAPTION])
     with gr.Row():
         ui.gallery = image_figure("Token-mixing units (click one)", "gallery", scale=3)
         with gr.Column(scale=2):
@@ -100,7 +101,7 @@ def token_mixing_tab(ui: Components) -> None:
 
 def stem_tab(ui: Components) -> None:
     teaching_text("stem")
-    ui.stem_note = gr.Markdown()
+    ui.stem_note = gr.Markdown(elem_classes=[CAPTION])
     ui.stem = image_figure("Stem filters", "stem")
 
 
@@ -112,7 +113,7 @@ def activations_tab(ui: Components) -> None:
         ui.patch = gr.Number(0, label="Patch for the top-channels table (row-major index)", precision=0)
         ui.open_channel = gr.Button("Open the channel's page →", elem_id="open-channel")
     ui.activations = gr.Plot(label="Per-layer activations", show_label=False, elem_id="activations")
-    ui.top_table = gr.Dataframe(headers=["block", "patch", "channel", "activation"],
+    ui.top_table = gr.Dataframe(headers=["block", "patch", "channel", "activation"], elem_id="top-channels",
                                 label="Top channels of the patch, in the chosen block", interactive=False)
     ui.updates = gr.Plot(label="Residual updates per block", show_label=False, elem_id="updates")
 
@@ -128,12 +129,12 @@ def lens_tab(ui: Components) -> None:
     teaching_text("logit-lens")
     ui.lens = gr.Plot(label="Logit lens", show_label=False, elem_id="lens")
     ui.lens_table = gr.Dataframe(headers=["block", "lens top-1", "its probability", "final class's probability"],
-                                 interactive=False)
+                                 interactive=False, elem_id="lens-table")
 
 
 def shuffle_tab(ui: Components) -> None:
     teaching_text("shuffle")
-    ui.shuffle_md = gr.Markdown()
+    ui.shuffle_md = gr.Markdown(elem_classes=[CAPTION])
     ui.shuffle = image_figure("Patch shuffle", "shuffle")
 
 
@@ -186,7 +187,7 @@ def unit_tab(ui: Components) -> None:
 def architecture_tab(ui: Components) -> None:
     teaching_text("architecture")
     with gr.Row():
-        with gr.Column(scale=2):
+        with gr.Column(scale=2, elem_id="arch-text"):
             ui.arch = gr.Markdown()
             ui.latency_button = gr.Button("Measure latency here")
             ui.latency = gr.Markdown()
@@ -196,13 +197,13 @@ def architecture_tab(ui: Components) -> None:
 
 def compare_tab(ui: Components) -> None:
     teaching_text("compare")
-    with gr.Row(equal_height=True):  # one row: the chart keeps the height of a slide
+    with gr.Row(equal_height=True, elem_id="compare-controls"):  # set before a lecture, like a view's fields
         ui.model_b = gr.Dropdown(model_choices(), value=embedded.EMBEDDED_NAME, label="Second model",
                                  allow_custom_value=True, scale=3)
         ui.weights_b = gr.Radio(list(WEIGHTS_CHOICES), value="random", label="Second model's weights", scale=2)
         ui.compare_button = gr.Button("Compare", scale=1)
     ui.compare_plot = gr.Plot(label="Token-mixing smoothness per block", show_label=False, elem_id="compare-plot")
-    with gr.Row():
+    with gr.Row(elem_id="compare-sides"):
         for side, label in (("a", "First model"), ("b", "Second model")):
             with gr.Column():
                 setattr(ui, f"gallery_{side}", gr.Image(format="png", interactive=False, label=label))
@@ -215,7 +216,7 @@ def timeline_tab(ui: Components) -> None:
     last = max(len(embedded.read_timeline()) - 1, 0)
     ui.snapshot = gr.Slider(0, last, value=last, step=1, label="Snapshot (from initialisation to the end of training)",
                             elem_id="snapshot")
-    ui.timeline_note = gr.Markdown()
+    ui.timeline_note = gr.Markdown(elem_classes=[CAPTION])
     ui.timeline = image_figure("Embedded model: token-mixing units during training", "timeline")
 
 
@@ -298,7 +299,7 @@ def page(default_model: str) -> tuple[gr.Blocks, Components]:
                 with gr.Row(elem_classes=["offscreen"]):  # pressed by the keyboard (page.js)
                     for action in STEP_KEYS:
                         setattr(ui, f"key_{action}", gr.Button(action, elem_id=f"key-{action}"))
-                with gr.Tabs(selected="predict", overflow_behavior="wrap") as tabs:
+                with gr.Tabs(selected="predict", overflow_behavior="wrap", elem_id="views") as tabs:
                     ui.tabs = tabs
                     for view, (title, lay_out) in TABS.items():
                         with gr.Tab(title, id=view) as tab:

@@ -10,6 +10,9 @@ from importlib.resources import files
 FIGURES = ("#tour-image", "#shuffle", "#gallery", "#unit", "#stem", "#timeline", "#unit-page")
 CHARTS = ("#activations", "#evidence", "#lens", "#updates", "#compare-plot", "#arch-plot", "#drop-plot", "#teach-plot")
 LISTS = {"FIGURES": FIGURES, "CHARTS": CHARTS}
+# px of white above each drawn picture (explorer.app.views.shown): gr.Image lays its label badge over the picture's
+# top-left. A lecture slide hides the badge, and page.js clips these rows off.
+LABEL_MARGIN = 36
 SELECTORS = re.compile(r"@@([^|@]*)\|(FIGURES|CHARTS)\|([^@]*)@@")  # @@scope|LIST|inner@@
 
 # The checkbox toggles lecture mode in the browser at once (the views redraw their text large on the server).
@@ -26,7 +29,8 @@ def each(ids: tuple[str, ...], inner: str = "", scope: str = "") -> str:
 
 
 def filled(text: str) -> str:
-    """`text` with each @@scope|LIST|inner@@ written out as its selector list."""
+    """`text` with each @@scope|LIST|inner@@ written out as its selector list, and @@LABEL_MARGIN@@ as its value."""
+    text = text.replace("@@LABEL_MARGIN@@", str(LABEL_MARGIN))
     return SELECTORS.sub(lambda m: each(LISTS[m.group(2)], m.group(3), m.group(1)), text)
 
 

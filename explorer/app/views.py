@@ -21,6 +21,7 @@ from explorer.app import presenters as show
 from explorer.app.lessons import drop_text, teach_screen
 from explorer.app.inputs import require_image
 from explorer.app.layout import SHARED_SCALE, TOUR_PROMPT, Components
+from explorer.app.page import LABEL_MARGIN
 from explorer.model.loading import LoadedModel, load_model
 from explorer.render import mpl as figures
 from explorer.render import plotly as plots
@@ -28,7 +29,6 @@ from explorer.render.galleries import stem_gallery, timeline_gallery, token_mixi
 from explorer.render.mpl import unit_page_figure
 from explorer.text.guidance import view_note
 
-LABEL_MARGIN = 36  # px above each drawn picture: gr.Image lays its label badge over the picture's top-left
 NO_IMAGE = "Upload an image (or pick an example) to see this view."
 PRESENTATION_TEXT_SCALE = 2.2  # matplotlib's 9-10 pt, shown at ~0.8x on a 1280-px screen, to the ~23 px body text
 UNIT_PAGE_TEXT_SCALE = 1.6  # a unit's page has five panels and long titles: larger would crowd them
@@ -118,7 +118,8 @@ def draw_tour(ui: Components, c: Controls, s: Session) -> dict:
     if s.analysis is None:
         return {ui.tour_text: TOUR_PROMPT, ui.tour_image: None}
     text, step = show.tour_step(s.analysis, c.step)
-    return {ui.tour_text: text, ui.tour_image: shown(drawn(figures.tour_figure, step, large=c.present))}
+    figure = functools.partial(figures.tour_figure, slide=c.present)  # a slide: wide figures span the screen
+    return {ui.tour_text: text, ui.tour_image: shown(drawn(figure, step, large=c.present))}
 
 
 def draw_token_mixing(ui: Components, c: Controls, s: Session) -> dict:

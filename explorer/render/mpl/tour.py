@@ -15,9 +15,15 @@ if TYPE_CHECKING:
     from explorer.analysis.tour import TourStep
 
 
-def tour_figure(step: TourStep) -> Figure:
+CAPTION_CHARS_PER_INCH = 12  # characters of the 10-pt caption per inch of figure
+
+
+def tour_figure(step: TourStep, slide: bool = False) -> Figure:
     """The picture of `step`, captioned: the image or its patch grid, a table or maps coloured around zero, the
-    pooled channels as signed bars, or the top classes."""
+    pooled channels as signed bars, or the top classes. On a lecture slide (`slide`) the charts are drawn about
+    2.5:1: they span the screen with the step's words under it. The caption wraps to the figure's width (lecture
+    mode draws its text larger in the same pixels)."""
+    wide = 9.5 if slide else 7
     d = step.data
     if step.kind in ("picture", "patches"):
         fig = new_figure(4, 4)
@@ -30,7 +36,7 @@ def tour_figure(step: TourStep) -> Figure:
                 ax.axvline(k * d["patch_size"] - 0.5, color=style.GRID_LINE, lw=1)
         ax.axis("off")
     elif step.kind == "table":
-        fig = new_figure(7, 3.6)
+        fig = new_figure(wide, 3.6)
         ax = fig.subplots()
         norm = Normalize(*style.symmetric(d["values"]))
         im = ax.imshow(d["values"], aspect="auto", cmap=style.DIVERGING, norm=norm, interpolation="nearest")
@@ -45,16 +51,16 @@ def tour_figure(step: TourStep) -> Figure:
             ax.set_xticks([])
             ax.set_yticks([])
     elif step.kind == "bars":
-        fig = new_figure(7, 2.6)
+        fig = new_figure(wide, 3.4 if slide else 2.6)
         ax = fig.subplots()
         values = d["values"]
         ax.bar(np.arange(len(values)), values, color=np.where(values >= 0, style.POSITIVE, style.NEGATIVE), width=1.0)
         ax.set_xlabel(f"channel (C = {len(values)})")
     else:  # "top"
-        fig = new_figure(7, 2.6)
+        fig = new_figure(wide, 3.4 if slide else 2.6)
         ax = fig.subplots()
         labels = [wrap(label, 40) for label in reversed(d["labels"])]
         ax.barh(labels, list(reversed(d["probabilities"])), color=style.DARK_GREY)
         ax.set_xlim(0, 1)
-    fig.suptitle(d["caption"], fontsize=10)
+    fig.suptitle(wrap(d["caption"], int(fig.get_size_inches()[0] * CAPTION_CHARS_PER_INCH)), fontsize=10)
     return fig

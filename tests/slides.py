@@ -1,0 +1,200 @@
+"""Lecture mode as slides, measured in headless Chromium: each view opened by its deep link with `present=1`, and
+where its main figure lands on the screen (the painted picture, not its box: a drawn figure is letterboxed inside
+its <img>). tests/test_lecture.py asserts on these numbers; run this file for the table itself:
+
+    python tests/slides.py                         # serves the app itself (embedded model) on a free port
+    python tests/slides.py http://127.0.0.1:7860/  # or measures a running one; screenshots in test-output/slides/
+    python tests/slides.py --readme                # retakes the README's screenshots of the app (docs/screenshots/)
+"""
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SHOTS = ROOT / "test-output" / "slides"
+SIZES = ((1280, 720), (1920, 1080))
+CHART = " .js-plotly-plot .main-svg"  # a Plotly chart's painted area: its first (main) svg
+# slide name -> (the deep link's own parameters, the main figure's selector)
+SLIDES: dict[str, tuple[str, str]] = {
+    "token-mixing": ("view=token-mixing&block=3", "#gallery img"),
+    "stem": ("view=stem", "#stem img"),
+    **{f"tour-{step}": (f"view=tour&step={step}", "#tour-image img") for step in range(1, 8)},
+    "activations": ("view=activations&block=3", "#activations" + CHART),
+    "evidence": ("view=evidence", "#evidence" + CHART),
+    "logit-lens": ("view=logit-lens", "#lens" + CHART),
+    "shuffle": ("view=shuffle", "#shuffle img"),
+    "unit": ("view=unit&block=3&kind=channel&unit=5", "#unit-page img"),
+    "architecture": ("view=architecture", "#arch-plot" + CHART),
+    "compare": ("view=compare&block=3", "#compare-plot" + CHART),
+    "timeline": ("view=timeline&block=3", "#timeline img"),
+    "map": ("view=token-mixing&block=3", "#model-map"),  # the map's own slide: M on any slide
+}
+MAP_KEY = "m"
+
+# The painted rectangle of an element: an <img>'s picture inside its box (object-fit: contain, centred), else the box.
+PAINTED = """(e) => {
+  const r = e.getBoundingClientRect();
+  let {left, top, width, height} = r;
+  if (e.tagName === "IMG" && e.naturalWidth > 0) {
+    const scale = Math.min(width / e.naturalWidth, height / e.naturalHeight);
+    const w = e.naturalWidth * scale, h = e.naturalHeight * scale;
+    left += (width - w) / 2; top += (height - h) / 2; width = w; height = h;
+  }
+  const frame = e.parentElement.getBoundingClientRect();  // what its frame clips off (a slide: the badge's rows)
+  if (e.tagName === "IMG" && top < frame.top) { height -= frame.top - top; top = frame.top; }
+  return {left, top, width, height, ready: e.tagName !== "IMG" || (e.complete && e.naturalWidth > 0)};
+}"""
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a slide's main figure is, as fractions of the screen."""
+
+    slide: str
+    width: int  # the screen's
+    height: int
+    top: float  # the figure's top, a fraction of the screen's height
+    across: float  # its width, a fraction of the screen's width
+    down: float  # its height, a fraction of the screen's height
+    on_screen: bool  # entirely on the screen, the page unscrolled
+
+    @property
+    def span(self) -> float:
+        return max(self.across, self.down)
+
+    @property
+    def is_a_slide(self) -> bool:
+        """The issue's numbers: entirely on screen, its top in the top 20%, 80% of the height or of the width."""
+        return self.on_screen and self.top <= 0.2 and self.span >= 0.8
+
+    def row(self) -> str:
+        return (f"| {self.slide} | {self.width}×{self.height} | {self.top:.0%} | {self.across:.2f} | {self.down:.2f} "
+                f"| {'yes' if self.on_screen else 'NO'} | {'pass' if self.is_a_slide else 'FAIL'} |")
+
+
+def settled(page, selector: str, timeout_ms: int = 60_000) -> dict:
+    """The figure's painted rectangle once it is drawn and has kept still for a second (the server redraws a
+    view when the image arrives, the page then fits it to the screen, and Plotly redraws in its new box)."""
+    page.locator(selector).first.wait_for(state="attached", timeout=timeout_ms)
+    last, still, waited = None, 0, 0
+    while still < 4:
+        box = page.locator(selector).first.evaluate(PAINTED)
+        box["src"] = page.locator(selector).first.evaluate("(e) => e.currentSrc || e.innerHTML.length")
+        ok = box["ready"] and box["width"] > 0 and box["height"] > 0
+        still = still + 1 if ok and box == last else 0
+        last = box
+        page.wait_for_timeout(250)
+        waited += 250
+        if waited > timeout_ms:  # not drawn, or hidden: measured as it is
+            break
+    return last
+
+
+def open_slide(page, base_url: str, slide: str) -> None:
+    """The slide's deep link with the cat photo, in lecture mode; the map's slide is M pressed on a slide."""
+    query, selector = SLIDES[slide]
+    page.goto(f"{base_url}?present=1&model=embedded&example=chelsea-cat&{query}")
+    page.wait_for_function("() => document.querySelector('#labels h2')?.textContent.trim().length > 0",
+                           timeout=90_000)
+    if slide == "map":
+        settled(page, "#gallery img")
+        page.locator("body").press(MAP_KEY)
+
+
+def measure(page, base_url: str, slide: str, shot: Path | None = None) -> Placement:
+    """Open `slide` in `page` (a viewport of the screen's size) and measure its main figure."""
+    open_slide(page, base_url, slide)
+    box = settled(page, SLIDES[slide][1])
+    width, height = page.viewport_size["width"], page.viewport_size["height"]
+    scrolled = page.evaluate("() => [scrollX, scrollY]") != [0, 0]
+    on_screen = (not scrolled and box["width"] > 0 and box["left"] >= -0.5 and box["top"] >= -0.5
+                 and box["left"] + box["width"] <= width + 0.5 and box["top"] + box["height"] <= height + 0.5)
+    if shot is not None:
+        shot.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=shot)
+    return Placement(slide, width, height, box["top"] / height, box["width"] / width, box["height"] / height,
+                     on_screen)
+
+
+def table(base_url: str, slides: list[str] | None = None) -> list[Placement]:
+    from playwright.sync_api import sync_playwright
+
+    from conftest import CHROMIUM, CHROMIUM_ARGS
+
+    placements = []
+    print("| slide | screen | top | width | height | on screen | a slide |\n|---|---|---|---|---|---|---|", flush=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        for width, height in SIZES:
+            page = browser.new_page(viewport={"width": width, "height": height})
+            for slide in slides or SLIDES:
+                placement = measure(page, base_url, slide, SHOTS / f"{slide}-{width}x{height}.png")
+                print(placement.row(), flush=True)
+                placements.append(placement)
+            page.close()
+        browser.close()
+    return placements
+
+
+# The README's screenshots (docs/screenshots/): lecture slides at 1280x720, and the page a visitor sees at 1366x768.
+DOCS = ROOT / "docs" / "screenshots"
+LECTURE_SHOTS = {name: SLIDES[name] for name in ("token-mixing", "shuffle", "evidence", "activations", "stem")} | {
+    "predict": ("view=predict", "#labels h2"), "lecture-tour": SLIDES["tour-4"], "lecture-map": SLIDES["map"]}
+VISITOR_SHOTS = {"architecture": SLIDES["architecture"], "compare": SLIDES["compare"],
+                 "logit-lens": SLIDES["logit-lens"], "models": ("view=models", "#views table"),
+                 "timeline": SLIDES["timeline"], "tour": SLIDES["tour-4"]}
+
+
+def readme_shots(base_url: str) -> None:
+    """Retake the README's screenshots of the app (the unit pages' figures and the map's are taken by the tests)."""
+    from playwright.sync_api import sync_playwright
+
+    from conftest import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        for name, (query, figure) in LECTURE_SHOTS.items():
+            page.goto(f"{base_url}?present=1&model=embedded&example=chelsea-cat&{query}")
+            page.wait_for_function("() => document.querySelector('#labels h2')?.textContent.trim().length > 0",
+                                   timeout=90_000)
+            if name == "lecture-map":
+                settled(page, "#gallery img")
+                page.locator("body").press(MAP_KEY)
+            settled(page, figure)
+            page.screenshot(path=DOCS / f"{name}.png")
+        page.close()
+        page = browser.new_page(viewport={"width": 1366, "height": 768})
+        for name, (query, figure) in VISITOR_SHOTS.items():
+            page.goto(f"{base_url}?model=embedded&example=chelsea-cat&{query}")
+            page.wait_for_function("() => document.querySelector('#labels h2')?.textContent.trim().length > 0",
+                                   timeout=90_000)
+            settled(page, figure)
+            page.screenshot(path=DOCS / f"{name}.png", full_page=True)
+        browser.close()
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT / "tests"))
+    sys.path.insert(0, str(ROOT))
+    args = [a for a in sys.argv[1:] if not a.startswith("--only=")]
+    only = next((a.split("=", 1)[1].split(",") for a in sys.argv[1:] if a.startswith("--only=")), None)
+    run = readme_shots if "--readme" in sys.argv else lambda url: table(url, only)
+    args = [a for a in args if a != "--readme"]
+    if args:
+        run(args[0])
+    else:
+        import conftest  # noqa: F401 - offline, as the tests are
+
+        from explorer.app.server import launch
+        from explorer.app.wiring import build_app
+
+        demo = build_app(default_model="embedded")
+        port = conftest.free_port()
+        launch(demo, host="127.0.0.1", port=port, mcp=False, prevent_thread_lock=True, quiet=True)
+        try:
+            run(f"http://127.0.0.1:{port}/")
+        finally:
+            demo.close()

@@ -1,0 +1,127 @@
+"""Lecture mode is a slide (issue 29, point 4), in headless Chromium at 1280×720 and 1920×1080: every view's main
+figure entirely on screen, its top in the top 20% of the screen, spanning 80% of its height or of its width; the
+chrome one thin bar; the map a slide of its own, a key away. The measuring is tests/slides.py's."""
+import pytest
+
+from conftest import CHROMIUM, CHROMIUM_ARGS, ROOT
+from slides import SIZES, SLIDES, measure, open_slide, settled
+
+OUTPUT = ROOT / "test-output" / "slides"
+BAR_HEIGHT = 48  # px at most: one thin line
+
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def screen(browser, width: int, height: int):
+    return browser.new_page(viewport={"width": width, "height": height})
+
+
+@pytest.mark.parametrize("width, height", SIZES)
+def test_every_view_s_main_figure_is_a_whole_slide(app_url, browser, width, height):
+    page = screen(browser, width, height)
+    try:
+        placements, rows = [], []
+        for slide in SLIDES:
+            placement = measure(page, app_url, slide, OUTPUT / f"{slide}-{width}x{height}.png")
+            bar = page.locator("#slide-bar").bounding_box()
+            placements.append((placement, bar))
+            rows.append(placement.row())
+        table = "\n".join(rows)
+        for p, bar in placements:
+            assert p.on_screen, table  # entirely on the screen, nothing scrolled
+            assert p.top <= 0.20, table  # its top within the top 20% of the screen
+            assert p.across >= 0.80 or p.down >= 0.80, table  # 80% of the screen's width or of its height
+            # under the bar, not behind it
+            assert bar["height"] <= BAR_HEIGHT and p.top * height >= bar["y"] + bar["height"] - 1, (p, bar)
+    finally:
+        page.close()
+
+
+def test_the_chrome_is_one_thin_line_with_the_image_model_block_and_place(app_url, browser):
+    page = screen(browser, 1280, 720)
+    try:
+        open_slide(page, app_url, "token-mixing")
+        settled(page, "#gallery img")
+        bar = page.locator("#slide-bar")
+        assert bar.bounding_box()["height"] <= BAR_HEIGHT
+        # the image's thumbnail, the model, the block, the open view, and where it is on the map
+        assert page.locator("#slide-bar .sb-thumb img").evaluate("(e) => e.complete && e.naturalWidth > 0")
+        text = bar.inner_text()
+        for words in ("embedded", "MLP-Mixer", "block 3", "Token mixing"):
+            assert words in text, text
+        assert "block 3: token mixing" in page.locator("#slide-bar .sb-map").get_attribute("aria-label")
+        marks = page.locator("#slide-bar .sb-strip i")
+        assert marks.count() == 5 + 8  # input, patches, stem, the 8 blocks, pool, head
+        assert page.locator("#slide-bar .sb-strip i.sb-here").count() == 1
+        assert "sb-here" in (marks.nth(3 + 3).get_attribute("class") or "")  # block 3's mark
+        # the fallback as a few words on that line (its whole why on hover), the banner itself folded away
+        fallback = page.locator("#slide-bar .sb-fallback")
+        assert "ImageNet weights could not be loaded here" in fallback.inner_text()
+        assert "CIFAR-10" in fallback.get_attribute("title")
+        assert fallback.bounding_box()["height"] <= BAR_HEIGHT and not page.locator("#banner").is_visible()
+        # nothing else above the slide: no tabs, no pickers, no map, no examples
+        for hidden in ("#intro", "#views .tab-wrapper", "#model", "#examples", "#model-map", "#image"):
+            assert not page.locator(hidden).first.is_visible(), hidden
+        page.screenshot(path=OUTPUT / "bar-1280x720.png", clip={"x": 0, "y": 0, "width": 1280, "height": 48})
+    finally:
+        page.close()
+
+
+def test_no_fallback_words_when_the_model_asked_for_runs(app_url, browser):
+    page = screen(browser, 1280, 720)
+    try:
+        page.goto(app_url + "?present=1&model=mixer_s32_224&weights=random&example=chelsea-cat&view=evidence")
+        settled(page, "#evidence .js-plotly-plot .main-svg")
+        page.wait_for_function("() => document.querySelector('#slide-bar')?.innerText.includes('mixer_s32_224')",
+                               timeout=60_000)
+        assert page.locator("#slide-bar .sb-fallback").count() == 0
+    finally:
+        page.close()
+
+
+def test_m_shows_the_map_as_a_slide_a_place_there_opens_its_view_and_esc_steps_back(app_url, browser):
+    page = screen(browser, 1280, 720)
+    try:
+        open_slide(page, app_url, "stem")
+        settled(page, "#stem img")
+        page.locator("body").press("m")
+        page.locator("#model-map").wait_for(state="visible", timeout=10_000)
+        assert not page.locator("#stem").is_visible()
+        page.locator("body").press("Escape")  # closes the map: the slide it came from, still in lecture mode
+        page.locator("#model-map").wait_for(state="hidden", timeout=10_000)
+        assert page.locator("#stem img").is_visible()
+        assert page.evaluate("() => document.querySelector('gradio-app').classList.contains('presentation')")
+
+        page.locator("#slide-bar .sb-map").click()  # the bar's map button, as M
+        page.locator("#model-map").wait_for(state="visible", timeout=10_000)
+        page.locator("#model-map [data-part=token-mixing][data-block='2']").click()
+        page.locator("#model-map").wait_for(state="hidden", timeout=10_000)
+        page.wait_for_function("() => location.search.includes('view=token-mixing') && location.search.includes("
+                               "'block=2') && location.search.includes('present=1')", timeout=60_000)
+        box = settled(page, "#gallery img")
+        assert box["top"] <= 0.2 * 720 and box["height"] >= 0.8 * 720, box
+        assert "block 2" in page.locator("#slide-bar").inner_text()
+
+        page.locator("body").press("Escape")  # no map open: Esc leaves lecture mode
+        page.wait_for_function("() => !document.querySelector('gradio-app').classList.contains('presentation')",
+                               timeout=30_000)
+        assert not page.locator("#slide-bar").is_visible()
+        page.locator("#model-map").wait_for(state="visible", timeout=10_000)  # the page around the map again
+        page.locator("body").press("m")  # M is lecture mode's key only
+        page.wait_for_timeout(300)
+        assert not page.evaluate("() => document.querySelector('gradio-app').classList.contains('map-slide')")
+    finally:
+        page.close()
+
