@@ -51,6 +51,9 @@ def test_the_map_is_on_screen_and_a_block_opens_token_mixing_there_and_the_addre
     assert laptop.locator("#model-map").bounding_box()["y"] < LAPTOP["height"] - 100
     for part in ("input", "patches", "stem", "pool", "head"):
         assert laptop.locator(f"#model-map [data-part={part}]").count() == 1
+    # the contract's seven values and no other (the smaller places, patch drop and teach it, carry data-view)
+    parts = laptop.eval_on_selector_all("#model-map [data-part]", "places => places.map(p => p.dataset.part)")
+    assert set(parts) == {"input", "patches", "stem", "token-mixing", "channel-mixing", "pool", "head"}
     laptop.locator("#model-map [data-part=token-mixing][data-block='3']").click()
     laptop.wait_for_function("() => document.querySelector('#gallery img')?.naturalWidth > 0", timeout=60_000)
     laptop.wait_for_function("() => location.search.includes('block=3')", timeout=30_000)

@@ -103,11 +103,11 @@ def test_patch_drop_opens_from_the_map_and_at_0_percent_is_the_models_prediction
     visitor.goto(app_url + "?example=cifar10-ship")
     visitor.wait_for_function("() => document.querySelector('#labels h2')?.textContent.trim() === 'ship'",
                               timeout=60_000)
-    visitor.locator("#model-map [data-part=drop]").click()
+    visitor.locator("#model-map [data-view=drop]").click()
     visitor.wait_for_function("() => location.search.includes('view=drop')", timeout=60_000)
     visitor.wait_for_function("() => document.querySelector('#drop-plot .js-plotly-plot')?.data?.length >= 4",
                               timeout=120_000)
-    assert visitor.locator("#model-map [data-part=drop]").get_attribute("aria-current") == "true"
+    assert visitor.locator("#model-map [data-view=drop]").get_attribute("aria-current") == "true"
     # the traces as Plotly drew them (its own data may hold the arrays still encoded)
     traces = visitor.evaluate("document.querySelector('#drop-plot .js-plotly-plot')._fullData"
                               ".map(t => ({name: t.name, x: Array.from(t.x), y: Array.from(t.y)}))")

@@ -27,10 +27,11 @@
     const map = document.querySelector("#model-map");
     const here = map?.querySelector("[aria-current=true]");
     const place = !here ? "" : here.dataset.block !== undefined ? here.getAttribute("aria-label")
-      : here.dataset.part ? words(".mm-label", here) : "the model itself";
+      : here.dataset.part ? words(".mm-label", here) : here.dataset.view ? here.textContent.trim() : "the model itself";
     const marks = [];  // the map in miniature: its places in order, one mark per block, the open one lit
     for (const p of map?.querySelectorAll("[data-part]") ?? []) {
-      const lit = p.getAttribute("aria-current") === "true";
+      // a stage is lit when it or the smaller place under it (patch drop, teach it) is open
+      const lit = p.getAttribute("aria-current") === "true" || !!p.parentElement.querySelector("[data-view][aria-current=true]");
       if (p.dataset.part === "channel-mixing") marks[marks.length - 1].lit ||= lit;  // its block's mark
       else marks.push({block: p.dataset.part === "token-mixing", lit});
     }
@@ -58,7 +59,7 @@
   });
   // a place clicked on the map's slide opens its view (model_map.js tells the server): the slide goes back to it
   document.addEventListener("click", (event) => {
-    if (onMap() && event.target.closest("#model-map [data-part], #model-map [data-map-title]")) showMap(false);
+    if (onMap() && event.target.closest("#model-map [data-part], #model-map [data-view], #model-map [data-map-title]")) showMap(false);
   });
 
   let fitted = false;  // sizes were set in lecture mode: undo them when it ends
