@@ -29,6 +29,7 @@ SLIDES: dict[str, tuple[str, str]] = {
     "architecture": ("view=architecture", "#arch-plot" + CHART),
     "compare": ("view=compare&block=3", "#compare-plot" + CHART),
     "timeline": ("view=timeline&block=3", "#timeline img"),
+    "patch-drop": ("view=drop", "#drop-plot" + CHART),
     "map": ("view=token-mixing&block=3", "#model-map"),  # the map's own slide: M on any slide
 }
 MAP_KEY = "m"
