@@ -3,25 +3,11 @@ figure entirely on screen, its top in the top 20% of the screen, spanning 80% of
 chrome one thin bar; the map a slide of its own, a key away. The measuring is tests/slides.py's."""
 import pytest
 
-from conftest import CHROMIUM, CHROMIUM_ARGS, ROOT
+from conftest import ROOT
 from slides import SIZES, SLIDES, measure, open_slide, settled
 
 OUTPUT = ROOT / "test-output" / "slides"
 BAR_HEIGHT = 48  # px at most: one thin line
-
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 def screen(browser, width: int, height: int):

@@ -1,9 +1,7 @@
 """The model map: its data for every family (tiny real models and the embedded one), and the map itself in Chromium."""
 import base64
 import io
-import os
 import socket
-from pathlib import Path
 
 import pytest
 import torch
@@ -17,10 +15,7 @@ from explorer.model.loading import _prepare, load_model
 from explorer.model.families import family
 
 CAT = EXAMPLES / "chelsea-cat.jpg"
-CHROMIUM = Path("/usr/bin/chromium")
 OUTPUT = ROOT / "test-output"
-ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
 KINDS = {"MLP-Mixer": "mlp", "gMixer": "mlp", "ResMLP": "linear", "gMLP": "spatial-gating"}
 
 
@@ -140,49 +135,43 @@ def map_page():
         demo.close()
 
 
-@pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("CI"),
-                    reason="Debian's chromium is not installed (.ci/run installs it)")
-def test_the_map_in_chromium(map_page):
-    from playwright.sync_api import sync_playwright
-
+def test_the_map_in_chromium(map_page, browser):
     url, heard = map_page
     OUTPUT.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1366, "height": 768})
-            page.goto(url)
-            page.locator("#model-map [data-part=head]").wait_for(timeout=30_000)
-            the_map = page.locator("#model-map")
-            assert the_map.count() == 1
-            assert the_map.locator("[data-part=token-mixing]").count() == 8
-            assert the_map.locator("[data-part=channel-mixing]").count() == 8
-            for part in ("input", "patches", "stem", "pool", "head"):
-                assert the_map.locator(f"[data-part={part}]").count() == 1
-            assert 0 <= the_map.bounding_box()["y"] < 768
-            assert "cat" in the_map.locator("[data-part=head]").inner_text()
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    try:
+        page.goto(url)
+        page.locator("#model-map [data-part=head]").wait_for(timeout=30_000)
+        the_map = page.locator("#model-map")
+        assert the_map.count() == 1
+        assert the_map.locator("[data-part=token-mixing]").count() == 8
+        assert the_map.locator("[data-part=channel-mixing]").count() == 8
+        for part in ("input", "patches", "stem", "pool", "head"):
+            assert the_map.locator(f"[data-part={part}]").count() == 1
+        assert 0 <= the_map.bounding_box()["y"] < 768
+        assert "cat" in the_map.locator("[data-part=head]").inner_text()
 
-            place = the_map.locator("[data-part=token-mixing][data-block='3']")
-            place.click()
-            page.wait_for_function("() => document.querySelector('#heard textarea')?.value === 'token-mixing 3'",
-                                   timeout=30_000)
-            assert heard[-1] == (("token-mixing", 3), {"part": "token-mixing", "block": 3})
-            assert place.get_attribute("aria-current") == "true"
-            assert the_map.locator("[aria-current=true]").count() == 1
-            page.screenshot(path=OUTPUT / "model-map-embedded.png")
+        place = the_map.locator("[data-part=token-mixing][data-block='3']")
+        place.click()
+        page.wait_for_function("() => document.querySelector('#heard textarea')?.value === 'token-mixing 3'",
+                               timeout=30_000)
+        assert heard[-1] == (("token-mixing", 3), {"part": "token-mixing", "block": 3})
+        assert place.get_attribute("aria-current") == "true"
+        assert the_map.locator("[aria-current=true]").count() == 1
+        page.screenshot(path=OUTPUT / "model-map-embedded.png")
 
-            page.locator("#swap").click()  # another model: the map redraws, one place per block
-            page.wait_for_function("() => document.querySelectorAll('#model-map [data-part=token-mixing]').length "
-                                   "=== 30", timeout=30_000)
-            assert the_map.locator("[data-part=channel-mixing][data-block='29']").count() == 1
-            assert the_map.locator("[data-part=stem]").get_attribute("aria-current") == "true"
-            assert the_map.locator("[aria-current=true]").count() == 1
-            tops = {round(the_map.locator(f"[data-part={part}]").bounding_box()["y"])
-                    for part in ("input", "stem", "pool", "head")}
-            assert len(tops) == 1, "one line of stages at 1366 px"
-            frame = the_map.locator(".mm-strip-frame")
-            assert frame.evaluate("f => f.scrollWidth <= f.clientWidth + "
-                                  "1"), "30 blocks fit without scrolling at 1366 px"
-            page.screenshot(path=OUTPUT / "model-map-gmlp30.png")
-        finally:
-            browser.close()
+        page.locator("#swap").click()  # another model: the map redraws, one place per block
+        page.wait_for_function("() => document.querySelectorAll('#model-map [data-part=token-mixing]').length "
+                               "=== 30", timeout=30_000)
+        assert the_map.locator("[data-part=channel-mixing][data-block='29']").count() == 1
+        assert the_map.locator("[data-part=stem]").get_attribute("aria-current") == "true"
+        assert the_map.locator("[aria-current=true]").count() == 1
+        tops = {round(the_map.locator(f"[data-part={part}]").bounding_box()["y"])
+                for part in ("input", "stem", "pool", "head")}
+        assert len(tops) == 1, "one line of stages at 1366 px"
+        frame = the_map.locator(".mm-strip-frame")
+        assert frame.evaluate("f => f.scrollWidth <= f.clientWidth + "
+                              "1"), "30 blocks fit without scrolling at 1366 px"
+        page.screenshot(path=OUTPUT / "model-map-gmlp30.png")
+    finally:
+        page.close()

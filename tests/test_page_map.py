@@ -1,31 +1,12 @@
-"""The page around the model map, in headless Chromium (launched as tests/test_browser.py does): the map on top at
+"""The page around the model map, in headless Chromium (conftest's `browser`): the map on top at
 a laptop's size, its places open their views and the address bar says which, the answer beside the image."""
-from pathlib import Path
 
 import pytest
 
 from conftest import ROOT
 
-CHROMIUM = Path("/usr/bin/chromium")
 OUTPUT = ROOT / "test-output"
-ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
 LAPTOP = {"width": 1366, "height": 768}
-
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
-                                reason="Debian's chromium is not installed (.ci/run installs it)")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 @pytest.fixture
