@@ -244,6 +244,8 @@ def test_on_a_phone_a_chart_keeps_its_layout_and_scrolls_sideways(app_url, brows
         step_figure = page.locator("#tour-image img")
         step_figure.wait_for(state="attached", timeout=60_000)
         step_figure.scroll_into_view_if_needed(timeout=30_000)
+        # a lazy-loaded picture: it loads once scrolled to, as a visitor's would
+        page.wait_for_function("() => document.querySelector('#tour-image img')?.naturalWidth > 0", timeout=30_000)
         # the tour's figure below its words, not a 170-px column beside them
         assert step_figure.bounding_box()["width"] >= 300
     finally:
