@@ -5,6 +5,7 @@ its <img>). tests/test_lecture.py asserts on these numbers; run this file for th
     python tests/slides.py                         # serves the app itself (embedded model) on a free port
     python tests/slides.py http://127.0.0.1:7860/  # or measures a running one; screenshots in test-output/slides/
     python tests/slides.py --readme                # retakes the README's screenshots of the app (docs/screenshots/)
+    python tests/slides.py --model=gmlp_s16_224    # another family, with random weights (none are downloaded here)
 """
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ SLIDES: dict[str, tuple[str, str]] = {
     "map": ("view=token-mixing&block=3", "#model-map"),  # the map's own slide: M on any slide
 }
 MAP_KEY = "m"
+MODEL = "model=embedded"  # the deep link's model and weights (--model=NAME: NAME with random weights)
 
 # The painted rectangle of an element: an <img>'s picture inside its box (object-fit: contain, centred), else the box.
 PAINTED = """(e) => {
@@ -96,7 +98,7 @@ def settled(page, selector: str, timeout_ms: int = 60_000) -> dict:
 def open_slide(page, base_url: str, slide: str) -> None:
     """The slide's deep link with the cat photo, in lecture mode; the map's slide is M pressed on a slide."""
     query, selector = SLIDES[slide]
-    page.goto(f"{base_url}?present=1&model=embedded&example=chelsea-cat&{query}")
+    page.goto(f"{base_url}?present=1&{MODEL}&example=chelsea-cat&{query}")
     page.wait_for_function("() => document.querySelector('#labels h2')?.textContent.trim().length > 0",
                            timeout=90_000)
     if slide == "map":
@@ -158,7 +160,7 @@ def readme_shots(base_url: str) -> None:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 720})
         for name, (query, figure) in LECTURE_SHOTS.items():
-            page.goto(f"{base_url}?present=1&model=embedded&example=chelsea-cat&{query}")
+            page.goto(f"{base_url}?present=1&{MODEL}&example=chelsea-cat&{query}")
             page.wait_for_function("() => document.querySelector('#labels h2')?.textContent.trim().length > 0",
                                    timeout=90_000)
             if name == "lecture-map":
@@ -180,8 +182,11 @@ def readme_shots(base_url: str) -> None:
 if __name__ == "__main__":
     sys.path.insert(0, str(ROOT / "tests"))
     sys.path.insert(0, str(ROOT))
-    args = [a for a in sys.argv[1:] if not a.startswith("--only=")]
+    args = [a for a in sys.argv[1:] if not a.startswith(("--only=", "--model="))]
     only = next((a.split("=", 1)[1].split(",") for a in sys.argv[1:] if a.startswith("--only=")), None)
+    model = next((a.split("=", 1)[1] for a in sys.argv[1:] if a.startswith("--model=")), None)
+    if model:
+        MODEL, SHOTS = f"model={model}&weights=random", SHOTS / model
     run = readme_shots if "--readme" in sys.argv else lambda url: table(url, only)
     args = [a for a in args if a != "--readme"]
     if args:
