@@ -97,11 +97,15 @@ def settled(page, selector: str, timeout_ms: int = 60_000) -> dict:
 
 def open_slide(page, base_url: str, slide: str) -> None:
     """The slide's deep link with the cat photo, in lecture mode; the map's slide is M pressed on a slide."""
-    query, selector = SLIDES[slide]
+    open_lecture(page, base_url, SLIDES[slide][0], map_slide=slide == "map")
+
+
+def open_lecture(page, base_url: str, query: str, map_slide: bool = False) -> None:
+    """A deep link's own parameters, opened with the cat photo in lecture mode; with map_slide, then M."""
     page.goto(f"{base_url}?present=1&{MODEL}&example=chelsea-cat&{query}")
     page.wait_for_function("() => document.querySelector('#labels h2')?.textContent.trim().length > 0",
                            timeout=90_000)
-    if slide == "map":
+    if map_slide:
         settled(page, "#gallery img")
         page.locator("body").press(MAP_KEY)
 
@@ -160,12 +164,7 @@ def readme_shots(base_url: str) -> None:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 720})
         for name, (query, figure) in LECTURE_SHOTS.items():
-            page.goto(f"{base_url}?present=1&{MODEL}&example=chelsea-cat&{query}")
-            page.wait_for_function("() => document.querySelector('#labels h2')?.textContent.trim().length > 0",
-                                   timeout=90_000)
-            if name == "lecture-map":
-                settled(page, "#gallery img")
-                page.locator("body").press(MAP_KEY)
+            open_lecture(page, base_url, query, map_slide=name == "lecture-map")
             settled(page, figure)
             page.screenshot(path=DOCS / f"{name}.png")
         page.close()
