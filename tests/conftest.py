@@ -17,6 +17,15 @@ from pathlib import Path
 # with weights cached in ~/.cache, the app would otherwise show a different default model and banner.
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["HF_HUB_CACHE"] = tempfile.mkdtemp(prefix="explorer-tests-hf-")
+# Gradio keeps the files it serves (figures, uploads) in GRADIO_TEMP_DIR, named by their content, and an app that
+# closes deletes the files it made: apps sharing the folder (pytest-xdist's workers, a `serve` subprocess beside the
+# in-process app) would delete each other's figures while they are shown. Each process gets a folder of its own.
+os.environ["GRADIO_TEMP_DIR"] = tempfile.mkdtemp(prefix="explorer-tests-gradio-")
+# Under pytest-xdist (pytest.ini: -n logical) the workers share the machine's cores: each worker, and each process a
+# test starts, gets its share of them for torch's threads (read at import), else the thread pools fight over cores.
+if os.environ.get("PYTEST_XDIST_WORKER_COUNT"):
+    os.environ.setdefault("OMP_NUM_THREADS",
+                          str(max(1, (os.cpu_count() or 1) // int(os.environ["PYTEST_XDIST_WORKER_COUNT"]))))
 
 import numpy as np
 import pytest
@@ -193,10 +202,11 @@ def serve(env: dict[str, str], *args: str):
     import httpx
 
     port = free_port()
+    own_files = {"GRADIO_TEMP_DIR": tempfile.mkdtemp(prefix="explorer-tests-gradio-")}  # see GRADIO_TEMP_DIR above
     process = subprocess.Popen([sys.executable, "-m", "explorer", "serve", "--model", "embedded", "--host", "127.0.0.1",
                                 "--port", str(port), "--no-mcp", *args],
-                               cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                               text=True)
+                               cwd=ROOT, env={**os.environ, **own_files, **env}, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True)
     url = f"http://127.0.0.1:{port}/"
     try:
         for _ in range(600):

@@ -77,22 +77,30 @@ class Placement:
                 f"| {'yes' if self.on_screen else 'NO'} | {'pass' if self.is_a_slide else 'FAIL'} |")
 
 
-def settled(page, selector: str, timeout_ms: int = 60_000) -> dict:
-    """The figure's painted rectangle once it is drawn and has kept still for a second (the server redraws a
-    view when the image arrives, the page then fits it to the screen, and Plotly redraws in its new box)."""
+# True once the first element matching a selector is drawn and its painted rectangle and picture have stayed the
+# same for `still_ms` (polled in the page, so no round trip to Python sits between two looks).
+STILL = """([selector, stillMs]) => {
+  const e = document.querySelector(selector), key = "__still " + selector, now = performance.now();
+  const box = e && (%s)(e);
+  const drawn = box && box.ready && box.width > 0 && box.height > 0;
+  const look = drawn && JSON.stringify([box, e.currentSrc || e.innerHTML.length]);
+  const last = window[key];
+  if (!drawn || !last || last.look !== look) { window[key] = {look, since: now}; return false; }
+  return now - last.since >= stillMs;
+}""" % PAINTED
+
+
+def settled(page, selector: str, timeout_ms: int = 60_000, still_ms: int = 800) -> dict:
+    """The figure's painted rectangle once it is drawn and has kept still for `still_ms` (the server redraws a
+    view when the image arrives, the page then fits it to the screen within a frame, and Plotly redraws in its
+    new box). Not drawn within the timeout (or hidden): measured as it is."""
     page.locator(selector).first.wait_for(state="attached", timeout=timeout_ms)
-    last, still, waited = None, 0, 0
-    while still < 4:
-        box = page.locator(selector).first.evaluate(PAINTED)
-        box["src"] = page.locator(selector).first.evaluate("(e) => e.currentSrc || e.innerHTML.length")
-        ok = box["ready"] and box["width"] > 0 and box["height"] > 0
-        still = still + 1 if ok and box == last else 0
-        last = box
-        page.wait_for_timeout(250)
-        waited += 250
-        if waited > timeout_ms:  # not drawn, or hidden: measured as it is
-            break
-    return last
+    try:
+        page.wait_for_function(STILL, arg=[selector, still_ms], polling=100, timeout=timeout_ms)
+    except Exception as exc:  # playwright's TimeoutError: measured as it is, and the assertions say what is wrong
+        if "Timeout" not in type(exc).__name__:
+            raise
+    return page.locator(selector).first.evaluate(PAINTED)
 
 
 def open_slide(page, base_url: str, slide: str) -> None:
@@ -100,9 +108,12 @@ def open_slide(page, base_url: str, slide: str) -> None:
     open_lecture(page, base_url, SLIDES[slide][0], map_slide=slide == "map")
 
 
-def open_lecture(page, base_url: str, query: str, map_slide: bool = False) -> None:
-    """A deep link's own parameters, opened with the cat photo in lecture mode; with map_slide, then M."""
-    page.goto(f"{base_url}?present=1&{MODEL}&example=chelsea-cat&{query}")
+def lecture_url(base_url: str, query: str) -> str:
+    return f"{base_url}?present=1&{MODEL}&example=chelsea-cat&{query}"
+
+
+def lecture_ready(page, map_slide: bool = False) -> None:
+    """Wait for the opened deep link's answer; with map_slide, then press M."""
     page.wait_for_function("() => document.querySelector('#labels h2')?.textContent.trim().length > 0",
                            timeout=90_000)
     if map_slide:
@@ -110,9 +121,14 @@ def open_lecture(page, base_url: str, query: str, map_slide: bool = False) -> No
         page.locator("body").press(MAP_KEY)
 
 
-def measure(page, base_url: str, slide: str, shot: Path | None = None) -> Placement:
-    """Open `slide` in `page` (a viewport of the screen's size) and measure its main figure."""
-    open_slide(page, base_url, slide)
+def open_lecture(page, base_url: str, query: str, map_slide: bool = False) -> None:
+    """A deep link's own parameters, opened with the cat photo in lecture mode; with map_slide, then M."""
+    page.goto(lecture_url(base_url, query))
+    lecture_ready(page, map_slide)
+
+
+def placement(page, slide: str, shot: Path | None = None) -> Placement:
+    """Where the open slide's main figure settles, on `page`'s screen (its viewport)."""
     box = settled(page, SLIDES[slide][1])
     width, height = page.viewport_size["width"], page.viewport_size["height"]
     scrolled = page.evaluate("() => [scrollX, scrollY]") != [0, 0]
@@ -125,6 +141,19 @@ def measure(page, base_url: str, slide: str, shot: Path | None = None) -> Placem
                      on_screen)
 
 
+def measure(pages: list, base_url: str, slide: str, shots: Path | None = None) -> list[Placement]:
+    """Open `slide` on every page (one per screen size) and measure its main figure on each. The pages load side
+    by side: each one's waiting (the server's answer, the figure keeping still) overlaps the others'."""
+    for page in pages:
+        page.goto(lecture_url(base_url, SLIDES[slide][0]))
+    placements = []
+    for page in pages:
+        lecture_ready(page, map_slide=slide == "map")
+        size = page.viewport_size
+        placements.append(placement(page, slide, shots and shots / f"{slide}-{size['width']}x{size['height']}.png"))
+    return placements
+
+
 def table(base_url: str, slides: list[str] | None = None) -> list[Placement]:
     from playwright.sync_api import sync_playwright
 
@@ -134,15 +163,13 @@ def table(base_url: str, slides: list[str] | None = None) -> list[Placement]:
     print("| slide | screen | top | width | height | on screen | a slide |\n|---|---|---|---|---|---|---|", flush=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        for width, height in SIZES:
-            page = browser.new_page(viewport={"width": width, "height": height})
-            for slide in slides or SLIDES:
-                placement = measure(page, base_url, slide, SHOTS / f"{slide}-{width}x{height}.png")
-                print(placement.row(), flush=True)
-                placements.append(placement)
-            page.close()
+        pages = [browser.new_page(viewport={"width": width, "height": height}) for width, height in SIZES]
+        for slide in slides or SLIDES:
+            for placement_on_screen in measure(pages, base_url, slide, SHOTS):
+                print(placement_on_screen.row(), flush=True)
+                placements.append(placement_on_screen)
         browser.close()
-    return placements
+    return sorted(placements, key=lambda p: p.width)
 
 
 # The README's screenshots (docs/screenshots/): lecture slides at 1280x720, and the page a visitor sees at 1366x768.

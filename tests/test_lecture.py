@@ -1,7 +1,6 @@
 """Lecture mode is a slide (issue 29, point 4), in headless Chromium at 1280×720 and 1920×1080: every view's main
 figure entirely on screen, its top in the top 20% of the screen, spanning 80% of its height or of its width; the
 chrome one thin bar; the map a slide of its own, a key away. The measuring is tests/slides.py's."""
-import pytest
 
 from conftest import ROOT
 from slides import SIZES, SLIDES, measure, open_slide, settled
@@ -14,25 +13,36 @@ def screen(browser, width: int, height: int):
     return browser.new_page(viewport={"width": width, "height": height})
 
 
-@pytest.mark.parametrize("width, height", SIZES)
-def test_every_view_s_main_figure_is_a_whole_slide(app_url, browser, width, height):
-    page = screen(browser, width, height)
+def under_the_bar(p, bar: dict) -> bool:
+    """The bar is one thin line and the figure starts under it, not behind it."""
+    return bar["height"] <= BAR_HEIGHT and p.top * p.height >= bar["y"] + bar["height"] - 1
+
+
+def test_every_view_s_main_figure_is_a_whole_slide(app_url, browser):
+    """Every slide on both screens (one page per screen, side by side, so that their waits overlap); a screenshot of
+    each slide that fails, in test-output/slides/."""
+    pages = [screen(browser, width, height) for width, height in SIZES]
     try:
         placements, rows = [], []
         for slide in SLIDES:
-            placement = measure(page, app_url, slide, OUTPUT / f"{slide}-{width}x{height}.png")
-            bar = page.locator("#slide-bar").bounding_box()
-            placements.append((placement, bar))
-            rows.append(placement.row())
+            for page, p in zip(pages, measure(pages, app_url, slide)):
+                bar = page.locator("#slide-bar").bounding_box()
+                placements.append((p, bar))
+                rows.append(p.row())
+                if not (p.is_a_slide and under_the_bar(p, bar)):  # what failed, as the audience would see it
+                    OUTPUT.mkdir(parents=True, exist_ok=True)
+                    page.screenshot(path=OUTPUT / f"{slide}-{p.width}x{p.height}.png")
+        assert {(p.width, p.height) for p, _ in placements} == set(SIZES)
+        assert [p.slide for p, _ in placements] == [s for s in SLIDES for _ in SIZES]
         table = "\n".join(rows)
         for p, bar in placements:
             assert p.on_screen, table  # entirely on the screen, nothing scrolled
             assert p.top <= 0.20, table  # its top within the top 20% of the screen
             assert p.across >= 0.80 or p.down >= 0.80, table  # 80% of the screen's width or of its height
-            # under the bar, not behind it
-            assert bar["height"] <= BAR_HEIGHT and p.top * height >= bar["y"] + bar["height"] - 1, (p, bar)
+            assert under_the_bar(p, bar), (p, bar)
     finally:
-        page.close()
+        for page in pages:
+            page.close()
 
 
 def test_the_chrome_is_one_thin_line_with_the_image_model_block_and_place(app_url, browser):

@@ -1,7 +1,6 @@
 """The app as an MCP server, driven by the `mcp` SDK's own client over streamable HTTP, as an assistant would."""
 import asyncio
 import base64
-import json
 
 from gradio_client import Client, handle_file
 
@@ -110,21 +109,22 @@ def test_explain_image_gives_the_overview_figures_and_the_archive_and_clear_erro
     assert "Traceback" not in text_of(empty) + text_of(junk) + text_of(unknown)
 
 
-def test_mcp_can_be_turned_off():
-    from conftest import run_python
+def test_mcp_can_be_turned_off(app_url, monkeypatch):
+    """EXPLORER_MCP=0 at launch: no MCP server, the app itself served (this module's app, launched with the variable
+    unset, has one)."""
+    import httpx
 
-    code = (
-        "import json, socket, httpx\n"
-        "from explorer.app.server import launch\nfrom explorer.app.wiring import build_app\n"
-        "demo = build_app(default_model='embedded')\n"
-        "s = socket.socket(); s.bind(('127.0.0.1', 0)); port = s.getsockname()[1]; s.close()\n"
-        "launch(demo, port=port, prevent_thread_lock=True, quiet=True)\n"
-        "r = httpx.get(f'http://127.0.0.1:{port}/gradio_api/mcp/schema')\n"
-        "print(json.dumps({'status': r.status_code}))\n"
-        "demo.close()\n"
-    )
-    off = run_python(code, env={"EXPLORER_MCP": "0", "HF_HUB_OFFLINE": "1"})
-    on = run_python(code, env={"HF_HUB_OFFLINE": "1"})
-    status = lambda run: next(json.loads(line) for line in run.stdout.splitlines() if line.startswith("{"))["status"]  # noqa: E731
-    assert status(off) == 404, off.stderr[-2000:]
-    assert status(on) == 200, on.stderr[-2000:]
+    from conftest import free_port
+    from explorer.app.server import launch
+    from explorer.app.wiring import build_app
+
+    assert httpx.get(app_url + "gradio_api/mcp/schema").status_code == 200
+    monkeypatch.setenv("EXPLORER_MCP", "0")
+    demo = build_app(default_model="embedded")
+    port = free_port()
+    launch(demo, host="127.0.0.1", port=port, prevent_thread_lock=True, quiet=True)
+    try:
+        assert httpx.get(f"http://127.0.0.1:{port}/gradio_api/mcp/schema").status_code == 404
+        assert httpx.get(f"http://127.0.0.1:{port}/").status_code == 200  # the app itself is served
+    finally:
+        demo.close()

@@ -117,6 +117,9 @@
   new MutationObserver(soon).observe(document.body, {childList: true, subtree: true, attributes: true, attributeFilter: ["class", "style", "src", "hidden", "aria-current", "aria-selected", "value"]});
   addEventListener("resize", soon);
   addEventListener("input", soon);
+  // a figure is fitted by its picture's size, known only once it has loaded (which changes no attribute): a slow
+  // server's figure would otherwise keep its natural size until something else moved on the page
+  document.addEventListener("load", (event) => { if (event.target.tagName === "IMG") soon(); }, true);
   const actions = {ArrowRight: "next", PageDown: "next", ArrowLeft: "previous", PageUp: "previous", Home: "first", End: "last"};
   const steppable = ["#tour-text", "#snapshot", "#gallery", "#unit-page"];
   document.addEventListener("keydown", (event) => {

@@ -72,8 +72,9 @@ def write_assets(model: MlpMixer, cfg: TrainConfig, state: dict, val_acc: float,
         hardware = torch.cuda.get_device_name(device)
     else:
         hardware = f"{platform.processor() or platform.machine()} CPU, {torch.get_num_threads()} threads"
+    precision = ("bf16 autocast" + (", the teacher's forward too" if cfg.teacher else "")) if amp else "fp32"
     recipe = {**asdict(cfg), "optimizer": "AdamW", "schedule": schedule_description(state),
-              "augmentation": AUGMENTATIONS[cfg.augment], "precision": "bf16 autocast" if amp else "fp32"}
+              "augmentation": AUGMENTATIONS[cfg.augment], "precision": precision}
     if cfg.teacher:
         recipe["distillation"] = DISTILLATIONS[cfg.distill]
     card = {
