@@ -90,7 +90,7 @@ STILL = """([selector, stillMs]) => {
 }""" % PAINTED
 
 
-def settled(page, selector: str, timeout_ms: int = 60_000, still_ms: int = 800) -> dict:
+def settled(page, selector: str, timeout_ms: int = 60_000, still_ms: int = 1200) -> dict:
     """The figure's painted rectangle once it is drawn and has kept still for `still_ms` (the server redraws a
     view when the image arrives, the page then fits it to the screen within a frame, and Plotly redraws in its
     new box). Not drawn within the timeout (or hidden): measured as it is."""

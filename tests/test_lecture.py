@@ -121,3 +121,23 @@ def test_m_shows_the_map_as_a_slide_a_place_there_opens_its_view_and_esc_steps_b
     finally:
         page.close()
 
+
+def test_a_figure_whose_picture_arrives_late_is_fitted_when_it_arrives(app_url, browser):
+    """A slow server: the figure's <img> is on the page before its picture has loaded (its size unknown, nothing
+    to fit yet). Once the picture arrives it is fitted to the slide (page.js listens for the picture's load)."""
+    page = screen(browser, 1280, 720)
+    held, holding = [], [True]  # the page's requests for files (the figure's picture among them)
+    try:
+        page.route("**/gradio_api/file=**",
+                   lambda route: held.append(route) if holding[0] else route.continue_())
+        open_slide(page, app_url, "stem")
+        page.wait_for_function("() => document.querySelector('#stem img')?.getAttribute('src')", timeout=60_000)
+        page.wait_for_timeout(500)  # the page has had its frames to fit (nothing to fit: no picture yet)
+        assert held and not page.locator("#stem img").evaluate("(e) => e.complete && e.naturalWidth > 0")
+        holding[0] = False
+        for route in held:  # the pictures arrive
+            route.continue_()
+        box = settled(page, "#stem img")
+        assert box["top"] <= 0.2 * 720 and box["height"] >= 0.8 * 720, box
+    finally:
+        page.close()
