@@ -196,32 +196,42 @@ def weights_in_cache(request, cached_weights, reachable_hub) -> dict[str, str]:
     return {"HF_HUB_CACHE": str(cached_weights), **hub}
 
 
-def serve(env: dict[str, str], *args: str):
-    """`python -m explorer serve` in a process of its own with `env` (its network state), on a free port; yields
-    its URL once it answers."""
+@contextmanager
+def served(env: dict[str, str], *args: str):
+    """`python -m explorer serve --model embedded` on a free loopback port, in a process of its own with `env` (its
+    network state) and its own Gradio file folder (see GRADIO_TEMP_DIR above); yields its URL and process once it
+    answers. Its stderr goes to a file, not an unread pipe that a chatty server would fill and block on."""
     import httpx
 
     port = free_port()
-    own_files = {"GRADIO_TEMP_DIR": tempfile.mkdtemp(prefix="explorer-tests-gradio-")}  # see GRADIO_TEMP_DIR above
-    process = subprocess.Popen([sys.executable, "-m", "explorer", "serve", "--model", "embedded", "--host", "127.0.0.1",
-                                "--port", str(port), "--no-mcp", *args],
-                               cwd=ROOT, env={**os.environ, **own_files, **env}, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, text=True)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        for _ in range(600):
-            if process.poll() is not None:
-                raise RuntimeError(f"the server exited: {process.stderr.read()[-3000:]}")
-            try:
-                if httpx.get(url, timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            threading.Event().wait(0.25)
+    own_files = {"GRADIO_TEMP_DIR": tempfile.mkdtemp(prefix="explorer-tests-gradio-")}
+    with tempfile.TemporaryFile("w+") as stderr:
+        process = subprocess.Popen([sys.executable, "-m", "explorer", "serve", "--model", "embedded", "--host",
+                                    "127.0.0.1", "--port", str(port), *args],
+                                   cwd=ROOT, env={**os.environ, **own_files, **env}, stdout=subprocess.DEVNULL,
+                                   stderr=stderr, text=True)
+        url = f"http://127.0.0.1:{port}/"
+        try:
+            for _ in range(600):
+                if process.poll() is not None:
+                    stderr.seek(0)
+                    raise RuntimeError(f"the server exited: {stderr.read()[-3000:]}")
+                try:
+                    if httpx.get(url, timeout=2).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                threading.Event().wait(0.25)
+            yield url, process
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def serve(env: dict[str, str], *args: str):
+    """`served`, without its MCP server, for a fixture: yields its URL."""
+    with served(env, "--no-mcp", *args) as (url, _):
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 # ---------------------------------------------------------------------------------------------- Chromium

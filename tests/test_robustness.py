@@ -1,19 +1,16 @@
 """Whatever people send: every odd or broken image gets a clear message (library, CLI and API alike), the server
 keeps serving, refuses paths it should not read, and survives many clients at once."""
 import json
-import os
 import subprocess
 import sys
-import tempfile
 import threading
-import time
 
 import httpx
 import psutil
 import pytest
 from gradio_client import Client, handle_file
 
-from conftest import EXAMPLES, ROOT
+from conftest import EXAMPLES, ROOT, served
 from corpus import cases
 from explorer.errors import ImageError
 from explorer.images import decode
@@ -105,27 +102,8 @@ def test_an_api_call_naming_a_server_path_is_refused(app_url):
 @pytest.fixture(scope="module")
 def server_process():
     """The app as its own process (`python -m explorer serve`), so its memory is measured apart from the clients'."""
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "explorer", "serve", "--model", "embedded", "--port", str(port)],
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env={**os.environ, "GRADIO_TEMP_DIR": tempfile.mkdtemp()})  # its own (see conftest)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(url + "gradio_api/info", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.5)
-        yield url, psutil.Process(proc.pid)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+    with served({}) as (url, process):
+        yield url, psutil.Process(process.pid)
 
 
 def test_sixteen_clients_with_mixed_requests(server_process):
