@@ -8,7 +8,7 @@ without Gradio):
 - `views`: one renderer per tab (`RENDERERS`), drawing from the session's analysis.
 - `presenters`: what each view shows, as plain values (no Gradio); `lessons`: the same for Teach it and Patch drop.
 - `links`: the deep link's parameters, read and clamped (no Gradio).
-- `inputs`: the image and model inputs, `user_errors`.
+- `inputs`: the image and model inputs, `user_errors`; `outputs`: the pictures, each file written once.
 - `page`: page.css and page.js, with the selector lists they share.
 
 A new view is a `TABS` entry (layout), a renderer in `RENDERERS` with its outputs in `VIEW_OUTPUTS` (views), what

@@ -15,6 +15,7 @@ from explorer.analysis.tour import STEP_TITLES
 from explorer.app.inputs import ImageInput, ModelInput
 from explorer.app.links import MAX_BLOCK
 from explorer.app.model_map_view import model_map_component
+from explorer.app.outputs import Picture, Pictures
 from explorer.app.presenters import MAX_TOP_K, catalogue_rows, model_choices, weights_for
 from explorer.app.server import FILE_LIFETIME_S
 from explorer.model import embedded
@@ -65,9 +66,9 @@ def teaching_text(view: str) -> None:
     gr.Markdown(VIEW_TEXT[view], elem_classes=["teaching"])
 
 
-def image_figure(label: str, elem_id: str | None = None, **kwargs: Any) -> gr.Image:
+def image_figure(label: str, elem_id: str | None = None, **kwargs: Any) -> Picture:
     """A drawn picture (a matplotlib figure as PNG): shown, not edited."""
-    return gr.Image(label=label, format="png", interactive=False, elem_id=elem_id, **kwargs)
+    return Picture(label=label, format="png", interactive=False, elem_id=elem_id, **kwargs)
 
 
 # ---------------------------------------------------------------------------------------------- the tabs
@@ -163,7 +164,7 @@ def teach_tab(ui: Components) -> None:
             ui.teach_answer = gr.Label(label="Your probe's answer", num_top_classes=3, elem_id="teach-answer")
             ui.teach_model = gr.Label(label="The model's own answer", num_top_classes=3, elem_id="teach-model")
         ui.teach_plot = gr.Plot(label="Your classes", show_label=False, elem_id="teach-plot", scale=2)
-    ui.teach_gallery = gr.Gallery(label="Your classes' images", columns=10, fit_columns=False, height="auto",
+    ui.teach_gallery = Pictures(label="Your classes' images", columns=10, fit_columns=False, height="auto",
                                   object_fit="cover", allow_preview=False, elem_id="teach-gallery")
 
 
@@ -206,7 +207,7 @@ def compare_tab(ui: Components) -> None:
     with gr.Row(elem_id="compare-sides"):
         for side, label in (("a", "First model"), ("b", "Second model")):
             with gr.Column():
-                setattr(ui, f"gallery_{side}", gr.Image(format="png", interactive=False, label=label))
+                setattr(ui, f"gallery_{side}", Picture(format="png", interactive=False, label=label))
                 setattr(ui, f"note_{side}", gr.Markdown())
                 setattr(ui, f"labels_{side}", gr.Label(label=label))
 
@@ -226,7 +227,7 @@ def export_tab(ui: Components) -> None:
     ui.export_button = gr.Button("Export all views")
     ui.export_file = gr.File(label="explanation.zip", elem_id="export-file")
     # wide figures whole, not cropped square
-    ui.export_gallery = gr.Gallery(label="Figures", columns=3, height="auto", object_fit="contain")
+    ui.export_gallery = Pictures(label="Figures", columns=3, height="auto", object_fit="contain")
     ui.export_json = gr.JSON(label="summary.json")
 
 
@@ -306,6 +307,6 @@ def page(default_model: str) -> tuple[gr.Blocks, Components]:
                             ui.tab[view] = tab
                             lay_out(ui)
         with gr.Row(visible=False):  # the token_mixing_weights tool's outputs (programs only)
-            ui.tool_json, ui.tool_image = gr.JSON(), gr.Image(format="png", type="numpy")
+            ui.tool_json, ui.tool_image = gr.JSON(), Picture(format="png", type="numpy")
             ui.tool_button = gr.Button()
     return demo, ui
