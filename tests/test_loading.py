@@ -211,3 +211,21 @@ def test_a_safetensors_file_with_wrong_dtypes_is_explained(tmp_path):
     save_file({k: v.to(torch.int64) for k, v in trained_like_state().items()}, str(path))
     with pytest.raises(CheckpointError, match="not floating point"):
         load_model(checkpoint=path)
+
+
+def test_the_embedded_model_is_built_as_its_card_records(tmp_path, monkeypatch):
+    """Weights of other widths ship with their card alone: the loader builds what the trainer recorded."""
+    from explorer.model import embedded
+
+    shipped = embedded.read_card()
+    assert embedded.architecture() == embedded.architecture(shipped)
+    assert len(build_embedded().blocks) == shipped["architecture"]["num_blocks"]
+    wider = {**shipped, "architecture": {**shipped["architecture"], "num_blocks": 7, "mlp_ratio": [0.5, 4.0]}}
+    (tmp_path / "embedded.json").write_text(json.dumps(wider))
+    monkeypatch.setattr(embedded, "CARD_PATH", tmp_path / "embedded.json")
+    model = build_embedded()
+    assert len(model.blocks) == 7
+    assert (model.blocks[0].mlp_tokens.fc1.out_features, model.blocks[0].mlp_channels.fc1.out_features) == (64, 512)
+    assert model.pretrained_cfg["label_names"] == shipped["class_names"]
+    monkeypatch.setattr(embedded, "CARD_PATH", tmp_path / "none.json")
+    assert embedded.architecture() == embedded.ARCHITECTURE

@@ -216,7 +216,7 @@ def timeline_slide(snapshot: float | None, block: float | None) -> tuple[int, in
     if not epochs:
         return None
     epoch = epochs[min(max(int(snapshot or 0), 0), len(epochs) - 1)]
-    return min(max(int(block or 0), 0), embedded.ARCHITECTURE["num_blocks"] - 1), epoch, epochs[-1]
+    return min(max(int(block or 0), 0), embedded.architecture()["num_blocks"] - 1), epoch, epochs[-1]
 
 
 # ---------------------------------------------------------------------------------------------- units

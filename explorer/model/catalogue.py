@@ -82,8 +82,9 @@ def describe(name: str) -> ModelEntry:
     """The catalogue entry of any Mixer-family timm name (with or without a tag) or "embedded"."""
     with torch.device("meta"):
         if name == embedded.EMBEDDED_NAME:
-            model = MlpMixer(**embedded.ARCHITECTURE)
-            model.pretrained_cfg = embedded.pretrained_cfg(embedded.read_card().get("class_names", []))
+            card = embedded.read_card()
+            model = MlpMixer(**embedded.architecture(card))
+            model.pretrained_cfg = embedded.pretrained_cfg(card.get("class_names", []))
             return _entry(name, model, f"assets/{embedded.WEIGHTS_PATH.name} (trained here on CIFAR-10)")
         model = timm.create_model(name, pretrained=False)
     hub_id = model.pretrained_cfg.get("hf_hub_id")

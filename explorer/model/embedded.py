@@ -70,6 +70,15 @@ def read_card() -> dict[str, Any]:
     return json.loads(CARD_PATH.read_text())
 
 
+def architecture(card: dict[str, Any] | None = None) -> dict[str, Any]:
+    """MlpMixer's arguments for the shipped weights: the card's `architecture` (the trainer records the one it
+    trained), so that weights of other widths ship with their card alone; ARCHITECTURE if there is no card."""
+    recorded = (read_card() if card is None else card).get("architecture")
+    if not recorded:
+        return dict(ARCHITECTURE)
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in recorded.items() if k != "class"}
+
+
 TIMELINE_PATH = ASSETS / "embedded-timeline.safetensors"
 
 

@@ -236,7 +236,7 @@ def load_weights(model: torch.nn.Module, state_dict: dict[str, torch.Tensor], wh
 def build_embedded(num_classes: int | None = None) -> MlpMixer:
     """The embedded architecture with random weights and its pretrained_cfg (CIFAR-10 statistics and labels)."""
     card = embedded.read_card()
-    model = MlpMixer(**{**embedded.ARCHITECTURE, **({"num_classes": num_classes} if num_classes else {})})
+    model = MlpMixer(**{**embedded.architecture(card), **({"num_classes": num_classes} if num_classes else {})})
     model.pretrained_cfg = embedded.pretrained_cfg(card.get("class_names", []))
     return model
 
