@@ -27,9 +27,11 @@ def cached_picture(picture: np.ndarray | PIL.Image.Image, cache_dir: str, format
     folder = Path(cache_dir) / processing_utils.hash_bytes(data)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"image.{format}"
-    if path.exists():
+    try:
         os.utime(path)  # Gradio's delete_cache ages files by ctime: a picture shown again starts a new lifetime
         return str(path.resolve())
+    except FileNotFoundError:
+        pass  # not written yet, or deleted since by the cache's clean-up: (re)write it
     descriptor, staging = tempfile.mkstemp(dir=folder, prefix=".image.")
     try:
         with os.fdopen(descriptor, "wb") as file:
