@@ -22,7 +22,7 @@ from gradio import processing_utils
 def cached_picture(picture: np.ndarray | PIL.Image.Image, cache_dir: str, format: str = "png") -> str:
     """The path of `picture` (uint8 pixels, (H, W) or (H, W, 3|4), or a PIL image) encoded as `format` in
     `cache_dir`, under a folder named by its content as Gradio names it; written only if not there yet."""
-    image = picture if isinstance(picture, PIL.Image.Image) else PIL.Image.fromarray(np.asarray(picture, np.uint8))
+    image = picture if isinstance(picture, PIL.Image.Image) else PIL.Image.fromarray(picture)
     data = processing_utils.encode_pil_to_bytes(image, format)
     folder = Path(cache_dir) / processing_utils.hash_bytes(data)
     folder.mkdir(parents=True, exist_ok=True)
@@ -44,7 +44,9 @@ def cached_picture(picture: np.ndarray | PIL.Image.Image, cache_dir: str, format
 
 
 def _as_file(item: Any, cache_dir: str, format: str) -> Any:
-    if isinstance(item, (np.ndarray, PIL.Image.Image)):
+    """Drawn pixels or a PIL image as their cached file; anything else (a path, other dtypes, which Gradio
+    rescales) as it is, for Gradio."""
+    if isinstance(item, PIL.Image.Image) or (isinstance(item, np.ndarray) and item.dtype == np.uint8):
         return cached_picture(item, cache_dir, format)
     return item
 
