@@ -114,15 +114,11 @@ def tiny_model(name: str, seed: int = 0, num_classes: int = 7) -> torch.nn.Modul
 @pytest.fixture(scope="module")
 def app_url():
     """The real app, embedded model selected, served on a free port on 127.0.0.1 for the module's tests."""
-    import socket
-
     from explorer.app.server import launch
     from explorer.app.wiring import build_app
 
     demo = build_app(default_model="embedded")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     launch(demo, host="127.0.0.1", port=port, prevent_thread_lock=True, quiet=True)
     try:
         yield f"http://127.0.0.1:{port}/"

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import functools
 import shutil
-import socket
 
 import numpy as np
 import pytest
 from gradio_client import Client, handle_file
 from PIL import Image
 
-from conftest import EXAMPLES
+from conftest import EXAMPLES, free_port
 
 from explorer import memo
 from explorer.app import answers
@@ -46,9 +45,7 @@ def served():
     finally:
         for name, original in originals.items():
             setattr(App, name, original)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     launch(demo, host="127.0.0.1", port=port, prevent_thread_lock=True, quiet=True, mcp=False)
     try:
         yield demo, f"http://127.0.0.1:{port}/", calls, app

@@ -1,13 +1,12 @@
 """The model map: its data for every family (tiny real models and the embedded one), and the map itself in Chromium."""
 import base64
 import io
-import socket
 
 import pytest
 import torch
 from PIL import Image
 
-from conftest import EXAMPLES, FAMILY_MODELS, ROOT, tiny_model
+from conftest import EXAMPLES, FAMILY_MODELS, ROOT, free_port, tiny_model
 from explorer.analysis.analysis import Analysis
 from explorer.app.model_map import PARTS, model_map
 from explorer.model.catalogue import architecture_dims
@@ -125,9 +124,7 @@ def map_page():
         view.click(on_place, inputs=[view], outputs=[said])
         swap.click(lambda: model_map_value(maps["gmlp"], ("stem", None)), outputs=[view])
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
     try:
         yield f"http://127.0.0.1:{port}/", heard

@@ -1,6 +1,5 @@
 """The app's picture outputs: the same figure shown to many people at once reaches each of them whole."""
 import io
-import socket
 import threading
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import PIL.Image
 import pytest
 from gradio_client import Client
 
+from conftest import free_port
 from explorer.app.outputs import Picture, Pictures, cached_picture
 
 # Noise does not compress: a ~1.4 MB PNG takes long enough to send that a rewrite of its file during the send
@@ -36,9 +36,7 @@ def picture_app():
         picture, gallery = Picture(format="png", interactive=False), Pictures(format="png")
         gr.Button().click(lambda: NOISE, outputs=picture, api_name="picture")
         gr.Button().click(lambda: [(NOISE, "noise"), NOISE[::-1]], outputs=gallery, api_name="gallery")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     demo.queue(default_concurrency_limit=4).launch(server_name="127.0.0.1", server_port=port,
                                                    prevent_thread_lock=True, quiet=True)
     try:
