@@ -33,8 +33,16 @@ import timm
 import torch
 from PIL import Image
 
+from explorer.model import embedded
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "assets" / "examples"
+# The shipped embedded Mixer's shape, as its card records it (the app builds it the same way): tests that count its
+# blocks or widths read them here, so that a retrained model of other widths ships with its assets alone.
+EMBEDDED_BLOCKS: int = embedded.architecture()["num_blocks"]
+EMBEDDED_WIDTH: int = embedded.architecture()["embed_dim"]  # C
+# (D_S, D_C): timm's MixerBlock scales both hidden widths by C
+EMBEDDED_HIDDEN: tuple[int, int] = tuple(int(r * EMBEDDED_WIDTH) for r in embedded.architecture()["mlp_ratio"])
 # Where Debian puts Chromium (`apt-get install chromium`), else whatever `chromium` is on the PATH.
 CHROMIUM = next((Path(p) for p in ("/usr/bin/chromium", shutil.which("chromium") or "",
                                    shutil.which("chromium-browser") or "")

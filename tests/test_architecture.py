@@ -1,6 +1,7 @@
 import pytest
 import torch
 
+from conftest import EMBEDDED_BLOCKS, EMBEDDED_HIDDEN, EMBEDDED_WIDTH
 from explorer.analysis.architecture import PAPER_TABLE_1, count_architecture, measure_latency, paper_row
 from explorer.model.catalogue import describe
 from explorer.model.loading import load_model
@@ -24,8 +25,8 @@ def test_relatives_and_the_embedded_model_have_no_paper_row():
 def test_card_counts_flops_by_part_and_latency_is_measured_on_request():
     loaded = load_model("embedded")
     card = count_architecture(loaded)
-    # one forward of the embedded Mixer: stem + 8 x (token MLP + channel MLP) + head, as multiply-adds x 2
-    s, c, ds, dc, depth, p = 64, 128, 64, 384, 8, 4
+    # one forward of the embedded Mixer: stem + depth x (token MLP + channel MLP) + head, as multiply-adds x 2
+    s, p, c, (ds, dc), depth = 64, 4, EMBEDDED_WIDTH, EMBEDDED_HIDDEN, EMBEDDED_BLOCKS
     expected = 2 * (s * 3 * p * p * c + depth * (c * 2 * s * ds + s * 2 * c * dc) + c * 10)
     assert card.gflops * 1e9 == pytest.approx(expected, rel=0.02)
     assert card.params == describe("embedded").params == sum(card.part_params.values())

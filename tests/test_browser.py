@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import EXAMPLES, ROOT
+from conftest import EMBEDDED_BLOCKS, EXAMPLES, ROOT
 
 OUTPUT = ROOT / "test-output"
 
@@ -365,10 +365,11 @@ def test_a_block_out_of_range_is_clamped_with_a_note_and_no_error(app_url, page)
     page.goto(app_url + "?model=embedded&block=99&view=token-mixing")
     page.wait_for_function("() => document.querySelector('#link-note')?.textContent.includes('block=99')",
                            timeout=30_000)
-    assert "showing block 7" in page.locator("#link-note").inner_text()
+    last = str(EMBEDDED_BLOCKS - 1)
+    assert f"showing block {last}" in page.locator("#link-note").inner_text()
     page.locator("#gallery img").wait_for(timeout=30_000)
-    assert page.locator("#block input[type=number]").input_value() == "7"
-    assert page.locator("#block input[type=range]").get_attribute("max") == "7"  # the embedded model's blocks, not 35
+    assert page.locator("#block input[type=number]").input_value() == last
+    assert page.locator("#block input[type=range]").get_attribute("max") == last  # the embedded model's, not 35
     assert page.get_by_text("Error", exact=True).count() == 0
 
 
@@ -399,9 +400,10 @@ def test_sliders_follow_the_keyboard_and_typed_numbers_not_only_the_mouse(app_ur
 
 
 def test_a_unit_page_opens_from_a_link_and_the_keyboard_walks_the_units(app_url, page):
-    page.goto(app_url + "?view=unit&model=embedded&block=7&kind=channel&unit=5&example=chelsea-cat")
+    last = EMBEDDED_BLOCKS - 1
+    page.goto(app_url + f"?view=unit&model=embedded&block={last}&kind=channel&unit=5&example=chelsea-cat")
     heading = "() => document.querySelector('#unit-text h3')?.textContent || ''"
-    page.wait_for_function(f"() => ({heading})().includes('block 7 channel 5 ')", timeout=60_000)
+    page.wait_for_function(f"() => ({heading})().includes('block {last} channel 5 ')", timeout=60_000)
     page.locator("#unit-page img").wait_for(timeout=30_000)
     OUTPUT.mkdir(exist_ok=True)
     page.locator("#unit-page").screenshot(path=OUTPUT / "unit-page.png")
@@ -409,9 +411,9 @@ def test_a_unit_page_opens_from_a_link_and_the_keyboard_walks_the_units(app_url,
     assert "held-out CIFAR-10 validation images" in page.locator("#unit-text").inner_text()
     page.locator("body").click(position={"x": 5, "y": 5})
     page.keyboard.press("ArrowRight")
-    page.wait_for_function(f"() => ({heading})().includes('block 7 channel 6 ')", timeout=30_000)
+    page.wait_for_function(f"() => ({heading})().includes('block {last} channel 6 ')", timeout=30_000)
     page.keyboard.press("End")
-    page.wait_for_function(f"() => ({heading})().includes('block 7 channel 127 ')", timeout=30_000)
+    page.wait_for_function(f"() => ({heading})().includes('block {last} channel 127 ')", timeout=30_000)
 
 
 @pytest.mark.parametrize("width, height", [(1280, 720), (1920, 1080)])
@@ -470,7 +472,7 @@ def test_deep_links_open_a_token_unit_lecture_mode_and_clamp_what_is_out_of_rang
     assert page.locator("#present input").is_checked()
 
     page.goto(app_url + "?block=abc&view=token-mixing")
-    wait_text(page, "#link-note", "block=abc is outside 0–7: showing block 0.")
+    wait_text(page, "#link-note", f"block=abc is outside 0–{EMBEDDED_BLOCKS - 1}: showing block 0.")
     page.locator("#gallery img").wait_for(timeout=30_000)
     assert page.locator("#block input[type=number]").input_value() == "0"
 

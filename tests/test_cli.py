@@ -7,7 +7,7 @@ import pytest
 import torch
 from PIL import Image
 
-from conftest import EXAMPLES, ROOT
+from conftest import EMBEDDED_BLOCKS, EXAMPLES, ROOT
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
@@ -82,7 +82,7 @@ def test_explain_writes_every_view_and_one_json_line(tmp_path):
     assert (line["path"] == str(EXAMPLES / "cifar10-horse.jpg") and line["out"] == str(out)
             and line["model"] == "embedded")
     assert [p["label"] for p in line["top_k"]][:1] == ["horse"] and len(line["top_k"]) == 2
-    blocks = [f"token_mixing_block{b:02d}.png" for b in range(8)]
+    blocks = [f"token_mixing_block{b:02d}.png" for b in range(EMBEDDED_BLOCKS)]
     expected = {"activations.png", "updates.png", "updates.svg", "evidence.png", "logit_lens.png", "logit_lens.svg",
                 "shuffle.png", "stem_filters.png", "arrays.npz", "model.npz", "summary.json", *blocks}
     assert {f.name for f in out.iterdir()} == expected

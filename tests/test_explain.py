@@ -5,7 +5,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from conftest import EXAMPLES
+from conftest import EMBEDDED_BLOCKS, EXAMPLES
 from explorer import load_model
 from explorer.analysis.analysis import Analysis
 from explorer.model.embedded import read_timeline
@@ -36,7 +36,7 @@ def test_summary_follows_the_contract(horse):
     assert {"model", "weights", "device", "top_k", "logit_lens", "evidence", "shuffle", "architecture"} <= set(s)
     assert s["model"] == "embedded" and s["weights"] == "pretrained"
     assert set(s["top_k"][0]) == {"label", "index", "probability"}
-    assert [step["block"] for step in s["logit_lens"]] == list(range(8))
+    assert [step["block"] for step in s["logit_lens"]] == list(range(EMBEDDED_BLOCKS))
     assert s["logit_lens"][-1]["index"] == s["top_k"][0]["index"]
     assert s["evidence"]["model_logit"] == pytest.approx(s["evidence"]["mean_patch_logit"], abs=1e-5)
     assert set(s["shuffle"]) == {"top1", "shuffled_top1", "restored_top1", "max_abs_logit_diff"}

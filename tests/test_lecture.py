@@ -2,7 +2,7 @@
 figure entirely on screen, its top in the top 20% of the screen, spanning 80% of its height or of its width; the
 chrome one thin bar; the map a slide of its own, a key away. The measuring is tests/slides.py's."""
 
-from conftest import ROOT
+from conftest import EMBEDDED_BLOCKS, ROOT
 from slides import SIZES, SLIDES, measure, open_slide, settled
 
 OUTPUT = ROOT / "test-output" / "slides"
@@ -59,7 +59,7 @@ def test_the_chrome_is_one_thin_line_with_the_image_model_block_and_place(app_ur
             assert words in text, text
         assert "block 3: token mixing" in page.locator("#slide-bar .sb-map").get_attribute("aria-label")
         marks = page.locator("#slide-bar .sb-strip i")
-        assert marks.count() == 5 + 8  # input, patches, stem, the 8 blocks, pool, head
+        assert marks.count() == 5 + EMBEDDED_BLOCKS  # input, patches, stem, the blocks, pool, head
         assert page.locator("#slide-bar .sb-strip i.sb-here").count() == 1
         assert "sb-here" in (marks.nth(3 + 3).get_attribute("class") or "")  # block 3's mark
         # the fallback as a few words on that line (its whole why on hover), the banner itself folded away

@@ -4,7 +4,7 @@ import base64
 
 from gradio_client import Client, handle_file
 
-from conftest import EXAMPLES
+from conftest import EMBEDDED_BLOCKS, EXAMPLES
 
 import mcp  # a requirement (requirements.txt): missing, this module fails rather than skips
 from mcp.client.streamable_http import streamable_http_client
@@ -60,8 +60,8 @@ def test_the_four_tools_answer_like_the_api_and_bad_input_gets_a_clear_message(a
     assert not after.isError and text_of(after) == text  # the server kept serving
 
     assert not mixing.isError and "image" in [c.type for c in mixing.content]  # the gallery as a picture
-    # clamped to the last of 8 blocks
-    assert "'block': 7" in text_of(mixing) and "'shape': [64, 8, 8]" in text_of(mixing)
+    # clamped to the last block
+    assert f"'block': {EMBEDDED_BLOCKS - 1}" in text_of(mixing) and "'shape': [64, 8, 8]" in text_of(mixing)
     assert "'name': 'embedded'" in text_of(models) and "'name': 'mixer_b16_224.goog_in21k_ft_in1k'" in text_of(models)
 
 

@@ -6,7 +6,7 @@ import pytest
 import torch
 from PIL import Image
 
-from conftest import EXAMPLES, FAMILY_MODELS, ROOT, free_port, tiny_model
+from conftest import EMBEDDED_BLOCKS, EXAMPLES, FAMILY_MODELS, ROOT, free_port, tiny_model
 from explorer.analysis.analysis import Analysis
 from explorer.app.model_map import PARTS, model_map
 from explorer.model.catalogue import architecture_dims
@@ -88,7 +88,7 @@ def test_the_components_value_and_the_places_it_reports():
     assert model_map_value(None) is None
     assert model_map_value(drawn)["open"] is None
     value = model_map_value(drawn, ("channel-mixing", 5))
-    assert value["open"] == {"part": "channel-mixing", "block": 5} and value["depth"] == 8
+    assert value["open"] == {"part": "channel-mixing", "block": 5} and value["depth"] == EMBEDDED_BLOCKS
     assert model_map_component(value).value == value
     assert opened_place(SimpleNamespace(part="token-mixing", block=3)) == ("token-mixing", 3)
     assert opened_place(SimpleNamespace(part="model", block=None)) == ("model", None)
@@ -141,8 +141,8 @@ def test_the_map_in_chromium(map_page, browser):
         page.locator("#model-map [data-part=head]").wait_for(timeout=30_000)
         the_map = page.locator("#model-map")
         assert the_map.count() == 1
-        assert the_map.locator("[data-part=token-mixing]").count() == 8
-        assert the_map.locator("[data-part=channel-mixing]").count() == 8
+        assert the_map.locator("[data-part=token-mixing]").count() == EMBEDDED_BLOCKS
+        assert the_map.locator("[data-part=channel-mixing]").count() == EMBEDDED_BLOCKS
         for part in ("input", "patches", "stem", "pool", "head"):
             assert the_map.locator(f"[data-part={part}]").count() == 1
         assert 0 <= the_map.bounding_box()["y"] < 768

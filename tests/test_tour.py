@@ -1,7 +1,7 @@
 import pytest
 from matplotlib.figure import Figure
 
-from conftest import EXAMPLES
+from conftest import EMBEDDED_HIDDEN, EMBEDDED_WIDTH, EXAMPLES
 from explorer import load_model
 from explorer.analysis.analysis import Analysis
 from explorer.render.mpl import tour_figure
@@ -23,7 +23,8 @@ def test_the_tour_walks_the_embedded_model_with_its_real_shapes():
     assert all(drawn_picture(tour_figure(s)) for s in steps)
     assert steps[2].data["values"].shape == (64, 128) and steps[5].data["values"].shape == (128,)
     text = " ".join(s.text for s in steps)
-    for shape in ("32×32", "S = 64", "4×4 pixels", "C = 128", "64×128", "(64 → 64 → 64)", "(128 → 384 → 128)",
+    channel_mlp = f"({EMBEDDED_WIDTH} → {EMBEDDED_HIDDEN[1]} → {EMBEDDED_WIDTH})"
+    for shape in ("32×32", "S = 64", "4×4 pixels", "C = 128", "64×128", "(64 → 64 → 64)", channel_mlp,
                   "10 class scores"):
         assert shape in text
 

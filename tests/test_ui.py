@@ -2,7 +2,7 @@
 import pytest
 from gradio_client import Client, handle_file
 
-from conftest import EXAMPLES
+from conftest import EMBEDDED_BLOCKS, EXAMPLES
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +114,7 @@ def test_only_the_open_tab_is_drawn_and_every_tab_reads_the_same_analysis():
     with counted_passes(loaded.model) as counts:
         shown = app.image_changed(controls.image, "embedded", "pretrained", 5)  # an upload: the predictions
         assert next(iter(shown[ui.labels])) == "cat" and counts == {"forward": 1, "backward": 0}
-        assert shown[ui.block].maximum == 7 and shown[ui.block].value == 0  # the slider spans this model's 8 blocks
+        assert shown[ui.block].maximum == EMBEDDED_BLOCKS - 1 and shown[ui.block].value == 0  # all its blocks
         assert ui.predict_note not in shown  # the note is drawn with the Predictions tab, not for every upload
         drawn = {view: app.show(view, controls, "session") for view in VIEWS}
         # + evidence (a pass with gradients, one backward) + shuffle (two) + patch drop (its 40 images in one batch;
@@ -147,7 +147,7 @@ def test_only_the_open_tab_is_drawn_and_every_tab_reads_the_same_analysis():
     assert drawn["evidence"][ui.evidence].layout.title.text.startswith("Evidence for 'cat'")
     lens = drawn["logit-lens"][ui.lens_table]
     # after the last block the lens is the model's own answer
-    assert [row[0] for row in lens] == list(range(8)) and lens[-1][1] == "cat"
+    assert [row[0] for row in lens] == list(range(EMBEDDED_BLOCKS)) and lens[-1][1] == "cat"
     assert ("**original:** cat" in drawn["shuffle"][ui.shuffle_md]
             and "**token mixing permuted too:** cat" in drawn["shuffle"][ui.shuffle_md])
     assert picture(drawn["shuffle"][ui.shuffle])
@@ -206,8 +206,9 @@ def test_a_deep_link_names_an_example_only_from_the_examples_folder():
                                                        "block": "99"}))
     assert link[ui.image] == str(NAMED["chelsea-cat"]) and link[ui.view] == "evidence" and link[ui.unit_index] == 5
     # the embedded model's last block, said
-    assert link[ui.block].value == 7 and "showing block 7" in link[ui.link_note]
-    assert link[ui.block].maximum == 7  # the slider spans this model's blocks
+    last = EMBEDDED_BLOCKS - 1
+    assert link[ui.block].value == last and f"showing block {last}" in link[ui.link_note]
+    assert link[ui.block].maximum == last  # the slider spans this model's blocks
     for hostile in ("../README", "/etc/passwd", "http://127.0.0.1/x.jpg", "chelsea-cat.jpg", "CHELSEA-CAT"):
         link = app.deep_link(SimpleNamespace(query_params={"example": hostile}))
         assert ui.image not in link and "is not one of the examples" in link[ui.link_note]

@@ -8,7 +8,7 @@ import pytest
 import torch
 from PIL import Image
 
-from conftest import EXAMPLES, FAMILY_MODELS, tiny_model
+from conftest import EMBEDDED_BLOCKS, EMBEDDED_HIDDEN, EXAMPLES, FAMILY_MODELS, tiny_model
 from explorer import memo
 from explorer.cli import main
 from explorer.errors import Cancelled, ExplorerError
@@ -123,7 +123,7 @@ def test_every_channel_page_of_the_first_and_last_block_opens_from_the_shipped_f
             page = unit_page(embedded, Unit(block, "channel", channel), feature=False)  # nothing may need computing
             assert (page.feature is not None
                     and page.feature.activation_end > shipped.tops["channel"].best_mean[block, channel])
-            assert page.pictures.shape == (9, 32, 32, 3) and page.weights.shape == (384,)
+            assert page.pictures.shape == (9, 32, 32, 3) and page.weights.shape == (EMBEDDED_HIDDEN[1],)
             assert np.all(np.diff(page.examples.activations) <= 0) and "5,000" in page.examples.reference
 
 
@@ -145,8 +145,10 @@ def test_index_cli_on_a_folder_then_unit_reads_it(embedded, tmp_path):
 
 
 def test_unit_errors_say_what_exists(embedded, tmp_path, capsys):
-    with pytest.raises(ExplorerError, match=r"block 8 does not exist: this model has 8 blocks \(0 to 7\)"):
-        unit_examples(embedded, 8, "channel", 0)
+    depth = EMBEDDED_BLOCKS
+    with pytest.raises(ExplorerError,
+                       match=rf"block {depth} does not exist: this model has {depth} blocks \(0 to {depth - 1}\)"):
+        unit_examples(embedded, depth, "channel", 0)
     with pytest.raises(ExplorerError,
                        match=r"channel 128 does not exist: block 3's output has 128 channels \(0 to 127\)"):
         feature_visualisation(embedded, 3, "channel", 128)
