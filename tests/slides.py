@@ -176,13 +176,18 @@ def table(base_url: str, slides: list[str] | None = None) -> list[Placement]:
 DOCS = ROOT / "docs" / "screenshots"
 LECTURE_SHOTS = {name: SLIDES[name] for name in ("token-mixing", "shuffle", "evidence", "activations", "stem")} | {
     "predict": ("view=predict", "#labels h2"), "lecture-tour": SLIDES["tour-4"], "lecture-map": SLIDES["map"]}
+# The unit pages the README shows (name -> block, channel) and the lesson its Teach-it shot teaches (class -> examples)
+SHOWN_UNITS = {"unit-block0": (0, 5), "unit-last": (-1, 93)}
+TAUGHT = {"animal": ("chelsea-cat", "cifar10-horse", "cifar10-frog"),
+          "vehicle": ("cifar10-automobile", "cifar10-ship", "rocket"), "other": ("astronaut", "coffee")}
 VISITOR_SHOTS = {"architecture": SLIDES["architecture"], "compare": SLIDES["compare"],
                  "logit-lens": SLIDES["logit-lens"], "models": ("view=models", "#views table"),
                  "timeline": SLIDES["timeline"], "tour": SLIDES["tour-4"]}
 
 
 def readme_shots(base_url: str) -> None:
-    """Retake the README's screenshots of the app (the unit pages' figures and the map's are taken by the tests)."""
+    """Retake every README screenshot of the app: the lecture slides, the visitor's pages, and the interactions
+    (a hover, a lesson taught) and unit pages of `page_shots`."""
     from playwright.sync_api import sync_playwright
 
     from conftest import CHROMIUM, CHROMIUM_ARGS
@@ -197,12 +202,65 @@ def readme_shots(base_url: str) -> None:
         page.close()
         page = browser.new_page(viewport={"width": 1366, "height": 768})
         for name, (query, figure) in VISITOR_SHOTS.items():
-            page.goto(f"{base_url}?model=embedded&example=chelsea-cat&{query}")
-            page.wait_for_function("() => document.querySelector('#labels h2')?.textContent.trim().length > 0",
-                                   timeout=90_000)
-            settled(page, figure)
+            visit(page, base_url, "chelsea-cat", query, figure)
             page.screenshot(path=DOCS / f"{name}.png", full_page=True)
+        page_shots(page, base_url)
+        page.close()
+        page = browser.new_page(viewport={"width": 1700, "height": 1000})  # a unit page as wide as the README's
+        unit_shots(page, base_url)
+        page.close()
+        page = browser.new_page(viewport={"width": 1400, "height": 1400})
+        visit(page, base_url, "cifar10-horse", "view=evidence", "#evidence" + CHART)
+        heatmap = page.locator("#evidence .nsewdrag").first.bounding_box()  # the per-patch map's plotting area
+        page.mouse.move(heatmap["x"] + heatmap["width"] * 4.5 / 8, heatmap["y"] + heatmap["height"] * 4.5 / 8)
+        page.locator("#evidence .hoverlayer .hovertext").wait_for(timeout=10_000)
+        page.screenshot(path=DOCS / "evidence-hover.png")
         browser.close()
+
+
+def visit(page, base_url: str, example: str, query: str, figure: str) -> None:
+    """A visitor's deep link on the embedded model with an example, once its predictions and figure are drawn."""
+    page.goto(f"{base_url}?model=embedded&example={example}&{query}")
+    page.wait_for_function("() => document.querySelector('#labels h2')?.textContent.trim().length > 0",
+                           timeout=90_000)
+    settled(page, figure)
+
+
+def unit_shots(page, base_url: str) -> None:
+    """The unit pages the README shows, each as its own picture."""
+    from explorer.model import embedded
+
+    for name, (block, unit) in SHOWN_UNITS.items():
+        block = block % embedded.architecture()["num_blocks"]  # -1: the last block
+        visit(page, base_url, "chelsea-cat", f"view=unit&block={block}&kind=channel&unit={unit}", "#unit-page img")
+        page.locator("#unit-page").screenshot(path=DOCS / f"{name}.png")
+
+
+def page_shots(page, base_url: str) -> None:
+    """The README's shots at 1366x768 that are a screen (not a whole page), or a lesson taught."""
+    visit(page, base_url, "chelsea-cat", "view=token-mixing&block=3", "#gallery img")
+    page.screenshot(path=DOCS / "model-map.png")
+    visit(page, base_url, "cifar10-ship", "view=drop", "#drop-plot" + CHART)
+    page.locator("#drop-text").evaluate("(e) => scrollTo(0, e.getBoundingClientRect().top + scrollY - 8)")
+    page.screenshot(path=DOCS / "drop.png")
+    page.goto(f"{base_url}?model=embedded&view=teach")
+    page.locator("#teach-learn").wait_for(timeout=60_000)
+    for name, pictures in TAUGHT.items():
+        for count, picture in enumerate(pictures, 1):
+            page.locator(f"#examples img[src*='{picture}']").first.click()
+            page.wait_for_function(f"() => location.search.includes('example={picture}')", timeout=60_000)
+            page.locator("#teach-class input").fill(name)
+            page.locator("#teach-add").click()
+            page.wait_for_function("() => document.querySelector('#teach-summary')?.textContent"
+                                   f".includes('{name} ({count})')", timeout=60_000)
+    page.locator("#examples img[src*='chelsea-cat']").first.click()
+    page.wait_for_function("() => location.search.includes('example=chelsea-cat')", timeout=60_000)
+    page.locator("#teach-learn").click()
+    page.wait_for_function("() => document.querySelector('#teach-summary')?.textContent.includes('Leave-one-out')",
+                           timeout=60_000)
+    settled(page, "#teach-plot" + CHART)
+    page.locator("#teach-class").evaluate("(e) => scrollTo(0, e.getBoundingClientRect().top + scrollY - 10)")
+    page.screenshot(path=DOCS / "teach.png")
 
 
 if __name__ == "__main__":

@@ -22,8 +22,9 @@ def horse():
 def test_arrays_follow_the_contract(horse):
     a = horse.arrays()
     assert a["logits"].shape == (10,)
-    assert a["token_mixing"].shape == (8, 64, 64) and a["token_mixing_order"].shape == (8, 64)
-    assert (a["activation_norms"].shape == (8, 8, 8) and a["patch_evidence"].shape == (8, 8)
+    depth = EMBEDDED_BLOCKS
+    assert a["token_mixing"].shape == (depth, 64, 64) and a["token_mixing_order"].shape == (depth, 64)
+    assert (a["activation_norms"].shape == (depth, 8, 8) and a["patch_evidence"].shape == (8, 8)
             and a["saliency"].shape == (32, 32))
     model = load_model("embedded").model
     assert np.array_equal(a["token_mixing"][3], model.blocks[3].mlp_tokens.fc1.weight.detach().numpy())

@@ -220,12 +220,12 @@ def test_the_embedded_model_is_built_as_its_card_records(tmp_path, monkeypatch):
     shipped = embedded.read_card()
     assert embedded.architecture() == embedded.architecture(shipped)
     assert len(build_embedded().blocks) == shipped["architecture"]["num_blocks"]
-    wider = {**shipped, "architecture": {**shipped["architecture"], "num_blocks": 7, "mlp_ratio": [0.5, 4.0]}}
-    (tmp_path / "embedded.json").write_text(json.dumps(wider))
+    other = {**shipped, "architecture": {**shipped["architecture"], "num_blocks": 3, "mlp_ratio": [0.25, 2.0]}}
+    (tmp_path / "embedded.json").write_text(json.dumps(other))
     monkeypatch.setattr(embedded, "CARD_PATH", tmp_path / "embedded.json")
     model = build_embedded()
-    assert len(model.blocks) == 7
-    assert (model.blocks[0].mlp_tokens.fc1.out_features, model.blocks[0].mlp_channels.fc1.out_features) == (64, 512)
+    assert len(model.blocks) == 3
+    assert (model.blocks[0].mlp_tokens.fc1.out_features, model.blocks[0].mlp_channels.fc1.out_features) == (32, 256)
     assert model.pretrained_cfg["label_names"] == shipped["class_names"]
     monkeypatch.setattr(embedded, "CARD_PATH", tmp_path / "none.json")
     assert embedded.architecture() == embedded.ARCHITECTURE

@@ -66,7 +66,7 @@ def test_the_embedded_model_on_the_cat():
     analysis = Analysis(loaded, CAT)
     seen = model_map(loaded, analysis)
     assert ((seen.name, seen.family, seen.depth, seen.tokens, seen.channels, seen.grid, seen.classes)
-            == ("embedded", "MLP-Mixer", 8, 64, 128, (8, 8), 10))
+            == ("embedded", "MLP-Mixer", EMBEDDED_BLOCKS, 64, 128, (8, 8), 10))
     assert seen.token_mixing.kind == "mlp"
     assert seen.input.shape == "32×32×3" and seen.stem.shape == "64×128"
     assert (seen.top1_label, seen.top1_probability) == (analysis.top_k(1)[0].label, analysis.top_k(1)[0].probability)

@@ -3,7 +3,7 @@ a laptop's size, its places open their views and the address bar says which, the
 
 import pytest
 
-from conftest import ROOT
+from conftest import EMBEDDED_BLOCKS, ROOT
 
 OUTPUT = ROOT / "test-output"
 LAPTOP = {"width": 1366, "height": 768}
@@ -28,7 +28,7 @@ def map_drawn(page, depth: int | None = None) -> None:
 
 def test_the_map_is_on_screen_and_a_block_opens_token_mixing_there_and_the_address_says_so(app_url, browser, laptop):
     laptop.goto(app_url)
-    map_drawn(laptop, 8)
+    map_drawn(laptop, EMBEDDED_BLOCKS)
     assert laptop.locator("#model-map").bounding_box()["y"] < LAPTOP["height"] - 100
     for part in ("input", "patches", "stem", "pool", "head"):
         assert laptop.locator(f"#model-map [data-part={part}]").count() == 1

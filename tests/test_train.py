@@ -13,7 +13,7 @@ import torch
 from PIL import Image
 from safetensors.torch import load_file, save_file
 
-from conftest import ROOT
+from conftest import EMBEDDED_BLOCKS, ROOT
 from explorer.model.loading import build_embedded, load_weights
 from explorer.train.augment import CIFAR10_POLICY, apply_auto_augment, auto_augment, cutmix, random_crop_flip
 from explorer.train.checkpoint import can_resume
@@ -65,14 +65,26 @@ def test_training_writes_weights_card_and_timeline_and_resumes(tiny_cifar, tmp_p
     assert 0 <= card["val_accuracy"] <= 1 and card["parameters"] <= 1_000_000
     for key in ("architecture", "recipe", "seed", "wall_time_s", "hardware", "history"):
         assert key in card
-    assert len(card["token_mixing_smoothness"]["init"]) == len(card["token_mixing_smoothness"]["final"]) == 8
+    assert (len(card["token_mixing_smoothness"]["init"]) == len(card["token_mixing_smoothness"]["final"])
+            == EMBEDDED_BLOCKS)
     assert abs(card["token_mixing_smoothness"]["init"][0]) < 0.1  # random init: no spatial structure
     model = build_embedded()
     load_weights(model, load_file(out / "embedded.safetensors"), "trained weights")  # fits the architecture
     timeline = load_file(out / "embedded-timeline.safetensors")
     assert {"epoch000.token_mixing", "epoch001.token_mixing", "epoch002.token_mixing"} <= set(timeline)
-    assert timeline["epoch002.token_mixing"].shape == (8, 64, 64)
+    assert timeline["epoch002.token_mixing"].shape == (EMBEDDED_BLOCKS, 64, 64)
     assert not torch.equal(timeline["epoch000.token_mixing"], timeline["epoch002.token_mixing"])
+
+    # a snapshot of the run at its resume point: the same weights, a card that says so
+    snap = train(tiny_cifar, tmp_path, 2, "crop-flip", "--snapshot", "--out", str(tmp_path / "snap"))
+    assert snap.returncode == 0, snap.stderr
+    snap_card = json.loads((tmp_path / "snap" / "embedded.json").read_text())
+    assert snap_card["epochs"] == 2 and snap_card["val_accuracy"] == card["val_accuracy"]
+    assert "this is a snapshot of the run after epoch 2 of its 2" in snap_card["recipe"]["schedule"]
+    snapped = load_file(tmp_path / "snap" / "embedded.safetensors")
+    assert all(torch.equal(v, load_file(out / "embedded.safetensors")[k]) for k, v in snapped.items())
+    refused = train(tiny_cifar, tmp_path, 2, "autoaugment", "--snapshot", "--out", str(tmp_path / "other"))
+    assert refused.returncode != 0 and "another configuration" in refused.stderr
 
     # same run again: picks up its checkpoint, trains nothing
     more = train(tiny_cifar, tmp_path, epochs=2, augment="crop-flip")

@@ -69,7 +69,8 @@ def test_list_models_endpoint_lists_the_catalogue_and_what_runs_here(client):
     # the suite's Hub is offline
     assert available["mixer_b16_224.goog_in21k_ft_in1k"] == "offline and not cached: falls back to the embedded default"
     embedded = next(m for m in models if m["name"] == "embedded")
-    assert (embedded["tokens"], embedded["channels"], embedded["depth"], embedded["num_classes"]) == (64, 128, 8, 10)
+    assert ((embedded["tokens"], embedded["channels"], embedded["depth"], embedded["num_classes"])
+            == (64, 128, EMBEDDED_BLOCKS, 10))
 
 
 def test_token_mixing_weights_endpoint_gives_the_maps_of_the_block_asked_for(client):
@@ -78,7 +79,7 @@ def test_token_mixing_weights_endpoint_gives_the_maps_of_the_block_asked_for(cli
 
     trained, gallery = client.predict("embedded", "pretrained", 3, api_name="/token_mixing_weights")
     assert (trained["block"], trained["depth"], trained["units"], trained["grid"],
-            trained["shape"]) == (3, 8, 64, [8, 8], [64, 8, 8])
+            trained["shape"]) == (3, EMBEDDED_BLOCKS, 64, [8, 8], [64, 8, 8])
     assert sorted(trained["order"]) == list(range(64))  # every unit once, in the gallery's order
     pixels = np.asarray(Image.open(gallery).convert("RGB"))
     assert pixels.shape[0] > 100 and len(np.unique(pixels.reshape(-1, 3), axis=0)) > 50
@@ -86,7 +87,7 @@ def test_token_mixing_weights_endpoint_gives_the_maps_of_the_block_asked_for(cli
     # learned maps are smooth over the patches, noise is not
     assert trained["smoothness"] > 0.1 > abs(noise["smoothness"])
     last, _ = client.predict("embedded", "pretrained", 20, api_name="/token_mixing_weights")
-    assert last["block"] == 7  # past the last block: the last
+    assert last["block"] == EMBEDDED_BLOCKS - 1  # past the last block: the last
 
 
 def test_only_the_documented_endpoints_are_public(client):
@@ -140,9 +141,9 @@ def test_only_the_open_tab_is_drawn_and_every_tab_reads_the_same_analysis():
     assert picture(drawn["token-mixing"][ui.unit])  # ?unit=3 enlarges a unit
     assert picture(drawn["stem"][ui.stem]) and "colour detectors" in drawn["stem"][ui.stem_note]
     table = drawn["activations"][ui.top_table]
-    # block 2, patch 9, highest first
+    # block 2, patch 9, the largest |activation| first
     assert (all(row[:2] == [2, 9] for row in table)
-            and [row[3] for row in table] == sorted((row[3] for row in table), reverse=True))
+            and [abs(row[3]) for row in table] == sorted((abs(row[3]) for row in table), reverse=True))
     assert len({row[2] for row in table}) == len(table)
     assert drawn["evidence"][ui.evidence].layout.title.text.startswith("Evidence for 'cat'")
     lens = drawn["logit-lens"][ui.lens_table]

@@ -37,7 +37,7 @@ def timeline_smoothness(snapshot: dict[str, torch.Tensor]) -> list[float]:
     return [round(smoothness(square_maps(block)), 4) for block in weights]
 
 
-def schedule_description(state: dict) -> str:
+def schedule_description(state: dict, epochs: int) -> str:
     text = state.get("schedule_before", "linear warm-up, cosine decay")
     for ext in state.get("extensions", []):
         text += (f"; at epoch {ext['at_epoch']} extended from {ext['from_epochs']} to {ext['to_epochs']} epochs "
@@ -46,6 +46,9 @@ def schedule_description(state: dict) -> str:
             text += f" from the weights shipped in {ext['from_assets']}, with a fresh optimizer"
         if "augment" in ext:
             text += f" and the augmentation changed from {ext['augment']['from']} to {ext['augment']['to']}"
+    if state.get("snapshot"):
+        steps = f" and {state['step_in_epoch']} steps" if state["step_in_epoch"] else ""
+        text += f"; this is a snapshot of the run after epoch {state['epoch']}{steps} of its {epochs}"
     return text
 
 
@@ -73,7 +76,7 @@ def write_assets(model: MlpMixer, cfg: TrainConfig, state: dict, val_acc: float,
     else:
         hardware = f"{platform.processor() or platform.machine()} CPU, {torch.get_num_threads()} threads"
     precision = ("bf16 autocast" + (", the teacher's forward too" if cfg.teacher else "")) if amp else "fp32"
-    recipe = {**asdict(cfg), "optimizer": "AdamW", "schedule": schedule_description(state),
+    recipe = {**asdict(cfg), "optimizer": "AdamW", "schedule": schedule_description(state, cfg.epochs),
               "augmentation": AUGMENTATIONS[cfg.augment], "precision": precision}
     if cfg.teacher:
         recipe["distillation"] = DISTILLATIONS[cfg.distill]

@@ -12,9 +12,10 @@ hardware has it. A stratified 10% of the split is held out for validation and ne
 
 With `--teacher FILE` (a teacher.safetensors from `python -m explorer.train.teacher`) the loss also learns from
 the teacher's logits on each augmented batch: soft targets at a temperature (`--distill soft`, Hinton) or the
-teacher's top class (`--distill hard`, DeiT). `--architecture reference` trains D_S 64, D_C 512 in 7 blocks
-(991,626 parameters); a run of an architecture other than the embedded one writes its model to RESUME/model
-(or .cache/train/model), never to assets/, unless `--out` says otherwise.
+teacher's top class (`--distill hard`, DeiT). `--architecture reference` has the embedded model's widths (D_S 64,
+D_C 512, 7 blocks, 991,626 parameters) under the name the distilled 300-epoch run started with; a run under any
+name but `embedded` writes its model to RESUME/model (or .cache/train/model), never to assets/, unless `--out`
+says otherwise, so that a model ships only when someone copies it there.
 
 The run checkpoints atomically every `--save-every` epochs and on SIGTERM/SIGINT (mid-epoch, with the step it
 stopped at), into `--resume DIR` (default `.cache/train/`), and picks up where it left off when started again with
@@ -24,6 +25,8 @@ rate rises once to where the longer schedule would be and decays from there (a w
 may also change `--augment`; the model card records both.
 
 A checkpoint under `.cache/` is not in a fresh clone; one under `--resume training-run/...` can be committed.
+`--snapshot` (with the run's own arguments) writes the model as it stands at the resume point, with its card and
+timeline, to `--out` without training: a run of many sessions can ship before it ends.
 `--continue-from assets` rebuilds the finished run from what it shipped (weights, model card with its history,
 timeline) and extends it as above, with a fresh optimizer: e.g. `python -m explorer.train --continue-from assets
 --epochs 400`.
@@ -40,7 +43,7 @@ from explorer.model import embedded
 from explorer.train.config import ARCHITECTURES, AUGMENTATIONS, DISTILLATIONS, TrainConfig
 from explorer.train.data import data_arguments, export_validation
 from explorer.train.distill import teacher_digest
-from explorer.train.loop import train
+from explorer.train.loop import snapshot, train
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -68,6 +71,8 @@ def main(argv: list[str] | None = None) -> None:
                         "(e.g. assets), where its checkpoint is gone")
     parser.add_argument("--export-val", type=Path, default=None,
                         help="also write the held-out validation JPEGs to this folder")
+    parser.add_argument("--snapshot", action="store_true",
+                        help="write the run's model as it stands at its resume point to --out, without training")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     cfg = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, augment=args.augment,
@@ -82,5 +87,8 @@ def main(argv: list[str] | None = None) -> None:
     out = args.out
     if out is None:
         out = embedded.ASSETS if args.architecture == "embedded" else (args.resume or args.cache / "train") / "model"
+    if args.snapshot:
+        snapshot(cfg, args.data, args.cache, out, args.resume, args.teacher)
+        return
     train(cfg, args.data, args.cache, out, torch.device(args.device), args.limit, args.continue_from, args.resume,
           args.teacher, args.save_every)

@@ -70,8 +70,7 @@ def train(cfg: TrainConfig, data: Path, cache_dir: Path, out_dir: Path, device: 
     teacher, teacher_card = None, None
     if teacher_path is not None:
         teacher = load_teacher(teacher_path).to(device, memory_format=torch.channels_last)
-        card_path = teacher_path.with_name(CARD_NAME)
-        teacher_card = json.loads(card_path.read_text()) if card_path.exists() else {}
+        teacher_card = read_teacher_card(teacher_path)
         log.info("distilling (%s, T %g, alpha %g) from %s (held-out accuracy %s)", cfg.distill, cfg.kd_temperature,
                  cfg.kd_alpha, teacher_path, teacher_card.get("val_accuracy"))
 
@@ -193,3 +192,35 @@ def train(cfg: TrainConfig, data: Path, cache_dir: Path, out_dir: Path, device: 
                         out_dir, teacher_card)
     log.info("done: held-out validation accuracy %.4f (fp32); wrote %s", final_acc, out_dir)
     return card
+
+
+def snapshot(cfg: TrainConfig, data: Path, cache_dir: Path, out_dir: Path, resume_dir: Path | None = None,
+             teacher_path: Path | None = None) -> dict:
+    """Write a run's model as it stands at its resume point (weights, timeline, card) without training, so that a
+    run of many sessions can ship, or be looked at, before it ends; the card's schedule says it is a snapshot."""
+    ckpt_path = (resume_dir or cache_dir / "train") / "last.pt"
+    if not ckpt_path.exists():
+        raise SystemExit(f"--snapshot: no resume point at {ckpt_path}")
+    ckpt = load_checkpoint(ckpt_path)
+    if not can_resume(ckpt["config"], asdict(cfg)) or ckpt["config"]["epochs"] != cfg.epochs:
+        raise SystemExit(f"{ckpt_path} was written with another configuration: give the run's own arguments")
+    model = build_model(cfg.drop_path_rate, cfg.architecture)
+    model.load_state_dict(ckpt["model"])
+    state = {**ckpt["state"], "snapshot": True}
+    if state["timeline"][-1]["epoch"] != state["epoch"]:
+        state["timeline"].append({"epoch": state["epoch"], **timeline_snapshot(model)})
+    images, labels, classes, names = load_cifar_tar(data, cache_dir)
+    _, val_idx = split_train_val(labels, cfg.val_per_class)
+    device = torch.device("cpu")
+    val_acc = evaluate(model, images[val_idx], labels[val_idx], device, amp=False)  # fp32, as served
+    card = write_assets(model, cfg, state, val_acc, classes, [names[i] for i in val_idx.tolist()], device,
+                        native_bf16(device), out_dir, read_teacher_card(teacher_path) if teacher_path else None)
+    log.info("snapshot after epoch %d (step %d of the next): held-out validation accuracy %.4f (fp32); wrote %s",
+             state["epoch"], state["step_in_epoch"], val_acc, out_dir)
+    return card
+
+
+def read_teacher_card(teacher_path: Path) -> dict:
+    """The teacher's card (teacher.json beside its weights), or {} if it has none."""
+    card_path = teacher_path.with_name(CARD_NAME)
+    return json.loads(card_path.read_text()) if card_path.exists() else {}
