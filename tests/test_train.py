@@ -18,7 +18,7 @@ from explorer.model.loading import build_embedded, load_weights
 from explorer.train.augment import CIFAR10_POLICY, apply_auto_augment, auto_augment, cutmix, random_crop_flip
 from explorer.train.checkpoint import can_resume
 from explorer.train.data import split_train_val
-from explorer.train.distill import distillation_loss
+from explorer.train.distill import distillation_loss, load_teachers, teacher_digest
 from explorer.train.teacher import Teacher
 
 CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
@@ -192,6 +192,53 @@ def test_batched_auto_augment_augments_each_image_as_if_alone():
     assert torch.equal(together, alone)
     assert not torch.equal(together[:policies], together[policies:])  # the sign is per image
     assert torch.equal(apply_auto_augment(x, sub_policy, never, negative), x)
+
+
+def two_teachers(tmp_path) -> list:
+    """Two untrained teachers of different seeds, each in its own folder (a teacher's card lies beside it)."""
+    paths = []
+    for seed in (0, 1):
+        torch.manual_seed(seed)
+        (tmp_path / f"t{seed}").mkdir()
+        save_file(Teacher().state_dict(), tmp_path / f"t{seed}" / "teacher.safetensors")
+        paths.append(tmp_path / f"t{seed}" / "teacher.safetensors")
+    return paths
+
+
+def test_a_teacher_ensemble_is_the_mean_of_its_teachers_and_their_mirror_views(tmp_path):
+    paths = two_teachers(tmp_path)
+    x = torch.randn(4, 3, 32, 32)
+    one, other = (load_teachers([p]) for p in paths)
+    assert isinstance(one, Teacher)  # one file, no mirror: the network itself, as runs before ensembles had it
+    with torch.no_grad():
+        assert torch.allclose(load_teachers(paths)(x), (one(x) + other(x)) / 2, atol=1e-6)
+        mirrored = (one(x) + one(x.flip(-1)) + other(x) + other(x.flip(-1))) / 4
+        assert torch.allclose(load_teachers(paths, mirror=True)(x), mirrored, atol=1e-6)
+    digest = teacher_digest(paths[:1])
+    assert digest.startswith("sha256:") and "+" not in digest  # the digest runs before ensembles recorded
+    assert teacher_digest(paths, mirror=True) == f"{digest}+{teacher_digest(paths[1:])}+mirror"
+
+
+def test_a_resumed_run_changes_its_teacher_only_when_told_and_its_card_says_from_when(tiny_cifar, tmp_path):
+    teachers = two_teachers(tmp_path)
+
+    def run(epochs: int, *extra: str) -> subprocess.CompletedProcess:
+        return train(tiny_cifar, tmp_path, epochs, "autoaugment", "--resume", str(tmp_path / "run"), *extra)
+
+    assert run(2, "--teacher", str(teachers[0])).returncode == 0
+    ensemble = ["--teacher", *map(str, teachers), "--teacher-mirror"]
+    refused = run(3, *ensemble)  # another teacher is another run, unless the change is asked for
+    assert refused.returncode != 0 and "another configuration" in refused.stderr
+    changed = run(3, *ensemble, "--change-teacher")
+    assert changed.returncode == 0 and "the teacher changes at epoch 2" in changed.stderr, changed.stderr
+    card = json.loads((tmp_path / "out" / "embedded.json").read_text())
+    new, old = teacher_digest(teachers, mirror=True), teacher_digest(teachers[:1])
+    assert card["epochs"] == 3 and card["recipe"]["teacher"] == new
+    assert f"from epoch 2 on distilled from another teacher, {new}" in card["recipe"]["schedule"]
+    assert f"in place of {old}" in card["recipe"]["schedule"]
+    assert card["teacher"]["mirror"] is True and 0 <= card["teacher"]["val_accuracy_as_used"] <= 1
+    again = run(3, *ensemble, "--change-teacher")  # the run now has that teacher: nothing changes again
+    assert again.returncode == 0 and "the teacher changes" not in again.stderr
 
 
 def test_only_an_extension_may_change_the_augmentation():

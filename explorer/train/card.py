@@ -46,6 +46,11 @@ def schedule_description(state: dict, epochs: int) -> str:
             text += f" from the weights shipped in {ext['from_assets']}, with a fresh optimizer"
         if "augment" in ext:
             text += f" and the augmentation changed from {ext['augment']['from']} to {ext['augment']['to']}"
+    for change in state.get("teacher_changes", []):
+        steps = f" step {change['at_step']}" if change["at_step"] else ""
+        accuracy = (change.get("to_card") or {}).get("val_accuracy_as_used")
+        text += (f"; from epoch {change['at_epoch']}{steps} on distilled from another teacher, {change['to']}"
+                 + (f" ({accuracy:.2%} held out)" if accuracy else "") + f", in place of {change['from'] or 'none'}")
     if state.get("snapshot"):
         steps = f" and {state['step_in_epoch']} steps" if state["step_in_epoch"] else ""
         text += f"; this is a snapshot of the run after epoch {state['epoch']}{steps} of its {epochs}"
@@ -56,7 +61,7 @@ def write_assets(model: MlpMixer, cfg: TrainConfig, state: dict, val_acc: float,
                  val_names: list[str], device: torch.device, amp: bool, out_dir: Path,
                  teacher_card: dict | None = None) -> dict:
     """Weights (safetensors), training timeline (safetensors) and the JSON model card, each written atomically.
-    `teacher_card` is the distillation teacher's card (teacher.json), when there was one."""
+    `teacher_card` is what the card says of the distillation teacher (distill.teacher_summary), if there was one."""
     out_dir.mkdir(parents=True, exist_ok=True)
     weights = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     tmp = out_dir / "embedded.safetensors.tmp"
@@ -104,7 +109,7 @@ def write_assets(model: MlpMixer, cfg: TrainConfig, state: dict, val_acc: float,
         },
     }
     if teacher_card is not None:
-        card["teacher"] = {k: teacher_card.get(k) for k in ("network", "parameters", "epochs", "val_accuracy")}
+        card["teacher"] = teacher_card
     tmp = out_dir / "embedded.json.tmp"
     tmp.write_text(json.dumps(card, indent=2) + "\n")
     os.replace(tmp, out_dir / "embedded.json")

@@ -59,11 +59,12 @@ def checkpoint_from_assets(assets: Path, architecture: str = "embedded") -> dict
     return {"config": config, "model": weights, "state": state, "fresh_optimizer": True}
 
 
-def can_resume(saved: dict, wanted: dict) -> bool:
+def can_resume(saved: dict, wanted: dict, change_teacher: bool = False) -> bool:
     """A checkpoint resumes a run with the same recipe; only a longer schedule (and its timeline) may differ,
-    and a run that is being extended may change its augmentation."""
+    a run that is being extended may change its augmentation, and one told to (`change_teacher`) its teacher."""
     extending = wanted["epochs"] > saved["epochs"]
-    may_change = ("epochs", "timeline_epochs") + (("augment",) if extending else ())
+    may_change = (("epochs", "timeline_epochs") + (("augment",) if extending else ())
+                  + (("teacher",) if change_teacher else ()))
     saved, wanted = saved_config(saved), saved_config(wanted)
     recipe = lambda cfg: {k: v for k, v in cfg.items() if k not in may_change}  # noqa: E731
     return recipe(saved) == recipe(wanted) and wanted["epochs"] >= saved["epochs"]

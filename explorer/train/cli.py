@@ -57,7 +57,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--augment", choices=sorted(AUGMENTATIONS), default=TrainConfig.augment,
                         help="augmentation before CutMix")
     parser.add_argument("--architecture", choices=sorted(ARCHITECTURES), default=TrainConfig.architecture)
-    parser.add_argument("--teacher", type=Path, default=None, help="distil from this teacher.safetensors")
+    parser.add_argument("--teacher", type=Path, nargs="+", default=[],
+                        help="distil from this teacher.safetensors (several: the mean of their logits)")
+    parser.add_argument("--teacher-mirror", action="store_true",
+                        help="each teacher's logits also on the mirrored batch, averaged (its test-time augmentation)")
     parser.add_argument("--distill", choices=sorted(DISTILLATIONS), default=TrainConfig.distill)
     parser.add_argument("--kd-temperature", type=float, default=TrainConfig.kd_temperature)
     parser.add_argument("--kd-alpha", type=float, default=TrainConfig.kd_alpha,
@@ -71,15 +74,18 @@ def main(argv: list[str] | None = None) -> None:
                         "(e.g. assets), where its checkpoint is gone")
     parser.add_argument("--export-val", type=Path, default=None,
                         help="also write the held-out validation JPEGs to this folder")
+    parser.add_argument("--change-teacher", action="store_true",
+                        help="resume the run with this --teacher in place of the one it was started with (the card "
+                        "records where)")
     parser.add_argument("--snapshot", action="store_true",
                         help="write the run's model as it stands at its resume point to --out, without training")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     cfg = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, augment=args.augment,
                       architecture=args.architecture)
-    if args.teacher is not None:  # without a teacher these stay at their defaults: they do not make another run
+    if args.teacher:  # without a teacher these stay at their defaults: they do not make another run
         cfg.distill, cfg.kd_temperature, cfg.kd_alpha = args.distill, args.kd_temperature, args.kd_alpha
-        cfg.teacher = teacher_digest(args.teacher)
+        cfg.teacher = teacher_digest(args.teacher, args.teacher_mirror)
     cfg.timeline_epochs = sorted({e for e in cfg.timeline_epochs if e <= cfg.epochs} | {cfg.epochs})
     if args.export_val:
         export_validation(args.data, args.cache, args.export_val, cfg.val_per_class)
@@ -88,7 +94,7 @@ def main(argv: list[str] | None = None) -> None:
     if out is None:
         out = embedded.ASSETS if args.architecture == "embedded" else (args.resume or args.cache / "train") / "model"
     if args.snapshot:
-        snapshot(cfg, args.data, args.cache, out, args.resume, args.teacher)
+        snapshot(cfg, args.data, args.cache, out, args.resume, args.teacher, args.teacher_mirror)
         return
     train(cfg, args.data, args.cache, out, torch.device(args.device), args.limit, args.continue_from, args.resume,
-          args.teacher, args.save_every)
+          args.teacher, args.save_every, args.change_teacher, args.teacher_mirror)

@@ -1,17 +1,53 @@
-"""Knowledge distillation for the Mixer: the loss that mixes the labels' loss with a teacher's logits, and the
-teacher's identity (its weights' digest), which a resume point records."""
+"""Knowledge distillation for the Mixer: the teacher as used (one network or the mean of several, each optionally
+also shown the mirrored batch), its identity (its weights' digests), which a resume point records, and the loss
+that mixes the labels' loss with the teacher's logits."""
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
+from torch import nn
+
+from explorer.train.teacher import CARD_NAME, load_teacher
 
 
-def teacher_digest(path: Path) -> str:
-    """sha256 of the teacher's weights file: another teacher is another run, wherever the file lies."""
-    return "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
+def teacher_digest(paths: list[Path], mirror: bool = False) -> str:
+    """sha256 of each teacher's weights file, and whether it also sees the mirrored batch: another teacher is
+    another run, wherever the files lie. One file without the mirror gives the digest of runs before ensembles."""
+    digests = ["sha256:" + hashlib.sha256(path.read_bytes()).hexdigest() for path in paths]
+    return "+".join(digests + (["mirror"] if mirror else []))
+
+
+class TeacherEnsemble(nn.Module):
+    """The mean of several teachers' logits; with `mirror`, each teacher's logits on a batch are the mean of its
+    logits on the batch and on the batch mirrored left to right (test-time augmentation for the teacher)."""
+
+    def __init__(self, teachers: list[nn.Module], mirror: bool):
+        super().__init__()
+        self.teachers, self.mirror = nn.ModuleList(teachers), mirror
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        views = (x, x.flip(-1)) if self.mirror else (x,)
+        return torch.stack([teacher(view).float() for teacher in self.teachers for view in views]).mean(0)
+
+
+def load_teachers(paths: list[Path], mirror: bool = False) -> nn.Module:
+    """The teacher as the loss will ask it: the network itself for one file and no mirror, else an ensemble."""
+    teachers = [load_teacher(path) for path in paths]
+    return teachers[0] if len(teachers) == 1 and not mirror else TeacherEnsemble(teachers, mirror)
+
+
+def teacher_summary(paths: list[Path], mirror: bool) -> dict:
+    """What the model card says of the teacher: its network(s), parameters, epochs and held-out accuracy as each
+    teacher's card (teacher.json beside its weights) gives them; lists for an ensemble."""
+    cards = [json.loads(p.with_name(CARD_NAME).read_text()) if p.with_name(CARD_NAME).exists() else {} for p in paths]
+    keys = ("network", "parameters", "epochs", "val_accuracy")
+    if len(cards) == 1 and not mirror:
+        return {k: cards[0].get(k) for k in keys}
+    return {**{k: [card.get(k) for card in cards] for k in keys}, "mirror": mirror}
 
 
 def distillation_loss(label_loss: torch.Tensor, student: torch.Tensor, teacher: torch.Tensor, kind: str,

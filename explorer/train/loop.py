@@ -2,12 +2,12 @@
 a checkpoint after every few epochs and on SIGTERM/SIGINT, and the held-out accuracy after every epoch."""
 from __future__ import annotations
 
-import json
 import logging
 import math
 import signal
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
@@ -22,8 +22,7 @@ from explorer.train.card import timeline_snapshot, write_assets
 from explorer.train.checkpoint import can_resume, checkpoint_from_assets, load_checkpoint, save_atomic, saved_config
 from explorer.train.config import ARCHITECTURES, TrainConfig
 from explorer.train.data import load_cifar_tar, normalize, split_train_val
-from explorer.train.distill import distillation_loss
-from explorer.train.teacher import CARD_NAME, load_teacher
+from explorer.train.distill import distillation_loss, load_teachers, teacher_summary
 
 log = logging.getLogger("explorer.train")
 
@@ -55,10 +54,12 @@ def evaluate(model: MlpMixer, images: torch.Tensor, labels: torch.Tensor, device
 
 def train(cfg: TrainConfig, data: Path, cache_dir: Path, out_dir: Path, device: torch.device,
           limit: int | None = None, continue_from: Path | None = None, resume_dir: Path | None = None,
-          teacher_path: Path | None = None, save_every: int = 1) -> dict:
+          teachers: Sequence[Path] = (), save_every: int = 1, change_teacher: bool = False,
+          teacher_mirror: bool = False) -> dict:
     """Train (or resume, or extend) a run and write its weights, timeline and card to out_dir. Its checkpoint is
-    resume_dir/last.pt (default cache_dir/train/); `teacher_path` is a teacher.safetensors to distil from, whose
-    digest cfg.teacher holds."""
+    resume_dir/last.pt (default cache_dir/train/); `teachers` are teacher.safetensors files to distil from (the
+    mean of their logits; with `teacher_mirror` each also sees the mirrored batch), whose digest cfg.teacher
+    holds; with `change_teacher` a resumed run goes on with these teachers in place of its own."""
     run_dir = resume_dir or cache_dir / "train"
     ckpt_path = run_dir / ("last.pt" if limit is None else f"last-limit{limit}.pt")
     images, labels, classes, names = load_cifar_tar(data, cache_dir, limit)
@@ -68,11 +69,13 @@ def train(cfg: TrainConfig, data: Path, cache_dir: Path, out_dir: Path, device: 
     val_x, val_y = images[val_idx], labels[val_idx]
 
     teacher, teacher_card = None, None
-    if teacher_path is not None:
-        teacher = load_teacher(teacher_path).to(device, memory_format=torch.channels_last)
-        teacher_card = read_teacher_card(teacher_path)
-        log.info("distilling (%s, T %g, alpha %g) from %s (held-out accuracy %s)", cfg.distill, cfg.kd_temperature,
-                 cfg.kd_alpha, teacher_path, teacher_card.get("val_accuracy"))
+    if teachers:
+        teacher = load_teachers(list(teachers), teacher_mirror).to(device, memory_format=torch.channels_last)
+        teacher_card = {**teacher_summary(list(teachers), teacher_mirror),
+                        "val_accuracy_as_used": evaluate(teacher, val_x, val_y, device, native_bf16(device))}
+        log.info("distilling (%s, T %g, alpha %g) from %s%s (held-out accuracy %.4f)", cfg.distill,
+                 cfg.kd_temperature, cfg.kd_alpha, ", ".join(map(str, teachers)), " and their mirror views"
+                 if teacher_mirror else "", teacher_card["val_accuracy_as_used"])
 
     torch.manual_seed(cfg.seed)
     model = build_model(cfg.drop_path_rate, cfg.architecture).to(device)
@@ -91,7 +94,7 @@ def train(cfg: TrainConfig, data: Path, cache_dir: Path, out_dir: Path, device: 
     if source is not None:
         ckpt = load_checkpoint(ckpt_path) if source == ckpt_path else checkpoint_from_assets(continue_from,
                                                                                               cfg.architecture)
-        if not can_resume(ckpt["config"], asdict(cfg)):
+        if not can_resume(ckpt["config"], asdict(cfg), change_teacher):
             raise SystemExit(f"{source} was written with another configuration; move it away to start over")
         model.load_state_dict(ckpt["model"])
         if not ckpt.get("fresh_optimizer"):
@@ -111,6 +114,13 @@ def train(cfg: TrainConfig, data: Path, cache_dir: Path, out_dir: Path, device: 
                 log.info("augmentation from epoch %d on: %s (was %s)", state["epoch"] + 1, cfg.augment, augment_before)
                 extension["augment"] = {"from": augment_before, "to": cfg.augment}
             state.setdefault("extensions", []).append(extension)
+        teacher_before = saved_config(ckpt["config"])["teacher"]
+        if teacher_before != cfg.teacher:  # only with change_teacher: recorded, so the card tells it
+            log.info("the teacher changes at epoch %d step %d: %s (was %s)", state["epoch"], state["step_in_epoch"],
+                     cfg.teacher, teacher_before or "none")
+            state.setdefault("teacher_changes", []).append(
+                {"at_epoch": state["epoch"], "at_step": state["step_in_epoch"], "from": teacher_before,
+                 "to": cfg.teacher, "to_card": teacher_card})
         log.info("resuming from %s at epoch %d step %d", source, state["epoch"], state["step_in_epoch"])
     if not state["timeline"]:
         state["timeline"].append({"epoch": 0, **timeline_snapshot(model)})
@@ -195,7 +205,7 @@ def train(cfg: TrainConfig, data: Path, cache_dir: Path, out_dir: Path, device: 
 
 
 def snapshot(cfg: TrainConfig, data: Path, cache_dir: Path, out_dir: Path, resume_dir: Path | None = None,
-             teacher_path: Path | None = None) -> dict:
+             teachers: Sequence[Path] = (), teacher_mirror: bool = False) -> dict:
     """Write a run's model as it stands at its resume point (weights, timeline, card) without training, so that a
     run of many sessions can ship, or be looked at, before it ends; the card's schedule says it is a snapshot."""
     ckpt_path = (resume_dir or cache_dir / "train") / "last.pt"
@@ -214,13 +224,9 @@ def snapshot(cfg: TrainConfig, data: Path, cache_dir: Path, out_dir: Path, resum
     device = torch.device("cpu")
     val_acc = evaluate(model, images[val_idx], labels[val_idx], device, amp=False)  # fp32, as served
     card = write_assets(model, cfg, state, val_acc, classes, [names[i] for i in val_idx.tolist()], device,
-                        native_bf16(device), out_dir, read_teacher_card(teacher_path) if teacher_path else None)
+                        native_bf16(device), out_dir,
+                        teacher_summary(list(teachers), teacher_mirror) if teachers else None)
     log.info("snapshot after epoch %d (step %d of the next): held-out validation accuracy %.4f (fp32); wrote %s",
              state["epoch"], state["step_in_epoch"], val_acc, out_dir)
     return card
 
-
-def read_teacher_card(teacher_path: Path) -> dict:
-    """The teacher's card (teacher.json beside its weights), or {} if it has none."""
-    card_path = teacher_path.with_name(CARD_NAME)
-    return json.loads(card_path.read_text()) if card_path.exists() else {}

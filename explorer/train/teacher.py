@@ -373,12 +373,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--batch-size", type=int, default=TeacherConfig.batch_size)
     parser.add_argument("--precision", choices=("auto", "fp32", "bf16"), default="fp32",
                         help="bf16 autocast (auto: where the CPU has it natively)")
+    parser.add_argument("--seed", type=int, default=TeacherConfig.seed,
+                        help="another seed trains another teacher of the same recipe (for an ensemble)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     precision = args.precision
     if precision == "auto":
         precision = "bf16" if native_bf16(torch.device("cpu")) else "fp32"
-    cfg = TeacherConfig(epochs=args.epochs, batch_size=args.batch_size, precision=precision)
+    cfg = TeacherConfig(epochs=args.epochs, batch_size=args.batch_size, precision=precision, seed=args.seed)
     args.resume_dir.mkdir(parents=True, exist_ok=True)
     train_teacher(cfg, args.data, args.cache, args.resume_dir, args.limit)
 
