@@ -229,4 +229,3 @@ def snapshot(cfg: TrainConfig, data: Path, cache_dir: Path, out_dir: Path, resum
     log.info("snapshot after epoch %d (step %d of the next): held-out validation accuracy %.4f (fp32); wrote %s",
              state["epoch"], state["step_in_epoch"], val_acc, out_dir)
     return card
-
