@@ -186,8 +186,8 @@ VISITOR_SHOTS = {"architecture": SLIDES["architecture"], "compare": SLIDES["comp
 
 
 def readme_shots(base_url: str) -> None:
-    """Retake every README screenshot of the app: the lecture slides, the visitor's pages, and the interactions
-    (a hover, a lesson taught) and unit pages of `page_shots`."""
+    """Retake every README screenshot of the app: the lecture slides, the visitor's pages and screens, a lesson
+    taught, the unit pages and a hover over the evidence map."""
     from playwright.sync_api import sync_playwright
 
     from conftest import CHROMIUM, CHROMIUM_ARGS
