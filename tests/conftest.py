@@ -39,10 +39,11 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "assets" / "examples"
 # The shipped embedded Mixer's shape, as its card records it (the app builds it the same way): tests that count its
 # blocks or widths read them here, so that a retrained model of other widths ships with its assets alone.
-EMBEDDED_BLOCKS: int = embedded.architecture()["num_blocks"]
-EMBEDDED_WIDTH: int = embedded.architecture()["embed_dim"]  # C
+_EMBEDDED = embedded.architecture()
+EMBEDDED_BLOCKS: int = _EMBEDDED["num_blocks"]
+EMBEDDED_WIDTH: int = _EMBEDDED["embed_dim"]  # C
 # (D_S, D_C): timm's MixerBlock scales both hidden widths by C
-EMBEDDED_HIDDEN: tuple[int, int] = tuple(int(r * EMBEDDED_WIDTH) for r in embedded.architecture()["mlp_ratio"])
+EMBEDDED_HIDDEN: tuple[int, int] = tuple(int(r * EMBEDDED_WIDTH) for r in _EMBEDDED["mlp_ratio"])
 # Where Debian puts Chromium (`apt-get install chromium`), else whatever `chromium` is on the PATH.
 CHROMIUM = next((Path(p) for p in ("/usr/bin/chromium", shutil.which("chromium") or "",
                                    shutil.which("chromium-browser") or "")
@@ -135,6 +136,20 @@ def app_url():
 
 
 # ---------------------------------------------------------------------------------------------- network states
+
+
+def example(page, name: str) -> None:
+    """Click an example and wait for its predictions (the address names it once they are in)."""
+    page.locator(f"#examples img[src*='{name}']").first.click()
+    page.wait_for_function(f"() => location.search.includes('example={name}')", timeout=60_000)
+
+
+def add_to_class(page, name: str, count: int) -> None:
+    """Type a class name and add the current image to it; wait until the summary counts `count` images."""
+    page.locator("#teach-class input").fill(name)
+    page.locator("#teach-add").click()
+    page.wait_for_function(f"() => document.querySelector('#teach-summary')?.textContent.includes('{name} ({count})')",
+                           timeout=60_000)
 
 
 def free_port() -> int:

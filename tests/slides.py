@@ -243,18 +243,15 @@ def page_shots(page, base_url: str) -> None:
     visit(page, base_url, "cifar10-ship", "view=drop", "#drop-plot" + CHART)
     page.locator("#drop-text").evaluate("(e) => scrollTo(0, e.getBoundingClientRect().top + scrollY - 8)")
     page.screenshot(path=DOCS / "drop.png")
+    from conftest import add_to_class, example
+
     page.goto(f"{base_url}?model=embedded&view=teach")
     page.locator("#teach-learn").wait_for(timeout=60_000)
     for name, pictures in TAUGHT.items():
         for count, picture in enumerate(pictures, 1):
-            page.locator(f"#examples img[src*='{picture}']").first.click()
-            page.wait_for_function(f"() => location.search.includes('example={picture}')", timeout=60_000)
-            page.locator("#teach-class input").fill(name)
-            page.locator("#teach-add").click()
-            page.wait_for_function("() => document.querySelector('#teach-summary')?.textContent"
-                                   f".includes('{name} ({count})')", timeout=60_000)
-    page.locator("#examples img[src*='chelsea-cat']").first.click()
-    page.wait_for_function("() => location.search.includes('example=chelsea-cat')", timeout=60_000)
+            example(page, picture)
+            add_to_class(page, name, count)
+    example(page, "chelsea-cat")
     page.locator("#teach-learn").click()
     page.wait_for_function("() => document.querySelector('#teach-summary')?.textContent.includes('Leave-one-out')",
                            timeout=60_000)

@@ -5,24 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import EXAMPLES, ROOT
+from conftest import EXAMPLES, ROOT, add_to_class, example
 
 OUTPUT = ROOT / "test-output"
 LAPTOP = {"width": 1366, "height": 768}
-
-
-def example(page, name: str) -> None:
-    """Click an example and wait for its predictions (the address names it once they are in)."""
-    page.locator(f"#examples img[src*='{name}']").first.click()
-    page.wait_for_function(f"() => location.search.includes('example={name}')", timeout=60_000)
-
-
-def add_to_class(page, name: str, count: int) -> None:
-    """Type a class name and add the current image to it; wait until the summary counts `count` images."""
-    page.locator("#teach-class input").fill(name)
-    page.locator("#teach-add").click()
-    page.wait_for_function(f"() => document.querySelector('#teach-summary')?.textContent.includes('{name} ({count})')",
-                           timeout=60_000)
 
 
 @pytest.fixture

@@ -4,14 +4,13 @@ that mixes the labels' loss with the teacher's logits."""
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from explorer.train.teacher import CARD_NAME, load_teacher
+from explorer.train.teacher import load_teacher, read_teacher_card
 
 
 def teacher_digest(paths: list[Path], mirror: bool = False) -> str:
@@ -43,7 +42,7 @@ def load_teachers(paths: list[Path], mirror: bool = False) -> nn.Module:
 def teacher_summary(paths: list[Path], mirror: bool) -> dict:
     """What the model card says of the teacher: its network(s), parameters, epochs and held-out accuracy as each
     teacher's card (teacher.json beside its weights) gives them; lists for an ensemble."""
-    cards = [json.loads(p.with_name(CARD_NAME).read_text()) if p.with_name(CARD_NAME).exists() else {} for p in paths]
+    cards = [read_teacher_card(path) for path in paths]
     keys = ("network", "parameters", "epochs", "val_accuracy")
     if len(cards) == 1 and not mirror:
         return {k: cards[0].get(k) for k in keys}

@@ -150,11 +150,17 @@ def init_whitening(conv: nn.Conv2d, images: torch.Tensor, eps: float) -> None:
     conv.weight.copy_(torch.cat((filters, -filters)))
 
 
+def read_teacher_card(path: Path) -> dict:
+    """The card (teacher.json) beside a teacher's weights, or {} if it has none."""
+    card_path = path.with_name(CARD_NAME)
+    return json.loads(card_path.read_text()) if card_path.exists() else {}
+
+
 def load_teacher(path: Path) -> Teacher:
     """The trained teacher from `teacher.safetensors` (its card beside it gives the widths), in eval mode and fp32,
     its parameters frozen: what the Mixer's distillation asks for logits."""
-    card_path = path.with_name(CARD_NAME)
-    recipe = json.loads(card_path.read_text())["recipe"] if card_path.exists() else {}
+    card = read_teacher_card(path)
+    recipe = card["recipe"] if card else {}
     model = build_teacher(TeacherConfig(**{k: v for k, v in recipe.items() if k in TeacherConfig.__dataclass_fields__}))
     model.load_state_dict({k: v.float() for k, v in load_file(path).items()})
     return model.eval().requires_grad_(False)
