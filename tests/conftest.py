@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -34,6 +33,7 @@ import torch
 from PIL import Image
 
 from explorer.model import embedded
+from pages import CHROMIUM, CHROMIUM_ARGS
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "assets" / "examples"
@@ -44,12 +44,6 @@ EMBEDDED_BLOCKS: int = _EMBEDDED["num_blocks"]
 EMBEDDED_WIDTH: int = _EMBEDDED["embed_dim"]  # C
 # (D_S, D_C): timm's MixerBlock scales both hidden widths by C
 EMBEDDED_HIDDEN: tuple[int, int] = tuple(int(r * EMBEDDED_WIDTH) for r in _EMBEDDED["mlp_ratio"])
-# Where Debian puts Chromium (`apt-get install chromium`), else whatever `chromium` is on the PATH.
-CHROMIUM = next((Path(p) for p in ("/usr/bin/chromium", shutil.which("chromium") or "",
-                                   shutil.which("chromium-browser") or "")
-                 if p and Path(p).exists()), None)
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 
 
 def run_python(code: str, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
@@ -136,20 +130,6 @@ def app_url():
 
 
 # ---------------------------------------------------------------------------------------------- network states
-
-
-def example(page, name: str) -> None:
-    """Click an example and wait for its predictions (the address names it once they are in)."""
-    page.locator(f"#examples img[src*='{name}']").first.click()
-    page.wait_for_function(f"() => location.search.includes('example={name}')", timeout=60_000)
-
-
-def add_to_class(page, name: str, count: int) -> None:
-    """Type a class name and add the current image to it; wait until the summary counts `count` images."""
-    page.locator("#teach-class input").fill(name)
-    page.locator("#teach-add").click()
-    page.wait_for_function(f"() => document.querySelector('#teach-summary')?.textContent.includes('{name} ({count})')",
-                           timeout=60_000)
 
 
 def free_port() -> int:

@@ -13,6 +13,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from pages import CHROMIUM, CHROMIUM_ARGS, add_to_class, example
+
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "test-output" / "slides"
 SIZES = ((1280, 720), (1920, 1080))
@@ -157,8 +159,6 @@ def measure(pages: list, base_url: str, slide: str, shots: Path | None = None) -
 def table(base_url: str, slides: list[str] | None = None) -> list[Placement]:
     from playwright.sync_api import sync_playwright
 
-    from conftest import CHROMIUM, CHROMIUM_ARGS
-
     placements = []
     print("| slide | screen | top | width | height | on screen | a slide |\n|---|---|---|---|---|---|---|", flush=True)
     with sync_playwright() as p:
@@ -189,8 +189,6 @@ def readme_shots(base_url: str) -> None:
     """Retake every README screenshot of the app: the lecture slides, the visitor's pages and screens, a lesson
     taught, the unit pages and a hover over the evidence map."""
     from playwright.sync_api import sync_playwright
-
-    from conftest import CHROMIUM, CHROMIUM_ARGS
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
@@ -243,8 +241,6 @@ def page_shots(page, base_url: str) -> None:
     visit(page, base_url, "cifar10-ship", "view=drop", "#drop-plot" + CHART)
     page.locator("#drop-text").evaluate("(e) => scrollTo(0, e.getBoundingClientRect().top + scrollY - 8)")
     page.screenshot(path=DOCS / "drop.png")
-    from conftest import add_to_class, example
-
     page.goto(f"{base_url}?model=embedded&view=teach")
     page.locator("#teach-learn").wait_for(timeout=60_000)
     for name, pictures in TAUGHT.items():

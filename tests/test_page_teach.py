@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import EXAMPLES, ROOT, add_to_class, example
+from conftest import EXAMPLES, ROOT
+from pages import add_to_class, example
 
 OUTPUT = ROOT / "test-output"
 LAPTOP = {"width": 1366, "height": 768}
