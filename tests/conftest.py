@@ -33,7 +33,7 @@ import torch
 from PIL import Image
 
 from explorer.model import embedded
-from pages import CHROMIUM, CHROMIUM_ARGS
+from pages import CHROMIUM, launch_chromium
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "assets" / "examples"
@@ -248,7 +248,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        b = launch_chromium(p)
         try:
             yield b
         finally:

@@ -14,6 +14,11 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-b
                  "--disable-component-update", "--disable-sync"]
 
 
+def launch_chromium(playwright):
+    """Headless Chromium with the project's flags, from a running `sync_playwright()`."""
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+
+
 def example(page, name: str) -> None:
     """Click an example and wait for its predictions (the address names it once they are in)."""
     page.locator(f"#examples img[src*='{name}']").first.click()

@@ -13,7 +13,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from pages import CHROMIUM, CHROMIUM_ARGS, add_to_class, example
+from pages import add_to_class, example, launch_chromium
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "test-output" / "slides"
@@ -162,7 +162,7 @@ def table(base_url: str, slides: list[str] | None = None) -> list[Placement]:
     placements = []
     print("| slide | screen | top | width | height | on screen | a slide |\n|---|---|---|---|---|---|---|", flush=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        browser = launch_chromium(p)
         pages = [browser.new_page(viewport={"width": width, "height": height}) for width, height in SIZES]
         for slide in slides or SLIDES:
             for placement_on_screen in measure(pages, base_url, slide, SHOTS):
@@ -191,7 +191,7 @@ def readme_shots(base_url: str) -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        browser = launch_chromium(p)
         page = browser.new_page(viewport={"width": 1280, "height": 720})
         for name, (query, figure) in LECTURE_SHOTS.items():
             open_lecture(page, base_url, query, map_slide=name == "lecture-map")
