@@ -8,7 +8,8 @@ import torch
 from safetensors.torch import load_file
 
 from conftest import ROOT
-from explorer.train.teacher import Teacher, init_whitening, load_teacher, translate, triangle
+from explorer.train.teacher import (NETWORKS, Teacher, TeacherConfig, build_teacher, cutout, init_whitening,
+                                   load_teacher, translate, triangle)
 from test_train import make_tarball
 
 
@@ -26,6 +27,31 @@ def test_the_network_is_airbench94s():
     assert torch.equal(conv[:64, :, 1, 1], torch.eye(64)) and conv[:64, :, 0].abs().sum() == 0
 
 
+def test_the_bigger_network_is_airbench96s():
+    model = build_teacher(TeacherConfig(**NETWORKS["airbench96"]))
+    # airbench96's make_net (legacy/airbench96.py) has 9,918,776 parameters in these shapes, and with the same
+    # weights gives the same logits (checked once against its code, which needs CUDA to run as written).
+    assert sum(p.numel() for p in model.parameters()) == 9_918_776
+    assert [tuple(p.shape) for p in model.groups[2].parameters()] == [(512, 384, 3, 3), (512,), (512,),
+                                                                       (512, 512, 3, 3), (512,), (512,),
+                                                                       (512, 512, 3, 3), (512,), (512,)]
+    assert math.isclose(model.groups[0].norm1.momentum, 0.1)  # PyTorch's default, as airbench96 leaves it
+    group, gelu = model.groups[1].eval(), torch.nn.functional.gelu
+    x = torch.randn(2, 128, 8, 8)
+    with torch.no_grad():
+        group.conv3.weight.zero_()  # the third conv silenced (and its fresh BN maps 0 to 0): only the skip is left
+        first = gelu(group.norm1(torch.nn.functional.max_pool2d(group.conv1(x), 2)))
+        assert torch.allclose(group(x), gelu(first), atol=1e-6)
+    assert model(torch.zeros(2, 3, 32, 32)).shape == (2, 10)
+
+
+def test_cutout_zeroes_one_square_per_image():
+    x = torch.ones(2, 3, 8, 8)
+    out = cutout(x, torch.tensor([[0, 0], [3, 5]]), size=3)
+    assert torch.equal(out[0, :, :3, :3], torch.zeros(3, 3, 3)) and out[0].sum() == 3 * (64 - 9)
+    assert torch.equal(out[1, :, 3:6, 5:8], torch.zeros(3, 3, 3)) and out[1].sum() == 3 * (64 - 9)
+
+
 def test_whitening_decorrelates_the_patches():
     images = torch.randn(200, 3, 8, 8) @ torch.tensor([[1.0, 0.5] + [0.0] * 6] * 8)  # correlated columns
     conv = torch.nn.Conv2d(3, 24, kernel_size=2)
@@ -36,6 +62,9 @@ def test_whitening_decorrelates_the_patches():
 
 def test_schedule_and_translation():
     assert triangle(0, 100) == 0.2 and triangle(23, 100) == 1.0 and math.isclose(triangle(100, 100), 0.07)
+    # airbench96's: 10% warm-up from 0.2, then linear all the way to zero
+    assert triangle(10, 100, peak=0.1, end=0.0) == 1.0 and triangle(55, 100, peak=0.1, end=0.0) == 0.5
+    assert triangle(100, 100, peak=0.1, end=0.0) == 0.0
     x = torch.arange(2 * 3 * 4 * 4, dtype=torch.float32).view(2, 3, 4, 4)
     moved = translate(x, torch.tensor([[0, 0], [1, -1]]), pad=2)
     assert torch.equal(moved[0], x[0]) and torch.equal(moved[1, :, :3, 1:], x[1, :, 1:, :3])
@@ -65,3 +94,29 @@ def test_sigterm_mid_run_saves_and_the_resumed_teacher_ends_where_an_uninterrupt
     assert a["groups.0.conv1.weight"].dtype == torch.float16 and a["groups.0.norm1.bias"].dtype == torch.float32
     teacher = load_teacher(tmp_path / "b" / "run" / "teacher.safetensors")
     assert not teacher.training and not any(p.requires_grad for p in teacher.parameters())
+
+
+def test_the_airbench96_recipe_trains_and_its_card_rebuilds_it(tmp_path):
+    data = make_tarball(tmp_path / "data.tar.gz", per_class=20)
+    args = teacher_args(data, tmp_path, 1)[:-2] + ["--batch-size", "60", "--network", "airbench96"]
+    run = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    card = json.loads((tmp_path / "run" / "teacher.json").read_text())
+    assert card["network"].startswith("airbench96") and card["parameters"] == 9_918_776
+    assert card["recipe"]["cutout"] == 12 and card["recipe"]["translate"] == 4 and card["recipe"]["residual"]
+    assert card["epochs"] == 1 and card["steps"] == 3  # --epochs overrides the recipe's 37
+    teacher = load_teacher(tmp_path / "run" / "teacher.safetensors")
+    assert hasattr(teacher.groups[0], "conv3") and teacher(torch.zeros(1, 3, 32, 32)).shape == (1, 10)
+
+
+def test_a_card_written_before_the_networks_were_named_still_loads_airbench94(tmp_path):
+    torch.manual_seed(0)
+    model = Teacher()
+    from safetensors.torch import save_file
+    save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(tmp_path / "teacher.safetensors"))
+    recipe = {k: v for k, v in vars(TeacherConfig()).items() if k not in ("network", "cutout", "lr_peak", "lr_end",
+                                                                         "residual")}
+    (tmp_path / "teacher.json").write_text(json.dumps({"recipe": recipe}))
+    loaded = load_teacher(tmp_path / "teacher.safetensors")
+    x = torch.randn(2, 3, 32, 32)
+    assert torch.allclose(loaded(x), model.eval()(x), atol=1e-5)
