@@ -19,7 +19,7 @@ from explorer.train.augment import CIFAR10_POLICY, apply_auto_augment, auto_augm
 from explorer.train.checkpoint import can_resume
 from explorer.train.data import split_train_val
 from explorer.train.distill import distillation_loss, load_teachers, teacher_digest
-from explorer.train.teacher import Teacher
+from explorer.train.airbench import Teacher
 
 CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
 

@@ -3,7 +3,8 @@
 
 data - the tarball decoded, split and normalised; augment - crop/flip, AutoAugment, CutMix; config - the recipe;
 loop - the training loop; checkpoint - resume points; card - weights, timeline and model card; distill - the
-teacher's loss; teacher - airbench94 on the CPU; cli - the command line.
+teacher's loss; airbench - the CNN teachers' networks; teacher - their recipes and training on the CPU; cli -
+the command line.
 """
 from explorer.train.augment import auto_augment
 from explorer.train.config import TrainConfig
