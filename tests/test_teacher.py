@@ -86,3 +86,20 @@ def test_a_card_written_before_the_networks_were_named_still_loads_airbench94(tm
     loaded = load_teacher(tmp_path / "teacher.safetensors")
     x = torch.randn(2, 3, 32, 32)
     assert torch.allclose(loaded(x), model.eval()(x), atol=1e-5)
+
+
+def test_a_resume_point_from_before_the_recipe_named_its_network_still_resumes(tmp_path):
+    data = make_tarball(tmp_path / "data.tar.gz", per_class=20)
+    args = teacher_args(data, tmp_path, 1)[:-2] + ["--batch-size", "60"]
+    assert subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=300).returncode == 0
+    resume_point = tmp_path / "run" / "last.pt"
+    ckpt = torch.load(resume_point, weights_only=True)
+    for added in ("network", "cutout", "lr_peak", "lr_end", "residual"):  # what airbench96 added to the recipe
+        del ckpt["config"][added]
+    torch.save(ckpt, resume_point)
+    again = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0 and "resuming" in again.stderr, again.stderr
+    ckpt["config"]["lr"] = 1.0  # another recipe is still refused
+    torch.save(ckpt, resume_point)
+    refused = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert refused.returncode != 0 and "another configuration" in refused.stderr

@@ -208,7 +208,9 @@ def train_teacher(cfg: TeacherConfig, data: Path, cache_dir: Path, resume_dir: P
     ema = None  # the lookahead's average of the weights, from epoch ema_start_epochs on
     if resume_path.exists():
         ckpt = load_checkpoint(resume_path)
-        if ckpt["config"] != json.loads(json.dumps(asdict(cfg))):
+        # A field added to the recipe since the resume point was written keeps its default: the recipe as it was.
+        recorded = {**json.loads(json.dumps(asdict(TeacherConfig()))), **ckpt["config"]}
+        if recorded != json.loads(json.dumps(asdict(cfg))):
             raise SystemExit(f"{resume_path} was written with another configuration; move it away to start over")
         model.load_state_dict(ckpt["model"])
         opt.load_state_dict(ckpt["optimizer"])
