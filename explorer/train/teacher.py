@@ -7,8 +7,9 @@
 It trains on the Mixer's 45,000 training images (explorer.train.data's split; the same stratified 5,000 stay
 held out and are only measured on), saves a resume point (`last.pt`) after every epoch and on SIGTERM/SIGINT,
 and picks up where it stopped when started again with the same arguments, continuing as an uninterrupted run
-would. At the end it writes `teacher.safetensors` (conv and linear weights in fp16, BatchNorm in fp32: 4 MB)
-and `teacher.json` (recipe, per-epoch history, held-out accuracy of the saved weights, with and without TTA).
+would. At the end it writes `teacher.safetensors` (conv and linear weights in fp16, BatchNorm in fp32: 4 MB;
+airbench96's 20 MB) and `teacher.json` (recipe, per-epoch history, held-out accuracy of the saved weights, with
+and without TTA).
 
 From airbench (Keller Jordan, https://github.com/KellerJordan/cifar10-airbench, file airbench94.py; MIT
 License, Copyright (c) 2024 Keller Jordan; the network and the recipe below are re-written from it, not copied):
