@@ -5,12 +5,14 @@ import subprocess
 import sys
 
 import torch
-from safetensors.torch import load_file
+from safetensors.torch import load_file, save_file
 
 from conftest import ROOT
 from explorer.train.airbench import Teacher
 from explorer.train.teacher import TeacherConfig, cutout, load_teacher, translate, triangle
 from test_train import make_tarball
+
+ADDED_WITH_AIRBENCH96 = ("network", "cutout", "lr_peak", "lr_end", "residual")  # recipe fields older runs lack
 
 
 def teacher_args(data, workdir, epochs: float) -> list[str]:
@@ -78,10 +80,8 @@ def test_the_airbench96_recipe_trains_and_its_card_rebuilds_it(tmp_path):
 def test_a_card_written_before_the_networks_were_named_still_loads_airbench94(tmp_path):
     torch.manual_seed(0)
     model = Teacher()
-    from safetensors.torch import save_file
     save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(tmp_path / "teacher.safetensors"))
-    recipe = {k: v for k, v in vars(TeacherConfig()).items() if k not in ("network", "cutout", "lr_peak", "lr_end",
-                                                                         "residual")}
+    recipe = {k: v for k, v in vars(TeacherConfig()).items() if k not in ADDED_WITH_AIRBENCH96}
     (tmp_path / "teacher.json").write_text(json.dumps({"recipe": recipe}))
     loaded = load_teacher(tmp_path / "teacher.safetensors")
     x = torch.randn(2, 3, 32, 32)
@@ -94,7 +94,7 @@ def test_a_resume_point_from_before_the_recipe_named_its_network_still_resumes(t
     assert subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=300).returncode == 0
     resume_point = tmp_path / "run" / "last.pt"
     ckpt = torch.load(resume_point, weights_only=True)
-    for added in ("network", "cutout", "lr_peak", "lr_end", "residual"):  # what airbench96 added to the recipe
+    for added in ADDED_WITH_AIRBENCH96:
         del ckpt["config"][added]
     torch.save(ckpt, resume_point)
     again = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=300)
