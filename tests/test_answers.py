@@ -27,7 +27,7 @@ def served():
     from explorer.app.server import launch
     from explorer.app.wiring import build
 
-    calls = {"classify": 0, "image_changed": 0}
+    calls = {"classify": 0, "image_changed": 0, "model_changed": 0}
     originals = {name: getattr(App, name) for name in calls}
 
     def counted(name):
@@ -117,21 +117,27 @@ def test_bad_input_still_gets_its_message_and_is_not_kept(served, tmp_path):
 
 def test_the_page_s_new_image_events_are_probed_and_a_repeat_runs_no_handler(served):
     demo, _, calls, app = served
-    kept = [fn for fn in demo.fns.values() if getattr(fn.fn, "__name__", "") == "image_changed"]
-    # the upload, the example click, the model, the weights and the deep link: each answers a repeat unqueued
-    assert len(kept) == 5 and all(hasattr(fn.fn, "cache") for fn in kept)
+    names = ("image_changed", "model_changed")
+    kept = [fn for fn in demo.fns.values() if getattr(fn.fn, "__name__", "") in names]
+    # the upload, the example click, the weights and the model: each answers a repeat unqueued
+    assert len(kept) == 4 and all(hasattr(fn.fn, "cache") for fn in kept)
     image_changed = kept[0].fn
     memo.clear()
-    first = image_changed(str(CAT), "embedded", "pretrained", 5, 0)
+
+    def screen(block: int) -> tuple:  # the page's controls on the Predictions tab, the cat at `block`
+        return ("predict", str(CAT), "embedded", "pretrained", 5, block, False, -1, "one scale for all blocks", 0, -1,
+                1, 0, "embedded", "random", -1, "channel", None)
+
+    first = image_changed(None, *screen(0))
     ran = calls["image_changed"]
-    second = image_changed(str(CAT), "embedded", "pretrained", 5, 0)
+    second = image_changed(None, *screen(0))
     assert calls["image_changed"] == ran
     assert second.keys() == first.keys() and second is not first
     labels, status = app.ui.labels, app.ui.status
     assert second[labels] == first[labels] and second[labels] is not first[labels]  # a copy each, equal
     assert second[status] == first[status] and "CIFAR-10" in first[status] and "cat" in first[labels]
-    deeper = image_changed(str(CAT), "embedded", "pretrained", 5, 1)  # the block is part of the answer
-    assert calls["image_changed"] == ran + 1 and deeper != first
+    deeper = image_changed(None, *screen(1))  # the block is part of the answer
+    assert calls["image_changed"] == ran + 1 and deeper[app.ui.block].value == 1
 
 
 def test_the_kept_answers_stay_bounded_over_a_thousand_distinct_images(served, tmp_path):
@@ -169,5 +175,10 @@ def test_keys_name_what_the_answer_depends_on(tmp_path):
     for change in (dict(model="mixer_s32_224"), dict(weights="random"), dict(top_k=4)):
         assert answers.predict_key(asked) != answers.predict_key({**asked, **change})
     assert answers.predict_key({**asked, "top_k": 500}) == answers.predict_key({**asked, "top_k": 50})
-    assert answers.new_image_key({**asked, "block": 1}) != answers.new_image_key({**asked, "block": 2})
+    start = (5, 1, False, -1, "one scale for all blocks", 0, -1, 1, 0, "embedded", "random", -1, "channel", None)
+    screen = {"view": "predict", "values": (str(CAT), "embedded", "pretrained", *start)}
+    moved = {**screen, "values": (str(copy), "embedded", "pretrained", 5, 2, *start[2:])}
+    assert answers.screen_key(screen) != answers.screen_key(moved)  # another block: another screen
+    assert answers.screen_key(screen) != answers.screen_key({**screen, "view": "evidence"})
+    assert answers.screen_key(screen) == answers.screen_key({**screen, "values": (str(copy), *screen["values"][1:])})
     assert answers.predict_key({**asked, "model": ""}) != answers.predict_key(asked)  # "" is the default model

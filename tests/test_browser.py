@@ -218,7 +218,7 @@ def test_lecture_deep_link_shows_the_whole_step_and_the_keyboard_steps_it(app_ur
                                timeout=30_000)
         # every view is a key away: M shows the model map, whose places open them (the tabs wait outside lecture
         # mode, none behind an overflow menu)
-        from explorer.app.links import VIEWS
+        from explorer.app.views import IDS as VIEWS
 
         assert page.locator("#views button[role=tab]").count() == len(VIEWS)
         page.keyboard.press("m")
@@ -253,7 +253,7 @@ def test_on_a_phone_a_chart_keeps_its_layout_and_scrolls_sideways(app_url, brows
 
 @pytest.mark.parametrize("width", [390, 1280])
 def test_the_label_badge_and_tool_bar_never_cover_the_top_row_of_tiles(app_url, browser, width):
-    from explorer.app.views import LABEL_MARGIN
+    from explorer.app.views.base import LABEL_MARGIN
 
     page = browser.new_page(viewport={"width": width, "height": 900})
     try:

@@ -1,8 +1,10 @@
 """The model map's places and the views they open, and the address of what is on screen (no Gradio)."""
 from urllib.parse import parse_qs
 
-from explorer.app.links import VIEWS, parse_link
-from explorer.app.navigation import PLACE_VIEWS, address, place_of, view_of
+from explorer.app.links import parse_link
+from explorer.app.views import IDS as VIEWS
+from explorer.app.navigation import address, place_of, view_of
+from explorer.app.views import PLACE_VIEWS
 from explorer.model.embedded import EXAMPLES
 
 

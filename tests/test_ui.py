@@ -99,9 +99,10 @@ def test_only_the_open_tab_is_drawn_and_every_tab_reads_the_same_analysis():
     from conftest import counted_passes
     from explorer import load_model, memo
     from explorer.analysis.model_views import architecture_card
-    from explorer.app.layout import OWN_SCALE
-    from explorer.app.links import VIEWS
-    from explorer.app.views import Controls
+    from dataclasses import astuple
+
+    from explorer.app.views import IDS as VIEWS, Controls
+    from explorer.app.views.activations import OWN_SCALE
     from explorer.app.wiring import build
 
     memo.clear()
@@ -113,10 +114,12 @@ def test_only_the_open_tab_is_drawn_and_every_tab_reads_the_same_analysis():
                         block=2, present=False, channel=-1, scale=OWN_SCALE, patch=9, class_index=-1, step=4,
                         snapshot=0, model_b="embedded", weights_b="random", unit_index=3)
     with counted_passes(loaded.model) as counts:
-        shown = app.image_changed(controls.image, "embedded", "pretrained", 5)  # an upload: the predictions
+        # an upload on the Predictions tab: the predictions, the map and the open tab, off one forward pass
+        shown = app.image_changed(None, "predict", *astuple(controls))
         assert next(iter(shown[ui.labels])) == "cat" and counts == {"forward": 1, "backward": 0}
-        assert shown[ui.block].maximum == EMBEDDED_BLOCKS - 1 and shown[ui.block].value == 0  # all its blocks
-        assert ui.predict_note not in shown  # the note is drawn with the Predictions tab, not for every upload
+        assert shown[ui.block].maximum == EMBEDDED_BLOCKS - 1 and shown[ui.block].value == 2  # all its blocks
+        assert shown[ui.model_map]["top1_label"] == "cat" and "cat" in shown[ui.predict_note]
+        assert ui.evidence not in shown  # the other tabs are drawn when opened, not for every upload
         drawn = {view: app.show(view, controls, "session") for view in VIEWS}
         # + evidence (a pass with gradients, one backward) + shuffle (two) + patch drop (its 40 images in one batch;
         # random weights' curve runs on another model)
@@ -178,8 +181,8 @@ def picture(image) -> bool:
 def test_an_unreadable_image_or_class_gets_a_message_not_a_traceback(tmp_path):
     import gradio as gr
 
-    from explorer.app.layout import OWN_SCALE
     from explorer.app.views import Controls
+    from explorer.app.views.activations import OWN_SCALE
     from explorer.app.wiring import build
 
     _, app = build("embedded")
@@ -190,35 +193,40 @@ def test_an_unreadable_image_or_class_gets_a_message_not_a_traceback(tmp_path):
                         snapshot=0, model_b="embedded", weights_b="random", unit_index=-1)
     draw = app.view_handler("evidence")
     with pytest.raises(gr.Error, match="class index 12 is out of range: this model has 10 classes"):
-        draw(None, "evidence", *controls.__dict__.values())
+        draw(None, "evidence", None, *controls.__dict__.values())
     with pytest.raises(gr.Error, match="notes.png is not an image format this app can read"):
-        draw(None, "evidence", *{**controls.__dict__, "image": str(bad), "class_index": -1}.values())
+        draw(None, "evidence", None, *{**controls.__dict__, "image": str(bad), "class_index": -1}.values())
 
 
 def test_a_deep_link_names_an_example_only_from_the_examples_folder():
     from types import SimpleNamespace
 
+    from explorer.app.views import Controls
     from explorer.app.wiring import build
     from explorer.model.embedded import EXAMPLES as NAMED
 
     _, app = build("embedded")
     ui = app.ui
+    # the page's controls as they start
+    start = ("predict", None, "embedded", "pretrained", 5, 0, False, -1, "one scale for all blocks", 0, -1, 1, 0,
+             "embedded", "random", -1, "channel", None)
+    assert len(start) == 1 + len(Controls.__dataclass_fields__)
     link = app.deep_link(SimpleNamespace(query_params={"example": "chelsea-cat", "view": "evidence", "unit": "5",
-                                                       "block": "99"}))
+                                                       "block": "99"}), *start)
     assert link[ui.image] == str(NAMED["chelsea-cat"]) and link[ui.view] == "evidence" and link[ui.unit_index] == 5
     # the embedded model's last block, said
     last = EMBEDDED_BLOCKS - 1
     assert link[ui.block].value == last and f"showing block {last}" in link[ui.link_note]
     assert link[ui.block].maximum == last  # the slider spans this model's blocks
     for hostile in ("../README", "/etc/passwd", "http://127.0.0.1/x.jpg", "chelsea-cat.jpg", "CHELSEA-CAT"):
-        link = app.deep_link(SimpleNamespace(query_params={"example": hostile}))
+        link = app.deep_link(SimpleNamespace(query_params={"example": hostile}), *start)
         assert ui.image not in link and "is not one of the examples" in link[ui.link_note]
 
 
-def test_what_the_views_show_and_the_deep_links_need_no_gradio():
+def test_what_the_views_show_needs_no_gradio():
     from conftest import run_python
 
-    code = ("import sys\nimport explorer.app.presenters, explorer.app.links\n"
+    code = ("import sys\nimport explorer.app.presenters\n"
             "print('gradio' in sys.modules)\n")
     run = run_python(code, env={"HF_HUB_OFFLINE": "1"})
     assert run.stdout.strip() == "False", run.stderr[-2000:]

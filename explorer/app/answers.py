@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import inspect
 import itertools
 from typing import Any, Callable
 
@@ -30,6 +31,7 @@ from gradio.caching import CacheMissError, _probe_mode_active
 from explorer import memo
 from explorer.analysis.analysis import image_digest
 from explorer.app.presenters import MAX_TOP_K
+from explorer.app.views.base import CONTROLS, Controls
 
 Key = Callable[[dict[str, Any]], tuple]
 _unkept = itertools.count()  # numbers the keys of calls that cannot be answered from the kept ones
@@ -40,7 +42,8 @@ def kept(handler: Callable, key: Key) -> Callable:
     (for an event wired to the returned function) or without running the handler (called directly).
 
     Each caller gets its own copy of a kept answer: Gradio's postprocessing pops values off update dicts."""
-    cached = gr.cache(handler, key=_readable(key), max_size=memo.ANSWER_ENTRIES, max_memory=memo.ANSWER_BYTES)
+    cached = gr.cache(by_name(handler), key=_readable(key), max_size=memo.ANSWER_ENTRIES,
+                      max_memory=memo.ANSWER_BYTES)
     memo.ANSWERS.add(cached.cache)
 
     @functools.wraps(handler)  # Gradio reads the handler's signature (gr.Request) and docstring (MCP) through it
@@ -49,6 +52,21 @@ def kept(handler: Callable, key: Key) -> Callable:
 
     served.cache = cached.cache  # what Gradio's queue looks for before it probes
     return served
+
+
+def by_name(handler: Callable) -> Callable:
+    """`handler` callable with its arguments by name, as gr.cache calls it on a miss (`func(**arguments)`), which
+    a handler taking the page's controls as `*values` could not be: those arrive as one tuple, and go back in
+    their places here."""
+    signature = inspect.signature(handler)
+
+    @functools.wraps(handler)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        bound = signature.bind_partial()
+        bound.arguments.update(signature.bind(*args, **kwargs).arguments if args else kwargs)
+        return handler(*bound.args, **bound.kwargs)
+
+    return call
 
 
 def misses_on_bad_input(demo: gr.Blocks) -> gr.Blocks:
@@ -108,7 +126,14 @@ def predict_key(arguments: dict[str, Any]) -> tuple:
     return ("predict", *_asked(arguments))
 
 
-def new_image_key(arguments: dict[str, Any]) -> tuple:
-    """A new image's predictions in the page, its banner and the block slider (no image: the status alone)."""
-    block = arguments.get("block")
-    return ("image", *_asked(arguments), None if block is None else float(block))
+def screen_key(arguments: dict[str, Any]) -> tuple:
+    """A new image's screen in the page (explorer.app.handlers.App.image_changed): the predictions, the banner,
+    the block slider, the map and the open view, which depend on the image, the model and every control but the
+    visitor's lesson; a screen that carries a learned probe's answer is the visitor's own, and not kept."""
+    c = Controls(*arguments["values"])
+    if c.lesson is not None and c.lesson.learned is not None:
+        raise ValueError("a learned probe: this visitor's own answer")
+    image = None if c.image is None else image_digest(c.image)
+    asked = ("image", "model", "weights", "top_k", "lesson")
+    others = tuple(getattr(c, name) for name in CONTROLS if name not in asked)
+    return ("screen", image, c.model or "", c.weights or "pretrained", _clamped(c.top_k), arguments["view"], *others)

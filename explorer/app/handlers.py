@@ -1,9 +1,9 @@
 """The app's event handlers: each turns component values into a call of explorer.app.presenters (or of a view's
-renderer, explorer.app.views) and its result into component values. Nothing is computed here.
+draw, explorer.app.views) and its result into component values. Nothing is computed here.
 
 An image is analysed once (one forward pass, explorer.analysis.analysis.Analysis) when it arrives, and only as
-far as the answer needs: /predict and a new image read the predictions off that pass; a tab's views are
-computed and drawn from the same analysis when the tab is opened.
+far as the answer needs: /predict reads the predictions off that pass; a new image's screen (the predictions,
+the map, the open view) is one event drawn from the same analysis, and a tab's view is computed when opened.
 """
 from __future__ import annotations
 
@@ -19,14 +19,17 @@ from explorer.analysis.teach import Lesson, forget, learn
 from explorer.render.galleries import token_mixing_gallery
 from explorer.app import presenters as show
 from explorer.app.inputs import require_image, user_errors
-from explorer.app.layout import Components
+from explorer.app import views
 from explorer.app.lessons import image_label, probe_line
 from explorer.app.links import parse_link
 from explorer.app.model_map import model_map
 from explorer.app.model_map_view import model_map_value, opened_place
 from explorer.app.navigation import address, place_of, view_of
+from explorer.app.presenters import weights_for
 from explorer.app.server import on_gpu
-from explorer.app.views import LABEL_MARGIN, Controls, analysis_of, draw, load, unit_picture
+from explorer.app.views import Components, Controls
+from explorer.app.views.base import LABEL_MARGIN, analysis_of, load
+from explorer.app.views.token_mixing import unit_picture
 from explorer.model.embedded import EXAMPLES
 from explorer.model.loading import LoadedModel, default_model_name
 from explorer.text.guidance import fallback_banner
@@ -73,56 +76,56 @@ class App:
         analysis = analysis_of(image, loaded, session)
         return {self.ui.labels: show.top_labels(analysis, top_k), self.ui.status: loaded.status()}
 
-    def image_changed(self, image: str | None, model: str | None, weights: str, top_k: float,
-                      block: float | None = None, request: gr.Request | None = None) -> dict:
-        """A new image (upload, example, webcam, deep link) or model: the predictions (none without an image), the
-        status line, the fallback banner and the block slider's range (this model's blocks). The open tab is
-        drawn after it (the predictions' note with the Predictions tab)."""
-        ui, loaded = self.ui, load(model, weights)
-        if image is None:
-            shown_now = {ui.labels: None, ui.status: loaded.status()}
-        else:
-            shown_now = self.predictions(loaded, image, top_k, session_of(request))
+    def screen(self, c: Controls, view: str, session: str | None, opened: bool = True) -> dict:
+        """Everything that follows the image and the model, in one event: the predictions (none without an image),
+        the status line, the fallback banner, the block slider (this model's blocks), the map carrying the image,
+        the probe's line (Teach it), and the open view drawn (`opened`) with its address."""
+        ui, loaded = self.ui, load(c.model, c.weights)
+        block = show.block_index(loaded, c.block)
+        c = replace(c, block=block)
+        analysis = None if c.image is None else analysis_of(c.image, loaded, session)
         banner = fallback_banner(loaded)
-        return {**shown_now, ui.banner: gr.Markdown(banner, visible=bool(banner)),  # shown only with something to say
-                ui.block: gr.Slider(value=show.block_index(loaded, block), maximum=show.depth(loaded) - 1)}
+        out = {ui.labels: None if analysis is None else show.top_labels(analysis, c.top_k), ui.status: loaded.status(),
+               ui.banner: gr.Markdown(banner, visible=bool(banner)),  # shown only with something to say
+               ui.block: gr.Slider(value=block, maximum=show.depth(loaded) - 1),
+               ui.model_map: model_map_value(model_map(loaded, analysis),
+                                             open_place=place_of(view, block, c.unit_kind)),
+               ui.probe_line: probe_line(c.lesson, loaded, analysis)}
+        if opened:
+            out.update({**views.draw(ui, view, c, session), ui.address: address_of(view, c)})
+        return out
 
-    def predictions_note(self, image: str | None, model: str | None, weights: str,
-                         request: gr.Request | None = None) -> str:
-        """The note beside the predictions, for a page opened by a link (no tab event draws it)."""
-        analysis = None if image is None else analysis_of(image, load(model, weights), session_of(request))
-        return show.predictions_note(analysis)
+    def image_changed(self, request: gr.Request, view: str, *values: Any) -> dict:
+        """A new image (upload, webcam, paste, an example) or other weights: the screen, in one event."""
+        return self.screen(Controls(*values), view, session_of(request))
+
+    def model_changed(self, request: gr.Request, view: str, *values: Any) -> dict:
+        """Another model: its weights follow what it has (random for an architecture without pretrained ones),
+        then the screen, in the same event."""
+        c = Controls(*values)
+        c = replace(c, weights=weights_for(c.model))
+        return {**self.screen(c, view, session_of(request)), self.ui.weights: c.weights}
 
     # --- the tabs
 
     def show(self, view: str, c: Controls, session: str | None) -> dict:
-        """One tab's components, drawn from the session's analysis."""
-        return draw(self.ui, view, c, session)
+        """One view's components, drawn from the session's analysis."""
+        return views.draw(self.ui, view, c, session)
 
     def view_handler(self, view: str | None) -> Callable:
-        """The handler that draws one tab (view given) or the open tab (view None, read from the state)."""
+        """The handler that draws one view (view given: its tab opened) or the open one (view None: a control
+        changed), with its address, and marks its place on the map."""
 
         @on_gpu
         @user_errors
-        def draw_view(request: gr.Request, open_view: str, *values: Any) -> dict:  # Gradio passes the request first
+        def draw_view(request: gr.Request, open_view: str, map_value: dict | None, *values: Any) -> dict:
             c, shown = Controls(*values), view or open_view
-            return {**self.show(shown, c, session_of(request)), self.ui.address: address_of(shown, c)}
+            return {**self.show(shown, c, session_of(request)), self.ui.address: address_of(shown, c),
+                    self.ui.model_map: self.map_marked(shown, map_value, c.block, c.unit_kind)}
 
         return draw_view
 
-    @staticmethod
-    def addressed(open_view: str, *values: Any) -> str:
-        """The deep link of what is on screen (a page a link opened on the Predictions tab draws no view)."""
-        return address_of(open_view, Controls(*values))
-
     # --- the model map
-
-    def map_drawn(self, image: str | None, model: str | None, weights: str, view: str, block: float,
-                  kind: str | None, request: gr.Request | None = None) -> dict | None:
-        """The map of the model, carrying the image's analysis (made already), the open view's place marked."""
-        loaded = load(model, weights)
-        analysis = None if image is None else analysis_of(image, loaded, session_of(request))
-        return model_map_value(model_map(loaded, analysis), open_place=place_of(view, block, kind))
 
     def place_opened(self, value: dict | None, evt: gr.EventData) -> dict:
         """A click on a place of the map opens its view (a block's places at that block)."""
@@ -178,23 +181,9 @@ class App:
         if stop is not None:
             stop.set()
 
-    def stepped(self, action: show.Step, view: str, step: float, snapshot: float, unit: float | None, model: str | None,
-                weights: str, block: float, kind: str) -> dict:
-        """A key (page.js) pressed on a view with steps: the tour's step, the timeline's snapshot, the enlarged
-        token-mixing unit (in the gallery's order) or the unit page's unit moves to the previous, next, first or
-        last one."""
-        ui = self.ui
-        if view == "tour":
-            return {ui.step: show.tour_stepped(action, step)}
-        if view == "timeline":
-            return {ui.snapshot: show.snapshot_stepped(action, snapshot)}
-        if view == "unit":
-            loaded = load(model, weights)
-            return {ui.unit_index: show.unit_stepped(action, loaded, show.unit_of(loaded, block, kind, unit))}
-        if view == "token-mixing":
-            loaded = load(model, weights)
-            return {ui.unit_index: show.gallery_stepped(action, loaded, show.block_index(loaded, block), unit)}
-        return {}
+    def stepped(self, action: show.Step, view: str, *values: Any) -> dict:
+        """A key (page.js) or a Previous/Next button pressed on a view with steps (each view says what moves)."""
+        return views.stepped(self.ui, view, action, Controls(*values))
 
     # --- Teach it: each handler takes the visitor's lesson (a gr.State) and returns a new one; the view redraws after
 
@@ -286,19 +275,22 @@ class App:
         """  # noqa: E501
         return show.model_list()
 
-    def deep_link(self, request: gr.Request) -> dict:
-        """The components a deep link sets (its parameters: explorer.app.links)."""
+    def deep_link(self, request: gr.Request, view: str, *values: Any) -> dict:
+        """A page opened by a link: the components its parameters set (explorer.app.links) and the screen, in one
+        event. A view other than the first is drawn by its tab's own `select`, which Gradio fires when the page
+        opens on it (a second draw here would race it)."""
         ui = self.ui
         link = parse_link(request.query_params if request else {}, self.default_model)
-        values = {ui.model: link.model, ui.weights: link.weights, ui.step: link.step, ui.unit_index: link.unit,
-                  ui.unit_kind: link.kind, ui.view: link.view, ui.image: link.image}
-        out: dict = {component: value for component, value in values.items() if value is not None}
-        # the slider spans this model's blocks, not the deepest's
-        out[ui.block] = gr.Slider(value=link.block or 0, maximum=link.depth - 1)
+        c = Controls(*values)
+        asked = {"model": link.model, "weights": link.weights, "step": link.step, "unit_index": link.unit,
+                 "unit_kind": link.kind, "image": link.image, "block": link.block, "present": link.present or None}
+        c = replace(c, **{name: value for name, value in asked.items() if value is not None})
+        opened = link.view or views.IDS[0]
+        out = {getattr(ui, name): value for name, value in asked.items() if value is not None}
+        out.update(self.screen(c, opened, session_of(request), opened=opened == views.IDS[0]))
+        out[ui.view] = opened
         if link.view is not None:
             out[ui.tabs] = gr.Tabs(selected=link.view)
-        if link.present:
-            out[ui.present] = True
         if link.note:
             out[ui.link_note] = link.note
         return out

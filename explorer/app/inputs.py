@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import functools
 import logging
+from functools import cache
 from pathlib import Path
 from typing import Any, Callable
 
 import gradio as gr
 
+from explorer.analysis.analysis import image_digest
 from explorer.errors import ExplorerError
+from explorer.model.embedded import EXAMPLES
 
 log = logging.getLogger("explorer.app")
 
@@ -79,3 +82,16 @@ def user_errors(fn: Callable) -> Callable:
             raise gr.Error(f"Something went wrong ({type(exc).__name__}: {exc})") from None
 
     return wrapper
+
+
+@cache
+def example_digests() -> dict[str, str]:
+    """digest of each example's file -> its name in a link"""
+    return {image_digest(path): name for name, path in EXAMPLES.items()}
+
+
+def example_of(image: str | None) -> str | None:
+    """The name of the example `image` is (by its bytes: Gradio serves a copy under another path), or None."""
+    if not image or not Path(image).is_file():
+        return None
+    return example_digests().get(image_digest(image))

@@ -11,7 +11,7 @@ from explorer.analysis.analysis import Analysis
 from explorer.analysis.patch_drop import PatchDropView
 from explorer.analysis.teach import MAX_CLASSES, MAX_IMAGES, MIN_CLASSES, Learned, Lesson, ProbeAnswer, model_key
 from explorer.analysis.teach import probe_answer as answer_of
-from explorer.app.navigation import example_of
+from explorer.app.inputs import example_of
 from explorer.model.loading import LoadedModel
 
 

@@ -1,5 +1,5 @@
 """Deep links, a slide as a bookmark: `?model=…&weights=…&example=…&view=…&block=…&unit=…&kind=…&step=…&present=1`,
-read and clamped in one place. No Gradio here: explorer.app.handlers sets the components from a `Link`.
+read and clamped in one place. explorer.app.handlers sets the components from a `Link`.
 
     ?model=embedded&example=chelsea-cat&view=evidence
     ?model=mixer_b16_224&weights=random&block=3&view=token-mixing&unit=5
@@ -12,14 +12,12 @@ from typing import Mapping
 
 from explorer.analysis.tour import STEP_TITLES
 from explorer.app.presenters import weights_for
+from explorer.app.views import IDS
 from explorer.model.catalogue import catalogue
 from explorer.model.embedded import EXAMPLES
 from explorer.model.loading import WEIGHTS_CHOICES
 from explorer.units.address import KINDS
 
-# The tabs, by the id a link names them with.
-VIEWS = ("predict", "tour", "token-mixing", "stem", "activations", "evidence", "logit-lens", "shuffle", "drop", "teach",
-         "unit", "architecture", "compare", "timeline", "export", "models")
 MAX_BLOCK = 35  # the deepest model timm has (resmlp_36) has 36 blocks; each view clamps to its own model
 MAX_UNIT = 10**6  # a unit's index is clamped to its model's units when its view is drawn
 
@@ -77,5 +75,5 @@ def parse_link(query: Mapping[str, str], default_model: str) -> Link:
         else:
             notes.append(f"`example={name[:60]}` is not one of the examples ({', '.join(EXAMPLES)}); it was ignored.")
     return Link(depth, model, weights, block, step, unit, query.get("kind") if query.get("kind") in KINDS else None,
-                query.get("view") if query.get("view") in VIEWS else None, query.get("present") in ("1", "true", "yes"),
+                query.get("view") if query.get("view") in IDS else None, query.get("present") in ("1", "true", "yes"),
                 image, tuple(notes))

@@ -5,14 +5,12 @@ import re
 from functools import cache
 from importlib.resources import files
 
-# The drawn pictures (gr.Image of a matplotlib figure) and the Plotly charts: what lecture mode fits to the screen
-# and a phone lays out apart, in the CSS and the page's script alike.
-FIGURES = ("#tour-image", "#shuffle", "#gallery", "#unit", "#stem", "#timeline", "#unit-page")
-CHARTS = ("#activations", "#evidence", "#lens", "#updates", "#compare-plot", "#arch-plot", "#drop-plot", "#teach-plot")
+from explorer.app.views import CHARTS, FIGURES
+from explorer.app.views.base import LABEL_MARGIN
+
+# The drawn pictures (gr.Image of a matplotlib figure) and the Plotly charts (each view names its own): what
+# lecture mode fits to the screen and a phone lays out apart, in the CSS and the page's script alike.
 LISTS = {"FIGURES": FIGURES, "CHARTS": CHARTS}
-# px of white above each drawn picture (explorer.app.views.shown): gr.Image lays its label badge over the picture's
-# top-left. A lecture slide hides the badge, and page.js clips these rows off.
-LABEL_MARGIN = 36
 SELECTORS = re.compile(r"@@([^|@]*)\|(FIGURES|CHARTS)\|([^@]*)@@")  # @@scope|LIST|inner@@
 
 # The checkbox toggles lecture mode in the browser at once (the views redraw their text large on the server).

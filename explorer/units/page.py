@@ -14,7 +14,7 @@ from explorer.model.families import family
 from explorer.model.loading import LoadedModel
 from explorer.model.weights import patch_grid
 from explorer.progress import Progress
-from explorer.text.teaching import VIEW_TEXT
+from explorer.text.teaching import UNIT_TEXT
 from explorer.units.address import Unit, check_unit
 from explorer.units.features import Feature, cached_feature, feature_visualisation
 from explorer.units.record import block_values
@@ -98,6 +98,6 @@ def unit_page(loaded: LoadedModel, unit: Unit, reference: ReferenceLike = None, 
         grid=patch_grid(loaded.model),
         feature=feat,
         on_image=None if image_analysis is None else on_image(image_analysis, unit),
-        text=VIEW_TEXT[f"unit-{unit.kind}"],
+        text=UNIT_TEXT[unit.kind],
     )
 

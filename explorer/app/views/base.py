@@ -1,0 +1,192 @@
+"""What every view is made of: the `View` spec, the page's `Components`, the `Controls` a view reads and the
+`Session` it draws from, and the few drawing helpers views share.
+
+A view is one module in this package exporting `VIEW = View(...)`; explorer.app.views lists them in page order
+and every list of views the app needs (tabs, renderers, outputs, deep-link names, the map's places, lecture
+mode's selectors, the slide list in the tests) is built from that one list.
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, fields
+from typing import Any, Callable, Iterable
+
+import gradio as gr
+import numpy as np
+
+from explorer.analysis.analysis import Analysis
+from explorer.analysis.teach import Lesson
+from explorer.app.inputs import require_image
+from explorer.app.outputs import Picture
+from explorer.model.loading import LoadedModel, load_model
+from explorer.render import mpl as figures
+
+NO_IMAGE = "Upload an image (or pick an example) to see this view."
+CAPTION = "slide-caption"  # a view's note over its figure: one line on a lecture slide (page.css)
+PRESENTATION_TEXT_SCALE = 2.2  # matplotlib's 9-10 pt, shown at ~0.8x on a 1280-px screen, to the ~23 px body text
+# px of white above each drawn picture (`shown`): gr.Image lays its label badge over the picture's top-left. A
+# lecture slide hides the badge, and page.js clips these rows off.
+LABEL_MARGIN = 36
+MAP_PARTS = ("input", "patches", "stem", "token-mixing", "channel-mixing", "pool", "head", "model", "drop", "teach")
+LINK_PARAMETERS = ("block", "step", "unit", "kind")  # what a view's deep link may carry beyond model/example/view
+
+
+class Components:
+    """The page's components by name (`ui.labels`), and its tabs by view id (`ui.tab["evidence"]`)."""
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "parts", {})
+        object.__setattr__(self, "tab", {})  # view id -> gr.Tab
+
+    def __setattr__(self, name: str, component: Any) -> None:
+        if name in self.parts:
+            raise ValueError(f"two components are called {name!r}")
+        self.parts[name] = component
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.parts[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __getitem__(self, name: str) -> Any:
+        return self.parts[name]
+
+    def named(self, names: Iterable[str]) -> list[Any]:
+        return [self.parts[n] for n in names]
+
+
+@dataclass(frozen=True)
+class Controls:
+    """Every control a view may read, each named as its component (one list of inputs for every view)."""
+
+    image: str | None
+    model: str | None
+    weights: str
+    top_k: float
+    block: float
+    present: bool
+    channel: float | None
+    scale: str
+    patch: float | None
+    class_index: float | None
+    step: float
+    snapshot: float
+    model_b: str | None
+    weights_b: str
+    unit_index: float | None
+    unit_kind: str = "channel"
+    lesson: Lesson | None = None  # the visitor's "Teach it" classes (a gr.State)
+
+
+CONTROLS = tuple(f.name for f in fields(Controls))
+
+
+def load(model: str | None, weights: str | None) -> LoadedModel:
+    return load_model(model or None, weights or "pretrained")
+
+
+def analysis_of(image: str | None, loaded: LoadedModel, session: str | None) -> Analysis:
+    """The analysis of an image (made, or kept from before), as the session's current one."""
+    return Analysis.of(loaded, require_image(image), session)
+
+
+class Session:
+    """What a view's draw reads: the controls' model, and the session's analysis of the image on it (made on first
+    use)."""
+
+    def __init__(self, c: Controls, session: str | None):
+        self.c, self.session = c, session
+
+    @functools.cached_property
+    def loaded(self) -> LoadedModel:
+        return load(self.c.model, self.c.weights)
+
+    @functools.cached_property
+    def analysis(self) -> Analysis | None:
+        return None if self.c.image is None else analysis_of(self.c.image, self.loaded, self.session)
+
+
+Draw = Callable[[Components, Controls, Session], dict]
+Stepped = Callable[[Components, str, Controls], dict]  # (ui, "previous"/"next"/"first"/"last", controls)
+
+
+@dataclass(frozen=True)
+class View:
+    """One view of the page, whole: everything the app needs to show it, reach it and teach with it.
+
+    id: its deep-link name (`?view=id`) and its tab's id. title: the tab's title. text: what it shows and what to
+    look for (Markdown, shown over it; "" for the Export and Models tabs, which say it themselves).
+    lay_out: makes its components inside its tab. draw: its components' values from the controls and the session's
+    analysis (None: nothing is drawn on opening). outputs: the components draw sets.
+    place: where the model map marks it while open (one of MAP_PARTS; a function of the unit kind for a unit's
+    page); opened_from_map: whether a click on that place opens it (one view per place). controls: the controls
+    whose change redraws it. link: what its deep link carries (LINK_PARAMETERS). figures / charts: the CSS ids of
+    its drawn pictures and Plotly charts (lecture mode fits them to the screen; the slide shows the first).
+    stepped: what the keys ←/→/Home/End move (None: nothing). exports: the names it adds to an export's
+    summary.json and figures (explorer.export), empty if none.
+    """
+
+    id: str
+    title: str
+    text: str
+    lay_out: Callable[[Components], None]
+    draw: Draw | None
+    outputs: tuple[str, ...]
+    place: str | Callable[[str | None], str] = "model"
+    opened_from_map: bool = False
+    controls: tuple[str, ...] = ()
+    link: tuple[str, ...] = ()
+    figures: tuple[str, ...] = ()
+    charts: tuple[str, ...] = ()
+    stepped: Stepped | None = None
+    exports: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        """A view missing a part fails here, when its module is imported, not silently when it is drawn."""
+        problems = []
+        if not self.id or not self.title:
+            problems.append("an id and a title")
+        if (self.draw is None) != (not self.outputs):
+            problems.append("a draw function together with the outputs it sets (or neither)")
+        if not callable(self.lay_out):
+            problems.append("a lay_out function")
+        if not callable(self.place) and self.place not in MAP_PARTS:
+            problems.append(f"a place on the map, one of {MAP_PARTS}")
+        if self.opened_from_map and callable(self.place):
+            problems.append("one fixed place, to be opened from the map")
+        if unknown := set(self.controls) - set(CONTROLS):
+            problems.append(f"known controls (not {sorted(unknown)})")
+        if unknown := set(self.link) - set(LINK_PARAMETERS):
+            problems.append(f"known link parameters (not {sorted(unknown)})")
+        if not isinstance(self.text, str):
+            problems.append("its teaching text (\"\" when its own components say it)")
+        if problems:
+            raise TypeError(f"view {self.id!r} needs " + "; ".join(problems))
+
+    def place_for(self, kind: str | None = None) -> str:
+        return self.place(kind) if callable(self.place) else self.place
+
+
+# ---------------------------------------------------------------------------------------------- shared pieces
+
+
+def teaching_text(view: View | str) -> None:
+    gr.Markdown(view if isinstance(view, str) else view.text, elem_classes=["teaching"])
+
+
+def image_figure(label: str, elem_id: str | None = None, **kwargs: Any) -> Picture:
+    """A drawn picture (a matplotlib figure as PNG): shown, not edited."""
+    return Picture(label=label, format="png", interactive=False, elem_id=elem_id, **kwargs)
+
+
+def shown(pixels: np.ndarray) -> np.ndarray:
+    """A drawn picture with LABEL_MARGIN white rows on top, where gr.Image lays its label badge."""
+    return np.pad(pixels, ((LABEL_MARGIN, 0), (0, 0), (0, 0)), constant_values=255)
+
+
+def drawn(figure: Callable[..., Any], view: Any, large: bool, scale: float = 0.0) -> np.ndarray:
+    """A matplotlib figure of a view as pixels; in presentation mode its text as large as the body text (or
+    `scale` times larger, for figures of many panels)."""
+    with figures.large_text((scale or PRESENTATION_TEXT_SCALE) if large else 1.0):
+        return figures.drawn_once(figure(view))
