@@ -19,22 +19,37 @@ ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "test-output" / "slides"
 SIZES = ((1280, 720), (1920, 1080))
 CHART = " .js-plotly-plot .main-svg"  # a Plotly chart's painted area: its first (main) svg
-# slide name -> (the deep link's own parameters, the main figure's selector)
-SLIDES: dict[str, tuple[str, str]] = {
-    "token-mixing": ("view=token-mixing&block=3", "#gallery img"),
-    "stem": ("view=stem", "#stem img"),
-    **{f"tour-{step}": (f"view=tour&step={step}", "#tour-image img") for step in range(1, 8)},
-    "activations": ("view=activations&block=3", "#activations" + CHART),
-    "evidence": ("view=evidence", "#evidence" + CHART),
-    "logit-lens": ("view=logit-lens", "#lens" + CHART),
-    "shuffle": ("view=shuffle", "#shuffle img"),
-    "unit": ("view=unit&block=3&kind=channel&unit=5", "#unit-page img"),
-    "architecture": ("view=architecture", "#arch-plot" + CHART),
-    "compare": ("view=compare&block=3", "#compare-plot" + CHART),
-    "timeline": ("view=timeline&block=3", "#timeline img"),
-    "patch-drop": ("view=drop", "#drop-plot" + CHART),
-    "map": ("view=token-mixing&block=3", "#model-map"),  # the map's own slide: M on any slide
-}
+NO_SLIDE = ("teach",)  # its chart is empty until the visitor's classes are learned: no slide of its own
+
+
+def slide_of(view) -> tuple[str, str]:
+    """A view's slide: its deep link (at block 3, channel 5 where it reads them) and its main figure's selector
+    (its first drawn picture, else its first chart: explorer.app.views.View)."""
+    query = f"view={view.id}" + "".join(part for param, part in (("block", "&block=3"), ("kind", "&kind=channel"),
+                                                                 ("unit", "&unit=5")) if param in view.link)
+    if view.id == "token-mixing":
+        query = query.replace("&unit=5", "")  # the gallery alone: no unit enlarged beside it
+    return query, (f"{view.figures[0]} img" if view.figures else view.charts[0] + CHART)
+
+
+def slides() -> dict[str, tuple[str, str]]:
+    """slide name -> (the deep link's own parameters, the main figure's selector): every view with a figure (the
+    tour once per step), and the map's own slide (M on any slide)."""
+    from explorer.analysis.tour import STEP_TITLES
+    from explorer.app.views import VIEWS
+
+    found: dict[str, tuple[str, str]] = {}
+    for view in VIEWS:
+        if view.id == "tour":
+            figure = slide_of(view)[1]
+            steps = range(1, len(STEP_TITLES) + 1)
+            found.update({f"tour-{step}": (f"view=tour&step={step}", figure) for step in steps})
+        elif (view.figures or view.charts) and view.id not in NO_SLIDE:
+            found[view.id] = slide_of(view)
+    return {**found, "map": ("view=token-mixing&block=3", "#model-map")}
+
+
+SLIDES = slides()
 MAP_KEY = "m"
 MODEL = "model=embedded"  # the deep link's model and weights (--model=NAME: NAME with random weights)
 

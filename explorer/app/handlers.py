@@ -275,10 +275,18 @@ class App:
         """  # noqa: E501
         return show.model_list()
 
+    def first_tab_opened(self, request: gr.Request, linked: bool, view: str, map_value: dict | None,
+                         *values: Any) -> dict:
+        """The first tab's `select`, which Gradio fires as the page opens: there, the page's deep link, read once
+        per page; after that, the first tab drawn as any other."""
+        if linked:
+            return self.view_handler(views.IDS[0])(request, view, map_value, *values)
+        return {**self.deep_link(request, view, *values), self.ui.linked: True}
+
     def deep_link(self, request: gr.Request, view: str, *values: Any) -> dict:
         """A page opened by a link: the components its parameters set (explorer.app.links) and the screen, in one
-        event. A view other than the first is drawn by its tab's own `select`, which Gradio fires when the page
-        opens on it (a second draw here would race it)."""
+        event. A view other than the first is drawn by its tab's own `select`, which Gradio fires as the page
+        switches to it (a second draw here would race it)."""
         ui = self.ui
         link = parse_link(request.query_params if request else {}, self.default_model)
         c = Controls(*values)

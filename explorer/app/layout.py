@@ -61,6 +61,7 @@ def page(default_model: str) -> tuple[gr.Blocks, Components]:
     ui = Components()
     with gr.Blocks(title="MLP-Mixer Explorer", delete_cache=(FILE_LIFETIME_S, FILE_LIFETIME_S)) as demo:
         ui.view = gr.State(VIEWS[0].id)  # the open tab: what a new image or model redraws
+        ui.linked = gr.State(False)  # whether this page's deep link was read (on its first event)
         # "Teach it": this visitor's classes, nobody else's; gone (with their features) when the page closes or an
         # hour after the last change
         ui.lesson = gr.State(Lesson(), time_to_live=LESSON_LIFETIME_S, delete_callback=forget)

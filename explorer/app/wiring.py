@@ -78,8 +78,14 @@ def wire(app: App, demo: gr.Blocks) -> None:
     # The address bar follows what is on screen (every view's draw sets the link), without a reload.
     ui.address.change(None, ui.address, None, js=KEEP_ADDRESS, **private)
 
-    # Opening a tab draws that tab only, and marks its place on the map.
-    for name, tab in ui.tab.items():
+    # Opening a tab draws that tab only, and marks its place on the map. The first tab's `select`, which Gradio
+    # fires as the page opens, reads the page's deep link first: it sets the controls (an example becomes the
+    # image) and answers with the screen, in one event; a view other than the first is then drawn by its own
+    # tab's `select` as the page switches to it (at most two events for a link).
+    first, *others = ui.tab.items()
+    first[1].select(on_gpu(user_errors(app.first_tab_opened)), [ui.linked, ui.view, ui.model_map, *ui.named(CONTROLS)],
+                    [*screen, *ui.named(LINKED), ui.tabs, ui.link_note, ui.linked], **private)
+    for name, tab in others:
         tab.select(app.view_handler(name), [ui.view, ui.model_map, *ui.named(CONTROLS)], drawn, **private)
 
     # A person changing a control of the open view redraws it (`input`, not `change`: a deep link sets many
@@ -122,8 +128,3 @@ def wire(app: App, demo: gr.Blocks) -> None:
                   ui.teach_learn.click(on_gpu(user_errors(app.learned)), [ui.lesson, ui.model, ui.weights],
                                        [ui.lesson, ui.teach_md], **private)):
         event.success(**view_drawn).then(**probe)
-
-    # A deep link sets the controls (an example becomes the image) and answers with the screen, in one event; a
-    # view other than the first is drawn by its tab's `select`, which Gradio fires as the page opens on it.
-    demo.load(on_gpu(user_errors(app.deep_link)), controls, [*screen, *ui.named(LINKED), ui.tabs, ui.link_note],
-              **private)
