@@ -6,6 +6,7 @@ are left out, as they never run.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "explorer"
@@ -153,3 +154,65 @@ def test_analysis_loads_no_renderer():
                         "'gradio') if m in sys.modules))")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+# ---------------------------------------------------------------------------------------------- the views
+
+# timm's names for the parts of a family's blocks: read through explorer.model.families only
+FAMILY_ATTRIBUTES = ("mlp_tokens", "mlp_channels", "linear_tokens", "gate.proj", "ls1", "ls2")
+
+
+def test_no_family_attribute_outside_the_family_adapters():
+    found = [f"{path.relative_to(PACKAGE.parent)}:{n}: {attribute}" for path in PACKAGE.rglob("*.py")
+             if path != PACKAGE / "model" / "families.py"
+             for n, line in enumerate(path.read_text().splitlines(), 1)
+             for attribute in FAMILY_ATTRIBUTES if re.search(rf"\.{re.escape(attribute)}\b", line)]
+    assert found == []
+
+
+def string_constants(path: Path) -> list[tuple[int, str]]:
+    """Every string literal of a module, with its line (docstrings and f-string parts included)."""
+    return [(node.lineno, node.value) for node in ast.walk(ast.parse(path.read_text()))
+            if isinstance(node, ast.Constant) and isinstance(node.value, str)]
+
+
+def test_each_view_id_is_written_in_its_own_module_only():
+    from explorer.app.views import VIEWS
+    from explorer.app.views.base import LINK_PARAMETERS, MAP_PARTS
+
+    own = {view.id: PACKAGE / "app" / "views" / f"{view.id.replace('-', '_')}.py" for view in VIEWS}
+    assert all(path.is_file() for path in own.values())  # one module per view, named after it
+    # Words that are also something else, where they mean that other thing: a place on the model map (the map's DOM
+    # contract, data-part / data-view) in the map's modules and the views' places; a deep-link parameter (`unit=`)
+    # where links are read and written; the endpoint /predict (and its kept answers); the enlarged unit's component
+    # and DOM id (#unit) in the token-mixing view, older than the Unit view.
+    app = PACKAGE / "app"
+    also = {*{(part, path) for part in MAP_PARTS for path in (app / "model_map.py", app / "model_map_view.py",
+                                                                 app / "navigation.py", *(app / "views").glob("*.py"))},
+            *{(param, path) for param in LINK_PARAMETERS for path in (app / "links.py", app / "navigation.py",
+                                                                         app / "views" / "base.py")},
+            ("predict", app / "wiring.py"), ("predict", app / "answers.py"), ("unit", own["token-mixing"])}
+    elsewhere = [f"{path.relative_to(PACKAGE.parent)}:{line}: {value!r}"
+                 for path in app.rglob("*.py") for line, value in string_constants(path)
+                 if value in own and path != own[value] and (value, path) not in also]
+    assert elsewhere == []
+
+
+def test_every_view_in_the_list_has_every_part():
+    from explorer.app.views import BY_ID, VIEWS
+
+    assert len(BY_ID) == len(VIEWS) > 10
+    for view in VIEWS:
+        assert view.id and view.title and callable(view.lay_out) and isinstance(view.text, str)
+        assert (view.draw is None) == (view.outputs == ())
+        assert view.place_for("channel") and view.place_for("token")
+
+
+def test_a_view_missing_a_part_fails_when_its_module_is_imported(tmp_path):
+    from conftest import run_python
+
+    module = tmp_path / "half_view.py"
+    module.write_text("from explorer.app.views.base import View\n"
+                      "VIEW = View('half', 'Half', '', lambda ui: None, draw=lambda ui, c, s: {}, outputs=())\n")
+    run = run_python(f"import sys; sys.path.insert(0, {str(tmp_path)!r}); import half_view")
+    assert run.returncode != 0 and "view 'half' needs a draw function together with the outputs it sets" in run.stderr

@@ -37,7 +37,7 @@ def part_of(name: str, fam: Family) -> str:
         return "stem"
     if f".{fam.token_path}" in name:
         return "token mixing"
-    if ".mlp_channels" in name and ".norm" not in name:
+    if f".{fam.channel_path}" in name and ".norm" not in name:
         return "channel mixing"
     if name.startswith("head"):
         return "head"

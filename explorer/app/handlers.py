@@ -30,6 +30,7 @@ from explorer.app.server import on_gpu
 from explorer.app.views import Components, Controls
 from explorer.app.views.base import LABEL_MARGIN, analysis_of, load
 from explorer.app.views.token_mixing import unit_picture
+from explorer.app.views.unit import VIEW as UNIT
 from explorer.model.embedded import EXAMPLES
 from explorer.model.loading import LoadedModel, default_model_name
 from explorer.text.guidance import fallback_banner
@@ -159,7 +160,7 @@ class App:
         if index is None or int(index) < 0:
             raise gr.Error("Pick a unit first: click a tile of the gallery, or type a channel number.")
         ui = self.ui
-        return {ui.unit_kind: kind, ui.unit_index: int(index), ui.tabs: gr.Tabs(selected="unit"), ui.view: "unit"}
+        return {ui.unit_kind: kind, ui.unit_index: int(index), ui.tabs: gr.Tabs(selected=UNIT.id), ui.view: UNIT.id}
 
     def compute_feature(self, model: str | None, weights: str, block: float, kind: str, unit: float | None,
                         request: gr.Request, progress=gr.Progress()) -> Any:

@@ -36,17 +36,6 @@ PARTS = ("input", "patches", "stem", "token-mixing", "channel-mixing", "pool", "
 SUB_PLACES = {"drop": "patches", "teach": "head"}
 THUMBNAIL_PX = 112  # the input picture's longer side: sharp at the map's 56 CSS px on a 2x screen
 
-# How each family (explorer.model.families, by its name) mixes tokens: (kind, name). Mixer and gMixer: a token MLP
-# S -> D_S -> S (gMixer's is gated); ResMLP: one S x S linear map; gMLP: the spatial gating unit, an S x S map
-# gating half the channel MLP.
-TOKEN_MIXING = {
-    "MLP-Mixer": ("mlp", "token MLP"),
-    "gMixer": ("mlp", "gated token MLP"),
-    "ResMLP": ("linear", "linear S×S map"),
-    "gMLP": ("spatial-gating", "spatial gating unit"),
-}
-
-
 @dataclass(frozen=True)
 class Stage:
     """One place outside the blocks."""
@@ -128,13 +117,13 @@ def mlp_widths(mlp: Any) -> tuple[int, int, bool]:
 def mixings(loaded: LoadedModel) -> tuple[Mixing, Mixing]:
     """(token mixing, channel mixing) of the model's blocks, with their real widths."""
     model = loaded.model
-    fam = family(model).name
+    fam = family(model)
     dims = architecture_dims(model)
     s, d_s = dims["tokens"], dims["tokens_mlp_dim"]
-    kind, name = TOKEN_MIXING[fam]
+    kind, name = fam.token_mixing
     block = model.blocks[0]
     if kind == "mlp":
-        _, _, gated = mlp_widths(block.mlp_tokens)
+        _, _, gated = mlp_widths(fam.token_mlp(block))
         shape = f"{s}→{d_s}→{s}"
         detail = f"A {name} shared by all C channels: each channel's S={s} values over the patches → D_S={d_s}"
         detail += f" (fc1 {2 * d_s} wide, halves multiplied) → S." if gated else " → S."
@@ -145,7 +134,7 @@ def mixings(loaded: LoadedModel) -> tuple[Mixing, Mixing]:
         shape = f"{s}×{s}"
         detail = (f"Inside the channel MLP: half of its hidden units are mixed across the S={s} patches by one "
                   "S×S map, and gate the other half.")
-    c, hidden, gated = mlp_widths(block.mlp_channels)
+    c, hidden, gated = mlp_widths(fam.channel_mlp(block))
     channel = Mixing("mlp", "gated channel MLP" if gated else "channel MLP", f"{c}→{hidden}→{c}",
                      f"An MLP on each patch's C={c} channels, shared by all patches: C → D_C={hidden}"
                      + (f" (fc1 {2 * hidden} wide, halves multiplied)" if gated else "") + " → C.")

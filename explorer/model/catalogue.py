@@ -57,7 +57,7 @@ def architecture_dims(model: MlpMixer) -> dict[str, int]:
         tokens=model.stem.num_patches,
         channels=model.num_features,
         tokens_mlp_dim=family(block).tokens_mlp_dim(block),
-        channels_mlp_dim=block.mlp_channels.fc2.in_features,
+        channels_mlp_dim=family(block).channel_mlp(block).fc2.in_features,
         depth=len(model.blocks),
     )
 

@@ -44,11 +44,23 @@ class Family:
     name: str  # as the catalogue and the architecture card say it: "MLP-Mixer", "gMixer", "ResMLP", "gMLP"
     timm_names: str  # the pattern of timm's names for the family's models
     token_path: str  # the token-mixing layers' path inside a block, as parameter and module names have it
+    channel_path = "mlp_channels"  # the channel MLP's path inside a block (the same in timm's four families)
     token_units_are: str  # what a token-mixing unit is, in a few words ("block 3's token mixing has 256 ...")
     gallery_note: str  # what the token-mixing gallery shows for this family (trained or not)
+    # how the blocks mix tokens, as the model map draws it: ("mlp", a token MLP S -> D_S -> S), ("linear", one S x S
+    # map) or ("spatial-gating", an S x S map gating half the channel MLP); and its name there
+    token_mixing: tuple[str, str]
 
     def matches(self, block: torch.nn.Module) -> bool:
         raise NotImplementedError
+
+    def token_mlp(self, block: torch.nn.Module) -> torch.nn.Module | None:
+        """The block's token MLP (fc1, fc2), for the families whose token mixing is one; else None."""
+        return None
+
+    def channel_mlp(self, block: torch.nn.Module) -> torch.nn.Module:
+        """The block's channel MLP (fc1, fc2; a gated one's fc1 twice as wide as what reaches fc2)."""
+        return block.get_submodule(self.channel_path)
 
     def token_layer(self, block: torch.nn.Module) -> torch.nn.Linear:
         """The linear layer whose input is the S tokens: its weight is (units, S), one picture on the grid a row."""
@@ -89,11 +101,15 @@ class Mixer(Family):
     timm_names = "mixer_*"
     token_path = "mlp_tokens"
     token_units_are = "hidden units"
+    token_mixing = ("mlp", "token MLP")
     gallery_note = ("Click a tile to enlarge it beside its fc2 counterpart: where the unit writes its output back over "
                     "the patches.")
 
     def matches(self, block: torch.nn.Module) -> bool:
         return isinstance(block, MixerBlock) and type(block.mlp_tokens) is Mlp
+
+    def token_mlp(self, block: torch.nn.Module) -> torch.nn.Module:
+        return block.mlp_tokens
 
     def token_layer(self, block: torch.nn.Module) -> torch.nn.Linear:
         return block.mlp_tokens.fc1
@@ -119,6 +135,7 @@ class Mixer(Family):
 class GMixer(Mixer):
     name = "gMixer"
     timm_names = "gmixer_*"
+    token_mixing = ("mlp", "gated token MLP")
     gallery_note = ("gMixer's token MLP is gated: a tile is one unit's weights over the patches (the gate's halves "
                     "have no fc2 column of their own, so the enlarged unit shows its weights only).")
 
@@ -138,6 +155,7 @@ class ResMLP(Family):
     name = "ResMLP"
     timm_names = "resmlp_*"
     token_path = "linear_tokens"
+    token_mixing = ("linear", "linear S×S map")
     token_units_are = "units (linear_tokens outputs, one per patch)"
     gallery_note = ("ResMLP mixes tokens with one linear map (S×S) and no hidden layer: each tile is the row of "
                     "weights with which one patch's new value reads every patch; nothing is written back through a "
@@ -154,6 +172,7 @@ class GMLP(Family):
     name = "gMLP"
     timm_names = "gmlp_*"
     token_path = "mlp_channels.gate.proj"
+    token_mixing = ("spatial-gating", "spatial gating unit")
     token_units_are = "units (spatial gating outputs, one per patch)"
     gallery_note = ("gMLP mixes tokens in its spatial gating unit: one S×S map, applied to half of the channels, "
                     "gates the other half. Each tile is one row of that map; there is no second layer writing back.")

@@ -52,7 +52,8 @@ def unit_weights(loaded: LoadedModel, unit: Unit) -> tuple[np.ndarray, str]:
     if unit.kind == "token":
         maps = token_mixing(loaded, unit.block).maps
         return maps[unit.index], family(loaded.model).unit_weights_title(unit.index, len(maps))
-    fc2 = loaded.model.blocks[unit.block].mlp_channels.fc2.weight[unit.index]  # (D_C,)
+    block = loaded.model.blocks[unit.block]
+    fc2 = family(block).channel_mlp(block).fc2.weight[unit.index]  # (D_C,)
     title = f"how the channel MLP's {fc2.numel()} hidden units write channel {unit.index} (fc2 row)"
     return fc2.detach().float().cpu().numpy(), title
 
