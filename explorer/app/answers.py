@@ -26,9 +26,9 @@ from typing import Any, Callable
 
 import gradio as gr
 from gradio.blocks import Block
-from gradio.caching import CacheMissError, _probe_mode_active
 
 from explorer import memo
+from explorer.app.gradio_compat import CacheMissError, on_bad_input, probing
 from explorer.analysis.analysis import image_digest
 from explorer.app.presenters import MAX_TOP_K
 from explorer.app.views.base import CONTROLS, Controls
@@ -73,22 +73,13 @@ def misses_on_bad_input(demo: gr.Blocks) -> gr.Blocks:
     """Gradio probes the kept answers after it has decoded the event's inputs, in the request that asked, and
     lets an error met there escape as an HTTP 500 without its message (Queue.push re-raises it). Bad input (an
     image address it will not fetch, a weights value not among the choices) is made a miss instead: the event
-    joins the queue and fails there with its message, as it did before answers were kept. (`_probe_mode_active`
-    is Gradio's own flag for the probe, read as gr.cache's wrappers read it; tests/test_answers.py sends bad
-    input through the real server, so a Gradio that changes it fails there.)"""
-    preprocess = demo.preprocess_data
+    joins the queue and fails there with its message, as it did before answers were kept. (Gradio's own flag for
+    the probe: explorer.app.gradio_compat; tests/test_answers.py also sends bad input through the real server.)"""
+    def missed(error: Exception) -> None:
+        if probing():
+            raise CacheMissError() from None
 
-    @functools.wraps(preprocess)
-    async def preprocess_data(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return await preprocess(*args, **kwargs)
-        except Exception:
-            if _probe_mode_active.get():
-                raise CacheMissError() from None
-            raise
-
-    demo.preprocess_data = preprocess_data  # type: ignore[method-assign]
-    return demo
+    return on_bad_input(demo, missed)
 
 
 def own_copy(answer: Any) -> Any:

@@ -16,15 +16,16 @@ from typing import Any
 import gradio as gr
 import numpy as np
 import PIL.Image
-from gradio import processing_utils
+
+from explorer.app.gradio_compat import content_folder, encoded_picture
 
 
 def cached_picture(picture: np.ndarray | PIL.Image.Image, cache_dir: str, format: str = "png") -> str:
     """The path of `picture` (uint8 pixels, (H, W) or (H, W, 3|4), or a PIL image) encoded as `format` in
     `cache_dir`, under a folder named by its content as Gradio names it; written only if not there yet."""
     image = picture if isinstance(picture, PIL.Image.Image) else PIL.Image.fromarray(picture)
-    data = processing_utils.encode_pil_to_bytes(image, format)
-    folder = Path(cache_dir) / processing_utils.hash_bytes(data)
+    data = encoded_picture(image, format)
+    folder = Path(cache_dir) / content_folder(data)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"image.{format}"
     try:

@@ -12,6 +12,7 @@ import gradio as gr
 
 from explorer.analysis.analysis import MAX_BATCH
 from explorer.app import answers
+from explorer.app.gradio_compat import example_loaded
 from explorer.app.handlers import App
 from explorer.app.inputs import user_errors
 from explorer.app.layout import page
@@ -66,7 +67,7 @@ def wire(app: App, demo: gr.Blocks) -> None:
     # with the predictions, the map and the open view together. (`input` and the examples' own event, not
     # `change`, which Gradio fires twice per upload; the example's own event is not queued.)
     image_changed = answers.kept(on_gpu(user_errors(app.image_changed)), answers.screen_key)
-    for event in (ui.image.input, ui.examples.load_input_event.then, ui.weights.input):
+    for event in (ui.image.input, example_loaded(ui.examples).then, ui.weights.input):
         event(image_changed, controls, screen, **private, **forward)
     model_changed = answers.kept(on_gpu(user_errors(app.model_changed)), answers.screen_key)
     ui.model.input(model_changed, controls, [*screen, ui.weights], **private, **forward)
