@@ -79,6 +79,11 @@ def test_a_template_subclass_is_drawn_as_its_parent_component():
     if TYPE_CHECKING:
         from gradio.components import Timer
         from gradio.components.base import Component
+    from typing import Callable, Literal, Sequence, Any, TYPE_CHECKING
+    from gradio.blocks import Block
+    if TYPE_CHECKING:
+        from gradio.components import Timer
+        from gradio.components.base import Component
 
     setattr(Own, compat.TEMPLATE, True)
     assert Own().get_block_name() == "image"

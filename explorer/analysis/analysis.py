@@ -19,7 +19,6 @@ file name: the same photo uploaded twice, or an example clicked twice, is one an
 """
 from __future__ import annotations
 
-import hashlib
 import threading
 from dataclasses import dataclass
 from typing import Any, Callable, TypeVar
@@ -42,9 +41,10 @@ from explorer.analysis.activations import (
 )
 from explorer.model.batching import Batcher
 from explorer.errors import ModelError
-from explorer.images import ImageSource, load_image
+from explorer.images import ImageSource
 from explorer.model.inference import Prediction, preprocess, top_predictions
 from explorer.model.loading import LoadedModel
+from explorer.analysis.image import MAX_BATCH, image_digest
 from explorer.analysis.model_views import architecture_card, token_mixing
 from explorer.analysis.patch_drop import PatchDropView, patch_drop_view
 from explorer.analysis.shuffle import ShuffleResult, patch_shuffle
@@ -54,7 +54,6 @@ from explorer.model.weights import stem_filters
 
 T = TypeVar("T")
 
-MAX_BATCH = 8
 FORWARDS = Batcher(MAX_BATCH)  # analyses of new images made at the same moment on one model share a forward pass
 
 
@@ -136,24 +135,6 @@ def display_image(image: torch.Tensor, data_config: dict) -> np.ndarray:
     mean = torch.tensor(data_config["mean"]).view(3, 1, 1)
     std = torch.tensor(data_config["std"]).view(3, 1, 1)
     return (image.detach().float().cpu() * std + mean).clamp(0, 1).permute(1, 2, 0).numpy()
-
-
-def image_digest(source: ImageSource) -> str:
-    """A digest of what the image is (its file's bytes, or its pixels), never of what it is called."""
-    if isinstance(source, (bytes, bytearray)):
-        data = bytes(source)
-    elif isinstance(source, np.ndarray):
-        data = repr((source.shape, source.dtype)).encode() + np.ascontiguousarray(source).tobytes()
-    elif hasattr(source, "tobytes"):  # a PIL image
-        data = repr((source.mode, source.size)).encode() + source.tobytes()
-    else:
-        try:
-            with open(source, "rb") as f:
-                data = f.read()
-        except OSError:  # load_image explains a missing or unreadable file in the words every path uses
-            load_image(source)
-            raise
-    return hashlib.sha256(data).hexdigest()
 
 
 # ---------------------------------------------------------------------------------------------- the analysis

@@ -15,6 +15,7 @@ import gradio as gr
 
 from explorer import memo
 from explorer.analysis.analysis import Analysis, image_digest
+from explorer.analysis.image import classify
 from explorer.analysis.teach import Lesson, forget, learn
 from explorer.render.galleries import token_mixing_gallery
 from explorer.app import presenters as show
@@ -32,7 +33,7 @@ from explorer.app.views.base import LABEL_MARGIN, analysis_of, load
 from explorer.app.views.token_mixing import unit_picture
 from explorer.app.views.unit import VIEW as UNIT
 from explorer.model.embedded import EXAMPLES
-from explorer.model.loading import LoadedModel, default_model_name
+from explorer.model.loading import default_model_name
 from explorer.text.guidance import fallback_banner
 from explorer.units.features import feature_visualisation
 
@@ -70,12 +71,9 @@ class App:
         Returns:
             the labels with their probabilities (highest first), and one line naming the model that actually ran, its weights, the device and its label set (and why, if the model asked for could not run and the embedded one ran instead).
         """  # noqa: E501
-        return self.predictions(load(model, weights), image, top_k, session_of(request))
-
-    def predictions(self, loaded: LoadedModel, image: str | None, top_k: float, session: str | None) -> dict:
-        """The labels and the status line: what /predict returns (read off the image's one forward pass)."""
-        analysis = analysis_of(image, loaded, session)
-        return {self.ui.labels: show.top_labels(analysis, top_k), self.ui.status: loaded.status()}
+        loaded = load(model, weights)
+        probabilities = classify(loaded, require_image(image))  # a plain forward pass: nothing else recorded
+        return {self.ui.labels: show.predicted_labels(loaded, probabilities, top_k), self.ui.status: loaded.status()}
 
     def screen(self, c: Controls, view: str, session: str | None, opened: bool = True) -> dict:
         """Everything that follows the image and the model, in one event: the predictions (none without an image),

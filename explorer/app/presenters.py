@@ -17,7 +17,7 @@ from explorer.analysis.tour import STEP_TITLES
 from explorer.export import export_folder, overview_figures
 from explorer.model import embedded
 from explorer.model.catalogue import catalogue
-from explorer.model.inference import Prediction
+from explorer.model.inference import Prediction, top_predictions
 from explorer.model.loading import LoadedModel, availability, device_name
 from explorer.text.guidance import label_note
 from explorer.units.address import KINDS, Unit, unit_count
@@ -80,7 +80,12 @@ def label_scores(predictions: Iterable[Prediction]) -> dict[str, float]:
 
 def top_labels(analysis: Analysis, top_k: float | None) -> dict[str, float]:
     """The k most likely labels (k clamped to 1..MAX_TOP_K; 5 when not given)."""
-    return label_scores(analysis.top_k(max(1, min(int(top_k or 5), MAX_TOP_K))))
+    return predicted_labels(analysis.loaded, analysis.probabilities, top_k)
+
+
+def predicted_labels(loaded: LoadedModel, probabilities: torch.Tensor, top_k: float | None) -> dict[str, float]:
+    """The k most likely labels of (num_classes,) probabilities (k clamped to 1..MAX_TOP_K; 5 when not given)."""
+    return label_scores(top_predictions(probabilities, loaded.class_names, max(1, min(int(top_k or 5), MAX_TOP_K))))
 
 
 def predictions_note(analysis: Analysis | None) -> str:
