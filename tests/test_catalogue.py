@@ -51,3 +51,21 @@ def test_table_has_a_row_per_entry():
     table = format_table(catalogue())
     assert len(table.splitlines()) == len(catalogue()) + 2
     assert "mixer_l16_224.goog_in21k" in table
+
+
+def test_a_tag_s_entry_read_off_its_config_equals_the_model_timm_builds_for_it():
+    # one model per architecture, each tag's head from timm's config: the same entry as building the tag itself
+    import timm
+    import torch
+
+    from explorer.model.catalogue import describe
+
+    for name in ("mixer_b16_224.goog_in21k", "mixer_b16_224.goog_in21k_ft_in1k", "mixer_l32_224", "gmlp_s16_224"):
+        with torch.device("meta"):
+            model = timm.create_model(name, pretrained=False)
+        entry = describe(name)
+        assert entry.num_classes == model.num_classes
+        assert entry.params == sum(p.numel() for p in model.parameters())
+        assert entry.tag == (model.pretrained_cfg.get("tag") or "")
+        assert entry.architecture == model.pretrained_cfg["architecture"]
+    assert describe("mixer_b16_224.goog_in21k").num_classes == 21843  # the heads really differ

@@ -12,6 +12,7 @@ from typing import Any
 
 import timm
 import torch
+from timm.models import get_pretrained_cfg
 from timm.models.mlp_mixer import MlpMixer
 
 from explorer import memo
@@ -62,15 +63,19 @@ def architecture_dims(model: MlpMixer) -> dict[str, int]:
     )
 
 
-def _entry(name: str, model: MlpMixer, weights: str) -> ModelEntry:
-    cfg = model.pretrained_cfg
+def _entry(name: str, model: MlpMixer, weights: str, cfg: dict[str, Any] | None = None) -> ModelEntry:
+    """The entry of `model`, or of the same architecture with the pretrained config `cfg` (another tag: only the
+    head's width can differ, and with it the parameter count)."""
+    cfg = cfg or model.pretrained_cfg
+    num_classes = cfg.get("num_classes", model.num_classes)
+    head = (model.num_features + 1) * (num_classes - model.num_classes)  # the linear head's weights and biases
     return ModelEntry(
         name=name,
         family=family(model).name,
         architecture=cfg.get("architecture", name.split(".")[0]),
         tag=cfg.get("tag") or "",
-        params=sum(p.numel() for p in model.parameters()),
-        num_classes=model.num_classes,
+        params=sum(p.numel() for p in model.parameters()) + head,
+        num_classes=num_classes,
         label_set=label_set(cfg),
         weights=weights,
         **architecture_dims(model),
@@ -86,10 +91,21 @@ def describe(name: str) -> ModelEntry:
             model = MlpMixer(**embedded.architecture(card))
             model.pretrained_cfg = embedded.pretrained_cfg(card.get("class_names", []))
             return _entry(name, model, f"assets/{embedded.WEIGHTS_PATH.name} (trained here on CIFAR-10)")
-        model = timm.create_model(name, pretrained=False)
-    hub_id = model.pretrained_cfg.get("hf_hub_id")
+    # One model per architecture, its tags read off timm's configs: building a model, even on the meta device, is
+    # most of the catalogue's time, and so of the app's cold start.
+    model = meta_model(name.split(".")[0])
+    cfg = {**get_pretrained_cfg(name).to_dict(), "architecture": model.pretrained_cfg["architecture"],
+           "tag": name.partition(".")[2] or model.pretrained_cfg.get("tag")} if "." in name else None
+    hub_id = (cfg or model.pretrained_cfg).get("hf_hub_id")
     weights = f"hf-hub:{hub_id}" if hub_id and has_pretrained_weights(name) else "none in timm (random init only)"
-    return _entry(name, model, weights)
+    return _entry(name, model, weights, cfg)
+
+
+@memo.CATALOGUE
+def meta_model(architecture: str) -> MlpMixer:
+    """A timm architecture on the meta device (no memory, no weights): what the catalogue reads its sizes off."""
+    with torch.device("meta"):
+        return timm.create_model(architecture, pretrained=False)
 
 
 @memo.CATALOGUE
