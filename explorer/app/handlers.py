@@ -295,6 +295,8 @@ class App:
         opened = link.view or views.IDS[0]
         out = {getattr(ui, name): value for name, value in asked.items() if value is not None}
         out.update(self.screen(c, opened, session_of(request), opened=opened == views.IDS[0]))
+        if opened != views.IDS[0]:  # the predictions' note too, whichever tab the link opens
+            out.update(views.draw(ui, views.IDS[0], c, session_of(request)))
         out[ui.view] = opened
         if link.view is not None:
             out[ui.tabs] = gr.Tabs(selected=link.view)
