@@ -4,13 +4,14 @@ import signal
 import subprocess
 import sys
 
+import pytest
 import torch
 from safetensors.torch import load_file, save_file
 
 from conftest import ROOT
 from explorer.train.airbench import Teacher
 from explorer.train.teacher import TeacherConfig, cutout, load_teacher, translate, triangle
-from test_train import make_tarball
+from test_train import held_out, make_tarball
 
 ADDED_WITH_AIRBENCH96 = ("network", "cutout", "lr_peak", "lr_end", "residual")  # recipe fields older runs lack
 
@@ -58,7 +59,11 @@ def test_sigterm_mid_run_saves_and_the_resumed_teacher_ends_where_an_uninterrupt
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
     card = json.loads((tmp_path / "b" / "run" / "teacher.json").read_text())
     assert card["steps"] == math.ceil(5 * 4.5) and [h["epoch"] for h in card["history"]] == [1, 2, 3, 4, 5]
-    assert card["val_images"] == 20 and 0 <= card["val_accuracy"] <= 1
+    x, labels = held_out(data, tmp_path)  # the same stratified split as the student's: 2 of each class's 20
+    assert card["val_images"] == len(labels) == 20
+    with torch.no_grad():  # the card's accuracy is the written teacher's on the held-out images
+        accuracy = (load_teacher(tmp_path / "b" / "run" / "teacher.safetensors")(x).argmax(1) == labels).float().mean()
+    assert card["val_accuracy"] == pytest.approx(float(accuracy), abs=1e-4)  # the card rounds to 4 places
     assert a["groups.0.conv1.weight"].dtype == torch.float16 and a["groups.0.norm1.bias"].dtype == torch.float32
     teacher = load_teacher(tmp_path / "b" / "run" / "teacher.safetensors")
     assert not teacher.training and not any(p.requires_grad for p in teacher.parameters())
