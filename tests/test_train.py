@@ -342,3 +342,30 @@ def test_a_corrupt_checkpoint_is_reported_not_ignored(tiny_cifar, tmp_path):
     result = train(tiny_cifar, tmp_path, epochs=1)
     assert result.returncode != 0 and "corrupt or unreadable" in result.stderr
     assert checkpoint.read_bytes() == b"this is not a checkpoint"  # left for a person to look at
+
+
+def test_hard_distillation_its_temperature_and_alpha_and_a_limited_run(tiny_cifar, tmp_path, caplog):
+    """--distill hard --kd-temperature --kd-alpha recorded as asked, --limit N trains on N images (its checkpoint
+    named for it): a run in this process, 1 epoch of 40 images."""
+    import logging
+
+    from explorer.train.cli import main
+    from explorer.train.config import DISTILLATIONS
+    from explorer.train.data import load_cifar_tar
+
+    caplog.set_level(logging.INFO)
+    teacher = two_teachers(tmp_path)[0]
+    main(train_args(tiny_cifar, tmp_path, 1, "crop-flip")[3:] + [
+        "--limit", "40", "--teacher", str(teacher), "--distill", "hard", "--kd-temperature", "2.5", "--kd-alpha",
+        "0.3", "--resume", str(tmp_path / "run")])
+    card = json.loads((tmp_path / "out" / "embedded.json").read_text())
+    recipe = card["recipe"]
+    assert (recipe["distill"], recipe["kd_temperature"], recipe["kd_alpha"]) == ("hard", 2.5, 0.3)
+    assert recipe["distillation"] == DISTILLATIONS["hard"]
+    assert "distilling (hard, T 2.5, alpha 0.3)" in caplog.text
+    assert (tmp_path / "run" / "last-limit40.pt").exists() and not (tmp_path / "run" / "last.pt").exists()
+    _, labels, _, _ = load_cifar_tar(tiny_cifar, tmp_path / "cache", limit=40)
+    checkpoint = torch.load(tmp_path / "run" / "last-limit40.pt", weights_only=False)
+    # 40 images, about 4 per class: one of each class held out (a tenth of 4 rounds to none, and one is the least)
+    assert len(labels) == 40 and card["val_images"] == len(set(labels.tolist()))
+    assert checkpoint["state"]["epoch"] == 1 and checkpoint["config"]["distill"] == "hard"
