@@ -79,3 +79,31 @@ def test_teach_it_removes_a_class_and_starts_over(app_url, page):
     page.locator("#teach-clear").click()
     page.wait_for_function(f"() => {summary}.includes('No classes') && !{summary}.includes('ships')",
                            timeout=30_000)
+
+
+def test_architectures_latency_button_and_the_activations_channel_page(app_url, page):
+    page.goto(app_url + "?model=embedded&view=architecture")
+    page.get_by_role("button", name="Measure latency here").click()
+    page.wait_for_function("() => /\\d+\\.\\d ms per image \\(embedded, one image at a time/"
+                           ".test(document.body.innerText)", timeout=60_000)
+
+    page.goto(app_url + "?model=embedded&example=chelsea-cat&view=activations&block=2")
+    page.locator("#activations .main-svg").first.wait_for(timeout=60_000)
+    channel = page.get_by_label("Channel (-1: norm over all channels)")
+    channel.fill("7")
+    channel.press("Enter")
+    page.locator("#open-channel").click()
+    page.wait_for_function(f"() => {text_of('#unit-text')}.includes('block 2 channel 7 (of')", timeout=60_000)
+    assert page.locator("#unit-kind input[value=channel]").is_checked()
+
+
+def test_compare_with_another_model(app_url, page):
+    page.goto(app_url + "?model=embedded&example=chelsea-cat&view=compare&block=0")
+    page.locator("#compare-plot .main-svg").first.wait_for(timeout=60_000)
+    second = page.locator("#compare-controls input[role=listbox], #compare-controls input").first
+    second.fill("mixer_s32_224")
+    second.press("Enter")
+    page.get_by_role("button", name="Compare", exact=True).click()
+    legend = "() => [...document.querySelectorAll('#compare-plot .legendtext')].map((e) => e.textContent)"
+    page.wait_for_function(f"() => JSON.stringify(({legend})()) === "
+                           "JSON.stringify(['embedded (pretrained)', 'mixer_s32_224 (random)'])", timeout=60_000)
