@@ -69,15 +69,21 @@ def test_sigterm_mid_run_saves_and_the_resumed_teacher_ends_where_an_uninterrupt
     assert not teacher.training and not any(p.requires_grad for p in teacher.parameters())
 
 
-def test_the_airbench96_recipe_trains_and_its_card_rebuilds_it(tmp_path):
+def test_the_airbench96_recipe_runs_its_steps_at_the_seed_and_precision_asked_and_its_card_rebuilds_it(tmp_path):
+    from explorer.model.loading import native_bf16
+
     data = make_tarball(tmp_path / "data.tar.gz", per_class=20)
-    args = teacher_args(data, tmp_path, 1)[:-2] + ["--batch-size", "60", "--network", "airbench96"]
+    args = teacher_args(data, tmp_path, 1)[:-2] + ["--batch-size", "60", "--network", "airbench96", "--seed", "3",
+                                                   "--precision", "auto"]
     run = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
     card = json.loads((tmp_path / "run" / "teacher.json").read_text())
     assert card["network"].startswith("airbench96") and card["parameters"] == 9_918_776
     assert card["recipe"]["cutout"] == 12 and card["recipe"]["translate"] == 4 and card["recipe"]["residual"]
     assert card["epochs"] == 1 and card["steps"] == 3  # --epochs overrides the recipe's 37
+    # --seed recorded; --precision auto: bf16 where this CPU computes it natively, else fp32
+    assert card["recipe"]["seed"] == 3
+    assert card["recipe"]["precision"] == ("bf16" if native_bf16(torch.device("cpu")) else "fp32")
     teacher = load_teacher(tmp_path / "run" / "teacher.safetensors")
     assert hasattr(teacher.groups[0], "conv3") and teacher(torch.zeros(1, 3, 32, 32)).shape == (1, 10)
 
