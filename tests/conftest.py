@@ -220,7 +220,10 @@ def served(env: dict[str, str], *args: str):
                         break
                 except httpx.HTTPError:
                     pass
-                threading.Event().wait(0.25)
+                threading.Event().wait(0.25)  # a poll's pause: the condition is the answer above
+            else:
+                stderr.seek(0)
+                raise RuntimeError(f"the server never answered {url}: {stderr.read()[-3000:]}")
             yield url, process
         finally:
             process.terminate()

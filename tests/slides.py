@@ -110,13 +110,16 @@ STILL = """([selector, stillMs]) => {
 def settled(page, selector: str, timeout_ms: int = 60_000, still_ms: int = 1200) -> dict:
     """The figure's painted rectangle once it is drawn and has kept still for `still_ms` (the server redraws a
     view when the image arrives, the page then fits it to the screen within a frame, and Plotly redraws in its
-    new box). Not drawn within the timeout (or hidden): measured as it is."""
+    new box). Not drawn and still within the timeout (or hidden): fails, saying where the figure was last seen."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     page.locator(selector).first.wait_for(state="attached", timeout=timeout_ms)
     try:
         page.wait_for_function(STILL, arg=[selector, still_ms], polling=100, timeout=timeout_ms)
-    except Exception as exc:  # playwright's TimeoutError: measured as it is, and the assertions say what is wrong
-        if "Timeout" not in type(exc).__name__:
-            raise
+    except PlaywrightTimeout as exc:
+        last = page.evaluate("(key) => window[key]?.look", "__still " + selector)
+        raise AssertionError(f"{selector} was not drawn and still for {still_ms} ms within {timeout_ms} ms "
+                             f"(last seen: {last})") from exc
     return page.locator(selector).first.evaluate(PAINTED)
 
 

@@ -38,13 +38,30 @@ def test_last_lens_is_the_models_output(model_and_capture):
 
 
 def test_updates_add_up_to_the_block_output(model_and_capture):
-    model, _, cap = model_and_capture
+    """Each block's two updates, recomputed from timm's own sub-modules (MixerBlock, ResBlock, gMLP's one update),
+    add up to the block's output, and update_norms reports their sizes relative to the stream they were added to."""
+    model, x, cap = model_and_capture
     rel = update_norms(cap)
-    assert rel["channel_mixing"].shape == (len(model.blocks),) and np.all(rel["channel_mixing"] > 0)
-    if cap.token_updates is None:  # gMLP has one update per block
-        assert np.all(np.isnan(rel["token_mixing"]))
-    else:
-        assert np.all(rel["token_mixing"] > 0)
+    with torch.inference_mode():
+        stream = model.stem(x[None])  # (1, S, C)
+        for b, block in enumerate(model.blocks):
+            if hasattr(block, "mlp_tokens"):  # MLP-Mixer, gMixer
+                token = block.mlp_tokens(block.norm1(stream).transpose(1, 2)).transpose(1, 2)
+                channel = block.mlp_channels(block.norm2(stream + token))
+            elif hasattr(block, "linear_tokens"):  # ResMLP: each update scaled by its layer scale
+                token = block.ls1 * block.linear_tokens(block.norm1(stream).transpose(1, 2)).transpose(1, 2)
+                channel = block.ls2 * block.mlp_channels(block.norm2(stream + token))
+            else:  # gMLP: one update, its token mixing inside the channel MLP's gate
+                token, channel = torch.zeros_like(stream), block.mlp_channels(block.norm(stream))
+            out = stream + token + channel
+            torch.testing.assert_close(cap.blocks[b], out[0], rtol=1e-4, atol=1e-5)  # they add up to the output
+            if cap.token_updates is None:
+                assert np.isnan(rel["token_mixing"][b])
+            else:
+                torch.testing.assert_close(cap.token_updates[b], token[0], rtol=1e-4, atol=1e-5)
+                assert rel["token_mixing"][b] == pytest.approx(float(token.norm() / stream.norm()), rel=1e-4)
+            assert rel["channel_mixing"][b] == pytest.approx(float(channel.norm() / (stream + token).norm()), rel=1e-4)
+            stream = out
 
 
 def test_maps_and_top_channels(model_and_capture):

@@ -1,6 +1,5 @@
 """Concurrent forward passes of one model share a batch; every caller gets its own answer."""
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -75,20 +74,37 @@ def test_a_lone_caller_runs_at_once():
 
 
 def test_different_models_never_share_a_batch():
+    """A pass of model a and one of model b held running while three more callers of each queue up behind them:
+    released, the six waiting go through as one batch per model, never one mixed batch (nor one by one)."""
+    release = threading.Event()
     batches = []
 
     def run_batch(items):
         batches.append(list(items))
-        time.sleep(0.02)
+        if items in ([0], [1]):  # the two leads hold their passes until everyone else is queued
+            assert release.wait(30)
         return items
 
-    run_together(Batcher(), [("a" if i % 2 else "b", i) for i in range(8)], run_batch)
-    assert all(len({i % 2 for i in b}) == 1 for b in batches)
+    batcher = Batcher(max_batch=8)
+    key = lambda i: "a" if i % 2 == 0 else "b"  # noqa: E731 - even items are model a's, odd ones model b's
+
+    def until(condition) -> None:
+        with batcher.changed:
+            assert batcher.changed.wait_for(condition, timeout=30)
+
+    with ThreadPoolExecutor(8) as pool:
+        leads = [pool.submit(batcher.run, key(i), i, run_batch) for i in (0, 1)]
+        until(lambda: batcher.running == {"a", "b"})
+        rest = [pool.submit(batcher.run, key(i), i, run_batch) for i in range(2, 8)]
+        until(lambda: len(batcher.pending.get("a", [])) == 3 and len(batcher.pending.get("b", [])) == 3)
+        release.set()
+        results = [f.result() for f in leads + rest]
+    assert results == [0, 1, *range(2, 8)]
+    assert sorted(sorted(b) for b in batches) == [[0], [1], [2, 4, 6], [3, 5, 7]]
 
 
-def test_a_failing_batch_fails_each_of_its_callers_and_the_next_batch_runs():
+def test_a_lone_failing_call_gets_its_error_and_the_next_call_runs():
     def run_batch(items):
-        time.sleep(0.02)
         if 0 in items:
             raise RuntimeError("out of memory")
         return items
@@ -96,7 +112,7 @@ def test_a_failing_batch_fails_each_of_its_callers_and_the_next_batch_runs():
     batcher = Batcher()
     with pytest.raises(RuntimeError, match="out of memory"):
         batcher.run("m", 0, run_batch)
-    assert batcher.run("m", 5, run_batch) == 5
+    assert batcher.run("m", 5, run_batch) == 5 and batcher.sizes == [1, 1] and not batcher.running
 
 
 def test_several_callers_of_one_failing_batch_each_get_the_error_and_the_next_batch_runs():

@@ -8,6 +8,7 @@ import pytest
 from PIL import Image
 
 from conftest import EMBEDDED_BLOCKS, EXAMPLES, ROOT
+from slides import settled
 
 OUTPUT = ROOT / "test-output"
 
@@ -99,7 +100,7 @@ def test_every_tab_draws_for_an_uploaded_image(app_url, page):
             if drawn_by[name].endswith("img"):
                 page.wait_for_function(f"() => document.querySelector('{drawn_by[name]}')?.naturalWidth > 0",
                                        timeout=30_000)
-            page.wait_for_timeout(600)
+            settled(page, drawn_by[name], still_ms=500)  # drawn, and no longer being redrawn or resized
             figure.screenshot(path=shots / f"{view}-figure.png")
             assert drawn(shots / f"{view}-figure.png"), view
     assert page.locator("#labels h2").first.text_content().strip() == "cat"
@@ -108,7 +109,7 @@ def test_every_tab_draws_for_an_uploaded_image(app_url, page):
     page.wait_for_function("() => [...document.querySelectorAll('.prose')].some(p => "
                            "p.textContent.includes('(random) · block 0'))", timeout=60_000)
     page.locator("#compare-plot .main-svg").first.wait_for(timeout=30_000)
-    page.wait_for_timeout(500)
+    page.wait_for_function("() => document.querySelectorAll('#compare-plot .legendtext').length === 2", timeout=30_000)
     legend = page.evaluate("() => [...document.querySelectorAll('#compare-plot .legendtext')].map((e) => "
                            "e.textContent)")
     assert legend == ["embedded (pretrained)", "embedded (random)"]  # the two models, one line each
@@ -139,7 +140,7 @@ def test_hovering_the_evidence_map_says_what_the_number_means(app_url, page):
     page.goto(app_url + "?model=embedded&example=cifar10-horse&view=evidence")
     drag = page.locator("#evidence .nsewdrag").first
     drag.wait_for(timeout=60_000)
-    page.wait_for_timeout(500)
+    settled(page, "#evidence .js-plotly-plot .main-svg", still_ms=500)  # where the mouse goes stays put
     box = drag.bounding_box()
     page.mouse.move(box["x"] + box["width"] * 0.55, box["y"] + box["height"] * 0.55)
     hover = page.locator("#evidence .hoverlayer .hovertext").first
@@ -174,7 +175,7 @@ def test_the_guided_tour_steps_forward_in_presentation_mode(app_url, page):
                            "mixing')", timeout=30_000)
     page.locator("#tour-image img").wait_for(timeout=30_000)
     page.wait_for_function("() => document.querySelector('#tour-image img')?.naturalWidth > 0", timeout=30_000)
-    page.wait_for_timeout(500)
+    settled(page, "#tour-image img", still_ms=500)
     (OUTPUT / "tabs").mkdir(parents=True, exist_ok=True)
     page.screenshot(path=OUTPUT / "tabs" / "tour.png", full_page=True)
     page.locator("#tour-image img").screenshot(path=OUTPUT / "tour-figure.png")
@@ -209,7 +210,7 @@ def test_lecture_deep_link_shows_the_whole_step_and_the_keyboard_steps_it(app_ur
                 page.keyboard.press("ArrowRight")  # what a presenter's clicker sends as PageDown, too
                 page.wait_for_function("() => document.querySelector('#tour-text h3')?.textContent.includes('Step 5 "
                                        "of 7')", timeout=30_000)
-                page.wait_for_timeout(500)
+                settled(page, "#tour-image img", still_ms=500)  # step 5's figure in, and fitted to the slide
         page.keyboard.press("End")
         page.wait_for_function("() => document.querySelector('#tour-text h3')?.textContent.includes('Step 7 of 7')",
                                timeout=30_000)
@@ -251,21 +252,35 @@ def test_on_a_phone_a_chart_keeps_its_layout_and_scrolls_sideways(app_url, brows
         page.close()
 
 
+# The first row of a picture that is not all white (the tiles' top: above it only the white rows the badge may
+# cover), read off the picture's own pixels, as a fraction of its height.
+FIRST_INKED_ROW = """(img) => {
+    const canvas = document.createElement('canvas');
+    canvas.width = img.naturalWidth; canvas.height = img.naturalHeight;
+    const context = canvas.getContext('2d');
+    context.drawImage(img, 0, 0);
+    const pixels = context.getImageData(0, 0, canvas.width, canvas.height).data;
+    for (let row = 0; row < canvas.height; row++)
+        for (let i = row * canvas.width * 4; i < (row + 1) * canvas.width * 4; i += 4)
+            if (pixels[i] < 250 || pixels[i + 1] < 250 || pixels[i + 2] < 250) return row / canvas.height;
+    return 1;
+}"""
+
+
 @pytest.mark.parametrize("width", [390, 1280])
 def test_the_label_badge_and_tool_bar_never_cover_the_top_row_of_tiles(app_url, browser, width):
-    from explorer.app.views.base import LABEL_MARGIN
-
     page = browser.new_page(viewport={"width": width, "height": 900})
     try:
         page.goto(app_url + "?example=chelsea-cat&view=token-mixing")
         page.wait_for_function("() => document.querySelector('#gallery img')?.naturalHeight > 0", timeout=60_000)
-        page.wait_for_timeout(300)
-        tiles_top, badge, tools = page.evaluate(f"""() => {{
-            const img = document.querySelector('#gallery img'), r = img.getBoundingClientRect();
-            return [r.top + {LABEL_MARGIN} * r.height / img.naturalHeight,
-                    document.querySelector('#gallery label').getBoundingClientRect().bottom,
-                    document.querySelector('#gallery .icon-button-wrapper').getBoundingClientRect().bottom];
-        }}""")
+        settled(page, "#gallery img", still_ms=500)  # laid out for good
+        inked = page.locator("#gallery img").first.evaluate(FIRST_INKED_ROW)
+        assert 0 < inked < 0.5, inked  # white rows on top, then the tiles
+        box = page.locator("#gallery img").first.bounding_box()
+        tiles_top = box["y"] + inked * box["height"]
+        badge, tools = page.evaluate("""() => [
+            document.querySelector('#gallery label').getBoundingClientRect().bottom,
+            document.querySelector('#gallery .icon-button-wrapper').getBoundingClientRect().bottom]""")
         # the picture shrinks on a phone, its white rows with it
         assert badge <= tiles_top + 1 and tools <= tiles_top + 1, (tiles_top, badge, tools)
     finally:
@@ -323,7 +338,7 @@ def test_a_lecture_chart_fits_the_screen(app_url, browser, width, height, model)
         page.wait_for_function("() => document.querySelector('#evidence .js-plotly-plot "
                                ".main-svg')?.getBoundingClientRect().height > 0", timeout=30_000)
         # the page fits the chart to the screen on the next animation frame, then Plotly redraws
-        page.wait_for_timeout(500)
+        settled(page, "#evidence .js-plotly-plot .main-svg", still_ms=500)
         box = page.locator("#evidence .js-plotly-plot .main-svg").first.bounding_box()
         assert box["y"] >= 0 and box["y"] + box["height"] <= height, box  # the whole chart on the slide, no scrolling
         # and it takes what the screen has left
@@ -343,7 +358,7 @@ def test_every_drawn_figure_of_a_lecture_slide_ends_on_the_screen_with_no_badge_
             picture = page.locator(f"{figure} img")
             picture.wait_for(timeout=60_000)
             page.wait_for_function(f"() => document.querySelector('{figure} img')?.complete", timeout=30_000)
-            page.wait_for_timeout(300)  # the page's own fitting runs on the next animation frame
+            settled(page, f"{figure} img", still_ms=500)  # the page's own fitting runs on the next animation frame
             box = picture.bounding_box()
             assert box["height"] >= 200 and box["y"] + box["height"] <= 720, (view, box)
             # the label badge would cover the top row
@@ -539,9 +554,13 @@ def test_the_timeline_slider_shows_each_snapshot(app_url, page):
     page.wait_for_function(f"() => ({note})().includes('block 0 · epoch {epochs[-1]} of {epochs[-1]}')", timeout=60_000)
     page.wait_for_function("() => document.querySelector('#timeline img')?.naturalWidth > 0", timeout=30_000)
     page.locator("#timeline img").screenshot(path=OUTPUT / "timeline-last.png")
+    last_src = page.locator("#timeline img").get_attribute("src")
     page.locator("#snapshot input[type=number]").fill("0")
     page.wait_for_function(f"() => ({note})().includes('block 0 · epoch {epochs[0]} of {epochs[-1]}')", timeout=30_000)
-    page.wait_for_timeout(500)
+    # the first snapshot's picture in place of the last's, loaded
+    page.wait_for_function("(last) => { const e = document.querySelector('#timeline img'); "
+                           "return e && e.getAttribute('src') !== last && e.complete && e.naturalWidth > 0; }",
+                           arg=last_src, timeout=30_000)
     page.locator("#timeline img").screenshot(path=OUTPUT / "timeline-first.png")
     first, last = (np.asarray(Image.open(OUTPUT / f"timeline-{n}.png").convert("RGB")).astype(int)
                    for n in ("first", "last"))

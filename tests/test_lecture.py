@@ -115,8 +115,14 @@ def test_m_shows_the_map_as_a_slide_a_place_there_opens_its_view_and_esc_steps_b
                                timeout=30_000)
         assert not page.locator("#slide-bar").is_visible()
         page.locator("#model-map").wait_for(state="visible", timeout=10_000)  # the page around the map again
-        page.locator("body").press("m")  # M is lecture mode's key only
-        page.wait_for_timeout(300)
+        # M is lecture mode's key only. The page's key handler (on the document) runs before one on the window, which
+        # notes whether the map's slide is open once the key has been handled: a condition to wait on, not a pause.
+        page.evaluate("() => window.addEventListener('keydown', (e) => { window.__afterKey = {key: e.key, "
+                      "mapSlide: document.querySelector('gradio-app').classList.contains('map-slide')}; }, "
+                      "{once: true})")
+        page.locator("body").press("m")
+        page.wait_for_function("() => window.__afterKey?.key === 'm'", timeout=10_000)
+        assert page.evaluate("() => window.__afterKey.mapSlide") is False
         assert not page.evaluate("() => document.querySelector('gradio-app').classList.contains('map-slide')")
     finally:
         page.close()
@@ -132,7 +138,8 @@ def test_a_figure_whose_picture_arrives_late_is_fitted_when_it_arrives(app_url, 
                    lambda route: held.append(route) if holding[0] else route.continue_())
         open_slide(page, app_url, "stem")
         page.wait_for_function("() => document.querySelector('#stem img')?.getAttribute('src')", timeout=60_000)
-        page.wait_for_timeout(500)  # the page has had its frames to fit (nothing to fit: no picture yet)
+        # the page has had its frames to fit (it fits on the next animation frame; nothing to fit: no picture yet)
+        page.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
         assert held and not page.locator("#stem img").evaluate("(e) => e.complete && e.naturalWidth > 0")
         holding[0] = False
         for route in held:  # the pictures arrive

@@ -5,6 +5,8 @@ from __future__ import annotations
 import gradio as gr
 import numpy as np
 import pytest
+import torch
+from PIL import Image
 
 from conftest import EXAMPLES
 from explorer import load_model
@@ -37,7 +39,12 @@ def test_the_screen_of_a_learned_lesson_on_an_image():
     assert "Leave-one-out accuracy" in screen.summary and "**ship** (2)" in screen.summary
     assert set(screen.probe_scores) == {"ship", "animal"} and all(0 <= v <= 1 for v in screen.probe_scores.values())
     assert max(screen.probe_scores, key=screen.probe_scores.get) == screen.answer.label
-    assert screen.model_scores == {p.label: p.probability for p in analysis.top_k(3)}
+    with torch.inference_mode():  # the model's own top 3, from timm's forward on the preprocessed image
+        probabilities = loaded.model(loaded.transform(Image.open(EXAMPLES / "cifar10-horse.jpg").convert("RGB"))[None])
+    top = probabilities.softmax(-1)[0].topk(3)
+    expected = {loaded.class_names[i]: p for p, i in zip(top.values.tolist(), top.indices.tolist())}
+    assert list(screen.model_scores) == list(expected)
+    assert list(screen.model_scores.values()) == pytest.approx(list(expected.values()), abs=1e-5)
     assert [caption for _, caption in screen.gallery] == ["ship", "ship", "animal", "animal"]
     # another model: the probe does not answer for it, and the summary says to press Learn
     random = load_model("embedded", "random")
@@ -82,11 +89,23 @@ def test_the_handlers_teach_two_classes_from_the_examples_and_the_view_answers(a
     assert np.isfinite(lesson.learned.points).all()
 
 
-def test_each_visitors_lesson_lives_an_hour_and_its_features_go_with_it(app):
-    from explorer.analysis.teach import forget
+def test_each_visitors_lesson_is_kept_an_hour_and_when_gradio_drops_it_its_features_go(app):
+    """Gradio deletes a session's state after its time to live and hands it to the delete callback (the hour itself
+    is Gradio's to keep): the state is set to an hour, and what the callback is handed, a learned lesson, leaves
+    no feature of its images behind."""
+    from explorer import memo
+    from explorer.analysis.teach import model_key
 
     state = app.ui.lesson
-    assert state.time_to_live == 3600 and state.delete_callback is forget
+    assert state.time_to_live == 3600
+    loaded = load_model("embedded")
+    lesson = Lesson().with_images("ship", [(EXAMPLES / "cifar10-ship.jpg", "ship")])
+    lesson = lesson.with_images("frog", [(EXAMPLES / "cifar10-frog.jpg", "frog")])
+    learn(loaded, lesson)
+    keys = [(*model_key(loaded), e.digest) for _, images in lesson.classes for e in images]
+    assert all(memo.TAUGHT_FEATURES.peek(k) is not None for k in keys)
+    state.delete_callback(lesson)
+    assert all(memo.TAUGHT_FEATURES.peek(k) is None for k in keys)
 
 
 def test_files_dropped_into_a_class_keep_the_good_ones_and_name_the_bad_one(app, tmp_path):

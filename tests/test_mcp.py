@@ -49,6 +49,7 @@ def test_the_four_tools_answer_like_the_api_and_bad_input_gets_a_clear_message(a
                                                            api_name="/predict")
     assert not classified.isError
     text = text_of(classified)
+    assert len(label["confidences"]) == 3  # top_k=3 asked of both
     for c in label["confidences"]:  # the same labels and probabilities as /predict gives
         assert f"'label': '{c['label']}', 'confidence': {c['confidence']}" in text
     assert status in text and "CIFAR-10" in text

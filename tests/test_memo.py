@@ -63,16 +63,28 @@ def test_evicted_export_folders_are_deleted(tmp_path):
 
 
 def test_a_value_asked_for_by_many_threads_at_once_is_made_once():
+    """Six threads ask at the same moment (a barrier lets them go together). The first to make the value waits for a
+    second maker (a barrier of two): without de-duplication a second thread makes it too and both are counted; with
+    it, the others wait for the first and no second maker ever comes (the wait gives up after a second)."""
+    import threading
     from concurrent.futures import ThreadPoolExecutor
 
     made = []
     cache = memo.Bounded("test", 4)
+    together, second_maker = threading.Barrier(6), threading.Barrier(2)
 
-    def slow() -> str:
+    def make() -> str:
         made.append(1)
-        time.sleep(0.2)
+        try:
+            second_maker.wait(timeout=1)
+        except threading.BrokenBarrierError:
+            pass  # nobody else is making it: the others are waiting for this value
         return "analysis"
 
+    def ask(_) -> str:
+        together.wait(timeout=30)
+        return cache.get("new image", make)
+
     with ThreadPoolExecutor(6) as pool:
-        results = list(pool.map(lambda _: cache.get("new image", slow), range(6)))
+        results = list(pool.map(ask, range(6)))
     assert results == ["analysis"] * 6 and len(made) == 1 and not cache.making

@@ -1,5 +1,10 @@
-"""`pip install .` gives a package that works away from the repository: assets inside, the console script."""
+"""`pip install .` gives a package that works away from the repository: assets inside, the console script.
+
+The wheel is built without the network: no build isolation (which would download setuptools), the build backend
+(setuptools, pinned in requirements-test.txt) taken from the suite's own environment, and pip told there is no index
+(PIP_NO_INDEX), so a build that would need a download fails here instead of reaching out."""
 import json
+import os
 import subprocess
 import sys
 import zipfile
@@ -8,8 +13,10 @@ from conftest import EXAMPLES, ROOT
 
 
 def test_the_wheel_carries_the_assets_and_works_outside_the_repo(tmp_path):
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", str(ROOT), "-w", str(tmp_path / "wheel")],
-                   check=True, capture_output=True, timeout=300)
+    offline = {**os.environ, "PIP_NO_INDEX": "1"}
+    build = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", str(ROOT),
+                            "-w", str(tmp_path / "wheel")], env=offline, capture_output=True, text=True, timeout=300)
+    assert build.returncode == 0, build.stderr
     wheel = next((tmp_path / "wheel").glob("*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     assert {"explorer/assets/embedded.safetensors", "explorer/assets/embedded.json",
@@ -19,7 +26,7 @@ def test_the_wheel_carries_the_assets_and_works_outside_the_repo(tmp_path):
 
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), str(wheel)],
-                   check=True, capture_output=True, timeout=300)
+                   env=offline, check=True, capture_output=True, timeout=300)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     env = {"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"}

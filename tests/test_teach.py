@@ -11,7 +11,7 @@ import pytest
 from conftest import EXAMPLES, counted_passes
 from explorer import load_model, memo
 from explorer.analysis.analysis import Analysis
-from explorer.analysis.probe import fit_probe, layout, leading_directions, pre_logits
+from explorer.analysis.probe import fit_probe, leading_directions, pre_logits
 from explorer.analysis.teach import MAX_CLASSES, MAX_IMAGES, Lesson, forget, learn, model_key, probe_answer
 from explorer.errors import LessonError
 
@@ -75,26 +75,58 @@ def test_limits_and_names(held_out):
         learn(load_model("embedded"), full)
 
 
-def test_a_large_photo_is_kept_small_and_any_model_can_learn_from_it():
+def test_a_large_photo_is_kept_small_and_any_model_can_learn_from_it(embedded):
+    from PIL import Image
+
+    assert Image.open(EXAMPLES / "astronaut.jpg").size == (512, 512)  # a photo larger than any model's input
     lesson = Lesson().with_images("astronaut", [(EXAMPLES / "astronaut.jpg", "astronaut")])
-    pixels = lesson.images("astronaut")[0].pixels
-    assert min(pixels.shape[:2]) <= 288 and pixels.dtype == np.uint8 and pixels.shape[2] == 3
+    lesson = lesson.with_images("cat", [(EXAMPLES / "chelsea-cat.jpg", "cat")])
+    kept = lesson.images("astronaut")[0]
+    # shorter side 288: above a 224-pixel model's 256 resize, so no model sees it upsampled
+    assert kept.pixels.shape == (288, 288, 3) and kept.pixels.dtype == np.uint8 and kept.thumbnail.shape == (96, 96, 3)
+    for loaded in (embedded, load_model("resmlp_12_224", "random")):  # 32- and 224-pixel inputs
+        learned = learn(loaded, lesson)
+        assert learned.counts == (1, 1) and learned.skipped == () and np.isfinite(learned.points).all()
+
+
+def ridge(x: np.ndarray, targets: np.ndarray, strength: float) -> tuple[np.ndarray, np.ndarray]:
+    """Ridge regression with an unpenalised intercept, solved in the primal by NumPy: (weights (D, K), bias (K,))."""
+    mean = x.mean(axis=0)
+    centred = x - mean
+    weights = np.linalg.solve(centred.T @ centred + strength * np.eye(x.shape[1]), centred.T @ targets)
+    return weights, targets.mean(axis=0) - mean @ weights
 
 
 def test_learning_is_the_probe_on_the_images_pre_logits(held_out, embedded):
+    """The expected probe computed without explorer: features from timm's forward on pixels normalised by hand, a
+    ridge solved in the primal at the strength the probe chose, its leave-one-out by refitting without each image."""
+    import torch
+
     lesson = lesson_of(held_out)
     learned = learn(embedded, lesson)
-    features = pre_logits(embedded, [e.pixels for _, images in lesson.classes for e in images])
+    config = embedded.model.pretrained_cfg  # the 32x32 sprites are already the model's input size
+    pixels = np.stack([e.pixels for _, images in lesson.classes for e in images]) / 255.0  # (18, 32, 32, 3)
+    batch = torch.tensor((pixels - config["mean"]) / config["std"], dtype=torch.float32).permute(0, 3, 1, 2)
+    with torch.inference_mode():
+        model = embedded.model
+        features = model.forward_head(model.forward_features(batch), pre_logits=True).double().numpy()  # (18, D)
     labels = np.repeat(np.arange(3), 6)
-    probe = fit_probe(features, labels, 3)
+    targets = np.where(labels[:, None] == np.arange(3), 1.0, -1.0)  # +1 for the class, -1 for the others
+    x = (features - features.mean(axis=0)) / features.std(axis=0)
+    strength = learned.probe.regularisation
+    weights, bias = ridge(x, targets, strength)
     assert learned.classes == ("airplane", "cat", "frog") and learned.counts == (6, 6, 6)
     np.testing.assert_array_equal(learned.labels, labels)
-    np.testing.assert_allclose(learned.probe.weights, probe.weights, atol=1e-9)
-    assert learned.probe.loo_accuracy == probe.loo_accuracy >= 0.6  # three of its own classes, 6 shots: far above 1/3
-    assert learned.probe.loo_accuracy == pytest.approx(np.mean(learned.probe.loo_predicted == labels))
-    directions, own = leading_directions(probe, features)
-    assert own == 2
-    np.testing.assert_allclose(learned.points, layout(probe, features, directions), atol=1e-9)
+    np.testing.assert_allclose(learned.probe.weights, weights, atol=1e-4)
+    np.testing.assert_allclose(learned.probe.scores(features), x @ weights + bias, atol=1e-4)
+    held_out_class = []
+    for i in range(len(x)):  # leave-one-out, by refitting on the other 17
+        rest = np.arange(len(x)) != i
+        w, b = ridge(x[rest], targets[rest], strength)
+        held_out_class.append(int((x[i] @ w + b).argmax()))
+    np.testing.assert_array_equal(learned.probe.loo_predicted, held_out_class)
+    assert learned.probe.loo_accuracy == pytest.approx(np.mean(np.array(held_out_class) == labels))
+    assert learned.probe.loo_accuracy >= 0.6  # three of its own classes, 6 shots: far above 1/3
     again = learn(embedded, lesson)  # deterministic
     np.testing.assert_array_equal(again.points, learned.points)
 

@@ -4,13 +4,14 @@ import signal
 import subprocess
 import sys
 
+import pytest
 import torch
 from safetensors.torch import load_file, save_file
 
 from conftest import ROOT
 from explorer.train.airbench import Teacher
 from explorer.train.teacher import TeacherConfig, cutout, load_teacher, translate, triangle
-from test_train import make_tarball
+from test_train import held_out, make_tarball
 
 ADDED_WITH_AIRBENCH96 = ("network", "cutout", "lr_peak", "lr_end", "residual")  # recipe fields older runs lack
 
@@ -58,21 +59,31 @@ def test_sigterm_mid_run_saves_and_the_resumed_teacher_ends_where_an_uninterrupt
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
     card = json.loads((tmp_path / "b" / "run" / "teacher.json").read_text())
     assert card["steps"] == math.ceil(5 * 4.5) and [h["epoch"] for h in card["history"]] == [1, 2, 3, 4, 5]
-    assert card["val_images"] == 20 and 0 <= card["val_accuracy"] <= 1
+    x, labels = held_out(data, tmp_path)  # the same stratified split as the student's: 2 of each class's 20
+    assert card["val_images"] == len(labels) == 20
+    with torch.no_grad():  # the card's accuracy is the written teacher's on the held-out images
+        accuracy = (load_teacher(tmp_path / "b" / "run" / "teacher.safetensors")(x).argmax(1) == labels).float().mean()
+    assert card["val_accuracy"] == pytest.approx(float(accuracy), abs=1e-4)  # the card rounds to 4 places
     assert a["groups.0.conv1.weight"].dtype == torch.float16 and a["groups.0.norm1.bias"].dtype == torch.float32
     teacher = load_teacher(tmp_path / "b" / "run" / "teacher.safetensors")
     assert not teacher.training and not any(p.requires_grad for p in teacher.parameters())
 
 
-def test_the_airbench96_recipe_trains_and_its_card_rebuilds_it(tmp_path):
+def test_the_airbench96_recipe_runs_its_steps_at_the_seed_and_precision_asked_and_its_card_rebuilds_it(tmp_path):
+    from explorer.model.loading import native_bf16
+
     data = make_tarball(tmp_path / "data.tar.gz", per_class=20)
-    args = teacher_args(data, tmp_path, 1)[:-2] + ["--batch-size", "60", "--network", "airbench96"]
+    args = teacher_args(data, tmp_path, 1)[:-2] + ["--batch-size", "60", "--network", "airbench96", "--seed", "3",
+                                                   "--precision", "auto"]
     run = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
     card = json.loads((tmp_path / "run" / "teacher.json").read_text())
     assert card["network"].startswith("airbench96") and card["parameters"] == 9_918_776
     assert card["recipe"]["cutout"] == 12 and card["recipe"]["translate"] == 4 and card["recipe"]["residual"]
     assert card["epochs"] == 1 and card["steps"] == 3  # --epochs overrides the recipe's 37
+    # --seed recorded; --precision auto: bf16 where this CPU computes it natively, else fp32
+    assert card["recipe"]["seed"] == 3
+    assert card["recipe"]["precision"] == ("bf16" if native_bf16(torch.device("cpu")) else "fp32")
     teacher = load_teacher(tmp_path / "run" / "teacher.safetensors")
     assert hasattr(teacher.groups[0], "conv3") and teacher(torch.zeros(1, 3, 32, 32)).shape == (1, 10)
 

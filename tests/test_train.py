@@ -39,6 +39,22 @@ def make_tarball(path, per_class: int):
     return path
 
 
+def held_out(tiny_cifar, tmp_path) -> tuple[torch.Tensor, torch.Tensor]:
+    """The run's held-out images as `--export-val` writes them (JPEGs in <class>/ folders), decoded by PIL and
+    normalised by hand with the embedded model's statistics: (N, 3, 32, 32) float and (N,) labels."""
+    from explorer.model import embedded
+    from explorer.train.cli import main
+
+    folder = tmp_path / "held-out"
+    main(train_args(tiny_cifar, tmp_path, 1, "crop-flip")[3:] + ["--export-val", str(folder)])  # in this process
+    files = sorted(folder.glob("*/*.jpg"))
+    assert sorted({f.parent.name for f in files}) == CLASSES
+    pixels = np.stack([np.asarray(Image.open(f).convert("RGB")) for f in files]) / 255.0  # (N, 32, 32, 3)
+    x = (pixels - np.array(embedded.MEAN)) / np.array(embedded.STD)
+    labels = torch.tensor([CLASSES.index(f.parent.name) for f in files])
+    return torch.tensor(x, dtype=torch.float32).permute(0, 3, 1, 2), labels
+
+
 @pytest.fixture
 def tiny_cifar(tmp_path):
     return make_tarball(tmp_path / "tiny.tar.gz", per_class=12)
@@ -62,7 +78,7 @@ def test_training_writes_weights_card_and_timeline_and_resumes(tiny_cifar, tmp_p
     card = json.loads((out / "embedded.json").read_text())
     assert "AutoAugment" not in card["recipe"]["augmentation"] and card["recipe"]["lr"] == 2e-3
     assert card["class_names"] == CLASSES and card["epochs"] == 2 and card["val_images"] == 10
-    assert 0 <= card["val_accuracy"] <= 1 and card["parameters"] <= 1_000_000
+    assert card["parameters"] <= 1_000_000
     for key in ("architecture", "recipe", "seed", "wall_time_s", "hardware", "history"):
         assert key in card
     assert (len(card["token_mixing_smoothness"]["init"]) == len(card["token_mixing_smoothness"]["final"])
@@ -70,6 +86,10 @@ def test_training_writes_weights_card_and_timeline_and_resumes(tiny_cifar, tmp_p
     assert abs(card["token_mixing_smoothness"]["init"][0]) < 0.1  # random init: no spatial structure
     model = build_embedded()
     load_weights(model, load_file(out / "embedded.safetensors"), "trained weights")  # fits the architecture
+    x, labels = held_out(tiny_cifar, tmp_path)
+    assert len(labels) == 10  # one per class: 12 // 10
+    with torch.no_grad():  # the card's accuracy is the written weights' on the held-out images
+        assert card["val_accuracy"] == pytest.approx((model.eval()(x).argmax(1) == labels).float().mean().item())
     timeline = load_file(out / "embedded-timeline.safetensors")
     assert {"epoch000.token_mixing", "epoch001.token_mixing", "epoch002.token_mixing"} <= set(timeline)
     assert timeline["epoch002.token_mixing"].shape == (EMBEDDED_BLOCKS, 64, 64)
@@ -157,14 +177,18 @@ def test_augmentations_keep_shapes_and_pixels():
     x = torch.arange(4 * 3 * 32 * 32, dtype=torch.float32).view(4, 3, 32, 32)
     mixed, partner, lam = cutmix(x, torch.arange(4), g)
     assert mixed.shape == x.shape and 0 <= lam <= 1 and partner.shape == (4,)
+    assert sorted(partner.tolist()) == [0, 1, 2, 3] and 0 < lam < 1  # a permutation; a box was cut
+    assert [int(p) != i for i, p in enumerate(partner)] == [True, True, False, True]  # this draw: image 2 stays
     for i in range(4):
         own = (mixed[i] == x[i]).all(0)  # (32, 32): the pixels kept
-        if int(partner[i]) != i:
-            assert own.float().mean().item() == pytest.approx(lam)  # lam is the area kept
-            rows, cols = torch.nonzero(~own, as_tuple=True)
-            # the rest is the partner's pixels, in place
-            assert torch.equal(mixed[i][:, ~own], x[int(partner[i])][:, ~own])
-            assert (~own).sum() == (rows.max() - rows.min() + 1) * (cols.max() - cols.min() + 1)  # one box
+        if int(partner[i]) == i:  # its own box pasted onto itself: unchanged
+            assert torch.equal(mixed[i], x[i])
+            continue
+        assert own.float().mean().item() == pytest.approx(lam)  # lam is the area kept
+        rows, cols = torch.nonzero(~own, as_tuple=True)
+        # the rest is the partner's pixels, in place
+        assert torch.equal(mixed[i][:, ~own], x[int(partner[i])][:, ~own])
+        assert (~own).sum() == (rows.max() - rows.min() + 1) * (cols.max() - cols.min() + 1)  # one box
 
 
 def test_auto_augment_draws_per_image_and_follows_its_generator():
@@ -236,7 +260,12 @@ def test_a_resumed_run_changes_its_teacher_only_when_told_and_its_card_says_from
     assert card["epochs"] == 3 and card["recipe"]["teacher"] == new
     assert f"from epoch 2 on distilled from another teacher, {new}" in card["recipe"]["schedule"]
     assert f"in place of {old}" in card["recipe"]["schedule"]
-    assert card["teacher"]["mirror"] is True and 0 <= card["teacher"]["val_accuracy_as_used"] <= 1
+    assert card["teacher"]["mirror"] is True
+    x, labels = held_out(tiny_cifar, tmp_path)
+    with torch.no_grad():  # the two teachers and their mirror views, averaged by hand, on the held-out images
+        one, other = (load_teachers([p]) for p in teachers)
+        logits = (one(x) + one(x.flip(-1)) + other(x) + other(x.flip(-1))) / 4
+    assert card["teacher"]["val_accuracy_as_used"] == pytest.approx((logits.argmax(1) == labels).float().mean().item())
     again = run(3, *ensemble, "--change-teacher")  # the run now has that teacher: nothing changes again
     assert again.returncode == 0 and "the teacher changes" not in again.stderr
 
@@ -313,3 +342,30 @@ def test_a_corrupt_checkpoint_is_reported_not_ignored(tiny_cifar, tmp_path):
     result = train(tiny_cifar, tmp_path, epochs=1)
     assert result.returncode != 0 and "corrupt or unreadable" in result.stderr
     assert checkpoint.read_bytes() == b"this is not a checkpoint"  # left for a person to look at
+
+
+def test_hard_distillation_its_temperature_and_alpha_and_a_limited_run(tiny_cifar, tmp_path, caplog):
+    """--distill hard --kd-temperature --kd-alpha recorded as asked, --limit N trains on N images (its checkpoint
+    named for it): a run in this process, 1 epoch of 40 images."""
+    import logging
+
+    from explorer.train.cli import main
+    from explorer.train.config import DISTILLATIONS
+    from explorer.train.data import load_cifar_tar
+
+    caplog.set_level(logging.INFO)
+    teacher = two_teachers(tmp_path)[0]
+    main(train_args(tiny_cifar, tmp_path, 1, "crop-flip")[3:] + [
+        "--limit", "40", "--teacher", str(teacher), "--distill", "hard", "--kd-temperature", "2.5", "--kd-alpha",
+        "0.3", "--resume", str(tmp_path / "run")])
+    card = json.loads((tmp_path / "out" / "embedded.json").read_text())
+    recipe = card["recipe"]
+    assert (recipe["distill"], recipe["kd_temperature"], recipe["kd_alpha"]) == ("hard", 2.5, 0.3)
+    assert recipe["distillation"] == DISTILLATIONS["hard"]
+    assert "distilling (hard, T 2.5, alpha 0.3)" in caplog.text
+    assert (tmp_path / "run" / "last-limit40.pt").exists() and not (tmp_path / "run" / "last.pt").exists()
+    _, labels, _, _ = load_cifar_tar(tiny_cifar, tmp_path / "cache", limit=40)
+    checkpoint = torch.load(tmp_path / "run" / "last-limit40.pt", weights_only=False)
+    # 40 images, about 4 per class: one of each class held out (a tenth of 4 rounds to none, and one is the least)
+    assert len(labels) == 40 and card["val_images"] == len(set(labels.tolist()))
+    assert checkpoint["state"]["epoch"] == 1 and checkpoint["config"]["distill"] == "hard"

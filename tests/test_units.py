@@ -105,7 +105,7 @@ def test_unit_cli_on_the_shipped_index(embedded, tmp_path):
 def test_token_unit_cli(embedded, tmp_path):
     shipped = read_index(SHIPPED_INDEX)
     report = run_unit(tmp_path, "--model", "embedded", "--block", "2", "--kind", "token", "--unit", "7")
-    assert report["kind"] == "token" and report["index"] == 7
+    assert report["kind"] == "token" and report["index"] == 7 and len(report["top"]) == 9  # a unit page's nine
     for top in report["top"]:
         values = token_values(embedded, shipped.sprite[shipped.names.index(top["path"])], 2)[:, 7]  # (C,)
         assert float(values.max()) == pytest.approx(top["activation"], rel=1e-4, abs=1e-5)
@@ -182,7 +182,7 @@ def test_unit_cli_on_a_timm_model_with_a_folder(tmp_path):
     loaded = load_model("mixer_s32_224", "random", fallback=False)
     report = run_unit(tmp_path / "out", "--model", "mixer_s32_224", "--weights", "random", "--block", "1", "--channel",
                       "30", "--images", str(folder), "--top-k", "4", "--steps", "24")
-    assert {t["path"] for t in report["top"]} <= {str(p) for p in folder.glob("*.jpg")}
+    assert len(report["top"]) == 4 and {t["path"] for t in report["top"]} <= {str(p) for p in folder.glob("*.jpg")}
     check_channel_report(loaded, report, tmp_path / "out", lambda path: path)
     means = [float(channel_values(loaded, p, 1)[:, 30].mean()) for p in folder.glob("*.jpg")]
     assert report["feature"]["activation_end"] > max(means)
