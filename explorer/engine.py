@@ -40,7 +40,6 @@ log = logging.getLogger("explorer")
 
 ENGINES = ("local", "ray")
 CONNECT_TIMEOUT_S = 5.0  # an address that does not answer in this long is an error (Ray's own clients wait 30-60 s)
-RESTARTS = 4  # a worker that dies (a node lost, a process killed) is restarted this often, its batch retried
 
 
 @dataclass(frozen=True)
@@ -135,9 +134,10 @@ def quiet_ray_data() -> None:
     import ray.data
 
     context = ray.data.DataContext.get_current()
-    context.enable_progress_bars = False
+    context.enable_progress_bars = False  # the command draws its own
     context.print_on_execution_start = False
     logging.getLogger("ray.data").setLevel(logging.WARNING)
+    logging.getLogger("ray.data._internal.progress").setLevel(logging.ERROR)  # "progress bars disabled": we know
 
 
 # ---------------------------------------------------------------------------------------------- the plan
@@ -286,12 +286,12 @@ def run_batches(loaded: LoadedModel, paths: Sequence[Path | str], reducer: Reduc
     rows = [{"first": s, "paths": "\0".join(str(p) for p in paths[s:s + size])} for s in firsts]
     dataset = ray.data.from_items(rows, override_num_blocks=len(rows))  # a block per batch: read in parallel
     dataset = dataset.map_batches(read_batch, batch_size=1, fn_kwargs={"prepare": prepare}, num_cpus=1)
+    # Ray Data restarts a worker that dies (max_restarts=-1) and retries its batch on another (max_task_retries=-1)
     dataset = dataset.map_batches(
         ModelWorker, batch_size=1, compute=ray.data.ActorPoolStrategy(size=plan.workers),
         fn_constructor_kwargs={"model": [ray.put(shipped)], "reducer": reducer, "plan": plan,
                                "precision": options.precision, "finish_pixels": finish_pixels},
-        num_cpus=plan.worker_cpus, num_gpus=plan.worker_gpus or None, max_restarts=RESTARTS,
-        max_task_retries=RESTARTS)
+        num_cpus=plan.worker_cpus, num_gpus=plan.worker_gpus or None)
     for row in dataset.iter_rows():
         yield int(row["first"]), pickle.loads(row["partial"])
 
