@@ -93,26 +93,32 @@ def compare(name: str, loaded, folder: Path, batch_size: int, scratch: Path) -> 
     return rows
 
 
+def cpu_seconds(run) -> float:
+    """CPU seconds of this process while `run` runs, on one thread: core-seconds, whatever else the machine does."""
+    start = time.process_time()
+    run()
+    return time.process_time() - start
+
+
 def per_image_costs(folder: Path, batch_size: int) -> dict:
-    """ms per 500x375 JPEG read and preprocessed on one core; forward ms per batch, plain and recording units."""
-    costs = {}
+    """Core-milliseconds per image, on one thread (CPU time, so that other work on a shared machine does not count):
+    a 500x375 JPEG read and preprocessed for B/16, and the forward pass of B/16 and L/16 in a batch, plain
+    (predict) and recording every unit (index)."""
     torch.set_num_threads(1)
     b16 = load_model("mixer_b16_224", "random", device="cpu")
     files = sorted(folder.glob("*.jpg"))
-    b16.transform(load_image(files[0]))
-    start = time.perf_counter()
-    for path in files:
-        b16.transform(load_image(path))
-    costs["decode_ms_per_image_one_core"] = (time.perf_counter() - start) / len(files) * 1e3
-    torch.set_num_threads(os.cpu_count() or 1)
+    b16.transform(load_image(files[0]))  # warm-up
+    costs = {"decode_core_ms_per_image": cpu_seconds(lambda: [b16.transform(load_image(p)) for p in files])
+             / len(files) * 1e3}
     for name in ("mixer_b16_224", "mixer_l16_224"):
         loaded = load_model(name, "random", device="cpu")
         x = torch.randn(batch_size, 3, 224, 224)
         probabilities(loaded, x[:2])  # warm-up
-        predict_s, _ = timed(lambda: probabilities(loaded, x))
-        index_s, _ = timed(lambda: unit_activations(loaded.model, x))
-        costs[name] = {"batch": batch_size, "cores": os.cpu_count(), "predict_ms_per_batch": predict_s * 1e3,
-                       "index_ms_per_batch": index_s * 1e3}
+        costs[name] = {"batch": batch_size,
+                       "predict_core_ms_per_image": cpu_seconds(lambda: probabilities(loaded, x)) / batch_size * 1e3,
+                       "index_core_ms_per_image": cpu_seconds(lambda: unit_activations(loaded.model, x))
+                       / batch_size * 1e3}
+    torch.set_num_threads(os.cpu_count() or 1)
     return costs
 
 
@@ -121,13 +127,17 @@ def main() -> None:
     parser.add_argument("--cifar", type=Path, default=None, help="a folder of the 5,000 held-out CIFAR-10 JPEGs")
     parser.add_argument("--b16-images", type=int, default=200)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "engine.json")
+    parser.add_argument("--costs-only", action="store_true", help="only the per-image costs (no engines)")
     args = parser.parse_args()
     torch.set_num_threads(os.cpu_count() or 1)
     with tempfile.TemporaryDirectory(prefix="engine-bench-") as tmp:
         scratch = Path(tmp)
         cifar = cifar_folder(args.cifar, scratch)
-        at_224 = photos(scratch / "photos-224", args.b16_images, (224, 224), cifar)
         imagenet_like = photos(scratch / "photos-500x375", 50, (500, 375), cifar)
+        if args.costs_only:
+            print(json.dumps(per_image_costs(imagenet_like, 16), indent=1))
+            return
+        at_224 = photos(scratch / "photos-224", args.b16_images, (224, 224), cifar)
         print(f"{cpu_name()}, {os.cpu_count()} cores, torch {torch.__version__}, Python {platform.python_version()}")
         begin = time.perf_counter()
         with ray_session(EngineOptions()):

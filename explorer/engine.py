@@ -151,22 +151,26 @@ class Plan:
     worker_gpus: float
     worker_cpus: float  # Ray's logical CPUs per worker
     threads: int  # torch threads per worker (CPU workers only)
+    read_cpus: float  # Ray's logical CPUs per task that reads a batch
 
 
 def make_plan(options: EngineOptions, cpus: float, gpus: float, node_cpus: float) -> Plan:
     """cpus, gpus: the cluster's; node_cpus: the most CPUs one node has. GPU workers take one CPU each to feed
-    their GPU; CPU workers share all but an eighth of the CPUs (at least one), which read images."""
+    their GPU, and reading takes a CPU per task (on a GPU cluster decoding is the bottleneck). CPU workers share all
+    but an eighth of the CPUs (at least one), and reading asks for a quarter of a CPU per task: the forward pass is
+    most of the work there, and a small ask fits in what the workers leave on each node (two nodes of one CPU with
+    a worker of half a CPU each leave half a CPU on each, where a task asking for a whole CPU would never start)."""
     worker_gpus = options.gpus_per_worker if options.gpus_per_worker is not None else (1.0 if gpus else 0.0)
     if worker_gpus:
         workers = options.workers or max(1, int(gpus // worker_gpus))
         if workers * worker_gpus > gpus:
             log.warning("%d workers x %g GPUs asked for, the cluster has %g now: Ray waits for more (an autoscaling "
                         "cluster adds nodes)", workers, worker_gpus, gpus)
-        return Plan(workers, worker_gpus, 1.0, 1)
+        return Plan(workers, worker_gpus, 1.0, 1, 1.0)
     workers = options.workers or 1
     readers = max(1.0, cpus // 8)
     worker_cpus = min(node_cpus, max(0.25, (cpus - readers) / workers))
-    return Plan(workers, 0.0, worker_cpus, max(1, math.ceil(worker_cpus)))
+    return Plan(workers, 0.0, worker_cpus, max(1, math.ceil(worker_cpus)), 0.25)
 
 
 def cluster_plan(options: EngineOptions) -> Plan:
@@ -285,7 +289,8 @@ def run_batches(loaded: LoadedModel, paths: Sequence[Path | str], reducer: Reduc
     shipped = loaded if loaded.device.type == "cpu" else replace(loaded, model=copy.deepcopy(loaded.model).cpu())
     rows = [{"first": s, "paths": "\0".join(str(p) for p in paths[s:s + size])} for s in firsts]
     dataset = ray.data.from_items(rows, override_num_blocks=len(rows))  # a block per batch: read in parallel
-    dataset = dataset.map_batches(read_batch, batch_size=1, fn_kwargs={"prepare": prepare}, num_cpus=1)
+    dataset = dataset.map_batches(read_batch, batch_size=1, fn_kwargs={"prepare": prepare},
+                                  num_cpus=plan.read_cpus)
     # Ray Data restarts a worker that dies (max_restarts=-1) and retries its batch on another (max_task_retries=-1)
     dataset = dataset.map_batches(
         ModelWorker, batch_size=1, compute=ray.data.ActorPoolStrategy(size=plan.workers),
