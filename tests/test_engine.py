@@ -17,7 +17,7 @@ from PIL import Image
 from conftest import ROOT, tiny_model
 from explorer.atlas import IndexReducer, build_atlas, shards_folder
 from explorer.cli import main
-from explorer.engine import EngineOptions, ray_session
+from explorer.engine import EngineOptions, make_plan, ray_session
 from explorer.model.loading import _prepare, load_model
 from explorer.units.index import index_folder, read_index_uncached
 from test_partial import same_index
@@ -57,18 +57,17 @@ def embedded():
 
 
 def tiny_mixer():
+    """A tiny timm Mixer (64x64 input, random weights), as explorer.model.loading prepares a model."""
     model = tiny_model("mixer_s16_224")
     model.pretrained_cfg = {**model.pretrained_cfg, "input_size": (3, 64, 64), "crop_pct": 1.0}
     return _prepare(model, "tiny mixer_s16_224", "random", "test", model.head.weight.device)
 
 
-@pytest.mark.parametrize("which", ["embedded", "tiny timm Mixer"])
-def test_the_ray_index_equals_the_local_index(cluster, folder, embedded, which, tmp_path):
-    loaded = embedded if which == "embedded" else tiny_mixer()
-    local = index_folder(loaded, folder, top_k=5, batch_size=8)
+def test_the_ray_index_equals_the_local_index(cluster, folder, embedded, tmp_path):
+    local = index_folder(embedded, folder, top_k=5, batch_size=8)
     out = tmp_path / "atlas.safetensors"
     with ray_session(EngineOptions()):
-        on_ray = build_atlas(loaded, folder, out, 5, EngineOptions(workers=2, batch_size=8), shard_size=16)
+        on_ray = build_atlas(embedded, folder, out, 5, EngineOptions(workers=2, batch_size=8), shard_size=16)
     assert local.count == 40 and len(local.names) == 40  # the two unreadable files skipped, and counted out
     same_index(on_ray, local)
     same_index(read_index_uncached(out), local)
@@ -145,3 +144,17 @@ def test_an_unreachable_cluster_is_a_clear_error_within_seconds(folder, tmp_path
     assert "cannot be reached" in json.loads(capsys.readouterr().out)["error"]
     assert time.monotonic() - start < 15  # Ray's own clients would wait 30 to 60 s
     assert not (tmp_path / "x.safetensors").exists()
+
+
+def test_the_plan_gives_each_worker_its_share_and_leaves_room_to_read():
+    # two nodes of one CPU, two CPU workers: half a CPU each, and a read task fits beside a worker on either node
+    plan = make_plan(EngineOptions(workers=2), cpus=2, gpus=0, node_cpus=1)
+    assert (plan.workers, plan.worker_gpus, plan.worker_cpus, plan.threads) == (2, 0, 0.5, 1)
+    assert plan.worker_cpus + plan.read_cpus <= 1
+    # 64 cores, 4 workers: an eighth of the cores read, the rest are split
+    plan = make_plan(EngineOptions(workers=4), cpus=64, gpus=0, node_cpus=64)
+    assert (plan.worker_cpus, plan.threads) == (14, 14)
+    # a GPU cluster: a worker per GPU by default, one CPU each to feed it, reading a CPU per task
+    plan = make_plan(EngineOptions(), cpus=32, gpus=4, node_cpus=16)
+    assert (plan.workers, plan.worker_gpus, plan.worker_cpus, plan.read_cpus) == (4, 1, 1, 1)
+    assert make_plan(EngineOptions(gpus_per_worker=0.5), cpus=32, gpus=4, node_cpus=16).workers == 8
