@@ -2,16 +2,19 @@
 
     python -m explorer models [--json]
     python -m explorer predict PATH [PATH ...] [--model NAME] [--weights pretrained|random] [--checkpoint FILE]
-                               [--top-k K] [--device D] [--json]
+                               [--top-k K] [--device D] [--json] [--batch-size N] [ENGINE]
     python -m explorer explain IMAGE [--model NAME] [--weights pretrained|random] [--checkpoint FILE] --out DIR
     python -m explorer index DIR [--model NAME] [--weights pretrained|random] [--checkpoint FILE] --out FILE
-                             [--batch-size N]
+                             [--batch-size N] [ENGINE] [--shard-size N]
     python -m explorer unit [--model NAME] [--weights ...] [--checkpoint FILE] --block B
                             (--channel K | --kind token --unit N)
                             [--images DIR | --index FILE] [--top-k N] [--steps S] [--seed S] --out DIR
     python -m explorer probe --model NAME [--weights pretrained|random] [--checkpoint FILE] --train DIR --test DIR
                              [--shots K] [--json]
     python -m explorer serve [--model NAME] [--host H] [--port P] [--no-mcp]
+
+ENGINE: [--engine local|ray] [--address auto|HOST:PORT|ray://HOST:PORT] [--workers N] [--gpus-per-worker G]:
+`--engine ray` runs on Ray Data (explorer.engine), on this machine's cores or a cluster, with the same answers.
 
 With --json, `predict` writes exactly one JSON object per image per line on stdout; everything else (logs,
 warnings, fallbacks) goes to stderr.
@@ -30,6 +33,7 @@ from PIL import Image
 
 from explorer.model.catalogue import catalogue, format_table
 from explorer.errors import ExplorerError
+from explorer.engine import engine_arguments
 from explorer.images import image_paths, load_image
 from explorer.model.inference import probabilities, to_batch, top_predictions
 from explorer.model.loading import PRECISIONS, WEIGHTS_CHOICES, LoadedModel, load_model
@@ -80,9 +84,11 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 
 def open_model(args: argparse.Namespace) -> LoadedModel:
-    """The model the arguments ask for; a fallback to the embedded default is said out loud."""
-    loaded = load_model(args.model, args.weights, args.checkpoint, args.device,
-                        precision=getattr(args, "precision", None))
+    """The model the arguments ask for; a fallback to the embedded default is said out loud. With --engine ray it
+    is loaded on this machine's CPU, to be shipped to the workers, which choose their own device and precision."""
+    on_ray = getattr(args, "engine", "local") == "ray"
+    loaded = load_model(args.model, args.weights, args.checkpoint, "cpu" if on_ray else args.device,
+                        precision=None if on_ray else getattr(args, "precision", None))
     if loaded.fallback_reason:
         log.warning("%s", loaded.status())
     log.info("model: %s", loaded.status())
@@ -90,6 +96,18 @@ def open_model(args: argparse.Namespace) -> LoadedModel:
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
+    if args.engine == "ray":
+        from explorer.engine import engine_options, ray_session
+
+        try:
+            options = engine_options(args)
+            with ray_session(options):
+                return print_predictions(args, open_model(args), options)
+        except ExplorerError as exc:
+            if args.json:
+                print(json.dumps({"error": str(exc)}))
+            log.error("%s", exc)
+            return 2
     try:
         loaded = open_model(args)
     except ExplorerError as exc:
@@ -97,13 +115,24 @@ def cmd_predict(args: argparse.Namespace) -> int:
             print(json.dumps({"error": str(exc)}))
         log.error("%s", exc)
         return 2
+    return print_predictions(args, loaded)
+
+
+def print_predictions(args: argparse.Namespace, loaded: LoadedModel, options=None) -> int:
+    """Classify the paths (here, or on Ray with `options`) and print a line per image, in the order given."""
     failed = 0
     paths = image_paths(args.paths)
-    if sys.stderr.isatty():  # a progress bar for people at a terminal; plain logs for pipes and CI
-        from tqdm import tqdm
+    if options is not None:
+        from explorer.engine import predict_on_ray
 
-        paths = tqdm(paths, unit="img", desc="classifying", file=sys.stderr)
-    for result in predict_files(loaded, paths, args.top_k, args.batch_size):
+        results = predict_on_ray(loaded, list(paths), args.top_k, options)
+    else:
+        if sys.stderr.isatty():  # a progress bar for people at a terminal; plain logs for pipes and CI
+            from tqdm import tqdm
+
+            paths = tqdm(paths, unit="img", desc="classifying", file=sys.stderr)
+        results = predict_files(loaded, paths, args.top_k, args.batch_size)
+    for result in results:
         failed += "error" in result
         if args.json:
             print(json.dumps(result), flush=False)
@@ -139,6 +168,22 @@ def cmd_explain(args: argparse.Namespace) -> int:
 def cmd_index(args: argparse.Namespace) -> int:
     from explorer.units.index import index_folder, save_index
 
+    if args.engine == "ray":
+        from explorer.atlas import build_atlas
+        from explorer.engine import engine_options, ray_session
+
+        try:
+            options = engine_options(args)
+            with ray_session(options):
+                loaded = open_model(args)
+                with progress_bar("indexing", "img") as progress:
+                    index = build_atlas(loaded, args.folder, args.out, args.top_k, options, args.shard_size,
+                                        progress)
+        except ExplorerError as exc:
+            log.error("%s", exc)
+            return 1
+        log.info("indexed %d images of %s for %s on Ray: %s", index.count, args.folder, loaded.name, args.out)
+        return 0
     try:
         loaded = open_model(args)
         with progress_bar("indexing", "img") as progress:
@@ -266,6 +311,7 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--precision", choices=PRECISIONS, default=os.environ.get("EXPLORER_PRECISION"),
                          help=PRECISION_HELP)
     predict.add_argument("--json", action="store_true", help="one JSON object per image per line")
+    engine_arguments(predict)
     predict.set_defaults(run=cmd_predict)
 
     explain = sub.add_parser("explain", help="every view of one image: PNGs, arrays.npz, model.npz, summary.json")
@@ -283,6 +329,10 @@ def build_parser() -> argparse.ArgumentParser:
     index.add_argument("--top-k", type=int, default=16, metavar="K", help="images kept per unit")
     index.add_argument("--batch-size", type=int, default=64)
     index.add_argument("--out", required=True, type=Path, metavar="FILE", help="the index (.safetensors)")
+    engine_arguments(index)
+    index.add_argument("--shard-size", type=int, default=None, metavar="N",
+                       help="with --engine ray: images per shard written beside --out, from which a stopped run "
+                            "resumes (default 4096)")
     index.set_defaults(run=cmd_index)
 
     unit = sub.add_parser("unit", help="one unit's top images and feature visualisation: unit.json and feature.png")

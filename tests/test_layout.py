@@ -20,6 +20,7 @@ FLOORS = {
     "explorer": 2,  # the public API (`from explorer import load_model, predict`) sits on the model
     "explorer.analysis": 3, "explorer.train": 3, "explorer.text": 3,  # texts: words about the model and views
     "explorer.units": 4,
+    "explorer.engine": 5, "explorer.atlas": 5,  # --engine ray: Ray Data runs the units' index and predictions
     "explorer.render": 6,
     "explorer.export": 7,
     "explorer.app": 8,

@@ -23,6 +23,9 @@ def test_the_wheel_carries_the_assets_and_works_outside_the_repo(tmp_path):
             "explorer/assets/examples/SOURCES.md"} <= set(names)
     entry_points = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("entry_points.txt"))).decode()
     assert "mixer-explorer = explorer.cli:main" in entry_points
+    metadata = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
+    assert "Provides-Extra: scale" in metadata  # pip install ".[scale]": Ray Data for --engine ray
+    assert 'Requires-Dist: ray[client,data]==2.60.0; extra == "scale"' in metadata
 
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), str(wheel)],
@@ -38,3 +41,16 @@ def test_the_wheel_carries_the_assets_and_works_outside_the_repo(tmp_path):
     assert str(target) in result.stderr  # the installed copy ran, not the repository's
     assert json.loads(result.stdout)["top_k"][0]["label"] == "ship"
     assert "explorer.cli" in (target / "bin" / "mixer-explorer").read_text()  # the console script pip wrote
+
+
+def requirement_lines(name: str) -> set[str]:
+    return {line.strip() for line in (ROOT / name).read_text().splitlines()
+            if line.strip() and not line.startswith("#")}
+
+
+def test_ray_is_in_the_scale_extra_and_the_suite_but_not_in_a_space():
+    scale = requirement_lines("requirements-scale.txt")
+    assert any(line.startswith("ray[") and "data" in line for line in scale)
+    assert scale <= requirement_lines("requirements-test.txt")  # .ci/run installs it: the suite tests --engine ray
+    assert not any(line.split("[")[0].split("==")[0] in ("ray", "pyarrow") for line in requirement_lines(
+        "requirements.txt"))
