@@ -6,7 +6,7 @@
 element.addEventListener("click", (event) => {
   const place = event.target.closest("[data-part], [data-view], [data-map-title]");
   if (!place || !element.contains(place) || !props.value) return;
-  // a smaller place under a stage (data-view: patch drop, teach it) opens its view as a place does; the map's
+  // a smaller place under a stage (data-view: corruption lab, patch drop, teach it) opens its view as a place does; the map's
   // title stands for the model itself
   const part = place.dataset.part || place.dataset.view || "model";
   const block = place.dataset.block === undefined ? null : Number(place.dataset.block);

@@ -30,10 +30,11 @@ if TYPE_CHECKING:
     from explorer.model.loading import LoadedModel
 
 PARTS = ("input", "patches", "stem", "token-mixing", "channel-mixing", "pool", "head")
-# Smaller places under a stage, for views about that part: the patches' patch drop, the head's "teach it" (a probe
-# on the pooled features the head reads). On the map they carry `data-view`, not `data-part` (whose seven values
-# are a contract: one element each, but for the blocks'), and a click on one reads as a place's.
-SUB_PLACES = {"drop": "patches", "teach": "head"}
+# Smaller places under a stage, for views about that part: the input's corruption lab, the patches' patch drop, the
+# head's "teach it" (a probe on the pooled features the head reads). On the map they carry `data-view`, not
+# `data-part` (whose seven values are a contract: one element each, but for the blocks'), and a click on one reads
+# as a place's.
+SUB_PLACES = {"shift": "input", "drop": "patches", "teach": "head"}
 THUMBNAIL_PX = 112  # the input picture's longer side: sharp at the map's 56 CSS px on a 2x screen
 
 @dataclass(frozen=True)

@@ -27,7 +27,8 @@ PRESENTATION_TEXT_SCALE = 2.2  # matplotlib's 9-10 pt, shown at ~0.8x on a 1280-
 # px of white above each drawn picture (`shown`): gr.Image lays its label badge over the picture's top-left. A
 # lecture slide hides the badge, and page.js clips these rows off.
 LABEL_MARGIN = 36
-MAP_PARTS = ("input", "patches", "stem", "token-mixing", "channel-mixing", "pool", "head", "model", "drop", "teach")
+MAP_PARTS = ("input", "patches", "stem", "token-mixing", "channel-mixing", "pool", "head", "model", "shift", "drop",
+             "teach")
 LINK_PARAMETERS = ("block", "step", "unit", "kind")  # what a view's deep link may carry beyond model/example/view
 
 
