@@ -72,7 +72,10 @@ def model_inputs(loaded: LoadedModel, pictures: np.ndarray) -> torch.Tensor:
     """(B, H, W, 3) uint8 -> (B, 3, H, W) on the model's device: the same arithmetic as the transform's to-tensor
     (divide by 255) and normalisation, so a picture gives exactly the tensor `preprocess` gives."""
     normalise = transform_parts(loaded)[1]
-    batch = torch.from_numpy(np.ascontiguousarray(pictures)).permute(0, 3, 1, 2).float().div(255)
+    # contiguous (B, 3, H, W), as the transform's own tensors are: the stem's convolution takes another path on
+    # channels-last strides, and its last bits differ
+    pixels = torch.from_numpy(np.require(pictures, np.uint8, ["C", "W"]))
+    batch = pixels.permute(0, 3, 1, 2).contiguous().float().div(255)
     return normalise(batch).to(loaded.device)
 
 
