@@ -316,7 +316,7 @@ def build_parser() -> argparse.ArgumentParser:
     probe.add_argument("--json", action="store_true", help="one JSON object")
     probe.set_defaults(run=cmd_probe)
 
-    add_shift_parser(sub, model_arguments)
+    add_shift_parser(sub, model_arguments, open_model)
 
     serve = sub.add_parser("serve", help="start the web app")
     serve.add_argument("--model", default=None, help="the model selected when the page opens")

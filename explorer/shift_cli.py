@@ -10,13 +10,18 @@ images of each class by file name. Errors are one line on stderr (and one JSON o
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING, Callable
 
 from explorer.analysis.corruptions import CORRUPTIONS, SEVERITIES, check_corruptions, check_severities
 from explorer.errors import ExplorerError
 from explorer.progress import progress_bar
+
+if TYPE_CHECKING:
+    from explorer.model.loading import LoadedModel
 
 log = logging.getLogger("explorer")
 
@@ -59,10 +64,10 @@ def folder_text(result: dict, severities: tuple[int, ...]) -> str:
     return "\n".join(lines)
 
 
-def cmd_shift(args: argparse.Namespace) -> int:
+def cmd_shift(args: argparse.Namespace, open_model: Callable[[argparse.Namespace], LoadedModel]) -> int:
+    """Run `shift`; `open_model(args)`: the model the arguments ask for (explorer.cli's, shared by every command)."""
     from explorer.analysis.analysis import Analysis
     from explorer.analysis.shift import shift_folder, shift_view
-    from explorer.cli import open_model
 
     try:
         corruptions = check_corruptions(tuple(listed(args.corruptions, "corruptions")))
@@ -94,8 +99,9 @@ def cmd_shift(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_shift_parser(sub: argparse._SubParsersAction, model_arguments) -> None:
-    """The `shift` subcommand, with the model arguments every command shares (`model_arguments(parser)`)."""
+def add_shift_parser(sub: argparse._SubParsersAction, model_arguments: Callable[[argparse.ArgumentParser], None],
+                     open_model: Callable[[argparse.Namespace], LoadedModel]) -> None:
+    """The `shift` subcommand, with the model arguments and the model loading every command shares."""
     shift = sub.add_parser("shift", help="an image or a folder under the ImageNet-C / CIFAR-10-C corruptions")
     shift.add_argument("path", metavar="PATH", help="an image, or a folder of class subfolders (as `probe` reads)")
     model_arguments(shift)
@@ -107,4 +113,4 @@ def add_shift_parser(sub: argparse._SubParsersAction, model_arguments) -> None:
     shift.add_argument("--per-class", type=int, default=None, metavar="N",
                        help="a folder: only the first N images of each class by file name (default: all)")
     shift.add_argument("--json", action="store_true", help="one JSON object")
-    shift.set_defaults(run=cmd_shift)
+    shift.set_defaults(run=functools.partial(cmd_shift, open_model=open_model))
