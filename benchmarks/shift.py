@@ -92,8 +92,10 @@ def embedded_rows(repeats: int) -> list[tuple[str, float, str]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--only", choices=("embedded", "b16"), default=None, help="one model's rows")
     args = parser.parse_args()
-    rows = embedded_rows(args.repeats) + b16_rows(args.repeats)
+    rows = ((embedded_rows(args.repeats) if args.only != "b16" else [])
+            + (b16_rows(args.repeats) if args.only != "embedded" else []))
     print(f"{device_name(torch.device('cpu'))}, {torch.get_num_threads()} threads; medians of {args.repeats}")
     width = max(len(name) for name, _, _ in rows)
     for name, seconds, note in rows:
