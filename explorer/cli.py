@@ -11,6 +11,8 @@
                             [--images DIR | --index FILE] [--top-k N] [--steps S] [--seed S] --out DIR
     python -m explorer probe --model NAME [--weights pretrained|random] [--checkpoint FILE] --train DIR --test DIR
                              [--shots K] [--json]
+    python -m explorer shift PATH [--model NAME] [--weights pretrained|random] [--checkpoint FILE]
+                             [--corruptions a,b,…] [--severities 1,…,5] [--seed S] [--per-class N] [--json]
     python -m explorer serve [--model NAME] [--host H] [--port P] [--no-mcp]
 
 ENGINE: [--engine local|ray] [--address auto|HOST:PORT|ray://HOST:PORT] [--workers N] [--gpus-per-worker G]:
@@ -38,6 +40,7 @@ from explorer.images import image_paths, load_image
 from explorer.model.inference import probabilities, to_batch, top_predictions
 from explorer.model.loading import PRECISIONS, WEIGHTS_CHOICES, LoadedModel, load_model
 from explorer.progress import progress_bar
+from explorer.shift_cli import add_shift_parser
 
 PRECISION_HELP = ("what predictions compute in (default: EXPLORER_PRECISION or fp32): bf16 on CPUs with AVX512-BF16/"
                   "AMX or GPUs, fp16 on GPUs")
@@ -362,6 +365,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="the first K images of each class (default: all)")
     probe.add_argument("--json", action="store_true", help="one JSON object")
     probe.set_defaults(run=cmd_probe)
+
+    add_shift_parser(sub, model_arguments, open_model)
 
     serve = sub.add_parser("serve", help="start the web app")
     serve.add_argument("--model", default=None, help="the model selected when the page opens")

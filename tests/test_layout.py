@@ -24,7 +24,7 @@ FLOORS = {
     "explorer.render": 6,
     "explorer.export": 7,
     "explorer.app": 8,
-    "explorer.cli": 9,
+    "explorer.cli": 9, "explorer.shift_cli": 9,
     "explorer.__main__": 10,
 }
 

@@ -130,6 +130,13 @@ class ShuffleView:
     labels: tuple[str, str, str]
 
 
+def lens_view(probs: np.ndarray, class_names: tuple[str, ...], final: int) -> LensView:
+    """The logit lens read off its (depth, num_classes) probabilities; `final`: the model's own top-1."""
+    top = probs.argmax(axis=1)
+    return LensView(top, tuple(class_names[i] for i in top), probs[np.arange(len(top)), top], final,
+                    class_names[final], probs[:, final])
+
+
 def display_image(image: torch.Tensor, data_config: dict) -> np.ndarray:
     """(3, H, W) normalised input -> (H, W, 3) float in [0, 1]: exactly the pixels the model saw."""
     mean = torch.tensor(data_config["mean"]).view(3, 1, 1)
@@ -248,14 +255,7 @@ class Analysis:
         return self.kept("lens", lambda: logit_lens_probabilities(self.loaded.model, self.capture).cpu().numpy())
 
     def logit_lens(self) -> LensView:
-        def make() -> LensView:
-            probs = self.lens_probabilities()
-            top = probs.argmax(axis=1)
-            final = self.top1
-            return LensView(top, tuple(self.class_names[i] for i in top), probs[np.arange(len(top)), top], final,
-                            self.class_names[final], probs[:, final])
-
-        return self.kept("logit_lens", make)
+        return self.kept("logit_lens", lambda: lens_view(self.lens_probabilities(), self.class_names, self.top1))
 
     # --- views that run the model again, the first time only
 

@@ -1,0 +1,96 @@
+"""The corruption lab with matplotlib: the grid of corrupted pictures, and where one of them breaks, patch by patch.
+
+The grid is composed as one image and placed on the figure pixel for pixel (as panels_figure does), so 75 pictures
+draw in the time of one; words sit around it in the figure's units.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from matplotlib.colors import to_rgb
+from matplotlib.figure import Figure
+
+from explorer.render import style
+from explorer.render.mpl.common import DPI, TEXT_SCALE
+from explorer.render.mpl.panels import ColourBar, blend, panels_figure, smaller
+
+if TYPE_CHECKING:
+    from explorer.analysis.shift import BreakView, ShiftGrid
+
+FRAME = 3  # pixels of the coloured frame around each picture: green where the top-1 holds, red where it does not
+
+
+def tile(picture: np.ndarray, side: int) -> np.ndarray:
+    """(H, W, 3) uint8 -> about side x side, float in [0, 1]: small pictures enlarged by whole pixels, large ones
+    area-averaged down."""
+    x = picture / 255.0
+    if x.shape[0] < side:
+        zoom = max(1, side // x.shape[0])
+        return x.repeat(zoom, axis=0).repeat(zoom, axis=1)
+    return smaller(x, side)
+
+
+def caption(grid: ShiftGrid, k: int, v: int) -> str:
+    """✓ and the clean top-1's probability where it holds; ✗ and the new top-1 where it does not (not colour alone)."""
+    if grid.holds[k, v]:
+        return f"✓ {grid.top_probability[k, v]:.0%}"
+    return f"✗ {grid.label(k, v).split(',')[0][:11]} {grid.top_probability[k, v]:.0%}"
+
+
+def shift_grid_figure(grid: ShiftGrid, side: int = 96) -> Figure:
+    """grid.pictures (K, V, H, W, 3): one row per corruption, one column per severity, the clean picture first;
+    under each picture whether the clean top-1 holds, with what probability."""
+    k_count, v_count = grid.pictures.shape[:2]
+    tiles = [[tile(grid.clean_picture, side)] + [tile(grid.pictures[k, v], side) for v in range(v_count)]
+             for k in range(k_count)]
+    h, w = tiles[0][0].shape[:2]
+    dpi = DPI * TEXT_SCALE.get()
+    line = dpi / 72 * 1.3  # pixels per line of text, per point of font size
+    gap, cap = max(6, w // 12), int(8 * line)
+    label_w, top = int(1.25 * dpi), int(10 * line * 2 + 8 * line + gap)
+    cell_w, cell_h = w + 2 * FRAME + gap, h + 2 * FRAME + cap + gap
+    canvas = np.ones((k_count * cell_h, (v_count + 1) * cell_w, 3))
+    green, red = np.array(to_rgb(style.GREEN)), np.array(to_rgb(style.RED))
+    for k in range(k_count):
+        for c in range(v_count + 1):
+            y, x = k * cell_h, c * cell_w
+            if c > 0:
+                canvas[y:y + h + 2 * FRAME, x:x + w + 2 * FRAME] = green if grid.holds[k, c - 1] else red
+            canvas[y + FRAME:y + FRAME + h, x + FRAME:x + FRAME + w] = tiles[k][c]
+    width, height = label_w + canvas.shape[1], top + canvas.shape[0]
+    fig = Figure(figsize=(width / dpi, height / dpi), dpi=dpi)
+    fig.figimage((canvas * 255).astype(np.uint8), xo=label_w, yo=0, origin="upper")
+    fig.text(0.5, 1 - 4 / height, f"{grid.model} ({grid.weights} weights): {grid.parameter_set} corruptions, seed "
+             f"{grid.seed}\nclean top-1: {grid.clean_label} ({grid.clean_probability:.0%})", ha="center", va="top",
+             fontsize=10)
+    headers = ["clean"] + [f"severity {s}" for s in grid.severities]
+    for c, text in enumerate(headers):
+        fig.text((label_w + c * cell_w + FRAME + w / 2) / width, (canvas.shape[0] + 2) / height, text, ha="center",
+                 va="bottom", fontsize=8)
+    for k, name in enumerate(grid.corruptions):
+        y_mid = canvas.shape[0] - k * cell_h - FRAME - h / 2
+        fig.text((label_w - 6) / width, y_mid / height, name.replace("_", " "), ha="right", va="center", fontsize=8)
+        for v in range(v_count):
+            x_mid = label_w + (v + 1) * cell_w + FRAME + w / 2
+            y_cap = canvas.shape[0] - k * cell_h - h - 2 * FRAME - 1
+            fig.text(x_mid / width, y_cap / height, caption(grid, k, v), ha="center", va="top", fontsize=7,
+                     color=style.GREEN if grid.holds[k, v] else style.RED)
+    return fig
+
+
+def break_figure(view: BreakView) -> Figure:
+    """view.patch_distance (depth, grid_h, grid_w) over the corrupted picture, block by block, after the clean and
+    the corrupted picture: which patches' tokens the corruption turned furthest from the clean ones."""
+    clean, corrupted = view.clean_picture / 255.0, view.picture / 255.0
+    limits = (0.0, max(float(view.patch_distance.max()), float(view.stem_distance.max()), 1e-6))
+    maps = [blend(corrupted, view.stem_distance, limits)] + [blend(corrupted, d, limits) for d in view.patch_distance]
+    titles = ["clean", f"{view.corruption.replace('_', ' ')} {view.severity}", "stem"]
+    titles += [f"block {b}: {d:.2f}" for b, d in enumerate(view.distance)]
+    top = view.lens.final_label.split(",")[0]
+    title = (f"Where it breaks: 1 − cos(corrupted token, clean token) per patch; top-1 {top} "
+             f"({'holds' if view.same_top1 else 'changed from ' + view.clean_lens.final_label.split(',')[0]})")
+    return panels_figure([clean, corrupted] + maps, titles, title,
+                         [ColourBar(limits, style.SEQUENTIAL, "1 − cosine similarity to the clean token")],
+                         cols=min(len(titles), 8), inches=1.4)
