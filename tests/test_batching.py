@@ -151,7 +151,7 @@ def test_concurrent_predict_calls_batch_and_answer_as_they_do_alone(app_url, tmp
     from gradio_client import Client, handle_file
 
     from explorer import memo
-    from explorer.analysis.analysis import FORWARDS
+    from explorer.analysis.image import PREDICTIONS  # /predict: plain forward passes, batched
 
     rng = np.random.default_rng(0)
     paths = []
@@ -168,11 +168,11 @@ def test_concurrent_predict_calls_batch_and_answer_as_they_do_alone(app_url, tmp
         memo.clear()
         alone.append(predict(clients[0], path)[0])
     memo.clear()
-    FORWARDS.sizes = []  # the batches of the calls below alone (it keeps the last 1,000: a count would stall there)
+    PREDICTIONS.sizes = []  # the batches of the calls below alone (it keeps the last 1,000: a count would stall there)
     with ThreadPoolExecutor(len(paths)) as pool:
         together = [r[0] for r in pool.map(predict, clients, paths)]
 
-    assert max(FORWARDS.sizes) > 1  # some of them shared a forward pass
+    assert max(PREDICTIONS.sizes) > 1  # some of them shared a forward pass
     for a, t in zip(alone, together):
         assert [c["label"] for c in a["confidences"]] == [c["label"] for c in t["confidences"]]
         np.testing.assert_allclose([c["confidence"] for c in a["confidences"]],
