@@ -31,7 +31,7 @@ def text_of(result) -> str:
     return " ".join(c.text for c in result.content if c.type == "text")
 
 
-def test_the_four_tools_answer_like_the_api_and_bad_input_gets_a_clear_message(app_url):
+def test_the_tools_answer_like_the_api_and_bad_input_gets_a_clear_message(app_url):
     ship = EXAMPLES / "cifar10-ship.jpg"
     names, (classified, junk, loopback, unknown, mixing, models, after) = mcp_calls(app_url, [
         ("classify", {"image": data_uri(ship), "model": "embedded", "weights": "pretrained", "top_k": 3}),
@@ -43,7 +43,7 @@ def test_the_four_tools_answer_like_the_api_and_bad_input_gets_a_clear_message(a
         ("list_models", {}),
         ("classify", {"image": data_uri(ship), "model": "embedded", "weights": "pretrained", "top_k": 3}),
     ])
-    assert sorted(names) == ["classify", "explain_image", "list_models", "token_mixing_weights"]
+    assert sorted(names) == ["classify", "explain_image", "list_models", "shift_report", "token_mixing_weights"]
 
     label, status = Client(app_url, verbose=False).predict(handle_file(str(ship)), "embedded", "pretrained", 3,
                                                            api_name="/predict")
@@ -129,3 +129,28 @@ def test_mcp_can_be_turned_off(app_url, monkeypatch):
         assert httpx.get(f"http://127.0.0.1:{port}/").status_code == 200  # the app itself is served
     finally:
         demo.close()
+
+
+def test_the_shift_tool_answers_as_the_cli_does_and_names_an_unknown_corruption(app_url, tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    ship = EXAMPLES / "cifar10-ship.jpg"
+    asked = {"image": data_uri(ship), "model": "embedded", "weights": "pretrained", "corruptions": "fog,contrast",
+             "severities": "1,5", "seed": 0}
+    _, (shifted, unknown) = mcp_calls(app_url, [("shift_report", asked),
+                                                ("shift_report", {**asked, "corruptions": "fog,smoke"})])
+    cli = json.loads(subprocess.run([sys.executable, "-m", "explorer", "shift", str(ship), "--model", "embedded",
+                                     "--corruptions", "fog,contrast", "--severities", "1,5", "--json"],
+                                    cwd=ROOT, capture_output=True, text=True, check=True).stdout)
+    via_client = Client(app_url, verbose=False).predict(handle_file(str(ship)), "embedded", "pretrained",
+                                                        "fog,contrast", "1,5", 0, api_name="/shift")
+    assert not shifted.isError
+    for answer in (via_client, json.loads(text_of(shifted).replace("'", '"').replace("True", "true")
+                                          .replace("False", "false"))):
+        assert answer["clean"] == cli["clean"] and list(answer["corruptions"]) == ["fog", "contrast"]
+        assert answer["corruptions"] == cli["corruptions"]  # the same cells: the corruptions are seeded
+    assert unknown.isError and "unknown corruption 'smoke'" in text_of(unknown)

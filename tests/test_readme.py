@@ -77,11 +77,11 @@ def test_app_file_exposes_a_module_level_demo():
     assert isinstance(demo, gr.Blocks) and demo.title == "MLP-Mixer Explorer"
     named = {d.api_name for d in demo.fns.values() if d.api_name}
     # the app the Space serves, its endpoints wired
-    assert {"predict", "explain", "list_models", "token_mixing_weights"} <= named
+    assert {"predict", "explain", "list_models", "token_mixing_weights", "shift"} <= named
     # and the README's gradio_client section names only endpoints the app has
     section = readme().split("(`gradio_client`)", 1)[1].split("\n### ", 1)[0]
     mentioned = set(re.findall(r'api_name="/(\w+)"', section)) | set(re.findall(r"`/(\w+)`", section))
-    assert mentioned == {"predict", "explain", "token_mixing_weights", "list_models"} and mentioned <= named
+    assert mentioned == {"predict", "explain", "token_mixing_weights", "shift", "list_models"} and mentioned <= named
 
 
 def front_matter() -> dict:

@@ -92,7 +92,7 @@ def test_token_mixing_weights_endpoint_gives_the_maps_of_the_block_asked_for(cli
 
 def test_only_the_documented_endpoints_are_public(client):
     assert (sorted(client.view_api(print_info=False, return_format="dict")["named_endpoints"])
-            == ["/explain", "/list_models", "/predict", "/token_mixing_weights"])
+            == ["/explain", "/list_models", "/predict", "/shift", "/token_mixing_weights"])
 
 
 def test_only_the_open_tab_is_drawn_and_every_tab_reads_the_same_analysis():

@@ -15,7 +15,9 @@ import gradio as gr
 
 from explorer import memo
 from explorer.analysis.analysis import Analysis, image_digest
+from explorer.analysis.corruptions import CORRUPTIONS, SEVERITIES
 from explorer.analysis.image import classify
+from explorer.analysis.shift import shift_view
 from explorer.analysis.teach import Lesson, forget, learn
 from explorer.render.galleries import token_mixing_gallery
 from explorer.app import presenters as show
@@ -264,6 +266,29 @@ class App:
         b = show.block_index(loaded, block)
         picture = token_mixing_gallery(loaded, b)[0]
         return {self.ui.tool_json: show.token_mixing_summary(loaded, b), self.ui.tool_image: picture}
+
+    def shift_report(self, image: str | None, model: str | None, weights: str, corruptions: str | None,
+                     severities: str | None, seed: float | None, request: gr.Request | None = None) -> dict:
+        """Put an image under the 15 standard corruptions of ImageNet-C / CIFAR-10-C (Hendrycks & Dietterich, 2019) at 5 severities, as the model sees it, and say for each whether an MLP-Mixer-family model's top-1 holds.
+
+        Args:
+            image: the image (a URL, a data URI or an uploaded file).
+            model: a model name from list_models, or "embedded" (a small CIFAR-10 model that always runs). Empty: the best model that runs here.
+            weights: "pretrained" or "random".
+            corruptions: comma-separated names, empty for all 15: gaussian_noise, shot_noise, impulse_noise, defocus_blur, glass_blur, motion_blur, zoom_blur, snow, frost, fog, brightness, contrast, elastic_transform, pixelate, jpeg_compression.
+            severities: comma-separated severities from 1 to 5, empty for all five.
+            seed: the corruptions' random seed: the same image, corruption, severity and seed give the same pixels.
+        Returns:
+            {model, image, clean: {label, probability}, corruptions: {name: [{label, probability, clean_probability, same_top1}, one per severity]}}, as `python -m explorer shift IMAGE --json` prints it.
+        """  # noqa: E501
+        names = tuple(n.strip() for n in (corruptions or "").split(",") if n.strip()) or CORRUPTIONS
+        try:
+            levels = tuple(int(v) for v in (severities or "").split(",") if v.strip()) or SEVERITIES
+        except ValueError:
+            raise gr.Error(f"severities are numbers from 1 to 5, separated by commas; got {severities!r}") from None
+        analysis = analysis_of(image, load(model, weights), session_of(request))
+        grid = shift_view(analysis, names, levels, int(seed or 0))
+        return {self.ui.tool_json: grid.as_dict(image_label(require_image(image)))}
 
     @staticmethod
     def list_models() -> list[dict]:

@@ -85,7 +85,10 @@ def page(default_model: str) -> tuple[gr.Blocks, Components]:
                         with gr.Tab(view.title, id=view.id) as tab:
                             ui.tab[view.id] = tab
                             view.lay_out(ui)
-        with gr.Row(visible=False):  # the token_mixing_weights tool's outputs (programs only)
+        with gr.Row(visible=False):  # the token_mixing_weights and shift tools' inputs and outputs (programs only)
             ui.tool_json, ui.tool_image = gr.JSON(), Picture(format="png", type="numpy")
             ui.tool_button = gr.Button()
+            ui.tool_corruptions, ui.tool_severities = gr.Textbox(), gr.Textbox()
+            ui.tool_seed = gr.Number(0, precision=0)
+            ui.shift_button = gr.Button()
     return demo, ui

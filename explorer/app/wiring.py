@@ -1,8 +1,9 @@
 """The app: the page's components (explorer.app.layout) wired to their handlers (explorer.app.handlers).
 
-Endpoints for API clients, which are also the MCP server's four tools (at /gradio_api/mcp/ unless EXPLORER_MCP=0):
+Endpoints for API clients, which are also the MCP server's five tools (at /gradio_api/mcp/ unless EXPLORER_MCP=0):
 `/predict` (classify: image, model, weights, top_k), `/explain` (explain_image: image, model, weights),
-`/token_mixing_weights` (model, weights, block) and `/list_models`. Every other event serves the page only.
+`/token_mixing_weights` (model, weights, block), `/shift` (shift_report: image, model, weights, corruptions,
+severities, seed) and `/list_models`. Every other event serves the page only.
 """
 from __future__ import annotations
 
@@ -62,6 +63,9 @@ def wire(app: App, demo: gr.Blocks) -> None:
     ui.tool_button.click(user_errors(app.token_mixing_weights), [ui.model, ui.weights, ui.block],
                          [ui.tool_json, ui.tool_image], api_name="token_mixing_weights", queue=False)
     gr.api(app.list_models, api_name="list_models", queue=False)
+    ui.shift_button.click(on_gpu(user_errors(app.shift_report)), [ui.image, ui.model, ui.weights, ui.tool_corruptions,
+                                                                   ui.tool_severities, ui.tool_seed], ui.tool_json,
+                          api_name="shift", **forward)
 
     # A new image (upload, webcam, clipboard, an example) or another model or weights: one event, which answers
     # with the predictions, the map and the open view together. (`input` and the examples' own event, not

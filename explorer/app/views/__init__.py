@@ -9,7 +9,7 @@ Adding a view: its numbers in an analysis module (explorer/analysis/), its figur
 from __future__ import annotations
 
 from explorer.app.views import (activations, architecture, compare, drop, evidence, export, logit_lens, models,
-                                predict, shuffle, stem, teach, timeline, token_mixing, tour, unit)
+                                predict, shift, shuffle, stem, teach, timeline, token_mixing, tour, unit)
 from explorer.app.views.base import Components, Controls, Session, View
 
 VIEWS: tuple[View, ...] = (
@@ -22,6 +22,7 @@ VIEWS: tuple[View, ...] = (
     logit_lens.VIEW,
     shuffle.VIEW,
     drop.VIEW,
+    shift.VIEW,
     teach.VIEW,
     unit.VIEW,
     architecture.VIEW,

@@ -78,6 +78,9 @@ class Controls:
     unit_index: float | None
     unit_kind: str = "channel"
     lesson: Lesson | None = None  # the visitor's "Teach it" classes (a gr.State)
+    shift_corruption: str = "fog"  # the corruption lab's cell: which corruption, at which severity
+    shift_severity: float = 3
+    shift_random: bool = False  # the lab on random weights of the same architecture
 
 
 CONTROLS = tuple(f.name for f in fields(Controls))
