@@ -91,3 +91,13 @@ def test_the_break_picture_draws_every_block():
     view = break_view()
     pixels = figure_array(break_figure(view))
     assert pixels.ndim == 3 and pixels.shape[1] > pixels.shape[0]
+
+
+def test_the_wide_grid_of_a_slide_is_the_same_cells_turned_a_quarter():
+    g = grid()
+    tall, wide = figure_array(shift_grid_figure(g, side=96)), figure_array(shift_grid_figure(g, side=96, wide=True))
+    green, red = (tuple(round(255 * c) for c in to_rgb(colour)) for colour in (style.GREEN, style.RED))
+    for colour in (green, red):  # the same frames, laid the other way
+        assert np.all(tall == colour, axis=-1).sum() == np.all(wide == colour, axis=-1).sum()
+    k, v = g.pictures.shape[:2]  # more corruptions than severities + clean: the tall grid is taller, the wide wider
+    assert (tall.shape[0] > tall.shape[1]) == (k > v + 1) and (wide.shape[1] > wide.shape[0]) == (k > v + 1)

@@ -2,6 +2,8 @@
 one cell where in the network it breaks; the model's published robustness numbers beside it."""
 from __future__ import annotations
 
+import functools
+
 import gradio as gr
 
 from explorer.analysis.analysis import Analysis
@@ -85,7 +87,8 @@ def draw(ui: Components, c: Controls, s: Session) -> dict:
     text = (f"**{analysis.loaded.name}** ({analysis.loaded.weights}) · clean: **{grid.clean_label}** "
             f"{grid.clean_probability:.0%} · the top-1 holds in **{held} of {grid.holds.size}** cells · "
             f"{corruption.replace('_', ' ')} at severity {severity}: {where}.\n\n{published_line(analysis.loaded)}")
-    return {ui.shift_md: text, ui.shift_grid: shown(drawn(shift_grid_figure, grid, large=False)),
+    figure = functools.partial(shift_grid_figure, wide=c.present)  # a slide: one column per corruption, wide
+    return {ui.shift_md: text, ui.shift_grid: shown(drawn(figure, grid, large=False)),
             ui.shift_plot: severity_plot(grid, large=c.present),
             ui.shift_distance: distance_plot(broken, large=c.present),
             ui.shift_lens: break_lens_plot(broken, large=c.present),

@@ -39,42 +39,51 @@ def caption(grid: ShiftGrid, k: int, v: int) -> str:
     return f"✗ {grid.label(k, v).split(',')[0][:11]} {grid.top_probability[k, v]:.0%}"
 
 
-def shift_grid_figure(grid: ShiftGrid, side: int = 96) -> Figure:
-    """grid.pictures (K, V, H, W, 3): one row per corruption, one column per severity, the clean picture first;
-    under each picture whether the clean top-1 holds, with what probability."""
+def shift_grid_figure(grid: ShiftGrid, side: int = 96, wide: bool = False) -> Figure:
+    """grid.pictures (K, V, H, W, 3): one row per corruption, one column per severity, the clean picture first
+    (`wide`, for a lecture slide: one column per corruption, one row per severity); under each picture whether the
+    clean top-1 holds, with what probability."""
     k_count, v_count = grid.pictures.shape[:2]
-    tiles = [[tile(grid.clean_picture, side)] + [tile(grid.pictures[k, v], side) for v in range(v_count)]
-             for k in range(k_count)]
-    h, w = tiles[0][0].shape[:2]
+    # cells[row][col] = (k, v), v = -1 for the clean picture; the heads name the columns, the labels the rows
+    by_corruption = [[(k, v) for v in range(-1, v_count)] for k in range(k_count)]
+    cells = [list(column) for column in zip(*by_corruption)] if wide else by_corruption
+    severities = ["clean"] + [f"severity {s}" for s in grid.severities]
+    corruptions = [name.replace("_", " ") for name in grid.corruptions]
+    heads, labels = (corruptions, severities) if wide else (severities, corruptions)
+    pictures = {(k, v): tile(grid.clean_picture if v < 0 else grid.pictures[k, v], side) for row in cells
+                for k, v in row}
+    h, w = pictures[cells[0][0]].shape[:2]
+    rows, cols = len(cells), len(cells[0])
     dpi = DPI * TEXT_SCALE.get()
     line = dpi / 72 * 1.3  # pixels per line of text, per point of font size
     gap, cap = max(6, w // 12), int(8 * line)
-    label_w, top = int(1.25 * dpi), int(10 * line * 2 + 8 * line + gap)
+    label_w, top = int(1.25 * dpi), int(10 * line * 2 + 8 * line * (2 if wide else 1) + gap)
     cell_w, cell_h = w + 2 * FRAME + gap, h + 2 * FRAME + cap + gap
-    canvas = np.ones((k_count * cell_h, (v_count + 1) * cell_w, 3))
+    canvas = np.ones((rows * cell_h, cols * cell_w, 3))
     green, red = np.array(to_rgb(style.GREEN)), np.array(to_rgb(style.RED))
-    for k in range(k_count):
-        for c in range(v_count + 1):
-            y, x = k * cell_h, c * cell_w
-            if c > 0:
-                canvas[y:y + h + 2 * FRAME, x:x + w + 2 * FRAME] = green if grid.holds[k, c - 1] else red
-            canvas[y + FRAME:y + FRAME + h, x + FRAME:x + FRAME + w] = tiles[k][c]
+    for r, row in enumerate(cells):
+        for c, (k, v) in enumerate(row):
+            y, x = r * cell_h, c * cell_w
+            if v >= 0:
+                canvas[y:y + h + 2 * FRAME, x:x + w + 2 * FRAME] = green if grid.holds[k, v] else red
+            canvas[y + FRAME:y + FRAME + h, x + FRAME:x + FRAME + w] = pictures[(k, v)]
     width, height = label_w + canvas.shape[1], top + canvas.shape[0]
     fig = Figure(figsize=(width / dpi, height / dpi), dpi=dpi)
     fig.figimage((canvas * 255).astype(np.uint8), xo=label_w, yo=0, origin="upper")
     fig.text(0.5, 1 - 4 / height, f"{grid.model} ({grid.weights} weights): {grid.parameter_set} corruptions, seed "
              f"{grid.seed}\nclean top-1: {grid.clean_label} ({grid.clean_probability:.0%})", ha="center", va="top",
              fontsize=10)
-    headers = ["clean"] + [f"severity {s}" for s in grid.severities]
-    for c, text in enumerate(headers):
-        fig.text((label_w + c * cell_w + FRAME + w / 2) / width, (canvas.shape[0] + 2) / height, text, ha="center",
-                 va="bottom", fontsize=8)
-    for k, name in enumerate(grid.corruptions):
-        y_mid = canvas.shape[0] - k * cell_h - FRAME - h / 2
-        fig.text((label_w - 6) / width, y_mid / height, name.replace("_", " "), ha="right", va="center", fontsize=8)
-        for v in range(v_count):
-            x_mid = label_w + (v + 1) * cell_w + FRAME + w / 2
-            y_cap = canvas.shape[0] - k * cell_h - h - 2 * FRAME - 1
+    for c, text in enumerate(heads):
+        fig.text((label_w + c * cell_w + FRAME + w / 2) / width, (canvas.shape[0] + 2) / height,
+                 text.replace(" ", "\n", 1) if wide else text, ha="center", va="bottom", fontsize=8)
+    for r, row in enumerate(cells):
+        y_mid = canvas.shape[0] - r * cell_h - FRAME - h / 2
+        fig.text((label_w - 6) / width, y_mid / height, labels[r], ha="right", va="center", fontsize=8)
+        for c, (k, v) in enumerate(row):
+            if v < 0:
+                continue
+            x_mid = label_w + c * cell_w + FRAME + w / 2
+            y_cap = canvas.shape[0] - r * cell_h - h - 2 * FRAME - 1
             fig.text(x_mid / width, y_cap / height, caption(grid, k, v), ha="center", va="top", fontsize=7,
                      color=style.GREEN if grid.holds[k, v] else style.RED)
     return fig
