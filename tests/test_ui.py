@@ -122,17 +122,23 @@ def test_only_the_open_tab_is_drawn_and_every_tab_reads_the_same_analysis():
         assert ui.evidence not in shown  # the other tabs are drawn when opened, not for every upload
         drawn = {view: app.show(view, controls, "session") for view in VIEWS}
         # + evidence (a pass with gradients, one backward) + shuffle (two) + patch drop (its 40 images in one batch;
-        # random weights' curve runs on another model)
-        assert counts == {"forward": 5, "backward": 1}
+        # random weights' curve runs on another model) + the corruption lab (its 75 pictures in one batch, and the
+        # picked cell's recorded pass)
+        assert counts == {"forward": 7, "backward": 1}
         for view in VIEWS:  # every tab again: nothing runs
             app.show(view, controls, "session")
-        assert counts == {"forward": 5, "backward": 1}
+        assert counts == {"forward": 7, "backward": 1}
     # each tab draws its own components and nothing else, and what it draws is this image's, block 2's, unit 3's
     assert (set(drawn["evidence"]) == {ui.view, ui.evidence}
             and set(drawn["logit-lens"]) == {ui.view, ui.lens, ui.lens_table})
     assert set(drawn["activations"]) == {ui.view, ui.activations, ui.top_table, ui.updates}
     assert set(drawn["drop"]) == {ui.view, ui.drop_md, ui.drop_plot}
     assert "50% of the patches" in drawn["drop"][ui.drop_md]
+    # the corruption lab: all 75 cells, the first cell (fog, severity 3) opened, its charts and pictures drawn
+    assert "of 75** cells" in drawn["shift"][ui.shift_md] and "fog at severity 3" in drawn["shift"][ui.shift_md]
+    assert picture(drawn["shift"][ui.shift_grid]) and picture(drawn["shift"][ui.shift_break])
+    mean = next(t for t in drawn["shift"][ui.shift_distance].data if t.name == "mean over patches")
+    assert len(mean.y) == EMBEDDED_BLOCKS + 1  # the stem, then each block
     assert "No classes yet" in drawn["teach"][ui.teach_md]  # this session taught nothing: nothing learned, no answer
     assert drawn["teach"][ui.teach_answer] is None
     assert set(drawn["export"]) == set(drawn["models"]) == {ui.view}  # drawn by their button, or not per image
@@ -209,7 +215,7 @@ def test_a_deep_link_names_an_example_only_from_the_examples_folder():
     ui = app.ui
     # the page's controls as they start
     start = ("predict", None, "embedded", "pretrained", 5, 0, False, -1, "one scale for all blocks", 0, -1, 1, 0,
-             "embedded", "random", -1, "channel", None)
+             "embedded", "random", -1, "channel", None, "fog", 3, False)
     assert len(start) == 1 + len(Controls.__dataclass_fields__)
     link = app.deep_link(SimpleNamespace(query_params={"example": "chelsea-cat", "view": "evidence", "unit": "5",
                                                        "block": "99"}), *start)
