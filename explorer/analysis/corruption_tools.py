@@ -12,12 +12,12 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import ndimage, signal
 
 
 def gaussian_blur(x: np.ndarray, sigma: float, mode: str = "nearest", truncate: float = 4.0) -> np.ndarray:
     """skimage.filters.gaussian as the published code calls it: each colour channel (or a 2-D map) blurred alone,
     border 'nearest', the kernel cut at `truncate` sigmas."""
+    from scipy import ndimage  # here, not at import: scipy costs the app's start ~0.6 s
     if sigma <= 0:
         return x.astype(np.float64)
     sigmas = (sigma, sigma, 0) if x.ndim == 3 else sigma
@@ -34,6 +34,7 @@ def gaussian_kernel_1d(size: int, sigma: float) -> np.ndarray:
 def disk_kernel(radius: float, alias_blur: float) -> np.ndarray:
     """(k, k) the defocus kernel: the pixels within `radius` of the centre, equally weighted, then softened by a
     small Gaussian (OpenCV's GaussianBlur, 3x3 up to radius 8, else 5x5, border reflect-101) against aliasing."""
+    from scipy import ndimage  # here, not at import: scipy costs the app's start ~0.6 s
     half = 8 if radius <= 8 else int(radius)
     grid = np.arange(-half, half + 1)
     xx, yy = np.meshgrid(grid, grid)
@@ -48,6 +49,7 @@ def filter_channels(x: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     """OpenCV's filter2D on each channel: correlation with the (odd-sized, centred) kernel, border reflect-101.
     Computed as an FFT convolution of the mirrored-padded picture with the flipped kernel (a defocus disk of
     radius 10 is a 21x21 kernel: directly, 441 multiply-adds a pixel)."""
+    from scipy import signal  # here, not at import: scipy costs the app's start ~0.6 s
     half_h, half_w = kernel.shape[0] // 2, kernel.shape[1] // 2
     padded = np.pad(x, ((half_h, half_h), (half_w, half_w), (0, 0)), mode="reflect")  # numpy's reflect: cba|abc
     return signal.fftconvolve(padded, kernel[::-1, ::-1, None], mode="valid", axes=(0, 1))
@@ -165,6 +167,7 @@ def affine_from_points(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
 def warp_affine(x: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     """OpenCV's warpAffine(x, matrix) with linear interpolation and border reflect-101: the output at (x, y) is
     the input at matrix⁻¹(x, y). scipy works in (row, col), OpenCV in (x, y): the axes are swapped both ways."""
+    from scipy import ndimage  # here, not at import: scipy costs the app's start ~0.6 s
     a, b = matrix[:, :2], matrix[:, 2]
     inverse = np.linalg.inv(a)
     swap = np.array([[0, 1], [1, 0]])

@@ -22,7 +22,6 @@ from typing import Callable
 import numpy as np
 from matplotlib.colors import hsv_to_rgb, rgb_to_hsv
 from PIL import Image
-from scipy.ndimage import map_coordinates
 
 from explorer.analysis import corruption_tools as tools
 from explorer.errors import ExplorerError
@@ -192,6 +191,8 @@ def elastic_transform(x: np.ndarray, c: tuple[float, float, float], rng: np.rand
     dy = tools.gaussian_blur(rng.uniform(-1, 1, size=(h, w)), sigma, mode="reflect", truncate=3) * alpha
     rows, cols = np.meshgrid(np.arange(h), np.arange(w), indexing="ij")
     coordinates = np.stack([rows + dy, cols + dx])
+    from scipy.ndimage import map_coordinates  # here, not at import: scipy costs the app's start ~0.6 s
+
     return np.stack([map_coordinates(x[..., k], coordinates, order=1, mode="reflect") for k in range(x.shape[2])],
                     axis=-1)
 
