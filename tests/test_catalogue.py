@@ -69,3 +69,24 @@ def test_a_tag_s_entry_read_off_its_config_equals_the_model_timm_builds_for_it()
         assert entry.tag == (model.pretrained_cfg.get("tag") or "")
         assert entry.architecture == model.pretrained_cfg["architecture"]
     assert describe("mixer_b16_224.goog_in21k").num_classes == 21843  # the heads really differ
+
+
+def test_the_shipped_entries_are_the_ones_timm_s_models_measure_and_another_timm_s_are_not_used(tmp_path):
+    # assets/catalogue.json (the app's cold start reads it): equal to the entries measured here, model by model
+    import json
+
+    import timm
+
+    from explorer.model.catalogue import SHIPPED_PATH, shipped_entries, timm_names
+
+    names = timm_names()
+    shipped = shipped_entries(names)
+    assert shipped is not None, ("assets/catalogue.json is stale for this timm: python -c \"from "
+                                 "explorer.model.catalogue import write_shipped_entries; write_shipped_entries()\"")
+    assert list(shipped) == [describe(name) for name in names]
+    other = json.loads(SHIPPED_PATH.read_text())
+    (tmp_path / "old.json").write_text(json.dumps({**other, "timm": "0.9.0"}))
+    (tmp_path / "fewer.json").write_text(json.dumps({**other, "entries": other["entries"][1:]}))
+    assert shipped_entries(names, tmp_path / "old.json") is None
+    assert shipped_entries(names, tmp_path / "fewer.json") is None
+    assert timm.__version__ == other["timm"]

@@ -6,8 +6,10 @@ Sizes are read off a model built on the meta device, so listing even L/16 alloca
 """
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass
 from fnmatch import fnmatch
+from pathlib import Path
 from typing import Any
 
 import timm
@@ -22,6 +24,7 @@ from explorer.model.families import FAMILIES, family
 
 # timm's names for the paper's models first, then the MLP relatives built from the same MlpMixer class.
 FAMILY_PATTERNS = tuple(f.timm_names for f in FAMILIES)
+SHIPPED_PATH = embedded.ASSETS / "catalogue.json"  # timm's entries, measured for the timm in requirements.txt
 
 
 @dataclass(frozen=True)
@@ -108,15 +111,42 @@ def meta_model(architecture: str) -> MlpMixer:
         return timm.create_model(architecture, pretrained=False)
 
 
-@memo.CATALOGUE
-def catalogue() -> tuple[ModelEntry, ...]:
-    """The embedded default, then per family every pretrained tag and the architectures without weights."""
-    names = [embedded.EMBEDDED_NAME]
+def timm_names() -> list[str]:
+    """Per family, every pretrained tag timm has, then the architectures it has no weights for."""
+    names = []
     for pattern in FAMILY_PATTERNS:
         tagged = timm.list_pretrained(pattern)
         with_weights = {t.split(".")[0] for t in tagged}
         names += tagged + [a for a in timm.list_models(pattern) if a not in with_weights]
-    return tuple(describe(n) for n in names)
+    return names
+
+
+def shipped_entries(names: list[str], path: Path = SHIPPED_PATH) -> tuple[ModelEntry, ...] | None:
+    """The entries shipped in assets/catalogue.json, when they were measured with the timm installed here and name
+    exactly these models; else None (then they are measured)."""
+    try:
+        shipped = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if shipped.get("timm") != timm.__version__ or [e.get("name") for e in shipped.get("entries", [])] != names:
+        return None
+    return tuple(ModelEntry(**e) for e in shipped["entries"])
+
+
+def write_shipped_entries(path: Path = SHIPPED_PATH) -> None:
+    """Measure timm's entries and ship them; after a timm upgrade:
+    `python -c "from explorer.model.catalogue import write_shipped_entries; write_shipped_entries()"`."""
+    entries = [describe(name).as_dict() for name in timm_names()]
+    path.write_text(json.dumps({"timm": timm.__version__, "entries": entries}, indent=1) + "\n", encoding="utf-8")
+
+
+@memo.CATALOGUE
+def catalogue() -> tuple[ModelEntry, ...]:
+    """The embedded default, then per family every pretrained tag and the architectures without weights. timm's
+    entries come from assets/catalogue.json when it was measured with this timm (building 15 models, even on the
+    meta device, was a fifth of the app's cold start), else they are measured here."""
+    names = timm_names()
+    return (describe(embedded.EMBEDDED_NAME), *(shipped_entries(names) or (describe(n) for n in names)))
 
 
 def is_known(name: str) -> bool:
@@ -144,3 +174,4 @@ def format_table(entries: tuple[ModelEntry, ...] | list[ModelEntry]) -> str:
     lines.append("  ".join("-" * w for w in widths))
     lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths)) for r in rows]
     return "\n".join(lines)
+
