@@ -24,12 +24,17 @@ def map_carries(page, label: str) -> None:
                            timeout=60_000)
 
 
+def opened(page, url: str, shown: str) -> None:
+    """The page at `url`, `shown` on screen and every event of its opening done."""
+    page.goto(url)
+    page.locator(shown).wait_for(timeout=60_000)
+    page.wait_for_function("() => !document.querySelector('.pending, .generating')", timeout=60_000)
+
+
 def test_an_upload_is_one_event_with_predictions_map_and_open_view(app_url, browser):
     page = browser.new_page(viewport={"width": 1366, "height": 768})
     try:
-        page.goto(app_url)
-        page.locator("#model-map").wait_for(timeout=60_000)
-        page.wait_for_function("() => !document.querySelector('.pending, .generating')", timeout=60_000)
+        opened(page, app_url, "#model-map")
         joins = counting_joins(page)
         page.locator("#image input[type=file]").set_input_files(str(EXAMPLES / "cifar10-ship.jpg"))
         page.wait_for_function(IDLE, timeout=60_000)
@@ -45,9 +50,7 @@ def test_an_upload_is_one_event_with_predictions_map_and_open_view(app_url, brow
 def test_an_example_click_is_one_event(app_url, browser):
     page = browser.new_page(viewport={"width": 1366, "height": 768})
     try:
-        page.goto(app_url + "?view=evidence")
-        page.locator("#evidence").wait_for(timeout=60_000)
-        page.wait_for_function("() => !document.querySelector('.pending, .generating')", timeout=60_000)
+        opened(page, app_url + "?view=evidence", "#evidence")
         joins = counting_joins(page)
         example(page, "chelsea-cat")
         page.wait_for_function(IDLE, timeout=60_000)
