@@ -182,3 +182,18 @@ def test_keys_name_what_the_answer_depends_on(tmp_path):
     assert answers.screen_key(screen) != answers.screen_key({**screen, "view": "evidence"})
     assert answers.screen_key(screen) == answers.screen_key({**screen, "values": (str(copy), *screen["values"][1:])})
     assert answers.predict_key({**asked, "model": ""}) != answers.predict_key(asked)  # "" is the default model
+
+
+def test_a_screen_that_shows_a_visitor_s_classes_is_never_kept_for_another(tmp_path):
+    from explorer.analysis.teach import Lesson
+
+    def screen(lesson) -> dict:  # the Teach it tab open, the cat, this lesson
+        return {"view": "teach", "values": (str(CAT), "embedded", "pretrained", 5, 0, False, -1,
+                                            "one scale for all blocks", 0, -1, 1, 0, "embedded", "random", -1,
+                                            "channel", lesson)}
+
+    assert answers.screen_key(screen(None)) == answers.screen_key(screen(Lesson()))  # nothing of anyone's: kept
+    taught = Lesson().with_images("mine", [(str(CAT), "cat")])
+    # keys of calls that cannot be kept are all different: each is answered by its handler
+    key = answers._readable(answers.screen_key)
+    assert key(screen(taught)) != key(screen(taught))

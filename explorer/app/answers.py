@@ -120,10 +120,11 @@ def predict_key(arguments: dict[str, Any]) -> tuple:
 def screen_key(arguments: dict[str, Any]) -> tuple:
     """A new image's screen in the page (explorer.app.handlers.App.image_changed): the predictions, the banner,
     the block slider, the map and the open view, which depend on the image, the model and every control but the
-    visitor's lesson; a screen that carries a learned probe's answer is the visitor's own, and not kept."""
+    visitor's lesson; a screen that carries anything of a lesson (its classes on Teach it, a learned probe's answer)
+    is the visitor's own, and not kept."""
     c = Controls(*arguments["values"])
-    if c.lesson is not None and c.lesson.learned is not None:
-        raise ValueError("a learned probe: this visitor's own answer")
+    if c.lesson is not None and (c.lesson.names or c.lesson.learned is not None):
+        raise ValueError("this visitor's lesson: their own answer")
     image = None if c.image is None else image_digest(c.image)
     asked = ("image", "model", "weights", "top_k", "lesson")
     others = tuple(getattr(c, name) for name in CONTROLS if name not in asked)

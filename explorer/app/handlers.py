@@ -49,8 +49,8 @@ def session_of(request: gr.Request | None) -> str | None:
 
 
 class App:
-    """The handlers of one page (`ui`, explorer.app.layout): the four public endpoints, which are also the MCP
-    server's tools (/predict, /explain, /token_mixing_weights, /list_models), and the page's own events."""
+    """The handlers of one page (`ui`, explorer.app.layout): the five public endpoints, which are also the MCP
+    server's tools (/predict, /explain, /token_mixing_weights, /shift, /list_models), and the page's own events."""
 
     def __init__(self, ui: Components, default_model: str | None = None):
         self.ui = ui
