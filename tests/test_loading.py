@@ -103,7 +103,9 @@ print(json.dumps(dict(name=loaded.name, reason=loaded.fallback_reason, timeout=H
     out = json.loads(result.stdout.strip().splitlines()[-1])
     assert out["name"] == "embedded" and "cannot be reached" in out["reason"] and "timed out" in out["reason"]
     assert len(accepted) == 1  # asked once: no retries, no download attempt after the probe gave up
-    assert out["timeout"] <= held_open[0] < 5, held_open  # it waited its timeout, then gave up: within 5 s
+    # it waited its timeout, then gave up: within 5 s. (The listener notes the connection when its thread next runs,
+    # never before the loader connected: on a loaded machine it sees a little less than the loader waited.)
+    assert out["timeout"] - 0.5 <= held_open[0] < 5, held_open
 
 
 def test_a_corrupt_file_in_the_hf_cache_is_named_and_falls_back(tmp_path):
