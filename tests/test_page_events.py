@@ -71,6 +71,6 @@ def test_a_deep_link_is_at_most_two_events(app_url, browser):
         map_carries(page, "cat")
         page.wait_for_function(EVIDENCE_FOR_CAT, timeout=60_000)
         assert page.locator("#labels h2").inner_text().strip() == "cat"
-        assert 1 <= len(joins) <= 2, joins
+        assert len(joins) in (1, 2), joins  # the link read, then its view drawn by its own tab
     finally:
         page.close()
