@@ -61,9 +61,9 @@ def by_name(handler: Callable) -> Callable:
     signature = inspect.signature(handler)
 
     @functools.wraps(handler)
-    def call(*args: Any, **kwargs: Any) -> Any:
+    def call(**arguments: Any) -> Any:
         bound = signature.bind_partial()
-        bound.arguments.update(signature.bind(*args, **kwargs).arguments if args else kwargs)
+        bound.arguments.update(arguments)
         return handler(*bound.args, **bound.kwargs)
 
     return call

@@ -46,8 +46,8 @@ def wire(app: App, demo: gr.Blocks) -> None:
     controls = [ui.view, *ui.named(CONTROLS)]  # what every view's draw reads (explorer.app.views.Controls)
     drawn = [*ui.named(VIEW_OUTPUTS), ui.address, ui.model_map]  # a view's components, its address, the map's mark
     screen = [ui.labels, ui.status, ui.banner, ui.block, ui.probe_line, *drawn]  # what a new image changes
-    redraw = app.view_handler(None)
-    view_drawn = dict(fn=redraw, inputs=[ui.view, ui.model_map, *ui.named(CONTROLS)], outputs=drawn, **private)
+    view_inputs = [ui.view, ui.model_map, *ui.named(CONTROLS)]  # and the map's value, whose mark a draw moves
+    view_drawn = dict(fn=app.view_handler(None), inputs=view_inputs, outputs=drawn, **private)
     predictions = [ui.image, ui.model, ui.weights, ui.top_k]
 
     # The public endpoints, which are also the MCP tools: /predict (classify), /explain (explain_image),
@@ -88,10 +88,10 @@ def wire(app: App, demo: gr.Blocks) -> None:
     # image) and answers with the screen, in one event; a view other than the first is then drawn by its own
     # tab's `select` as the page switches to it (at most two events for a link).
     first, *others = ui.tab.items()
-    first[1].select(on_gpu(user_errors(app.first_tab_opened)), [ui.linked, ui.view, ui.model_map, *ui.named(CONTROLS)],
+    first[1].select(on_gpu(user_errors(app.first_tab_opened)), [ui.linked, *view_inputs],
                     [*screen, *ui.named(LINKED), ui.tabs, ui.link_note, ui.linked], **private)
     for name, tab in others:
-        tab.select(app.view_handler(name), [ui.view, ui.model_map, *ui.named(CONTROLS)], drawn, **private)
+        tab.select(app.view_handler(name), view_inputs, drawn, **private)
 
     # A person changing a control of the open view redraws it (`input`, not `change`: a deep link sets many
     # controls at once and draws once). Number boxes redraw as typed (the latest value wins), not only on Enter.
