@@ -325,7 +325,7 @@ def test_large_makes_every_font_larger_and_leaves_the_height_to_the_page():
         assert big.layout.hoverlabel.font.size == 22 and big.layout.title.font.size > fig.layout.title.font.size, name
         assert big.layout.height is None and 420 <= fig.layout.height <= 560, name  # lecture mode: sized to the screen
         assert all(a.font.size > b.font.size for a, b in zip(big.layout.annotations, fig.layout.annotations)), name
-        assert fig.layout.meta is None
+        assert fig.layout.meta["name"], name  # its accessible name (page.js)
         json.loads(fig.to_json())  # what the browser receives
 
 

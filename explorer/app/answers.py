@@ -32,6 +32,7 @@ from explorer.app.gradio_compat import CacheMissError, on_bad_input, probing
 from explorer.analysis.analysis import image_digest
 from explorer.app.presenters import MAX_TOP_K
 from explorer.app.views.base import CONTROLS, Controls
+from explorer.text.i18n import asked_language, current_language
 
 Key = Callable[[dict[str, Any]], tuple]
 _unkept = itertools.count()  # numbers the keys of calls that cannot be answered from the kept ones
@@ -107,7 +108,7 @@ def _clamped(top_k: Any) -> int:
 def _asked(arguments: dict[str, Any]) -> tuple:
     image = arguments["image"]
     return (None if image is None else image_digest(image), arguments["model"] or "",
-            arguments["weights"] or "pretrained", _clamped(arguments["top_k"]))
+            arguments["weights"] or "pretrained", _clamped(arguments["top_k"]), current_language())
 
 
 def predict_key(arguments: dict[str, Any]) -> tuple:
@@ -128,4 +129,5 @@ def screen_key(arguments: dict[str, Any]) -> tuple:
     image = None if c.image is None else image_digest(c.image)
     asked = ("image", "model", "weights", "top_k", "lesson")
     others = tuple(getattr(c, name) for name in CONTROLS if name not in asked)
-    return ("screen", image, c.model or "", c.weights or "pretrained", _clamped(c.top_k), arguments["view"], *others)
+    return ("screen", image, c.model or "", c.weights or "pretrained", _clamped(c.top_k), arguments["view"],
+            current_language(), asked_language(), *others)  # its words, and its address (which may name its language)

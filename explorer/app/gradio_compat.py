@@ -14,6 +14,11 @@ name, rather than somewhere in the page.
 - `FIRST_TAB_SELECT_ON_LOAD`: Gradio fires the first tab's `select` as the page opens; the page reads its deep
   link there (explorer.app.wiring). tests/test_page_events.py sees it in Chromium.
 - gr.cache calls a handler with its arguments by name on a miss: explorer.app.answers.by_name.
+- `current_request()`: the request of the event this thread is answering (gradio.context.LocalContext, which
+  Gradio sets around each call of a handler, the queue's probe of kept answers included), so that the app's
+  words follow the visitor's language (explorer.text.i18n) without every handler passing its request on.
+- `GRADIO_CORE_MODULE`: the page's script file whose `changeLocale(tag)` sets the language Gradio's page speaks
+  (what its Settings panel calls); page.js calls it when the address says `?lang=`.
 """
 from __future__ import annotations
 
@@ -24,13 +29,16 @@ import gradio as gr
 import PIL.Image
 from gradio import processing_utils
 from gradio.caching import CacheMissError, _probe_mode_active
+from gradio.context import LocalContext
 
 FETCH_HOOK = "async_move_resource_to_block_cache"
 TEMPLATE = "is_template"
 FIRST_TAB_SELECT_ON_LOAD = True
+GRADIO_CORE_MODULE = r"/\/assets\/core-[\w-]+\.js$/"  # a JavaScript regular expression
 
 __all__ = ["CacheMissError", "probing", "on_bad_input", "encoded_picture", "content_folder", "example_loaded",
-           "FETCH_HOOK", "TEMPLATE", "FIRST_TAB_SELECT_ON_LOAD"]
+           "FETCH_HOOK", "TEMPLATE", "FIRST_TAB_SELECT_ON_LOAD", "current_request",
+           "GRADIO_CORE_MODULE"]
 
 
 def probing() -> bool:
@@ -67,3 +75,8 @@ def content_folder(data: bytes) -> str:
 def example_loaded(examples: gr.Examples) -> Any:
     """The event that loads a clicked example into the Examples' inputs (chain the page's answer on it)."""
     return examples.load_input_event
+
+
+def current_request() -> gr.Request | None:
+    """The request whose event this thread is answering; None outside an event (the CLI, a test, a notebook)."""
+    return LocalContext.request.get(None)

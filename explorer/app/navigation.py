@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 from explorer.app.views import BY_ID, IDS, PLACE_VIEWS
 from explorer.app.inputs import example_of
+from explorer.text.i18n import asked_language
 
 Place = tuple[str, "int | None"]  # (part, 0-based block or None), as explorer.app.model_map_view.opened_place
 
@@ -27,7 +28,8 @@ def place_of(view: str | None, block: float | None, kind: str | None = None) -> 
 
 def address(view: str, model: str | None, weights: str | None, image: str | None, block: float | None,
             step: float | None, unit: float | None, kind: str | None, present: bool) -> str:
-    """The query string ("?model=…&view=…") of the deep link that opens this screen again; an upload has none."""
+    """The query string ("?model=…&view=…") of the deep link that opens this screen again; an upload has none.
+    In a page whose address chose its language (`?lang=es`), the link keeps it."""
     query: dict[str, object] = {"model": model or None, "weights": weights or None, "example": example_of(image),
                                 "view": view}
     carried = BY_ID[view].link  # what this view's link carries
@@ -41,4 +43,5 @@ def address(view: str, model: str | None, weights: str | None, image: str | None
         query["kind"] = kind
     if present:
         query["present"] = 1
+    query["lang"] = asked_language()  # the language the page's own address asked for goes on with it
     return "?" + urlencode({key: value for key, value in query.items() if value is not None})

@@ -142,5 +142,12 @@
     document.querySelector(`#key-${action}`)?.click();
   });
   if (new URLSearchParams(location.search).get("present") === "1") app()?.classList.add("presentation");
+  // `?lang=es` speaks Spanish on any browser: Gradio picks its page's language from navigator.language once, so
+  // the address's language is set through its own changeLocale (explorer.app.gradio_compat: GRADIO_CORE_MODULE)
+  const asked = new URLSearchParams(location.search).get("lang");
+  const spoken = @@LANGUAGES@@.find((tag) => tag.toLowerCase() === asked?.toLowerCase()
+    || tag.split("-")[0] === asked?.split("-")[0].toLowerCase());
+  const core = performance.getEntriesByType("resource").map((entry) => entry.name).find((name) => @@GRADIO_CORE_MODULE@@.test(name));
+  if (spoken && core) import(core).then((gradio) => gradio.changeLocale(spoken)).catch(() => {});
   soon();
 }

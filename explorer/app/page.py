@@ -1,12 +1,15 @@
 """The page's own style and script (page.css, page.js, files of this package) with the selector lists they share."""
 from __future__ import annotations
 
+import json
 import re
 from functools import cache
 from importlib.resources import files
 
+from explorer.app.gradio_compat import GRADIO_CORE_MODULE
 from explorer.app.views import CHARTS, FIGURES
 from explorer.app.views.base import LABEL_MARGIN
+from explorer.text.i18n import languages
 
 # The drawn pictures (gr.Image of a matplotlib figure) and the Plotly charts (each view names its own): what
 # lecture mode fits to the screen and a phone lays out apart, in the CSS and the page's script alike.
@@ -27,8 +30,10 @@ def each(ids: tuple[str, ...], inner: str = "", scope: str = "") -> str:
 
 
 def filled(text: str) -> str:
-    """`text` with each @@scope|LIST|inner@@ written out as its selector list, and @@LABEL_MARGIN@@ as its value."""
-    text = text.replace("@@LABEL_MARGIN@@", str(LABEL_MARGIN))
+    """`text` with each @@scope|LIST|inner@@ written out as its selector list, and @@LABEL_MARGIN@@,
+    @@LANGUAGES@@ and @@GRADIO_CORE_MODULE@@ as their values."""
+    text = text.replace("@@LABEL_MARGIN@@", str(LABEL_MARGIN)).replace("@@LANGUAGES@@", json.dumps(languages()))
+    text = text.replace("@@GRADIO_CORE_MODULE@@", GRADIO_CORE_MODULE)
     return SELECTORS.sub(lambda m: each(LISTS[m.group(2)], m.group(3), m.group(1)), text)
 
 

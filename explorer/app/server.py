@@ -9,6 +9,7 @@ from typing import Any, Callable
 import gradio as gr
 
 from explorer.app import page
+from explorer.text.i18n import gradio_translations
 from explorer.model.embedded import EXAMPLES_DIR
 
 try:  # On a ZeroGPU Space, GPU work must run inside functions decorated with spaces.GPU; elsewhere nothing changes.
@@ -33,8 +34,8 @@ FILE_LIFETIME_S = 3600  # Gradio deletes its copies of served files after an hou
 QUEUE_SIZE = 1024
 CONCURRENCY = 2  # events of the page run two at a time (forward passes have their own, larger limit: MAX_BATCH)
 # Gradio's status tracker announces each finished event to screen readers through keys its English locale lacks
-# ("common.complete" was read out as such): the words here.
-SCREEN_READER_WORDS = gr.I18n(en={"common.complete": "Done", "common.error": "Error"})
+# ("common.complete" was read out as such): the app's catalogues carry them.
+GRADIO_OWN_KEYS = ("common.complete", "common.error")
 
 
 def queued(demo: gr.Blocks) -> gr.Blocks:
@@ -73,6 +74,6 @@ def launch(demo: gr.Blocks, host: str | None = None, port: int | None = None, mc
         allowed_paths=[str(EXAMPLES_DIR)],
         css=page.css(),
         js=page.script(),
-        i18n=SCREEN_READER_WORDS,
+        i18n=gradio_translations(),  # every label's words in every language: the page picks its own
         **kwargs,
     )

@@ -184,6 +184,12 @@ def image_figure(label: str, elem_id: str | None = None, **kwargs: Any) -> Pictu
     return Picture(label=label, format="png", interactive=False, elem_id=elem_id, **kwargs)
 
 
+def described(picture: Any, alt: str) -> dict:
+    """A drawn picture with its words for whoever cannot see it (gr.Image's alt text): what it shows, of which
+    model and block, and its salient number, written from this image's numbers (explorer.text.i18n's `t`)."""
+    return gr.update(value=picture, alt_text=alt)
+
+
 def shown(pixels: np.ndarray) -> np.ndarray:
     """A drawn picture with LABEL_MARGIN white rows on top, where gr.Image lays its label badge."""
     return np.pad(pixels, ((LABEL_MARGIN, 0), (0, 0), (0, 0)), constant_values=255)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 
 import numpy as np
 import plotly.graph_objects as go
@@ -57,9 +58,14 @@ def block_ticks(depth: int) -> dict:
     return dict(tick0=0, dtick=step)
 
 
-def styled(fig: go.Figure, large: bool, normal_height: int, title: str, rows_above: int = 0) -> go.Figure:
+def styled(fig: go.Figure, large: bool, normal_height: int, title: str, rows_above: int = 0,
+           description: str = "") -> go.Figure:
     """Apply the shared look: white template, font sizes, the wrapped title at the top and a top margin tall
-    enough for it plus `rows_above` rows of text (a legend or subplot titles) between it and the plot."""
+    enough for it plus `rows_above` rows of text (a legend or subplot titles) between it and the plot.
+
+    The chart in words rides in its layout's `meta` (Plotly keeps it and draws nothing of it): `name`, the title,
+    and `description`, a sentence or two from this chart's numbers (the largest value, where it is). The page
+    gives the chart these as its accessible name and description, and a "Table" of its numbers (page.js)."""
     size, big = text_size(large), title_size(large)
     title = wrap_title(title, large)
     title_lines = title.count("<br>") + 1
@@ -87,6 +93,7 @@ def styled(fig: go.Figure, large: bool, normal_height: int, title: str, rows_abo
         ),
         # Small side margins: automargin (below), colour bars, legends and sliders push them out as far as they need.
         margin=dict(l=20, r=30 if not large else 50, b=20, t=round(top)),
+        meta=dict(name=re.sub(r"<[^>]+>", " ", title).strip(), description=description),
     )
     fig.update_xaxes(automargin=True)
     fig.update_yaxes(automargin=True)
