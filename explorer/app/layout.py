@@ -37,6 +37,8 @@ def side(ui: Components, default_model: str) -> None:
             ui.image = ImageInput(label="Image", type="filepath", sources=["upload", "webcam", "clipboard"], height=220,
                                   elem_id="image")
             ui.labels = gr.Label(label="Predictions", elem_id="labels")
+            # the answer said to screen readers (page access.js makes it a polite live region), seen by nobody
+            ui.announce = gr.Markdown(elem_id="announce", elem_classes=["sr-only"])
             ui.probe_line = gr.Markdown(elem_id="probe-line")  # the visitor's probe, once it learned (Teach it)
             with gr.Column(elem_id="examples"):
                 ui.examples = gr.Examples(list(map(str, EXAMPLES.values())), inputs=[ui.image], examples_per_page=12,

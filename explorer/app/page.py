@@ -6,15 +6,18 @@ import re
 from functools import cache
 from importlib.resources import files
 
+import gradio as gr
+
 from explorer.app.gradio_compat import GRADIO_CORE_MODULE
 from explorer.app.views import CHARTS, FIGURES
 from explorer.app.views.base import LABEL_MARGIN
-from explorer.text.i18n import languages
+from explorer.text.i18n import languages, words_of
 
 # The drawn pictures (gr.Image of a matplotlib figure) and the Plotly charts (each view names its own): what
 # lecture mode fits to the screen and a phone lays out apart, in the CSS and the page's script alike.
 LISTS = {"FIGURES": FIGURES, "CHARTS": CHARTS}
 SELECTORS = re.compile(r"@@([^|@]*)\|(FIGURES|CHARTS)\|([^@]*)@@")  # @@scope|LIST|inner@@
+WORDS = re.compile(r"@@WORDS\|([\w.]+)@@")  # @@WORDS|chart.@@: the page's words of every language (the browser picks)
 
 # The checkbox toggles lecture mode in the browser at once (the views redraw their text large on the server).
 TOGGLE_PRESENTATION = ("(on) => { document.querySelector('gradio-app')?.classList.toggle('presentation', on); "
@@ -30,17 +33,30 @@ def each(ids: tuple[str, ...], inner: str = "", scope: str = "") -> str:
 
 
 def filled(text: str) -> str:
-    """`text` with each @@scope|LIST|inner@@ written out as its selector list, and @@LABEL_MARGIN@@,
-    @@LANGUAGES@@ and @@GRADIO_CORE_MODULE@@ as their values."""
+    """`text` with each @@scope|LIST|inner@@ written out as its selector list, each @@WORDS|prefix@@ as the
+    catalogues' texts of those keys, and @@LABEL_MARGIN@@, @@LANGUAGES@@ and @@GRADIO_CORE_MODULE@@ as their
+    values."""
     text = text.replace("@@LABEL_MARGIN@@", str(LABEL_MARGIN)).replace("@@LANGUAGES@@", json.dumps(languages()))
     text = text.replace("@@GRADIO_CORE_MODULE@@", GRADIO_CORE_MODULE)
-    return SELECTORS.sub(lambda m: each(LISTS[m.group(2)], m.group(3), m.group(1)), text)
+    text = SELECTORS.sub(lambda m: each(LISTS[m.group(2)], m.group(3), m.group(1)), text)
+    return WORDS.sub(lambda m: json.dumps(words_of(m.group(1)), ensure_ascii=False), text)
 
 
 @cache
 def asset(name: str) -> str:
-    """page.css or page.js, its selector lists filled in (read once per process)."""
+    """page.css, page.js, charts.js or access.js, filled in (read once per process)."""
     return filled(files(__package__).joinpath(name).read_text(encoding="utf-8"))
+
+
+def theme() -> gr.themes.Base:
+    """Gradio's default look with its faint greys and its orange under white text darkened to at least 4.5:1
+    against their background (WCAG 2.1 AA; axe-core found 1.9:1 and 2.8:1): the subdued text (slider ends,
+    the footer), the primary button and the accent (the map's mark, the slide bar's view)."""
+    return gr.themes.Default().set(
+        body_text_color_subdued="*neutral_600", body_text_color_subdued_dark="*neutral_300",
+        button_primary_background_fill="*primary_700", button_primary_background_fill_hover="*primary_800",
+        button_primary_background_fill_dark="*primary_700", button_primary_background_fill_hover_dark="*primary_800",
+        color_accent="*primary_700")
 
 
 def css() -> str:
@@ -48,5 +64,8 @@ def css() -> str:
 
 
 def script() -> str:
-    """The function the page runs once loaded: the keys, lecture mode's fitting of figures, ?present=1."""
-    return asset("page.js")
+    """The function the page runs once loaded: the keys, lecture mode's fitting of figures, ?present=1
+    (page.js), every chart's words and table (charts.js), and the mends of Gradio's markup for assistive
+    technology with the answer's live region (access.js)."""
+    parts = ("page.js", "charts.js", "access.js")
+    return "() => { " + " ".join(f"({asset(name).strip()})();" for name in parts) + " }"

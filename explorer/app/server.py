@@ -72,6 +72,7 @@ def launch(demo: gr.Blocks, host: str | None = None, port: int | None = None, mc
         max_file_size=MAX_FILE_SIZE,
         state_session_capacity=MAX_SESSIONS,
         allowed_paths=[str(EXAMPLES_DIR)],
+        theme=page.theme(),
         css=page.css(),
         js=page.script(),
         i18n=gradio_translations(),  # every label's words in every language: the page picks its own

@@ -109,6 +109,13 @@ def t(key: str, /, **values: Any) -> str:
     return text.format(**values) if values else text
 
 
+def words_of(prefix: str) -> dict[str, dict[str, str]]:
+    """Every language's texts of the keys that start with `prefix`, for the page's own script (page.js, charts.js),
+    which picks the page's language in the browser: {"en": {"chart.table": "Table", ...}, "es": {...}}."""
+    return {tag: {key: text for key, text in catalogue.items() if key.startswith(prefix)}
+            for tag, catalogue in catalogues().items()}
+
+
 def label(key: str) -> Any:
     """A component's label or value, translated by Gradio's page in the browser's (or `?lang=`'s) language."""
     import gradio as gr

@@ -1,0 +1,46 @@
+() => {
+  // What Gradio's own markup lacks for assistive technology, mended in the page (axe-core finds each one:
+  // tests/test_accessibility.py), and the live region that says the answer. Each mend names what it works around.
+  const words = @@WORDS|access.@@;  // {language: {key: text}}: the access.* keys of every catalogue
+  const word = (key) => (words[document.documentElement.lang] || words.en)[key] || words.en[key];
+  const mend = () => {
+    pending = false;
+    // gr.Examples draws each example as a button holding only its picture, with no name (axe: button-name): the
+    // button is named by the example's file name ("chelsea cat")
+    for (const button of document.querySelectorAll("#examples button.gallery-item:not([aria-label])")) {
+      const file = button.querySelector("img")?.getAttribute("src")?.split("/").pop()?.replace(/\.[a-z]+$/i, "");
+      if (file) button.setAttribute("aria-label", `${word("access.example")}: ${file.replace(/[-_]+/g, " ")}`);
+    }
+    // an empty component is a div with aria-label="Empty value" and no role, which ARIA forbids
+    // (axe: aria-prohibited-attr): given the role of the picture it stands for
+    for (const empty of document.querySelectorAll("div.empty[aria-label]:not([role])")) empty.setAttribute("role", "img");
+    // a drawn picture opens full screen through a button holding the <img>: the button is named by the picture's
+    // alt text; a picture not drawn yet (no alt) leaves the button nameless (axe: button-name)
+    for (const button of document.querySelectorAll(".image-container button:not([aria-label])")) {
+      const alt = button.querySelector("img")?.getAttribute("alt");
+      button.setAttribute("aria-label", alt || word("access.picture"));
+    }
+    for (const button of document.querySelectorAll(".image-container button[aria-label]")) {
+      const alt = button.querySelector("img")?.getAttribute("alt");
+      if (alt && button.getAttribute("aria-label") !== alt) button.setAttribute("aria-label", alt);
+    }
+    // a text that scrolls (a long caption on a small screen) must be reachable by keyboard to be read
+    // (axe: scrollable-region-focusable)
+    for (const box of document.querySelectorAll(".block, .prose, .md")) {
+      if (box.hasAttribute("tabindex") || box.scrollHeight <= box.clientHeight + 1 && box.scrollWidth <= box.clientWidth + 1) continue;
+      const style = getComputedStyle(box);
+      if (/(auto|scroll)/.test(style.overflowY + style.overflowX) && !box.querySelector("a, button, input, select, textarea, [tabindex]")) {
+        box.setAttribute("tabindex", "0");
+      }
+    }
+  };
+  let pending = false;
+  new MutationObserver(() => {
+    if (!pending) { pending = true; requestAnimationFrame(mend); }
+  }).observe(document.body, {childList: true, subtree: true, attributes: true, attributeFilter: ["src", "alt"]});
+  // The answer heard: the top-1 and its probability, written by the server into #announce after an upload, an
+  // example or a model change, read out politely by screen readers (the region must exist before it changes)
+  const region = document.querySelector("#announce");
+  if (region) { region.setAttribute("role", "status"); region.setAttribute("aria-live", "polite"); }
+  mend();
+}
