@@ -2,11 +2,37 @@
 figure entirely on screen, its top in the top 20% of the screen, spanning 80% of its height or of its width; the
 chrome one thin bar; the map a slide of its own, a key away. The measuring is tests/slides.py's."""
 
+import json
+import re
+
 from conftest import EMBEDDED_BLOCKS, ROOT
 from slides import SIZES, SLIDES, measure, open_slide, settled
 
 OUTPUT = ROOT / "test-output" / "slides"
 BAR_HEIGHT = 48  # px at most: one thin line
+LOCALES = ROOT / "explorer" / "text" / "locales"
+
+
+def catalogue(tag: str) -> dict[str, str]:
+    """One language's words, read from its file (not through the code that looks them up)."""
+    return json.loads((LOCALES / f"{tag}.json").read_text(encoding="utf-8"))
+
+
+ENGLISH = catalogue("en")
+
+
+def test_the_page_script_carries_the_lecture_bars_words_in_every_language():
+    """page.js picks its words in the browser (the page is built once for all): page.py gives it every language's
+    page.* words, and only those."""
+    from explorer.app.page import script
+
+    found = re.search(r"const lexicon = (\{.*?\});\n", script())
+    assert found, "page.js's words are filled in"
+    lexicon = json.loads(found.group(1))
+    expected = {tag: {k: v for k, v in catalogue(tag).items() if k.startswith("page.")}
+                for tag in ("en", "es", "zh-CN")}
+    assert lexicon == expected
+    assert lexicon["es"]["page.leave"] != lexicon["en"]["page.leave"]
 
 
 def screen(browser, width: int, height: int):
@@ -55,9 +81,10 @@ def test_the_chrome_is_one_thin_line_with_the_image_model_block_and_place(app_ur
         # the image's thumbnail, the model, the block, the open view, and where it is on the map
         assert page.locator("#slide-bar .sb-thumb img").evaluate("(e) => e.complete && e.naturalWidth > 0")
         text = bar.inner_text()
-        for words in ("embedded", "MLP-Mixer", "block 3", "Token mixing"):
+        for words in ("embedded", "MLP-Mixer", ENGLISH["page.block"].format(block=3), "Token mixing"):
             assert words in text, text
-        assert "block 3: token mixing" in page.locator("#slide-bar .sb-map").get_attribute("aria-label")
+        here = ENGLISH["page.map"].format(place=ENGLISH["map.block.token"].format(block=3))
+        assert page.locator("#slide-bar .sb-map").get_attribute("aria-label") == here
         marks = page.locator("#slide-bar .sb-strip i")
         assert marks.count() == 5 + EMBEDDED_BLOCKS  # input, patches, stem, the blocks, pool, head
         assert page.locator("#slide-bar .sb-strip i.sb-here").count() == 1
@@ -108,7 +135,7 @@ def test_m_shows_the_map_as_a_slide_a_place_there_opens_its_view_and_esc_steps_b
                                "'block=2') && location.search.includes('present=1')", timeout=60_000)
         box = settled(page, "#gallery img")
         assert box["top"] <= 0.2 * 720 and box["height"] >= 0.8 * 720, box
-        assert "block 2" in page.locator("#slide-bar").inner_text()
+        assert ENGLISH["page.block"].format(block=2) in page.locator("#slide-bar").inner_text()
 
         page.locator("body").press("Escape")  # no map open: Esc leaves lecture mode
         page.wait_for_function("() => !document.querySelector('gradio-app').classList.contains('presentation')",

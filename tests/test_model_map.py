@@ -1,6 +1,7 @@
 """The model map: its data for every family (tiny real models and the embedded one), and the map itself in Chromium."""
 import base64
 import io
+import json
 
 import pytest
 import torch
@@ -9,13 +10,27 @@ from PIL import Image
 from conftest import EMBEDDED_BLOCKS, EXAMPLES, FAMILY_MODELS, ROOT, free_port, tiny_model
 from explorer.analysis.analysis import Analysis
 from explorer.app.model_map import PARTS, model_map
+from explorer.app.model_map_view import model_map_value
 from explorer.model.catalogue import architecture_dims
 from explorer.model.loading import _prepare, load_model
 from explorer.model.families import family
+from explorer.text.i18n import speaking
 
 CAT = EXAMPLES / "chelsea-cat.jpg"
 OUTPUT = ROOT / "test-output"
 KINDS = {"MLP-Mixer": "mlp", "gMixer": "mlp", "ResMLP": "linear", "gMLP": "spatial-gating"}
+# what each family's blocks mix with, by their catalogue keys: gMixer's MLPs are gated (GluMlp), gMLP's channel MLP
+# is gated by its spatial gating unit
+MIXING_NAMES = {"MLP-Mixer": ("map.mixing.token_mlp", "map.mixing.channel_mlp"),
+                "gMixer": ("map.mixing.gated_token_mlp", "map.mixing.gated_channel_mlp"),
+                "ResMLP": ("map.mixing.linear", "map.mixing.channel_mlp"),
+                "gMLP": ("map.mixing.spatial_gating", "map.mixing.gated_channel_mlp")}
+LOCALES = ROOT / "explorer" / "text" / "locales"
+
+
+def catalogue(tag: str) -> dict[str, str]:
+    """One language's words, read from its file (not through the code that looks them up)."""
+    return json.loads((LOCALES / f"{tag}.json").read_text(encoding="utf-8"))
 
 
 def tiny(name: str):
@@ -61,6 +76,8 @@ def test_every_family_is_mapped_from_its_real_configuration(name, photo):
             == ["input", "patches", "stem", "pool", "head"])
     assert bare.family == family(model).name
     assert bare.token_mixing.kind == KINDS[bare.family]
+    english = catalogue("en")
+    assert (bare.token_mixing.name, bare.channel_mixing.name) == tuple(english[k] for k in MIXING_NAMES[bare.family])
     expected = f"{s}→{dims['tokens_mlp_dim']}→{s}" if bare.token_mixing.kind == "mlp" else f"{s}×{s}"
     assert bare.token_mixing.shape == expected
     assert bare.channel_mixing.shape == f"{c}→{dims['channels_mlp_dim']}→{c}"
@@ -89,6 +106,58 @@ def test_the_embedded_model_on_the_cat():
     assert set(PARTS) == {"input", "patches", "stem", "token-mixing", "channel-mixing", "pool", "head"}
 
 
+@pytest.mark.parametrize("tag", ["en", "es", "zh-CN"])
+def test_every_word_of_the_map_is_in_the_visitors_language(tag):
+    """The map's value, built while answering a visitor who reads `tag`, carries that catalogue's words: the
+    template's own (value.words), the places' titles and details, the mixings' names, each block's name."""
+    words = catalogue(tag)
+    loaded = load_model("embedded")
+    label, _, _ = timm_top1_and_norms(loaded, Image.open(CAT))
+    s, c, p, depth, classes = 64, 128, 4, EMBEDDED_BLOCKS, 10  # the embedded model: 32×32 in 4×4 patches
+    with speaking(tag):
+        value = model_map_value(model_map(loaded, Analysis(loaded, CAT)), ("token-mixing", 3))
+    assert value["words"] == {
+        "map_name": words["map.name"].format(name="embedded"), "title_tip": words["map.title_tip"],
+        "facts": words["map.facts"].format(family="MLP-Mixer", depth=depth, s=s, c=c),
+        "input_alt": words["map.input_alt"],
+        "shift": words["map.shift"], "shift_tip": words["map.shift_tip"],
+        "drop": words["map.drop"], "drop_tip": words["map.drop_tip"],
+        "teach": words["map.teach"], "teach_tip": words["map.teach_tip"],
+        "stem_glyph": words["map.stem_glyph"].format(p=p, c=c),
+        "token_row": words["map.token_row"], "channel_row": words["map.channel_row"],
+        "top": words["map.row_top"], "bottom": words["map.row_bottom"],
+        "blocks": words["map.blocks"].format(depth=depth),
+        "pool_glyph": words["map.pool_glyph"].format(s=s),
+        "classes": words["map.classes"].format(classes=classes),
+        "top1": words["map.top1"].format(label=label)}
+    titles = [value[part]["title"] for part in ("input", "patches", "stem", "pool", "head")]
+    assert titles == [words[f"map.{part}.title"] for part in ("input", "patches", "stem", "pool", "head")]
+    assert value["input"]["detail"] == words["map.input.detail"]
+    assert value["patches"]["detail"] == words["map.patches.detail"].format(grid_h=8, grid_w=8, s=s, p=p)
+    assert value["stem"]["detail"] == words["map.stem.detail"].format(p=p, values=48, c=c)
+    assert value["pool"]["detail"] == words["map.pool.detail"].format(s=s, c=c)
+    assert value["head"]["detail"] == words["map.head.detail"].format(c=c, classes=classes)
+    token_name = words["map.mixing.token_mlp"]
+    assert value["token_mixing"]["name"] == token_name
+    assert value["channel_mixing"]["name"] == words["map.mixing.channel_mlp"]
+    assert value["token_mixing"]["detail"] == words["map.token.mlp_detail"].format(name=token_name, s=s, d_s=64)
+    assert value["channel_mixing"]["detail"] == words["map.channel.detail"].format(c=c, d_c=512)
+    third = value["blocks"][3]
+    assert (third["token_name"], third["channel_name"], third["token_tip"], third["channel_tip"]) == (
+        words["map.block.token"].format(block=3), words["map.block.channel"].format(block=3),
+        words["map.block.token_tip"].format(block=3, name=token_name),
+        words["map.block.channel_tip_norm"].format(block=3, norm=third["mean_norm"]))
+    if tag != "en":  # and none of them is English's
+        assert value["words"]["token_row"] != catalogue("en")["map.token_row"]
+        assert third["token_name"] != catalogue("en")["map.block.token"].format(block=3)
+
+
+def test_without_an_image_a_blocks_tooltip_names_no_norm():
+    bare = model_map(load_model("embedded"))
+    assert bare.blocks[0].channel_tip == catalogue("en")["map.block.channel_tip"].format(block=0)
+    assert bare.words["top1"] == ""
+
+
 def test_an_analysis_of_another_model_is_refused():
     with pytest.raises(ValueError, match="the analysis was made on another model than the one mapped"):
         model_map(tiny("mixer_s16_224"), Analysis(load_model("embedded"), CAT))
@@ -97,7 +166,7 @@ def test_an_analysis_of_another_model_is_refused():
 def test_the_components_value_and_the_places_it_reports():
     from types import SimpleNamespace
 
-    from explorer.app.model_map_view import model_map_component, model_map_value, opened_place
+    from explorer.app.model_map_view import model_map_component, opened_place
 
     drawn = model_map(load_model("embedded"))
     assert model_map_value(None) is None

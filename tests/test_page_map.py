@@ -1,12 +1,15 @@
 """The page around the model map, in headless Chromium (conftest's `browser`): the map on top at
 a laptop's size, its places open their views and the address bar says which, the answer beside the image."""
 
+import json
+
 import pytest
 
 from conftest import EMBEDDED_BLOCKS, ROOT
 
 OUTPUT = ROOT / "test-output"
 LAPTOP = {"width": 1366, "height": 768}
+ENGLISH = json.loads((ROOT / "explorer" / "text" / "locales" / "en.json").read_text(encoding="utf-8"))
 
 
 @pytest.fixture
@@ -54,6 +57,41 @@ def test_the_map_is_on_screen_and_a_block_opens_token_mixing_there_and_the_addre
                                 timeout=30_000)
     finally:
         again.close()
+
+
+def test_the_map_by_keyboard_alone_opens_token_mixing_at_block_1_with_the_focus_visible(app_url, laptop):
+    """Tab reaches the strip of blocks (one Tab stop), Home and → move along it, Enter opens the place: the
+    token-mixing tab selected at block 1, that place marked open, and the focus still on it, drawn as a ring."""
+    laptop.goto(app_url)
+    map_drawn(laptop, EMBEDDED_BLOCKS)
+    in_strip = "() => document.activeElement?.matches('#model-map .mm-cell')"
+    for _ in range(120):  # the page's controls before the map, one Tab each
+        laptop.keyboard.press("Tab")
+        if laptop.evaluate(in_strip):
+            break
+    assert laptop.evaluate(in_strip), "Tab reaches the map's blocks"
+    assert laptop.evaluate("() => document.querySelectorAll('#model-map .mm-cell[tabindex=\"0\"]').length") == 1
+    laptop.keyboard.press("Home")
+    laptop.keyboard.press("ArrowUp")  # the token-mixing row, whichever row Tab arrived on
+    laptop.keyboard.press("ArrowRight")
+    focused = "() => [document.activeElement.dataset.part, document.activeElement.dataset.block]"
+    assert laptop.evaluate(focused) == ["token-mixing", "1"]
+    name = laptop.evaluate("() => document.activeElement.getAttribute('aria-label')")
+    assert name == ENGLISH["map.block.token"].format(block=1)  # "token mixing, block 1"
+    laptop.keyboard.press("Enter")
+    laptop.wait_for_function("() => document.querySelector('#views [role=tab][aria-selected=true]')?.dataset.tabId "
+                             "=== 'token-mixing'", timeout=60_000)
+    laptop.wait_for_function("() => location.search.includes('view=token-mixing') && "
+                             "location.search.includes('block=1')", timeout=30_000)
+    assert laptop.locator("#block input[type=number]").input_value() == "1"
+    marked = laptop.locator("#model-map [aria-current=true]")
+    assert (marked.get_attribute("data-part"), marked.get_attribute("data-block")) == ("token-mixing", "1")
+    assert laptop.evaluate(focused) == ["token-mixing", "1"], "the focus stays on the place opened"
+    ring = laptop.evaluate("() => { const e = document.activeElement, s = getComputedStyle(e); return "
+                           "{visible: e.matches(':focus-visible'), style: s.outlineStyle, width: s.outlineWidth}; }")
+    assert ring["visible"] and ring["style"] != "none" and float(ring["width"].removesuffix("px")) >= 2, ring
+    OUTPUT.mkdir(exist_ok=True)
+    laptop.locator("#model-map").screenshot(path=OUTPUT / "map-keyboard-focus.png")
 
 
 def test_a_tab_opened_by_hand_moves_the_mark_and_the_address(app_url, laptop):

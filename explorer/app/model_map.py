@@ -4,6 +4,9 @@ image flowing through it when an analysis is given. Plain data (no Gradio): expl
     input (H×W×3) → patches (grid_h×grid_w = S) → stem (S×C) → blocks × depth, each token mixing then channel
     mixing (S×C) → global average pooling (C) → head (classes)
 
+Every word on it is in the visitor's language (t(): the map is built while answering an event): the places'
+titles and details, and `words`, the template's own words (explorer/app/model_map.html reads `value.words.*`).
+
 Every place has its `part` (the map's DOM contract: input, patches, stem, token-mixing, channel-mixing, pool,
 head); a block's two places also have its index. The map is read off the one analysis already made (its
 picture, each block's activation norm over the patch grid, its top-1): drawing it runs nothing.
@@ -24,6 +27,7 @@ from explorer.model.weights import patch_grid
 from explorer.render.mpl.panels import smaller
 from explorer.render.pictures import png_bytes
 from explorer.render.style import SEQUENTIAL
+from explorer.text.i18n import t
 
 if TYPE_CHECKING:
     from explorer.analysis.analysis import Analysis
@@ -65,6 +69,10 @@ class BlockPlace:
     index: int  # 0-based, as the app's block numbers
     picture: str  # its output's activation norm over the patch grid (grid_h×grid_w pixels), "" without analysis
     mean_norm: float | None  # that norm's mean over the patches, None without analysis
+    token_name: str = ""  # its places' names, read out by a screen reader: "token mixing, block 3"
+    channel_name: str = ""
+    token_tip: str = ""  # their tooltips
+    channel_tip: str = ""
 
 
 @dataclass(frozen=True)
@@ -89,6 +97,7 @@ class ModelMap:
     top1_label: str  # "" without analysis
     top1_probability: float | None
     top1_text: str  # e.g. "87.3%", "" without analysis
+    words: dict[str, str]  # the template's words, in the visitor's language (see map_words)
 
     def as_dict(self) -> dict[str, Any]:
         """The map as JSON data (tuples as lists), as the component's value comes back from the browser."""
@@ -121,25 +130,55 @@ def mixings(loaded: LoadedModel) -> tuple[Mixing, Mixing]:
     fam = family(model)
     dims = architecture_dims(model)
     s, d_s = dims["tokens"], dims["tokens_mlp_dim"]
-    kind, name = fam.token_mixing
+    kind = fam.token_mixing[0]
     block = model.blocks[0]
     if kind == "mlp":
         _, _, gated = mlp_widths(fam.token_mlp(block))
+        name = t("map.mixing.gated_token_mlp") if gated else t("map.mixing.token_mlp")
         shape = f"{s}→{d_s}→{s}"
-        detail = f"A {name} shared by all C channels: each channel's S={s} values over the patches → D_S={d_s}"
-        detail += f" (fc1 {2 * d_s} wide, halves multiplied) → S." if gated else " → S."
+        detail = (t("map.token.gated_mlp_detail", name=name, s=s, d_s=d_s, fc1=2 * d_s) if gated
+                  else t("map.token.mlp_detail", name=name, s=s, d_s=d_s))
     elif kind == "linear":
-        shape = f"{s}×{s}"
-        detail = f"One linear map of the S={s} patches, shared by all channels (no hidden layer)."
+        name, shape, detail = t("map.mixing.linear"), f"{s}×{s}", t("map.token.linear_detail", s=s)
     else:
-        shape = f"{s}×{s}"
-        detail = (f"Inside the channel MLP: half of its hidden units are mixed across the S={s} patches by one "
-                  "S×S map, and gate the other half.")
+        name, shape, detail = t("map.mixing.spatial_gating"), f"{s}×{s}", t("map.token.spatial_gating_detail", s=s)
     c, hidden, gated = mlp_widths(fam.channel_mlp(block))
-    channel = Mixing("mlp", "gated channel MLP" if gated else "channel MLP", f"{c}→{hidden}→{c}",
-                     f"An MLP on each patch's C={c} channels, shared by all patches: C → D_C={hidden}"
-                     + (f" (fc1 {2 * hidden} wide, halves multiplied)" if gated else "") + " → C.")
+    channel = Mixing("mlp", t("map.mixing.gated_channel_mlp") if gated else t("map.mixing.channel_mlp"),
+                     f"{c}→{hidden}→{c}",
+                     t("map.channel.gated_detail", c=c, d_c=hidden, fc1=2 * hidden) if gated
+                     else t("map.channel.detail", c=c, d_c=hidden))
     return Mixing(kind, name, shape, detail), channel
+
+
+def block_place(index: int, token: Mixing, picture: str = "", mean_norm: float | None = None) -> BlockPlace:
+    """Block `index`'s two places, named and explained in the visitor's language."""
+    channel_tip = (t("map.block.channel_tip_norm", block=index, norm=mean_norm) if mean_norm is not None
+                   else t("map.block.channel_tip", block=index))
+    return BlockPlace(index, picture, mean_norm, token_name=t("map.block.token", block=index),
+                      channel_name=t("map.block.channel", block=index),
+                      token_tip=t("map.block.token_tip", block=index, name=token.name), channel_tip=channel_tip)
+
+
+def map_words(name: str, family_name: str, depth: int, s: int, c: int, p: int, classes: int,
+              top1_label: str) -> dict[str, str]:
+    """The template's own words (explorer/app/model_map.html: `value.words.*`), in the visitor's language. A line
+    break in a picture's words (stem, pool) is where the translation breaks it (the CSS keeps it)."""
+    return {
+        "map_name": t("map.name", name=name),
+        "title_tip": t("map.title_tip"),
+        "facts": t("map.facts", family=family_name, depth=depth, s=s, c=c),
+        "input_alt": t("map.input_alt"),
+        "shift": t("map.shift"), "shift_tip": t("map.shift_tip"),
+        "drop": t("map.drop"), "drop_tip": t("map.drop_tip"),
+        "teach": t("map.teach"), "teach_tip": t("map.teach_tip"),
+        "stem_glyph": t("map.stem_glyph", p=p, c=c),
+        "token_row": t("map.token_row"), "channel_row": t("map.channel_row"),
+        "top": t("map.row_top"), "bottom": t("map.row_bottom"),
+        "blocks": t("map.blocks", depth=depth),
+        "pool_glyph": t("map.pool_glyph", s=s),
+        "classes": t("map.classes", classes=classes),
+        "top1": t("map.top1", label=top1_label) if top1_label else "",
+    }
 
 
 def model_map(loaded: LoadedModel, analysis: Analysis | None = None) -> ModelMap:
@@ -154,13 +193,14 @@ def model_map(loaded: LoadedModel, analysis: Analysis | None = None) -> ModelMap
     classes = int(model.num_classes)
     token, channel = mixings(loaded)
 
-    picture, blocks = "", tuple(BlockPlace(i, "", None) for i in range(depth))
+    picture, blocks = "", tuple(block_place(i, token) for i in range(depth))
     top1_label, top1_probability, top1_text = "", None, ""
     if analysis is not None:
         thumbnail = smaller(analysis.picture, THUMBNAIL_PX)  # (h, w, 3) in [0, 1]
         picture = png_uri((np.clip(thumbnail, 0, 1) * 255).round().astype(np.uint8))
         norms = analysis.activations().maps  # (depth, grid_h, grid_w)
-        blocks = tuple(BlockPlace(i, norm_picture(norms[i]), round(float(norms[i].mean()), 4)) for i in range(depth))
+        blocks = tuple(block_place(i, token, norm_picture(norms[i]), round(float(norms[i].mean()), 4))
+                       for i in range(depth))
         best = analysis.top_k(1)[0]
         top1_label, top1_probability, top1_text = best.label, best.probability, f"{best.probability:.1%}"
 
@@ -173,20 +213,18 @@ def model_map(loaded: LoadedModel, analysis: Analysis | None = None) -> ModelMap
         grid=grid,
         patch_size=p,
         classes=classes,
-        input=Stage("input", "Input", f"{height}×{width}×3", "The image as the model sees it (resized and cropped).",
-                    picture),
-        patches=Stage("patches", "Patches", f"{s}×{p * p * 3}",
-                      f"The image cut into {grid[0]}×{grid[1]}: S={s} patches of {p}×{p} pixels each."),
-        stem=Stage("stem", "Stem", f"{s}×{c}",
-                   f"One linear map per patch, shared by all: {p}×{p}×3={p * p * 3} pixel values → C={c} channels."),
+        input=Stage("input", t("map.input.title"), f"{height}×{width}×3", t("map.input.detail"), picture),
+        patches=Stage("patches", t("map.patches.title"), f"{s}×{p * p * 3}",
+                      t("map.patches.detail", grid_h=grid[0], grid_w=grid[1], s=s, p=p)),
+        stem=Stage("stem", t("map.stem.title"), f"{s}×{c}", t("map.stem.detail", p=p, values=p * p * 3, c=c)),
         token_mixing=token,
         channel_mixing=channel,
         blocks=blocks,
         block_shape=f"{s}×{c}",
-        pool=Stage("pool", "Pool", f"{c}",
-                   f"Global average pooling: the final norm, then the mean of the S={s} tokens: C={c} values."),
-        head=Stage("head", "Head", f"{classes}", f"A linear map of the C={c} pooled values to {classes} class logits."),
+        pool=Stage("pool", t("map.pool.title"), f"{c}", t("map.pool.detail", s=s, c=c)),
+        head=Stage("head", t("map.head.title"), f"{classes}", t("map.head.detail", c=c, classes=classes)),
         top1_label=top1_label,
         top1_probability=top1_probability,
         top1_text=top1_text,
+        words=map_words(loaded.name, family(model).name, depth, s, c, p, classes, top1_label),
     )

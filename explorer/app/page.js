@@ -2,11 +2,21 @@
   // ←/→ and PageUp/PageDown (what presenter clickers send), Home/End: step the tour, the training timeline or the
   // token-mixing units of the open view, through hidden buttons. Keys typed into a field, or sent to a chart, stay
   // there. In lecture mode M shows the model map as a slide of its own (a place clicked there opens its view), and
-  // Esc closes that map, or else leaves lecture mode.
+  // Esc closes that map, or else leaves lecture mode. ? lists these keys on screen.
   // A lecture slide is one thin bar (#slide-bar: the image, the model, the block, the open view and where it is on
   // the map, the fallback in a few words) over the view's main figure, which ends at the bottom of the screen
   // wherever what is above it left it: the CSS guesses, this measures, on every change of the page and of the
   // window. Its selector lists are filled in by explorer/app/page.py.
+  // The words are the page's language's (Gradio keeps <html lang> at the page's locale, `?lang=` included), from
+  // the catalogues' page.* keys of every language, filled in by page.py; English where a language lacks one.
+  const lexicon = @@WORDS|page.@@;
+  const speaking = () => {
+    const tag = (document.documentElement.lang || "").toLowerCase(), tags = Object.keys(lexicon);
+    return tags.find((known) => known.toLowerCase() === tag)
+      || tags.find((known) => known.split("-")[0].toLowerCase() === tag.split("-")[0]) || "en";
+  };
+  const t = (key, values = {}) => (lexicon[speaking()]?.[key] ?? lexicon.en[key])
+    .replace(/\{(\w+)\}/g, (_, name) => values[name]);
   const figures = "@@|FIGURES| img@@";
   const charts = "@@|CHARTS| [data-testid=plotly]@@";
   const app = () => document.querySelector("gradio-app");
@@ -18,7 +28,7 @@
   const bar = document.createElement("div");
   bar.id = "slide-bar";
   bar.setAttribute("role", "toolbar");
-  bar.setAttribute("aria-label", "Lecture slide");
+  bar.setAttribute("aria-label", t("page.bar"));
   (app() || document.body).append(bar);  // inside gradio-app, whose class says lecture mode
   const escaped = (text) => String(text ?? "").replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
   const words = (selector, root = document) => root?.querySelector(selector)?.textContent.trim().replace(/\s+/g, " ") || "";
@@ -27,7 +37,7 @@
     const map = document.querySelector("#model-map");
     const here = map?.querySelector("[aria-current=true]");
     const place = !here ? "" : here.dataset.block !== undefined ? here.getAttribute("aria-label")
-      : here.dataset.part ? words(".mm-label", here) : here.dataset.view ? here.textContent.trim() : "the model itself";
+      : here.dataset.part ? words(".mm-label", here) : here.dataset.view ? here.textContent.trim() : t("page.model_itself");
     const marks = [];  // the map in miniature: its places in order, one mark per block, the open one lit
     for (const p of map?.querySelectorAll("[data-part]") ?? []) {
       // a stage is lit when it or the smaller place under it (patch drop, teach it) is open
@@ -39,22 +49,25 @@
     const banner = document.querySelector("#banner");
     const why = banner?.textContent.trim().replace(/\s+/g, " ") || "";
     const picture = document.querySelector("#image img")?.src;
-    const html = `<button type="button" class="sb-thumb" title="Another image">${picture ? `<img src="${escaped(picture)}" alt="the image">` : "no image"}</button>`
+    const html = `<button type="button" class="sb-thumb" title="${escaped(t("page.another_image"))}">`
+      + `${picture ? `<img src="${escaped(picture)}" alt="${escaped(t("page.the_image"))}">` : escaped(t("page.no_image"))}</button>`
       + `<span class="sb-model">${escaped(words(".mm-name", map))}</span>`
       + `<span class="sb-muted">${escaped(words(".mm-facts", map).split("·")[0])}</span>`
-      + `<span>block ${escaped(document.querySelector("#block input[type=number]")?.value)}`
+      + `<span>${escaped(t("page.block", {block: document.querySelector("#block input[type=number]")?.value}))}`
       + ` <span class="sb-muted">(0–${escaped((Number(map?.style.getPropertyValue("--depth")) || 1) - 1)})</span></span>`
       + `<span class="sb-view">${escaped(words("#views button[role=tab][aria-selected=true]"))}</span>`
       + (why ? `<span class="sb-fallback" title="${escaped(why)}">⚠ ${escaped(words("strong", banner) || why)}</span>` : "")
-      + `<button type="button" class="sb-map" aria-pressed="${onMap()}" title="The model map (M). Here: ${escaped(place)}"`
-      + ` aria-label="The model map (M); here: ${escaped(place)}"><span class="sb-strip">${strip}</span>M: map</button>`
-      + `<button type="button" class="sb-exit" title="Leave lecture mode (Esc)">Esc ✕</button>`;
+      + `<button type="button" class="sb-map" aria-pressed="${onMap()}" title="${escaped(t("page.map", {place}))}"`
+      + ` aria-label="${escaped(t("page.map", {place}))}"><span class="sb-strip">${strip}</span>${escaped(t("page.map_key"))}</button>`
+      + `<button type="button" class="sb-keys" aria-label="${escaped(t("page.keys_button"))}" title="${escaped(t("page.keys_button"))}">?</button>`
+      + `<button type="button" class="sb-exit" aria-label="${escaped(t("page.leave"))}" title="${escaped(t("page.leave"))}">Esc ✕</button>`;
     if (html !== drawn) { bar.innerHTML = html; drawn = html; }
   };
   bar.addEventListener("click", (event) => {
     const button = event.target.closest("button");
     if (button?.classList.contains("sb-map")) showMap(!onMap());
     else if (button?.classList.contains("sb-exit")) leave();
+    else if (button?.classList.contains("sb-keys")) showKeys(true);
     else if (button?.classList.contains("sb-thumb")) document.querySelector("#image input[type=file]")?.click();
   });
   // a place clicked on the map's slide opens its view (model_map.js tells the server): the slide goes back to it
@@ -120,10 +133,49 @@
   // a figure is fitted by its picture's size, known only once it has loaded (which changes no attribute): a slow
   // server's figure would otherwise keep its natural size until something else moved on the page
   document.addEventListener("load", (event) => { if (event.target.tagName === "IMG") soon(); }, true);
+  // ? lists the keys on screen: a modal dialog over the page (Esc, ? or its button close it, a click beside it too),
+  // which holds the focus while open and gives it back where it was
+  let keys = null, before = null;
+  const showKeys = (on) => {
+    if (!on) {
+      keys?.remove();
+      keys = null;
+      before?.focus?.();
+      return;
+    }
+    if (keys) return;
+    before = document.activeElement;
+    const rows = [["← / →", "page.keys.arrows"], ["PageUp / PageDown", "page.keys.pages"], ["Home / End", "page.keys.ends"],
+                  ["M", "page.keys.map"], ["Esc", "page.keys.escape"], ["?", "page.keys.help"]];
+    keys = document.createElement("div");
+    keys.id = "keys-dialog";
+    keys.innerHTML = `<div class="keys-panel" role="dialog" aria-modal="true" aria-labelledby="keys-title">`
+      + `<h2 id="keys-title">${escaped(t("page.keys.title"))}</h2><dl>`
+      + rows.map(([names, key]) => `<dt>${names.split(" / ").map((name) => `<kbd>${escaped(name)}</kbd>`).join(" / ")}</dt>`
+        + `<dd>${escaped(t(key))}</dd>`).join("")
+      + `</dl><p>${escaped(t("page.keys.on_map"))}</p>`
+      + `<button type="button" class="keys-close">${escaped(t("page.keys.close"))}</button></div>`;
+    keys.addEventListener("click", (event) => {
+      if (event.target === keys || event.target.closest(".keys-close")) showKeys(false);
+    });
+    (app() || document.body).append(keys);
+    keys.querySelector(".keys-close").focus();
+  };
   const actions = {ArrowRight: "next", PageDown: "next", ArrowLeft: "previous", PageUp: "previous", Home: "first", End: "last"};
   const steppable = ["#tour-text", "#snapshot", "#gallery", "#unit-page"];
   document.addEventListener("keydown", (event) => {
+    if (keys) {  // the list of keys is open: it has the keyboard (its one button keeps the focus)
+      if (event.key === "Escape" || event.key === "?") showKeys(false);
+      else if (event.key === "Tab") keys.querySelector(".keys-close").focus();
+      if (event.key !== "Enter" && event.key !== " ") event.preventDefault();
+      return;
+    }
     if (event.defaultPrevented || event.target.closest?.("input, textarea, select, [contenteditable=true], .js-plotly-plot")) return;
+    if (event.key === "?" && !event.altKey && !event.ctrlKey && !event.metaKey) {
+      event.preventDefault();
+      showKeys(true);
+      return;
+    }
     if (event.key === "Escape" && lecturing() && !document.fullscreenElement) {
       if (onMap()) showMap(false);
       else leave();

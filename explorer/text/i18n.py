@@ -1,8 +1,9 @@
 """The app's words in every language it speaks: one catalogue per language, `locales/<tag>.json` beside this file
 (a flat map of key → text, `{name}` for a value filled in), looked up by key. Adding a language is adding a file.
 
-    t("status.running", model="mixer_b16_224")     the text in the language of whoever is being answered
-    label("layout.image")                          a component's label, which Gradio's page translates itself
+    t("chart.table")          the text of a key, in the language of whoever is being answered (`{name}`s filled in
+                              from keyword arguments)
+    label("chart.table")      a component's label or value, which Gradio's page translates itself
 
 Who is being answered: a page's event speaks the language its address asks for (`?lang=es`), else the first
 of the browser's `Accept-Language` this app speaks (zh-TW and zh read as zh-CN, es-MX as es), else English. The
