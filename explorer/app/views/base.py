@@ -191,7 +191,9 @@ def image_figure(name: str, elem_id: str | None = None, **kwargs: Any) -> Pictur
     return Picture(label=label(name), format="png", interactive=False, elem_id=elem_id, **kwargs)
 
 
-WEIGHTS_NAMES = {"pretrained": "base.weights.pretrained", "random": "base.weights.random"}  # WEIGHTS_CHOICES
+# the weights' names in words: WEIGHTS_CHOICES, and a checkpoint file's
+WEIGHTS_NAMES = {"pretrained": "base.weights.pretrained", "random": "base.weights.random",
+                 "checkpoint": "base.weights.checkpoint"}
 
 
 def weights_choices() -> list[tuple[Any, str]]:

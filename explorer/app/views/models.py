@@ -7,11 +7,9 @@ from explorer.app import presenters as show
 from explorer.app.views.base import Components, View
 from explorer.model.catalogue import catalogue
 from explorer.model.published import SOURCE, TEST_SETS, published_top1
+from explorer.text.i18n import label
 
-TEXT = ("Every Mixer-family model timm knows, and the embedded default trained for this app. S tokens, C channels, "
-        "D_S and D_C the token- and channel-MLP widths. The last column: the weights' published top-1 on ImageNet, "
-        f"ImageNet-R, Sketch, ImageNet-A and ImageNetV2 (from {SOURCE}); the corruption lab puts your own image "
-        "under such shifts.")
+# the table's headers stay English: the page translates no Dataframe headers, and this table is drawn once
 COLUMNS = ["pretrained weights here", "name", "family", "labels", "params", "patch", "image", "S", "C", "D_S", "D_C",
            "depth", "top-1 % ImageNet / -R / Sketch / -A / V2"]
 
@@ -24,9 +22,10 @@ def published(name: str) -> str:
 
 
 def lay_out(ui: Components) -> None:
-    gr.Markdown(TEXT)
+    gr.Markdown(label("models.text"))
+    gr.Markdown(SOURCE)  # where the last column's numbers come from (a citation: as written)
     rows = [[*row, published(entry.name)] for row, entry in zip(show.catalogue_rows(), catalogue())]
     gr.Dataframe(rows, headers=COLUMNS, interactive=False, wrap=True)
 
 
-VIEW = View("models", "Models", TEXT, lay_out, draw=None, outputs=())  # the same for every image
+VIEW = View("models", "models.title", "models.text", lay_out, draw=None, outputs=())  # the same for every image

@@ -88,9 +88,10 @@ def draw(ui: Components, c: Controls, s: Session) -> dict:
     broken = where_it_breaks(analysis, corruption, severity)
     held = int(grid.holds.sum())
     where = (t("shift.holds") if broken.breaks_at is None else t("shift.lost_from", block=broken.breaks_at))
-    text = t("shift.summary", model=analysis.loaded.name, weights=weights_name(analysis.loaded.weights), label=grid.clean_label,
-             p=grid.clean_probability, held=held, cells=grid.holds.size, corruption=corruption_name(corruption),
-             severity=severity, where=where) + f"\n\n{published_line(analysis.loaded)}"
+    text = t("shift.summary", model=analysis.loaded.name, weights=weights_name(analysis.loaded.weights),
+             label=grid.clean_label, p=grid.clean_probability, held=held, cells=grid.holds.size,
+             corruption=corruption_name(corruption), severity=severity, where=where)
+    text += f"\n\n{published_line(analysis.loaded)}"
     grid_alt = t("shift.grid_alt", model=analysis.loaded.name, corruptions=len(grid.corruptions),
                  severities=len(grid.severities), label=grid.clean_label, p=grid.clean_probability, held=held,
                  cells=grid.holds.size)

@@ -25,5 +25,5 @@ def draw(ui: Components, c: Controls, s: Session) -> dict:
     return {ui.stem: described(shown(stem_gallery(s.loaded)[0]), alt), ui.stem_note: view_note("stem", s.loaded)}
 
 
-VIEW = View("stem", "stem.title", "stem.text", lay_out, draw, outputs=("stem", "stem_note"), place="stem", opened_from_map=True,
-            figures=("#stem",))
+VIEW = View("stem", "stem.title", "stem.text", lay_out, draw, outputs=("stem", "stem_note"), place="stem",
+            opened_from_map=True, figures=("#stem",))

@@ -62,6 +62,7 @@ def stepped(ui: Components, action: show.Step, c: Controls) -> dict:
     return {ui.unit_index: show.gallery_stepped(action, loaded, show.block_index(loaded, c.block), c.unit_index)}
 
 
-VIEW = View("token-mixing", "token_mixing.title", "token_mixing.text", lay_out, draw, outputs=("gallery", "gallery_note", "unit"),
+VIEW = View("token-mixing", "token_mixing.title", "token_mixing.text", lay_out, draw,
+            outputs=("gallery", "gallery_note", "unit"),
             place="token-mixing", opened_from_map=True, controls=("block", "unit_index"), link=("block", "unit"),
             figures=("#gallery", "#unit"), stepped=stepped)
