@@ -12,9 +12,9 @@ from explorer.analysis.patch_drop import PatchDropView
 from explorer.analysis.teach import MAX_CLASSES, MAX_IMAGES, MIN_CLASSES, Learned, Lesson, ProbeAnswer, model_key
 from explorer.analysis.teach import probe_answer as answer_of
 from explorer.app.inputs import example_of
-from explorer.app.views.base import weights_name
 from explorer.model.loading import LoadedModel
 from explorer.text.i18n import t
+from explorer.text.teaching import weights_name
 
 
 def image_label(image: str) -> str:

@@ -21,6 +21,7 @@ from explorer.app.outputs import Picture
 from explorer.model.loading import WEIGHTS_CHOICES, LoadedModel, load_model
 from explorer.render import mpl as figures
 from explorer.text.i18n import ENGLISH, catalogues, label, t
+from explorer.text.teaching import WEIGHTS_NAMES
 
 NO_IMAGE = "base.no_image"  # the key of "Upload an image (or pick an example) to see this view." (t(NO_IMAGE))
 CAPTION = "slide-caption"  # a view's note over its figure: one line on a lecture slide (page.css)
@@ -191,19 +192,9 @@ def image_figure(name: str, elem_id: str | None = None, **kwargs: Any) -> Pictur
     return Picture(label=label(name), format="png", interactive=False, elem_id=elem_id, **kwargs)
 
 
-# the weights' names in words: WEIGHTS_CHOICES, and a checkpoint file's
-WEIGHTS_NAMES = {"pretrained": "base.weights.pretrained", "random": "base.weights.random",
-                 "checkpoint": "base.weights.checkpoint"}
-
-
 def weights_choices() -> list[tuple[Any, str]]:
     """The weights radio's choices: each value (kept in deep links and the API) with its label in words."""
     return [(label(WEIGHTS_NAMES[value]), value) for value in WEIGHTS_CHOICES]
-
-
-def weights_name(weights: str) -> str:
-    """Pretrained or random weights, in the visitor's language (a checkpoint's name as it is)."""
-    return t(WEIGHTS_NAMES[weights]) if weights in WEIGHTS_NAMES else weights
 
 
 def no_image() -> str:

@@ -7,11 +7,12 @@ from explorer.analysis.model_views import token_mixing
 from explorer.app import presenters as show
 from explorer.app.outputs import Picture
 from explorer.app.views.base import Components, Controls, Session, View, analysis_of, described, load, shown, \
-    teaching_text, weights_choices, weights_name
+    teaching_text, weights_choices
 from explorer.model import embedded
 from explorer.render import plotly as plots
 from explorer.render.galleries import token_mixing_gallery
 from explorer.text.i18n import label, t
+from explorer.text.teaching import weights_name
 
 def lay_out(ui: Components) -> None:
     teaching_text("compare.text")

@@ -10,7 +10,7 @@ from explorer.analysis.analysis import Analysis
 from explorer.analysis.corruptions import CORRUPTIONS, SEVERITIES
 from explorer.analysis.shift import shift_view, where_it_breaks
 from explorer.app.views.base import CAPTION, Components, Controls, Session, View, described, drawn, image_figure, \
-    load, no_image, shown, teaching_text, weights_name
+    load, no_image, shown, teaching_text
 from explorer.model import embedded
 from explorer.model.loading import LoadedModel
 from explorer.model.published import TEST_SET_NAMES, TEST_SETS, published_top1
@@ -18,6 +18,7 @@ from explorer.render import plotly as plots
 from explorer.render.mpl.shift import break_figure, shift_grid_figure
 from explorer.render.plotly.shift import break_lens_plot, distance_plot, severity_plot
 from explorer.text.i18n import label, t
+from explorer.text.teaching import weights_name
 
 # each corruption's name in words (the dropdown's labels, the summary line); the values stay ImageNet-C's names
 CORRUPTION_NAMES = {

@@ -4,8 +4,7 @@ from __future__ import annotations
 import gradio as gr
 import numpy as np
 
-from explorer.analysis.analysis import Analysis
-from explorer.analysis.shuffle import ShuffleResult
+from explorer.analysis.analysis import Analysis, ShuffleView
 from explorer.app import presenters as show
 from explorer.app.views.base import CAPTION, Components, Controls, Session, View, described, drawn, image_figure, \
     no_image, shown, teaching_text
@@ -26,10 +25,10 @@ def top1(logits: np.ndarray) -> tuple[int, float]:
     return int(probabilities.argmax()), float(probabilities.max())
 
 
-def alt_text(analysis: Analysis, result: ShuffleResult) -> str:
+def alt_text(analysis: Analysis, view: ShuffleView) -> str:
     """The figure in words: the three predictions (original, shuffled, token mixing permuted too) and how close
     the last comes back to the first."""
-    names = analysis.class_names
+    names, result = analysis.class_names, view.result
     (original, p), (shuffled, ps), (restored, pr) = (top1(result.logits), top1(result.shuffled_logits),
                                                      top1(result.restored_logits))
     return t("shuffle.alt", model=analysis.loaded.name, label=names[original], p=p, shuffled=names[shuffled],
@@ -39,9 +38,9 @@ def alt_text(analysis: Analysis, result: ShuffleResult) -> str:
 def draw(ui: Components, c: Controls, s: Session) -> dict:
     if s.analysis is None:
         return {ui.shuffle_md: no_image(), ui.shuffle: None}
-    result = s.analysis.shuffle()
-    picture = shown(drawn(figures.shuffle_figure, result, large=False))  # its words: the large line above
-    return {ui.shuffle_md: show.shuffle_text(s.analysis), ui.shuffle: described(picture, alt_text(s.analysis, result))}
+    view = s.analysis.shuffle()
+    picture = shown(drawn(figures.shuffle_figure, view, large=False))  # its words: the large line above
+    return {ui.shuffle_md: show.shuffle_text(s.analysis), ui.shuffle: described(picture, alt_text(s.analysis, view))}
 
 
 VIEW = View("shuffle", "shuffle.title", "shuffle.text", lay_out, draw, outputs=("shuffle_md", "shuffle"),
