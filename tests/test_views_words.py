@@ -223,3 +223,18 @@ def test_every_tab_and_teaching_text_is_a_catalogue_key_translated_in_every_lang
 
     assert key_of(app.ui.tab["token-mixing"].label) == "token_mixing.title"  # the key, for the page to translate
     assert key_of(app.ui.button.value) == "layout.run" and key_of(app.ui.image.label) == "layout.image"
+
+
+def test_the_models_table_and_the_activations_table_name_their_columns_in_the_visitors_language(app):
+    from explorer.model.catalogue import catalogue as models
+
+    words = catalogue("es")
+    table = drawn(app, "models", "es")["models_table"]
+    assert table["headers"][:3] == [words["models.column.available"], words["models.column.name"],
+                                    words["models.column.family"]]
+    assert "S" in table["headers"] and "D_C" in table["headers"]  # the paper's symbols stay as they are
+    assert [row[1] for row in table["value"]] == [entry.name for entry in models()]
+    top = drawn(app, "activations", "zh-CN")["top_table"]
+    assert top["headers"] == [catalogue("zh-CN")[f"activations.column.{c}"]
+                              for c in ("block", "patch", "channel", "activation")]
+    assert all(row[:2] == [BLOCK, 9] for row in top["value"])  # block 2, patch 9 (the controls'), in any language
