@@ -2,6 +2,9 @@
 add images from the examples, Learn, and the open view draws the probe's answer beside the model's own."""
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import gradio as gr
 import numpy as np
 import pytest
@@ -11,8 +14,16 @@ from PIL import Image
 from conftest import EXAMPLES
 from explorer import load_model
 from explorer.analysis.analysis import Analysis
-from explorer.analysis.teach import Lesson, learn
+from explorer.analysis.teach import MAX_CLASSES, MAX_IMAGES, MIN_CLASSES, Lesson, learn
 from explorer.app.lessons import drop_text, image_label, teach_screen
+from explorer.text.i18n import speaking
+
+LOCALES = Path(__file__).resolve().parents[1] / "explorer" / "text" / "locales"
+
+
+def catalogue(tag: str) -> dict[str, str]:
+    """A language's words as its file holds them (explorer/text/locales), read apart from the code under test."""
+    return json.loads((LOCALES / f"{tag}.json").read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")
@@ -25,6 +36,11 @@ def app():
 def test_an_empty_lesson_says_what_to_do():
     screen = teach_screen(Lesson(), load_model("embedded"), None)
     assert "No classes yet" in screen.summary and "Learn" in screen.summary
+    assert screen.summary == catalogue("en")["lessons.none"].format(min=MIN_CLASSES, max=MAX_CLASSES,
+                                                                     images=MAX_IMAGES)
+    with speaking("zh-CN"):  # the visitor's language: the same words, from the Chinese catalogue
+        chinese = teach_screen(Lesson(), load_model("embedded"), None).summary
+    assert chinese == catalogue("zh-CN")["lessons.none"].format(min=MIN_CLASSES, max=MAX_CLASSES, images=MAX_IMAGES)
     assert screen.learned is None and screen.probe_scores is None and screen.model_scores is None
     assert screen.gallery == []
 
@@ -59,6 +75,23 @@ def test_drop_text_names_both_curves_and_the_mean_token():
     loaded = load_model("embedded")
     text = drop_text(Analysis(loaded, EXAMPLES / "cifar10-ship.jpg").patch_drop())
     assert "50% of the patches dropped" in text and "random weights" in text and "mean token" in text
+
+
+def test_drop_text_speaks_spanish_with_the_curves_numbers():
+    loaded = load_model("embedded")
+    view = Analysis(loaded, EXAMPLES / "cifar10-ship.jpg").patch_drop()
+    with speaking("es"):
+        text = drop_text(view)
+    words = catalogue("es")
+    half = int(np.argmin(np.abs(view.trained.shares - 0.5)))  # the share nearest half the patches
+    draws = view.trained.top1_holds.shape[1]
+    trained = words["lessons.drop"].format(share=0.5, weights="preentrenados", label=view.trained_label,
+                                           held=int(view.trained.top1_holds[half].sum()), draws=draws,
+                                           p=view.trained.mean_probability[half],
+                                           intact=view.trained.mean_probability[0])
+    random = words["lessons.drop_random"].format(label=view.random_label, held=int(view.random.top1_holds[half].sum()),
+                                                 draws=draws, p=view.random.mean_probability[half])
+    assert text == trained + random and "50% de los parches quitados" in text
 
 
 def test_an_example_is_named_by_its_name():

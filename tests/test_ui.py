@@ -141,7 +141,8 @@ def test_only_the_open_tab_is_drawn_and_every_tab_reads_the_same_analysis():
     assert len(mean.y) == EMBEDDED_BLOCKS + 1  # the stem, then each block
     assert "No classes yet" in drawn["teach"][ui.teach_md]  # this session taught nothing: nothing learned, no answer
     assert drawn["teach"][ui.teach_answer] is None
-    assert set(drawn["export"]) == set(drawn["models"]) == {ui.view}  # drawn by their button, or not per image
+    assert set(drawn["export"]) == {ui.view}  # drawn by its button
+    assert set(drawn["models"]) == {ui.view, ui.models_table}  # the same rows for every image, headers in words
     assert (set(drawn["predict"]) == {ui.view, ui.predict_note}
             and all(name in drawn["predict"][ui.predict_note] for name in loaded.class_names))
     assert "Step 4 of 7: Token mixing" in drawn["tour"][ui.tour_text] and picture(drawn["tour"][ui.tour_image])
@@ -149,13 +150,13 @@ def test_only_the_open_tab_is_drawn_and_every_tab_reads_the_same_analysis():
             and picture(drawn["token-mixing"][ui.gallery]))
     assert picture(drawn["token-mixing"][ui.unit])  # ?unit=3 enlarges a unit
     assert picture(drawn["stem"][ui.stem]) and "colour detectors" in drawn["stem"][ui.stem_note]
-    table = drawn["activations"][ui.top_table]
+    table = drawn["activations"][ui.top_table]["value"]  # an update: the rows, with headers in words
     # block 2, patch 9, the largest |activation| first
     assert (all(row[:2] == [2, 9] for row in table)
             and [abs(row[3]) for row in table] == sorted((abs(row[3]) for row in table), reverse=True))
     assert len({row[2] for row in table}) == len(table)
     assert drawn["evidence"][ui.evidence].layout.title.text.startswith("Evidence for 'cat'")
-    lens = drawn["logit-lens"][ui.lens_table]
+    lens = drawn["logit-lens"][ui.lens_table]["value"]
     # after the last block the lens is the model's own answer
     assert [row[0] for row in lens] == list(range(EMBEDDED_BLOCKS)) and lens[-1][1] == "cat"
     assert ("**original:** cat" in drawn["shuffle"][ui.shuffle_md]
@@ -178,9 +179,13 @@ def test_only_the_open_tab_is_drawn_and_every_tab_reads_the_same_analysis():
 
 
 def picture(image) -> bool:
-    """An (H, W, 3) picture with many colours, not a blank or a placeholder."""
+    """An (H, W, 3) picture with many colours, not a blank or a placeholder, described in words (a drawn picture is
+    an update with its alt text: explorer.app.views.base.described)."""
     import numpy as np
 
+    if not (isinstance(image, dict) and isinstance(image.get("alt_text"), str) and len(image["alt_text"]) > 40):
+        return False
+    image = image["value"]
     return isinstance(image, np.ndarray) and image.ndim == 3 and len(np.unique(image.reshape(-1, 3), axis=0)) > 50
 
 

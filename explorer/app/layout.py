@@ -15,15 +15,12 @@ from explorer.app.outputs import Picture
 from explorer.app.presenters import MAX_TOP_K, model_choices, weights_for
 from explorer.app.server import FILE_LIFETIME_S
 from explorer.app.views import VIEWS, Components
+from explorer.app.views.base import weights_choices
 from explorer.model.embedded import EXAMPLES
-from explorer.model.loading import WEIGHTS_CHOICES
+from explorer.text.i18n import label
 
 LESSON_LIFETIME_S = 3600  # a visitor's "Teach it" classes live an hour after their last change
-INTRO = """# MLP-Mixer Explorer
-See inside an **MLP-Mixer** ([Tolstikhin et al., 2021](https://arxiv.org/abs/2105.01601)): a per-patch linear stem,
-then blocks of *token mixing* (an MLP across patches) and *channel mixing* (an MLP across features), global average
-pooling and a linear head. No attention, no convolutions beyond the stem, no position embeddings.
-"""
+INTRO = "layout.intro"  # "# MLP-Mixer Explorer\nSee inside an **MLP-Mixer** ...": the page's heading and summary
 
 
 # ---------------------------------------------------------------------------------------------- the page
@@ -34,26 +31,26 @@ def side(ui: Components, default_model: str) -> None:
     block, the run button and presentation mode: one column beside the views, always on screen."""
     with gr.Row(elem_id="header"):
         with gr.Column(min_width=96, elem_id="image-col"):
-            ui.image = ImageInput(label="Image", type="filepath", sources=["upload", "webcam", "clipboard"], height=220,
-                                  elem_id="image")
-            ui.labels = gr.Label(label="Predictions", elem_id="labels")
+            ui.image = ImageInput(label=label("layout.image"), type="filepath",
+                                  sources=["upload", "webcam", "clipboard"], height=220, elem_id="image")
+            ui.labels = gr.Label(label=label("layout.predictions"), elem_id="labels")
             # the answer said to screen readers (page access.js makes it a polite live region), seen by nobody
             ui.announce = gr.Markdown(elem_id="announce", elem_classes=["sr-only"])
             ui.probe_line = gr.Markdown(elem_id="probe-line")  # the visitor's probe, once it learned (Teach it)
             with gr.Column(elem_id="examples"):
                 ui.examples = gr.Examples(list(map(str, EXAMPLES.values())), inputs=[ui.image], examples_per_page=12,
-                                          label="Examples (sources and licenses: assets/examples/SOURCES.md)")
+                                          label=label("layout.examples"))
         with gr.Column(elem_id="controls-col"):
-            ui.model = ModelInput(model_choices(), value=default_model, label="Model", allow_custom_value=True,
-                                  elem_id="model")
-            ui.weights = gr.Radio(list(WEIGHTS_CHOICES), value=weights_for(default_model), label="Weights",
+            ui.model = ModelInput(model_choices(), value=default_model, label=label("layout.model"),
+                                  allow_custom_value=True, elem_id="model")
+            ui.weights = gr.Radio(weights_choices(), value=weights_for(default_model), label=label("layout.weights"),
                                   elem_id="weights")
             with gr.Row():
-                ui.top_k = gr.Slider(1, MAX_TOP_K, value=5, step=1, label="Top-k", elem_id="top-k")
-                ui.block = gr.Slider(0, MAX_BLOCK, value=0, step=1, label="Block", elem_id="block")
+                ui.top_k = gr.Slider(1, MAX_TOP_K, value=5, step=1, label=label("layout.top_k"), elem_id="top-k")
+                ui.block = gr.Slider(0, MAX_BLOCK, value=0, step=1, label=label("layout.block"), elem_id="block")
             with gr.Row(elem_id="run-row"):
-                ui.button = gr.Button("Classify and explain", variant="primary", elem_id="run", scale=3)
-                ui.present = gr.Checkbox(False, label="Presentation mode", elem_id="present", scale=1)
+                ui.button = gr.Button(label("layout.run"), variant="primary", elem_id="run", scale=3)
+                ui.present = gr.Checkbox(False, label=label("layout.present"), elem_id="present", scale=1)
             ui.status = gr.Markdown(elem_id="status")
 
 
@@ -67,7 +64,7 @@ def page(default_model: str) -> tuple[gr.Blocks, Components]:
         # "Teach it": this visitor's classes, nobody else's; gone (with their features) when the page closes or an
         # hour after the last change
         ui.lesson = gr.State(Lesson(), time_to_live=LESSON_LIFETIME_S, delete_callback=forget)
-        gr.Markdown(INTRO, elem_id="intro")
+        gr.Markdown(label(INTRO), elem_id="intro")
         ui.banner = gr.Markdown(elem_id="banner", visible=False)  # the embedded model standing in for an ImageNet one
         ui.link_note = gr.Markdown(elem_id="link-note")
         ui.address = gr.Textbox(elem_id="address", elem_classes=["offscreen"], container=False)  # the deep link shown
@@ -76,15 +73,15 @@ def page(default_model: str) -> tuple[gr.Blocks, Components]:
                 side(ui, default_model)
             with gr.Column(scale=3, elem_id="main"):
                 ui.model_map = model_map_component(None, elem_id="model-map-box")
-                with gr.Row(elem_classes=["offscreen"]):  # pressed by the keyboard (page.js)
-                    ui.key_previous = gr.Button("previous", elem_id="key-previous")
-                    ui.key_next = gr.Button("next", elem_id="key-next")
-                    ui.key_first = gr.Button("first", elem_id="key-first")
-                    ui.key_last = gr.Button("last", elem_id="key-last")
+                with gr.Row(elem_classes=["offscreen"]):  # pressed by the keyboard (page.js, by id)
+                    ui.key_previous = gr.Button(label("layout.key_previous"), elem_id="key-previous")
+                    ui.key_next = gr.Button(label("layout.key_next"), elem_id="key-next")
+                    ui.key_first = gr.Button(label("layout.key_first"), elem_id="key-first")
+                    ui.key_last = gr.Button(label("layout.key_last"), elem_id="key-last")
                 with gr.Tabs(selected=VIEWS[0].id, overflow_behavior="wrap", elem_id="views") as tabs:
                     ui.tabs = tabs
                     for view in VIEWS:
-                        with gr.Tab(view.title, id=view.id) as tab:
+                        with gr.Tab(label(view.title), id=view.id) as tab:
                             ui.tab[view.id] = tab
                             view.lay_out(ui)
         with gr.Row(visible=False):  # the token_mixing_weights and shift tools' inputs and outputs (programs only)

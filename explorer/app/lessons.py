@@ -13,6 +13,8 @@ from explorer.analysis.teach import MAX_CLASSES, MAX_IMAGES, MIN_CLASSES, Learne
 from explorer.analysis.teach import probe_answer as answer_of
 from explorer.app.inputs import example_of
 from explorer.model.loading import LoadedModel
+from explorer.text.i18n import t
+from explorer.text.teaching import weights_name
 
 
 def image_label(image: str) -> str:
@@ -34,30 +36,27 @@ class TeachScreen:
 
 def lesson_lines(lesson: Lesson) -> str:
     if not lesson.classes:
-        return (f"**No classes yet.** Type a class name, then add images to it ({MIN_CLASSES}–{MAX_CLASSES} classes, "
-                f"1–{MAX_IMAGES} images each): the current image (an upload, the webcam, a paste or an example) "
-                "with **Add the current image**, or several files at once. Then press **Learn**.")
+        return t("lessons.none", min=MIN_CLASSES, max=MAX_CLASSES, images=MAX_IMAGES)
     counts = " · ".join(f"**{name}** ({len(images)})" for name, images in lesson.classes)
-    return f"{len(lesson.classes)} class{'es' if len(lesson.classes) != 1 else ''}: {counts}"
+    return t("lessons.one_class" if len(lesson.classes) == 1 else "lessons.classes", count=len(lesson.classes),
+             classes=counts)
 
 
 def learned_lines(lesson: Lesson, loaded: LoadedModel) -> tuple[str, Learned | None]:
     learned = lesson.learned
     if learned is None:
         ready = sum(1 for _, images in lesson.classes if images)
-        return ("Press **Learn** to fit the probe." if ready >= MIN_CLASSES else
-                f"Name at least {MIN_CLASSES} classes with an image each, then press **Learn**."), None
+        return (t("lessons.press_learn") if ready >= MIN_CLASSES else t("lessons.name_more", min=MIN_CLASSES)), None
     if learned.model != model_key(loaded):
-        return (f"The probe was learned on **{learned.model_name}**: press **Learn** to teach "
-                f"**{loaded.name}** ({loaded.weights} weights) the same classes."), None
+        return t("lessons.other_model", learned=learned.model_name, model=loaded.name,
+                 weights=weights_name(loaded.weights)), None
     n, accuracy = len(learned.labels), learned.probe.loo_accuracy
     hits = round(accuracy * n)
-    text = (f"**Leave-one-out accuracy {accuracy:.0%}** ({hits} of {n} training images named right by a probe fitted "
-            f"without them) · ridge strength {learned.probe.regularisation:.3g}, picked by leave-one-out")
+    text = t("lessons.accuracy", accuracy=accuracy, hits=hits, images=n, strength=learned.probe.regularisation)
     if min(learned.counts) < 2:
-        text += " · a class with one image cannot be left out and still be learned: add a second image to each"
+        text += t("lessons.one_image")
     if lesson.stale:
-        text += " · **the classes changed since: press Learn again**"
+        text += t("lessons.stale")
     return text, learned
 
 
@@ -66,10 +65,10 @@ def teach_screen(lesson: Lesson, loaded: LoadedModel, analysis: Analysis | None)
     lines = [lesson_lines(lesson), *([learned_text] if lesson.classes or learned else [])]
     skipped = (*lesson.skipped, *(learned.skipped if learned else ()))
     if skipped:
-        lines.append("⚠️ Left out: " + "; ".join(skipped))
+        lines.append(t("lessons.left_out", skipped="; ".join(skipped)))
     answer = None if learned is None or analysis is None else answer_of(learned, analysis.pre_logits())
     if learned is not None and analysis is None:
-        lines.append("Upload an image (or pick an example) to see what the probe says about it.")
+        lines.append(t("lessons.no_image"))
     probe_scores = None if answer is None else {
         name: float(np.clip((score + 1) / 2, 0, 1)) for name, score in zip(answer.classes, answer.scores)}
     model_scores = None if analysis is None else {p.label: p.probability for p in analysis.top_k(3)}
@@ -84,18 +83,17 @@ def probe_line(lesson: Lesson | None, loaded: LoadedModel, analysis: Analysis | 
     if learned is None or analysis is None or learned.model != model_key(loaded):
         return ""
     answer = answer_of(learned, analysis.pre_logits())
-    return f"**Your probe:** {answer.label} (score {answer.scores[answer.predicted]:+.2f}; Teach it for more)"
+    return t("lessons.probe_line", label=answer.label, score=float(answer.scores[answer.predicted]))
 
 
 def drop_text(view: PatchDropView) -> str:
     """The patch-drop curve in words: how the top-1 fares with half the patches gone, against random weights."""
     half = int(np.argmin(np.abs(view.trained.shares - 0.5)))
     seeds = view.trained.top1_holds.shape[1]
-    trained = (f"With **{view.trained.shares[half]:.0%} of the patches dropped** (their tokens replaced by the mean "
-               f"token), {view.weights} weights keep their top-1 (**{view.trained_label}**) in "
-               f"{int(view.trained.top1_holds[half].sum())} of {seeds} draws, at a mean probability of "
-               f"{view.trained.mean_probability[half]:.2f} (intact: {view.trained.mean_probability[0]:.2f})")
+    trained = t("lessons.drop", share=float(view.trained.shares[half]), weights=weights_name(view.weights),
+                label=view.trained_label, held=int(view.trained.top1_holds[half].sum()), draws=seeds,
+                p=float(view.trained.mean_probability[half]), intact=float(view.trained.mean_probability[0]))
     if view.random is None:
-        return trained + ". These are random weights already: load trained ones to compare."
-    return (trained + f"; random weights keep theirs (**{view.random_label}**) in "
-            f"{int(view.random.top1_holds[half].sum())} of {seeds}, at {view.random.mean_probability[half]:.2f}.")
+        return trained + t("lessons.drop_random_already")
+    return trained + t("lessons.drop_random", label=view.random_label, held=int(view.random.top1_holds[half].sum()),
+                       draws=seeds, p=float(view.random.mean_probability[half]))

@@ -1,18 +1,18 @@
-"""What a unit's page shows and what to look for, per kind of unit (a view's own words live in its module,
-explorer.app.views)."""
+"""What a unit's page shows and what to look for, per kind of unit: the keys of its words in the message catalogues
+(explorer/text/locales; `t(UNIT_TEXT[kind])`), and the names of a model's weights. A view's own words are keyed in
+its module, explorer.app.views."""
+from explorer.text.i18n import t
 
 UNIT_TEXT = {
-    "channel": (
-        "One channel of a block's output: one number per patch. The dataset examples are the reference images "
-        "where it is highest, its peak patch outlined: look for what they share at that patch (a colour, a "
-        "texture, an edge, a part of an object), and whether early blocks' channels prefer local patterns while "
-        "later ones prefer whole objects. The feature visualisation is an image optimised from noise to raise the "
-        "channel everywhere: a repeated pattern is what one patch of it responds to."
-    ),
-    "token": (
-        "One hidden unit of a block's token mixing: a weighted sum over patches, the same for every channel, so "
-        "its activation is one number per channel. Its weights are a map over the patch grid: look at where it "
-        "reads (one region, a smooth blob, an edge between two halves) and at the examples, whose objects sit "
-        "where that map is positive."
-    ),
+    "channel": "teaching.channel",  # one channel of a block's output: one number per patch ...
+    "token": "teaching.token",  # one hidden unit of a block's token mixing: a weighted sum over patches ...
 }
+
+# the weights' names in words: explorer.model.loading's WEIGHTS_CHOICES, and a checkpoint file's
+WEIGHTS_NAMES = {"pretrained": "teaching.weights.pretrained", "random": "teaching.weights.random",
+                 "checkpoint": "teaching.weights.checkpoint"}
+
+
+def weights_name(weights: str) -> str:
+    """Pretrained or random weights, in the language of whoever is being answered ("aleatorios" for "random")."""
+    return t(WEIGHTS_NAMES[weights]) if weights in WEIGHTS_NAMES else weights

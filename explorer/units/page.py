@@ -14,6 +14,7 @@ from explorer.model.families import family
 from explorer.model.loading import LoadedModel
 from explorer.model.weights import patch_grid
 from explorer.progress import Progress
+from explorer.text.i18n import t
 from explorer.text.teaching import UNIT_TEXT
 from explorer.units.address import Unit, check_unit
 from explorer.units.features import Feature, cached_feature, feature_visualisation
@@ -43,7 +44,7 @@ class UnitPage:
     grid: tuple[int, int]
     feature: Feature | None  # None until computed (see `cached_feature`), unless asked for
     on_image: np.ndarray | None  # the unit on the analysed image: channel (grid_h, grid_w), token unit (positions,)
-    text: str  # what to look for
+    text: str  # what to look for, in the language of whoever is being answered
 
 
 def unit_weights(loaded: LoadedModel, unit: Unit) -> tuple[np.ndarray, str]:
@@ -54,7 +55,7 @@ def unit_weights(loaded: LoadedModel, unit: Unit) -> tuple[np.ndarray, str]:
         return maps[unit.index], family(loaded.model).unit_weights_title(unit.index, len(maps))
     block = loaded.model.blocks[unit.block]
     fc2 = family(block).channel_mlp(block).fc2.weight[unit.index]  # (D_C,)
-    title = f"how the channel MLP's {fc2.numel()} hidden units write channel {unit.index} (fc2 row)"
+    title = t("unit_page.channel_weights", units=fc2.numel(), channel=unit.index)
     return fc2.detach().float().cpu().numpy(), title
 
 
@@ -99,6 +100,6 @@ def unit_page(loaded: LoadedModel, unit: Unit, reference: ReferenceLike = None, 
         grid=patch_grid(loaded.model),
         feature=feat,
         on_image=None if image_analysis is None else on_image(image_analysis, unit),
-        text=UNIT_TEXT[unit.kind],
+        text=t(UNIT_TEXT[unit.kind]),
     )
 

@@ -7,22 +7,16 @@ from explorer.analysis.model_views import architecture_card
 from explorer.app import presenters as show
 from explorer.app.views.base import Components, Controls, Session, View, teaching_text
 from explorer.render import plotly as plots
-
-TEXT = (
-    "The sizes in the paper's notation: S tokens (patches), C channels, D_S and D_C the widths of the token and "
-    "channel MLPs. FLOPs are counted by PyTorch on one forward pass (a multiply-add counts as two); the chart shows"
-    " where the parameters and the FLOPs are. Latency is measured when you press the button."
-)
-
+from explorer.text.i18n import label
 
 def lay_out(ui: Components) -> None:
-    teaching_text(TEXT)
+    teaching_text("architecture.text")
     with gr.Row():
         with gr.Column(scale=2, elem_id="arch-text"):
             ui.arch = gr.Markdown()
-            ui.latency_button = gr.Button("Measure latency here")
+            ui.latency_button = gr.Button(label("architecture.latency"))
             ui.latency = gr.Markdown()
-        ui.arch_plot = gr.Plot(label="Where the parameters and FLOPs are", show_label=False, elem_id="arch-plot",
+        ui.arch_plot = gr.Plot(label=label("architecture.plot"), show_label=False, elem_id="arch-plot",
                                scale=3)
 
 
@@ -32,5 +26,6 @@ def draw(ui: Components, c: Controls, s: Session) -> dict:
             ui.arch_plot: plots.architecture_plot(card, large=c.present)}
 
 
-VIEW = View("architecture", "Architecture", TEXT, lay_out, draw, outputs=("arch", "arch_plot"), place="model",
+VIEW = View("architecture", "architecture.title", "architecture.text", lay_out, draw, outputs=("arch", "arch_plot"),
+            place="model",
             opened_from_map=True, charts=("#arch-plot",))

@@ -18,10 +18,12 @@ from explorer.analysis.analysis import Analysis
 from explorer.analysis.teach import Lesson
 from explorer.app.inputs import require_image
 from explorer.app.outputs import Picture
-from explorer.model.loading import LoadedModel, load_model
+from explorer.model.loading import WEIGHTS_CHOICES, LoadedModel, load_model
 from explorer.render import mpl as figures
+from explorer.text.i18n import ENGLISH, catalogues, label, t
+from explorer.text.teaching import WEIGHTS_NAMES
 
-NO_IMAGE = "Upload an image (or pick an example) to see this view."
+NO_IMAGE = "base.no_image"  # the key of "Upload an image (or pick an example) to see this view." (t(NO_IMAGE))
 CAPTION = "slide-caption"  # a view's note over its figure: one line on a lecture slide (page.css)
 PRESENTATION_TEXT_SCALE = 2.2  # matplotlib's 9-10 pt, shown at ~0.8x on a 1280-px screen, to the ~23 px body text
 # px of white above each drawn picture (`shown`): gr.Image lays its label badge over the picture's top-left. A
@@ -119,8 +121,9 @@ Stepped = Callable[[Components, str, Controls], dict]  # (ui, "previous"/"next"/
 class View:
     """One view of the page, whole: everything the app needs to show it, reach it and teach with it.
 
-    id: its deep-link name (`?view=id`) and its tab's id. title: the tab's title. text: what it shows and what to
-    look for (Markdown, shown over it; "" for the Export and Models tabs, which say it themselves).
+    id: its deep-link name (`?view=id`) and its tab's id. title: the key of the tab's title in the message
+    catalogues (explorer/text/locales; `t(view.title)` for its words). text: the key of what it shows and what to
+    look for (Markdown, shown over it), "" for the tour, whose steps say it.
     lay_out: makes its components inside its tab. draw: its components' values from the controls and the session's
     analysis (None: nothing is drawn on opening). outputs: the components draw sets.
     place: where the model map marks it while open (one of MAP_PARTS; a function of the unit kind for a unit's
@@ -163,8 +166,12 @@ class View:
             problems.append(f"known controls (not {sorted(unknown)})")
         if unknown := set(self.link) - set(LINK_PARAMETERS):
             problems.append(f"known link parameters (not {sorted(unknown)})")
-        if not isinstance(self.text, str):
-            problems.append("its teaching text (\"\" when its own components say it)")
+        english = catalogues()[ENGLISH]
+        if not isinstance(self.title, str) or self.title not in english:
+            problems.append(f"a title that is a key of the English catalogue (not {self.title!r})")
+        if not isinstance(self.text, str) or (self.text and self.text not in english):
+            problems.append(f"its teaching text as a key of the English catalogue (\"\" when its own components say "
+                            f"it; not {self.text!r})")
         if problems:
             raise TypeError(f"view {self.id!r} needs " + "; ".join(problems))
 
@@ -176,12 +183,23 @@ class View:
 
 
 def teaching_text(view: View | str) -> None:
-    gr.Markdown(view if isinstance(view, str) else view.text, elem_classes=["teaching"])
+    """A view's teaching text (its key, or the view), translated by the page in the visitor's language."""
+    gr.Markdown(label(view if isinstance(view, str) else view.text), elem_classes=["teaching"])
 
 
-def image_figure(label: str, elem_id: str | None = None, **kwargs: Any) -> Picture:
-    """A drawn picture (a matplotlib figure as PNG): shown, not edited."""
-    return Picture(label=label, format="png", interactive=False, elem_id=elem_id, **kwargs)
+def image_figure(name: str, elem_id: str | None = None, **kwargs: Any) -> Picture:
+    """A drawn picture (a matplotlib figure as PNG): shown, not edited. name: the key of its label."""
+    return Picture(label=label(name), format="png", interactive=False, elem_id=elem_id, **kwargs)
+
+
+def weights_choices() -> list[tuple[Any, str]]:
+    """The weights radio's choices: each value (kept in deep links and the API) with its label in words."""
+    return [(label(WEIGHTS_NAMES[value]), value) for value in WEIGHTS_CHOICES]
+
+
+def no_image() -> str:
+    """"Upload an image (or pick an example) to see this view.", in the visitor's language."""
+    return t(NO_IMAGE)
 
 
 def described(picture: Any, alt: str) -> dict:

@@ -1,0 +1,108 @@
+"""The page in the visitor's language, in headless Chromium (conftest's `browser`): a browser set to Chinese or
+Spanish sees no English outside names on any view, and `?lang=es` speaks Spanish on an English browser and keeps
+doing so as the visitor clicks."""
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from conftest import ROOT
+from explorer.app.views import VIEWS
+from explorer.model.catalogue import catalogue
+
+LOCALES = ROOT / "explorer" / "text" / "locales"
+CATALOGUES = {tag: json.loads((LOCALES / f"{tag}.json").read_text(encoding="utf-8")) for tag in ("en", "zh-CN", "es")}
+EXAMPLE = "model=embedded&example=chelsea-cat"
+# Names stay as they are in every language: models, datasets, libraries, units and file formats
+NAMES = {"mlp", "mixer", "mlp-mixer", "gmixer", "resmlp", "gmlp", "cifar", "imagenet", "timm", "gradio", "pytorch",
+         "ray", "gelu", "layernorm", "api", "mcp", "cpu", "gpu", "cuda", "png", "json", "zip", "npz", "logit",
+         "logits", "softmax", "relu", "tolstikhin", "arxiv", "neurips", "jpeg", "webp", "svg", "csv", "url", "hugging",
+         "face", "safetensors", "plotly", "matplotlib", "axe", "wcag", "goog", "augreg", "miil", "sam", "fb",
+         "dist", "float", "bfloat", "fp", "top", "sources", "md", "assets", "examples", "embedded", "pretrained",
+         "random", "esc", "pageup", "pagedown", "home", "end", "tab", "enter", "space", "min", "max", "norm"}
+NAMES |= {part for entry in catalogue() for part in re.split(r"[^a-z]+", entry.name.lower()) if part}
+# English words that Spanish never uses as words of its own
+ENGLISH_ONLY = {"the", "and", "with", "this", "which", "each", "from", "your", "what", "where", "how", "its", "of",
+                "is", "are", "patches", "block", "blocks", "image", "layer", "mixing", "channels", "weights"}
+VISIBLE_WORDS = """() => {
+  const seen = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const element = node.parentElement, text = node.textContent.trim();
+    if (!text || !element || element.closest("script, style, .offscreen, [hidden], [aria-hidden=true]")) continue;
+    if (!element.getClientRects().length || getComputedStyle(element).visibility === "hidden") continue;
+    seen.push(text);
+  }
+  for (const element of document.querySelectorAll("img[alt], [aria-label], [title]")) {
+    if (!element.getClientRects().length) continue;
+    for (const name of ["alt", "aria-label", "title"]) {
+      if (element.getAttribute(name)) seen.push(element.getAttribute(name));
+    }
+  }
+  return seen;
+}"""
+
+
+def open_view(page, url: str, view) -> None:
+    page.goto(url)
+    page.wait_for_function("() => document.querySelector('#labels h2')?.textContent.trim().length > 0",
+                           timeout=90_000)
+    page.wait_for_function(f"() => location.search.includes('view={view.id}')", timeout=60_000)
+    page.wait_for_function("() => !document.querySelector('.pending, .generating, .translucent')", timeout=60_000)
+
+
+def english_in(texts: list[str], language: str) -> list[str]:
+    """The texts that are English: in Chinese, any word of Latin letters that is no name; in Spanish, a word that
+    only English uses, or an English catalogue text that Spanish says otherwise."""
+    english_texts = {text for key, text in CATALOGUES["en"].items() if CATALOGUES["es"][key] != text
+                     and len(text.split()) >= 2}
+    found = []
+    for text in texts:
+        words = [w.lower() for w in re.findall(r"[A-Za-z][A-Za-z'-]*[A-Za-z]|[A-Za-z]", text)]
+        if language == "zh-CN":
+            strays = [w for w in words if len(w) > 2 and w.strip("-'") not in NAMES
+                      and not any(part in NAMES for part in w.split("-"))]
+        else:
+            strays = [w for w in words if w in ENGLISH_ONLY] + ([text] if text in english_texts else [])
+        if strays:
+            found.append(f"{text[:80]!r}: {strays[:4]}")
+    return sorted(set(found))
+
+
+@pytest.mark.parametrize("language", ["zh-CN", "es"])
+def test_a_browser_in_chinese_or_spanish_sees_no_english_outside_names(app_url, browser, language):
+    context = browser.new_context(locale=language, viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    try:
+        found = {}
+        for view in VIEWS:
+            open_view(page, f"{app_url}?{EXAMPLE}&view={view.id}", view)
+            assert page.evaluate("document.documentElement.lang") == language
+            if strays := english_in(page.evaluate(VISIBLE_WORDS), language):
+                found[view.id] = strays
+        assert found == {}, json.dumps(found, indent=1, ensure_ascii=False)
+    finally:
+        context.close()
+
+
+def test_lang_es_speaks_spanish_on_an_english_browser_and_survives_a_click_on_the_map(app_url, browser):
+    context = browser.new_context(locale="en-US", viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    try:
+        view = next(v for v in VIEWS if v.id == "evidence")
+        open_view(page, f"{app_url}?{EXAMPLE}&view=evidence&lang=es", view)
+        page.wait_for_function("() => document.documentElement.lang === 'es'", timeout=30_000)
+        spanish_tab = page.locator("#views button[role=tab][aria-selected=true]").inner_text().strip()
+        assert spanish_tab in CATALOGUES["es"].values() and spanish_tab not in CATALOGUES["en"].values()
+        page.locator("#model-map [data-part=token-mixing][data-block='1']").click()
+        page.wait_for_function("() => location.search.includes('view=token-mixing')", timeout=60_000)
+        assert "lang=es" in page.evaluate("location.search")
+        page.wait_for_function("() => !document.querySelector('.pending, .generating, .translucent')",
+                               timeout=60_000)
+        assert english_in(page.evaluate(VISIBLE_WORDS), "es") == []
+        page.reload()  # the address it kept opens in Spanish again
+        page.wait_for_function("() => document.documentElement.lang === 'es'", timeout=30_000)
+    finally:
+        context.close()
