@@ -8,7 +8,7 @@ from pathlib import Path
 from conftest import ROOT
 
 SCRIPT = ROOT / "deploy" / "space.sh"
-SPACE_TOP = {".gitattributes", "README.md", "app.py", "requirements.txt", "explorer", "assets", "docs"}
+SPACE_TOP = {".gitattributes", "README.md", "app.py", "requirements.txt", "packages.txt", "explorer", "assets", "docs"}
 POINTER = b"version https://git-lfs.github.com/spec/v1\n"
 
 # The Hub's rule, written independently of the script: a new blob that is not an LFS pointer (a small text file
