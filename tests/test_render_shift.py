@@ -77,14 +77,14 @@ def test_the_lens_chart_marks_the_block_from_which_the_clean_class_is_gone():
 def test_the_grid_picture_frames_each_cell_by_whether_the_top_1_holds():
     g = grid()
     pixels = figure_array(shift_grid_figure(g, side=96))
-    green, red = (tuple(round(255 * c) for c in to_rgb(colour)) for colour in (style.GREEN, style.RED))
+    holding, lost = (tuple(round(255 * c) for c in to_rgb(colour)) for colour in (style.HOLDS, style.LOST))
     colours = {tuple(p) for p in pixels.reshape(-1, 3)}
-    assert green in colours and red in colours
-    # three holding cells framed green, one (contrast 5) red: count the frames' top edges, FRAME rows each
-    rows_green = np.all(pixels == green, axis=-1).sum()
-    rows_red = np.all(pixels == red, axis=-1).sum()
-    assert rows_green == pytest.approx(3 * rows_red, rel=0.02)
-    assert rows_red >= 4 * FRAME * 96  # a frame around a 96-pixel picture
+    assert holding in colours and lost in colours
+    # three holding cells framed blue, one (contrast 5) red: count the frames' top edges, FRAME rows each
+    rows_holding = np.all(pixels == holding, axis=-1).sum()
+    rows_lost = np.all(pixels == lost, axis=-1).sum()
+    assert rows_holding == pytest.approx(3 * rows_lost, rel=0.02)
+    assert rows_lost >= 4 * FRAME * 96  # a frame around a 96-pixel picture
 
 
 def test_the_break_picture_draws_every_block():
@@ -96,8 +96,8 @@ def test_the_break_picture_draws_every_block():
 def test_the_wide_grid_of_a_slide_is_the_same_cells_turned_a_quarter():
     g = grid()
     tall, wide = figure_array(shift_grid_figure(g, side=96)), figure_array(shift_grid_figure(g, side=96, wide=True))
-    green, red = (tuple(round(255 * c) for c in to_rgb(colour)) for colour in (style.GREEN, style.RED))
-    for colour in (green, red):  # the same frames, laid the other way
+    holding, lost = (tuple(round(255 * c) for c in to_rgb(colour)) for colour in (style.HOLDS, style.LOST))
+    for colour in (holding, lost):  # the same frames, laid the other way
         assert np.all(tall == colour, axis=-1).sum() == np.all(wide == colour, axis=-1).sum()
     k, v = g.pictures.shape[:2]  # more corruptions than severities + clean: the tall grid is taller, the wide wider
     assert (tall.shape[0] > tall.shape[1]) == (k > v + 1) and (wide.shape[1] > wide.shape[0]) == (k > v + 1)

@@ -25,7 +25,8 @@ DPI = 110  # figures are drawn and saved at this resolution
 # fonts-wqy-microhei, Apache-2.0 or GPLv3 with the font exception) is what .ci/run and the Space's packages.txt
 # install; Noto Sans CJK (fonts-noto-cjk, SIL OFL) serves as well where a machine has it instead.
 FONTS = ["DejaVu Sans", "WenQuanYi Micro Hei", "Noto Sans CJK SC", "Noto Sans CJK JP"]
-FONT_FILES = ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+FONT_FILES = ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+              "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 
 
 def use_cjk_fallback() -> None:
