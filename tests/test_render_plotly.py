@@ -19,8 +19,7 @@ LONG_LABEL = "great grey owl, great gray owl, Strix nebulosa, a very long name" 
 def activation_view(depth: int = 3, grid: int = 4) -> ActivationView:
     rng = np.random.default_rng(0)
     maps = rng.random((depth, grid, grid)) * np.arange(1, depth + 1)[:, None, None]  # later blocks larger
-    return ActivationView(rng.random((32, 32, 3)), maps, "‖activation‖ over channels of every block's output",
-                          "‖activation‖ (L2 norm over channels)", None)
+    return ActivationView(rng.random((32, 32, 3)), maps, None, 16)
 
 
 def evidence_view(label: str = "cat") -> EvidenceView:
