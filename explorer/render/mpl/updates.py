@@ -28,7 +28,7 @@ def updates_figure(view: UpdatesView) -> Figure:
     else:
         ax.bar(x, view.channel_mixing, 0.6, label=t("mpl.updates.whole_block"), color=style.CHANNEL_COLOUR)
     ax.set_xlabel(t("mpl.updates.block"))
-    ax.set_ylabel("‖update‖ / ‖stream‖")
+    ax.set_ylabel(t("mpl.updates.ratio"))
     ax.set_xticks(x)
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return fig

@@ -44,7 +44,7 @@ def updates_plot(view: UpdatesView, large: bool = False) -> go.Figure:
     # showlegend: with one series Plotly would hide the legend, and gMLP's series name is its explanation.
     fig.update_layout(barmode="group", legend=legend_above(), showlegend=True)
     fig.update_xaxes(title_text=t("plot.updates.block"), **block_ticks(depth))
-    fig.update_yaxes(title_text="‖update‖ / ‖stream‖", rangemode="tozero")
+    fig.update_yaxes(title_text=t("plot.updates.ratio"), rangemode="tozero")
     channel = int(np.nanargmax(view.channel_mixing))
     if view.separate:
         token = int(np.nanargmax(view.token_mixing))
