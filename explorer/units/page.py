@@ -14,6 +14,7 @@ from explorer.model.families import family
 from explorer.model.loading import LoadedModel
 from explorer.model.weights import patch_grid
 from explorer.progress import Progress
+from explorer.text.i18n import t
 from explorer.text.teaching import UNIT_TEXT
 from explorer.units.address import Unit, check_unit
 from explorer.units.features import Feature, cached_feature, feature_visualisation
@@ -54,7 +55,7 @@ def unit_weights(loaded: LoadedModel, unit: Unit) -> tuple[np.ndarray, str]:
         return maps[unit.index], family(loaded.model).unit_weights_title(unit.index, len(maps))
     block = loaded.model.blocks[unit.block]
     fc2 = family(block).channel_mlp(block).fc2.weight[unit.index]  # (D_C,)
-    title = f"how the channel MLP's {fc2.numel()} hidden units write channel {unit.index} (fc2 row)"
+    title = t("units.weights_channel", hidden=fc2.numel(), channel=unit.index)
     return fc2.detach().float().cpu().numpy(), title
 
 
@@ -91,7 +92,8 @@ def unit_page(loaded: LoadedModel, unit: Unit, reference: ReferenceLike = None, 
             else cached_feature(loaded, unit, steps, seed))
     return UnitPage(
         unit=unit,
-        title=f"{loaded.name} · {unit}",
+        title=(t("units.title_channel", model=loaded.name, block=unit.block, index=unit.index) if unit.kind == "channel"
+               else t("units.title_token", model=loaded.name, block=unit.block, index=unit.index)),
         weights=weights,
         weights_title=weights_title,
         examples=examples,
