@@ -183,3 +183,13 @@ def test_the_tour_reads_its_steps_in_the_language_asked_and_draws_them_in_chines
 def test_the_cjk_font_is_installed_where_the_app_runs():
     assert "fonts-wqy-microhei" in (ROOT / "packages.txt").read_text().split()  # the Space's Debian packages
     assert "fonts-wqy-microhei" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_a_units_page_titles_its_weights_in_the_language_asked():
+    from explorer.model.families import GMixer, Mixer
+
+    for tag in LANGUAGES:
+        words = read(tag)
+        with speaking(tag):
+            assert Mixer().unit_weights_title(3, 64) == words["families.weights_token"].format(unit=3)
+            assert GMixer().unit_weights_title(3, 64) == words["families.weights_gated"].format(unit=3, gate=35)
