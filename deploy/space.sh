@@ -5,14 +5,15 @@
 #   bash deploy/space.sh --tree DIR                                   # only write the Space's tree into DIR
 #
 # The Space's tree is the files of the commit checked out (HEAD; uncommitted edits are not deployed) under
-# SPACE_PATHS: the app, its package, its assets, the README (the Space's page and its settings) and docs/. It
+# SPACE_PATHS: the app, its package, its assets, the README (the Space's page and its settings), docs/ and
+# packages.txt (the Debian packages the Space installs: a CJK font for the figures' Chinese). It
 # leaves out training-run/ (63 MB of resume points and teachers), tests/, benchmarks/, .ci/ and this folder.
 # The Space's current history is cloned (LFS files as pointers only), its files replaced by the tree, and the
 # change committed on top and pushed to its `main`: nothing is force-pushed. Git LFS is turned on in that clone
 # only (`git lfs install --local`), so .gitattributes puts the binaries in LFS there and nowhere else.
 set -euo pipefail
 
-SPACE_PATHS=(.gitattributes README.md app.py requirements.txt explorer assets docs)
+SPACE_PATHS=(.gitattributes README.md app.py requirements.txt packages.txt explorer assets docs)
 LIMIT=10000000  # the Hub refuses a file over 10 MB that is not an LFS pointer, and any binary one
 
 die() { echo "deploy/space.sh: $*" >&2; exit 1; }

@@ -8,7 +8,7 @@ from pathlib import Path
 from conftest import ROOT
 
 SCRIPT = ROOT / "deploy" / "space.sh"
-SPACE_TOP = {".gitattributes", "README.md", "app.py", "requirements.txt", "explorer", "assets", "docs"}
+SPACE_TOP = {".gitattributes", "README.md", "app.py", "requirements.txt", "packages.txt", "explorer", "assets", "docs"}
 POINTER = b"version https://git-lfs.github.com/spec/v1\n"
 
 # The Hub's rule, written independently of the script: a new blob that is not an LFS pointer (a small text file
@@ -131,7 +131,7 @@ def source_repo(tmp_path: Path, big_text: bool) -> Path:
     (src / "deploy").mkdir(parents=True)
     (src / "deploy" / "space.sh").write_bytes(SCRIPT.read_bytes())
     (src / ".gitattributes").write_bytes((ROOT / ".gitattributes").read_bytes())
-    for name in ("README.md", "app.py", "requirements.txt", "explorer/__init__.py", "docs/deploy.md"):
+    for name in ("README.md", "app.py", "requirements.txt", "packages.txt", "explorer/__init__.py", "docs/deploy.md"):
         (src / name).parent.mkdir(parents=True, exist_ok=True)
         (src / name).write_text(f"{name}\n")
     (src / "assets").mkdir()

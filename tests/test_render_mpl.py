@@ -15,8 +15,8 @@ def a_figure():
     from explorer.analysis.analysis import ActivationView
 
     rng = np.random.default_rng(0)
-    return figures.activations_figure(ActivationView(rng.random((32, 32, 3)), rng.random((4, 8, 8)), "norms",
-                                                     "‖activation‖", None))
+    return figures.activations_figure(ActivationView(rng.random((32, 32, 3)), rng.random((4, 8, 8)), None,
+                                                     16))
 
 
 def test_figure_array_is_the_png_without_the_round_trip():

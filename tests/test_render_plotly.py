@@ -8,7 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from conftest import EXAMPLES
+from conftest import EXAMPLES, ROOT
 from explorer.render import plotly as plots
 from explorer.analysis.analysis import ActivationView, EvidenceView, LensView, UpdatesView
 from explorer.analysis.architecture import PARTS, ArchitectureCard
@@ -19,8 +19,7 @@ LONG_LABEL = "great grey owl, great gray owl, Strix nebulosa, a very long name" 
 def activation_view(depth: int = 3, grid: int = 4) -> ActivationView:
     rng = np.random.default_rng(0)
     maps = rng.random((depth, grid, grid)) * np.arange(1, depth + 1)[:, None, None]  # later blocks larger
-    return ActivationView(rng.random((32, 32, 3)), maps, "‖activation‖ over channels of every block's output",
-                          "‖activation‖ (L2 norm over channels)", None)
+    return ActivationView(rng.random((32, 32, 3)), maps, None, 16)
 
 
 def evidence_view(label: str = "cat") -> EvidenceView:
@@ -52,6 +51,14 @@ def unwrapped(text: str) -> str:
     return text.replace("<br>", " ")
 
 
+# The charts' English words, read from the catalogue itself (not through the code's t()), filled in here.
+ENGLISH = json.loads((ROOT / "explorer" / "text" / "locales" / "en.json").read_text(encoding="utf-8"))
+
+
+def words(key: str, **values) -> str:
+    return ENGLISH[key].format(**values)
+
+
 # ---------------------------------------------------------------------------------------------- activations
 
 
@@ -68,7 +75,8 @@ def test_activations_one_heatmap_per_block_and_a_slider_that_switches_them():
     for b, step in enumerate(steps):
         assert step.method == "update"
         assert step.args[0]["visible"] == [i == b for i in range(3)]
-        assert unwrapped(step.args[1]["title.text"]).startswith(f"Block {b} (of 0–2)")  # the title follows the slider
+        title = words("plot.activations.title", block=b, last=2, what=view.title)
+        assert unwrapped(step.args[1]["title.text"]) == title  # the title follows the slider
 
 
 def test_activations_shared_scale_is_one_range_and_per_block_scale_is_each_blocks_own():
@@ -89,8 +97,9 @@ def test_activations_picture_sits_under_the_patch_grid_and_hover_names_the_quant
     assert tuple(fig.layout.yaxis.range) == (3.5, -0.5)  # row 0 at the top
     assert fig.layout.yaxis.scaleanchor == "x"  # square patches
     m = heatmaps(fig)[1]
-    assert "block 1 · patch row %{y}, column %{x}" in m.hovertemplate
-    assert view.quantity in m.hovertemplate and m.hovertemplate.endswith("<extra></extra>")
+    assert m.hovertemplate == words("plot.activations.hover", block=1, row="%{y}", column="%{x}",
+                                    quantity=view.quantity, value="%{z:.4g}") + "<extra></extra>"
+    assert view.quantity == ENGLISH["analysis.activations.norm_quantity"]
     assert unwrapped(m.colorbar.title.text) == view.quantity
     assert view.title in unwrapped(fig.layout.title.text) and fig.layout.title.text.startswith("Block 0")
 
@@ -102,11 +111,12 @@ def test_updates_token_and_channel_mixing_bars_in_their_colours():
     view = UpdatesView(np.array([0.1, 0.123, 0.3]), np.array([0.2, 0.25, 0.05]), "MLP-Mixer")
     fig = plots.updates_plot(view)
     token, channel = fig.data
-    assert (token.name, token.marker.color) == ("token mixing", "#2166ac")
-    assert (channel.name, channel.marker.color) == ("channel mixing", "#b2182b")
+    assert (token.name, token.marker.color) == (words("plot.updates.token_mixing"), "#2166ac")
+    assert (channel.name, channel.marker.color) == (words("plot.updates.channel_mixing"), "#b2182b")
     assert np.allclose(token.y, view.token_mixing) and np.allclose(channel.y, view.channel_mixing)
-    assert "token mixing changed the stream by %{y:.1%} of its size" in token.hovertemplate
-    assert fig.layout.yaxis.title.text == "‖update‖ / ‖stream‖"
+    assert token.hovertemplate == words("plot.updates.hover", block="%{x}", what=token.name,
+                                        share="%{y:.1%}") + "<extra></extra>"
+    assert fig.layout.yaxis.title.text == words("plot.updates.ratio")
     assert fig.layout.legend.orientation == "h" and fig.layout.legend.y >= 1  # above the plot, not on it
 
 
@@ -114,9 +124,9 @@ def test_updates_gmlp_is_one_series_with_its_legend_shown():
     view = UpdatesView(np.full(4, np.nan), np.array([0.1, 0.2, 0.3, 0.4]), "gMLP")
     fig = plots.updates_plot(view)
     (whole,) = fig.data
-    assert whole.name == "whole block (spatial gating inside)"
+    assert whole.name == words("plot.updates.whole_block")
     assert fig.layout.showlegend is True  # the series' name is the explanation
-    assert "the whole block changed the stream" in whole.hovertemplate
+    assert words("plot.updates.the_whole_block") in whole.hovertemplate
 
 
 # ---------------------------------------------------------------------------------------------- evidence
@@ -133,14 +143,14 @@ def test_evidence_relative_map_is_centred_on_zero_and_explains_the_mean():
     limit = np.abs(view.relative).max()
     assert relative.zmid == 0 and np.isclose(relative.zmax, limit) and np.isclose(relative.zmin, -limit)
     assert f"logit {view.logit:.3f}" in unwrapped(relative.colorbar.title.text)
-    for words in ("patch row %{y}, column %{x}", "logit for 'cat' from this patch", "the mean patch",
-                  "(the model's logit)", "this patch − mean: %{customdata[1]}"):
-        assert words in relative.hovertemplate
+    assert relative.hovertemplate == words("plot.evidence.patch_hover", row="%{y}", column="%{x}", label="cat",
+                                           patch="%{customdata[0]}", logit=view.logit,
+                                           difference="%{customdata[1]}") + "<extra></extra>"
     assert saliency.zmid == 0 and np.isclose(saliency.zmax, -saliency.zmin)
     assert "input × gradient" in unwrapped(saliency.colorbar.title.text)
-    assert ("Evidence for 'cat' (class 3)" in fig.layout.title.text
-            and f"{view.logit:.2f}" in unwrapped(fig.layout.title.text))
-    assert "16 patch logits" in unwrapped(fig.layout.title.text)
+    assert unwrapped(fig.layout.title.text) == words("plot.evidence.title", label="cat", index=3, logit=view.logit,
+                                                     patches=16)
+    assert f"{view.logit:.2f}" in unwrapped(fig.layout.title.text) and " 16 " in unwrapped(fig.layout.title.text)
 
 
 def test_evidence_colour_bars_sit_between_and_beside_the_panels():
@@ -173,9 +183,10 @@ def test_lens_names_the_top1_only_where_it_changes_and_keeps_long_labels_whole()
     assert all(len(a.text) <= 18 for a in fig.layout.annotations)  # shortened on the chart ...
     lens, final = fig.data
     assert LONG_LABEL in [row[0] for row in lens.customdata]  # ... whole in the hover
-    assert lens.name == "lens top-1" and final.name == "final class: tabby"
-    for words in ("after block %{x}", "the lens's top-1: %{customdata[0]}", "final class '%{customdata[2]}'"):
-        assert words in lens.hovertemplate
+    assert lens.name == words("plot.lens.top1") and final.name == words("plot.lens.final", label="tabby")
+    assert lens.hovertemplate == words("plot.lens.hover", block="%{x}", top="%{customdata[0]}",
+                                       p="%{customdata[1]:.3f}", final="%{customdata[2]}",
+                                       final_p="%{customdata[3]:.3g}") + "<extra></extra>"
     above = [a.ay < 0 for a in fig.layout.annotations]
     assert above[0] != above[1]  # neighbouring names on opposite sides of the line
     assert fig.layout.legend.orientation == "h" and fig.layout.legend.y >= 1
@@ -191,7 +202,7 @@ def test_lens_title_names_the_final_class_whole_on_a_page_and_short_on_a_slide()
 
 def test_lens_scale_fits_the_values():
     tiny = plots.lens_plot(lens_view([0.01, 0.02, 0.05, 0.08, 0.12], [0.001, 0.0, 0.01, 0.05, 0.12]))
-    assert tiny.layout.yaxis.type == "log" and tiny.layout.yaxis.title.text == "probability (log scale)"
+    assert tiny.layout.yaxis.type == "log" and tiny.layout.yaxis.title.text == words("plot.lens.probability_log")
     assert np.all(np.asarray(tiny.data[1].y) > 0)  # a zero probability still has a place on a log axis
     assert tiny.data[1].customdata[1][3] == 0.0  # and its hover the true value
     sure = plots.lens_plot(lens_view([0.3, 0.4, 0.5, 0.7, 0.99], [0.2, 0.3, 0.3, 0.5, 0.99]))
@@ -272,25 +283,30 @@ def test_comparison_one_line_per_model_of_any_depth():
                                 [[0.3, 0.4, 0.5], [0.01, 0.0, -0.01, 0.02]])
     assert [t.name for t in fig.data] == ["embedded (pretrained)", "embedded (random)"]
     assert [len(t.x) for t in fig.data] == [3, 4]
-    assert "embedded (random) · block %{x}: smoothness %{y:.3f}" in fig.data[1].hovertemplate
-    assert fig.layout.xaxis.title.text == "block" and fig.layout.yaxis.title.text == "smoothness (≈0 for noise)"
+    assert fig.data[1].hovertemplate == words("plot.comparison.hover", name="embedded (random)", block="%{x}",
+                                              value="%{y:.3f}") + "<extra></extra>"
+    assert fig.layout.xaxis.title.text == words("plot.comparison.block")
+    assert fig.layout.yaxis.title.text == words("plot.comparison.smoothness_noise")
     with pytest.raises(ValueError):
         plots.comparison_plot(["one"], [[0.1], [0.2]])
     long = ["mixer_b16_224.goog_in21k_ft_in1k (pretrained)", "mixer_l16_224.goog_in21k_ft_in1k (random)"]
     short_legend, long_legend = (plots.comparison_plot(names, [[0.1, 0.2], [0.0, 0.1]], large=True)
                                  for names in (["a (random)", "b (random)"], long))
     assert long_legend.layout.margin.t > short_legend.layout.margin.t  # room above the plot for a legend of two rows
-    assert short_legend.layout.yaxis.title.text == "smoothness"  # a slide's short axis: the chart's title says the rest
+    # a slide's short axis: the chart's title says the rest
+    assert short_legend.layout.yaxis.title.text == words("plot.comparison.smoothness")
 
 
 def test_architecture_bars_add_up_to_the_card_in_parts_order():
     c = card()
     fig = plots.architecture_plot(c)
     params, flops = fig.data
-    assert list(params.y) == list(PARTS) and list(flops.y) == list(PARTS)
+    names = [words(f"plot.architecture.{part.replace(' ', '_')}") for part in PARTS]
+    assert list(params.y) == names and list(flops.y) == names
     assert sum(params.x) == c.params and np.isclose(sum(flops.x), c.gflops)
-    assert f"of {c.params:,})" in params.hovertemplate and "parameters (%{customdata:.1%}" in params.hovertemplate
-    assert "multiply-add counts as two FLOPs" in unwrapped(fig.layout.xaxis2.title.text)
+    assert params.hovertemplate == words("plot.architecture.param_hover", part="%{y}", params="%{x:,.0f}",
+                                         share="%{customdata:.1%}", total=f"{c.params:,}") + "<extra></extra>"
+    assert unwrapped(fig.layout.xaxis2.title.text) == words("plot.architecture.gflops_counted")
     assert str(c.params) not in fig.layout.title.text and f"{c.params:,}" in unwrapped(fig.layout.title.text)
 
 
@@ -399,11 +415,13 @@ def test_the_probe_chart_draws_every_training_image_and_the_image_looked_at(larg
     fig = plots.probe_plot(learned, answer, large=large)
     by_name = {trace.name: trace for trace in fig.data}
     assert [len(by_name[f"class &lt;{k}&gt;"].x) for k in range(3)] == [4, 4, 4]  # names escaped for Plotly
-    assert list(by_name["this image"].x) == [answer.point[0]]
-    assert fig.layout.xaxis.title.text == "probe direction 1" and fig.layout.yaxis.title.text == "probe direction 2"
+    assert list(by_name[words("plot.teach.this_image")].x) == [answer.point[0]]
+    assert fig.layout.xaxis.title.text == words("plot.teach.direction", number=1)
+    assert fig.layout.yaxis.title.text == words("plot.teach.direction", number=2)
     assert f"{learned.probe.loo_accuracy:.0%}" in fig.layout.title.text
     two = plots.probe_plot(learned_view(classes=2))  # one direction of its own: the second axis says what it is
-    assert "variation" in two.layout.yaxis.title.text and "this image" not in {t.name for t in two.data}
+    assert two.layout.yaxis.title.text == words("plot.teach.variation")
+    assert words("plot.teach.this_image") not in {t.name for t in two.data}
 
 
 def test_the_patch_drop_chart_has_both_curves_in_both_panels_and_says_what_a_dropped_patch_is():
@@ -417,6 +435,6 @@ def test_the_patch_drop_chart_has_both_curves_in_both_panels_and_says_what_a_dro
     assert len(lines) == 4 and {t.xaxis for t in lines} == {"x", "x2"}
     np.testing.assert_allclose(lines[0].y, curve.mean_probability)
     np.testing.assert_allclose(lines[1].y, curve.holds_rate)
-    assert "mean token" in fig.layout.title.text
+    assert unwrapped(fig.layout.title.text) == words("plot.patch_drop.title", model="embedded")
     alone = plots.patch_drop_plot(PatchDropView(curve, None, "embedded", "random", "ship", None))
     assert len([t for t in alone.data if t.mode == "lines+markers"]) == 2

@@ -1,12 +1,16 @@
+import json
+
 import pytest
 from matplotlib.figure import Figure
 
-from conftest import EMBEDDED_HIDDEN, EMBEDDED_WIDTH, EXAMPLES
+from conftest import EMBEDDED_HIDDEN, EMBEDDED_WIDTH, EXAMPLES, ROOT
 from explorer import load_model
 from explorer.analysis.analysis import Analysis
 from explorer.render.mpl import tour_figure
 from explorer.analysis.tour import STEP_TITLES
 from explorer.render.mpl.output import figure_array
+
+ENGLISH = json.loads((ROOT / "explorer" / "text" / "locales" / "en.json").read_text(encoding="utf-8"))
 
 
 def drawn_picture(fig: Figure) -> bool:
@@ -19,7 +23,7 @@ def drawn_picture(fig: Figure) -> bool:
 
 def test_the_tour_walks_the_embedded_model_with_its_real_shapes():
     steps = Analysis(load_model("embedded"), EXAMPLES / "chelsea-cat.jpg").tour()
-    assert [s.title for s in steps] == list(STEP_TITLES)
+    assert [s.title for s in steps] == [ENGLISH[key] for key in STEP_TITLES]  # keys, read in the language spoken
     assert all(drawn_picture(tour_figure(s)) for s in steps)
     assert steps[2].data["values"].shape == (64, 128) and steps[5].data["values"].shape == (128,)
     text = " ".join(s.text for s in steps)

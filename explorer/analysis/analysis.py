@@ -51,6 +51,7 @@ from explorer.analysis.shuffle import ShuffleResult, patch_shuffle
 from explorer.analysis.tour import tour_steps
 from explorer.model.families import family
 from explorer.model.weights import stem_filters
+from explorer.text.i18n import t
 
 T = TypeVar("T")
 
@@ -66,9 +67,23 @@ class ActivationView:
 
     picture: np.ndarray  # (H, W, 3) float in [0, 1]: the input as the model saw it
     maps: np.ndarray  # (depth, grid_h, grid_w)
-    title: str  # what the maps are
-    quantity: str  # what one value is, for colour bars and hover text
     channel: int | None  # None: the norm over all channels
+    channels: int  # how many channels a block's output has
+
+    # Words, read when a chart is drawn: in the language of whoever it is drawn for (the view itself is kept).
+    @property
+    def title(self) -> str:
+        """What the maps are."""
+        if self.channel is None:
+            return t("analysis.activations.norm_title")
+        return t("analysis.activations.channel_title", channel=self.channel, channels=self.channels)
+
+    @property
+    def quantity(self) -> str:
+        """What one value is, for colour bars and hover text."""
+        if self.channel is None:
+            return t("analysis.activations.norm_quantity")
+        return t("analysis.activations.channel_quantity", channel=self.channel)
 
 
 @dataclass(frozen=True)
@@ -226,14 +241,10 @@ class Analysis:
         channels = self.capture.blocks.shape[-1]
         if channel is None:
             return self.kept("activations",
-                             lambda: ActivationView(self.picture, activation_norms(self.capture),
-                                                    "‖activation‖ over channels of every block's output",
-                                                    "‖activation‖ (L2 norm over channels)", None))
+                             lambda: ActivationView(self.picture, activation_norms(self.capture), None, channels))
         channel = min(max(int(channel), 0), channels - 1)
         return self.kept(("activations", channel),
-                         lambda: ActivationView(self.picture, channel_maps(self.capture, channel),
-                                                f"channel {channel} of every block's output (of {channels})",
-                                                f"channel {channel}'s activation", channel))
+                         lambda: ActivationView(self.picture, channel_maps(self.capture, channel), channel, channels))
 
     def top_channels(self, block: int, patch: int, k: int = 10) -> list[tuple[int, float]]:
         """The k channels with the largest |activation| at one patch of one block's output."""

@@ -25,6 +25,7 @@ from PIL import Image
 
 from explorer.analysis import corruption_tools as tools
 from explorer.errors import ExplorerError
+from explorer.text.i18n import t
 
 CORRUPTIONS = ("gaussian_noise", "shot_noise", "impulse_noise", "defocus_blur", "glass_blur", "motion_blur",
                "zoom_blur", "snow", "frost", "fog", "brightness", "contrast", "elastic_transform", "pixelate",
@@ -34,6 +35,25 @@ SEVERITIES = (1, 2, 3, 4, 5)
 GROUPS = {"noise": CORRUPTIONS[0:3], "blur": CORRUPTIONS[3:7], "weather": CORRUPTIONS[7:11],
           "digital": CORRUPTIONS[11:15]}
 CIFAR_MAX_SIZE = 64  # pictures up to this size get CIFAR-10-C's parameters, larger ones ImageNet-C's
+# Each corruption's and group's name as a visitor reads it, by catalogue key (explorer/text/locales): t(NAMES[c]).
+NAMES = {"gaussian_noise": "corruptions.gaussian_noise", "shot_noise": "corruptions.shot_noise",
+         "impulse_noise": "corruptions.impulse_noise", "defocus_blur": "corruptions.defocus_blur",
+         "glass_blur": "corruptions.glass_blur", "motion_blur": "corruptions.motion_blur",
+         "zoom_blur": "corruptions.zoom_blur", "snow": "corruptions.snow", "frost": "corruptions.frost",
+         "fog": "corruptions.fog", "brightness": "corruptions.brightness", "contrast": "corruptions.contrast",
+         "elastic_transform": "corruptions.elastic_transform", "pixelate": "corruptions.pixelate",
+         "jpeg_compression": "corruptions.jpeg_compression"}
+GROUP_NAMES = {"noise": "corruptions.group.noise", "blur": "corruptions.group.blur",
+               "weather": "corruptions.group.weather", "digital": "corruptions.group.digital"}
+
+
+def corruption_name(corruption: str) -> str:
+    """"gaussian_noise" -> "Gaussian noise", in the language spoken (an unknown name: its words)."""
+    return t(NAMES[corruption]) if corruption in NAMES else corruption.replace("_", " ")
+
+
+def group_name(group: str) -> str:
+    return t(GROUP_NAMES[group]) if group in GROUP_NAMES else group
 
 # The published parameters, severity 1 to 5. Zoom blur: (stop, step) of np.arange(1, stop, step), the zoom factors.
 # Elastic: ImageNet-C's own code scales by 244 ("should have been 224, but ultimately nothing is incorrect").

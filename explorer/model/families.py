@@ -26,6 +26,7 @@ from timm.layers import GluMlp, Mlp
 from timm.models.mlp_mixer import MixerBlock, MlpMixer, ResBlock, SpatialGatingBlock
 
 from explorer.errors import ModelError
+from explorer.text.i18n import t
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,7 @@ class Family:
 
     def unit_weights_title(self, unit: int, units: int) -> str:
         """The title over a token unit's own weights (its row of `token_layer`) on its page; `units`: the rows."""
-        return f"the patches unit {unit} reads (token-mixing weights)"
+        return t("families.weights_token", unit=unit)
 
 
 class Mixer(Family):
@@ -147,8 +148,7 @@ class GMixer(Mixer):
 
     def unit_weights_title(self, unit: int, units: int) -> str:
         gate = unit + units // 2  # GluMlp: fc1's first half of rows are values, the second half their gates
-        return (f"the patches unit {unit} reads (its value weights; its gate's are unit {gate} of the token-mixing "
-                "gallery)")
+        return t("families.weights_gated", unit=unit, gate=gate)
 
 
 class ResMLP(Family):

@@ -12,10 +12,29 @@ import textwrap
 
 import numpy as np
 
+from explorer.text.i18n import t
+
 # ---------------------------------------------------------------------------------------------- colours
 
 DIVERGING = "RdBu_r"  # red positive, blue negative, white zero: readable with the common colour-vision deficiencies
 SEQUENTIAL = "viridis"  # magnitudes
+
+# Which scale each chart uses, and why a visitor with a colour-vision deficiency (CVD) reads it (issue 44, item 6).
+# No chart uses rainbow (jet) or a red-green pair for meaning; wherever colour tells two things apart, a shape, a
+# dash, a mark or a word tells them apart too.
+# - SEQUENTIAL, viridis: the activation maps (Plotly and matplotlib) and where a corruption breaks (break_figure).
+#   Its lightness rises steadily from dark purple to yellow, so the order of values reads with any of the three
+#   dichromacies and in greyscale.
+# - DIVERGING, RdBu_r (ColorBrewer): the evidence maps, the token-mixing gallery, a unit's weights and its map on
+#   the image, the tour's token table and columns. Blue and red stay apart for protan, deutan and tritan vision
+#   (they differ along the blue-yellow axis that red-green deficiencies keep, and in lightness); zero is white.
+# - Series colours, LINE_COLOURS (blue, red, green, purple, orange, grey: ColorBrewer's dark ends): the logit lens
+#   (and a solid line with dots against a dashed one with squares), updates (token mixing blue, channel mixing red:
+#   a CVD-safe pair), comparison and patch drop (also solid against dashed), the corruption lab's lines (a group's
+#   colour and each corruption's dash, ● or ✕ marks), the architecture's parts (each bar named on its axis).
+# - Teach it: one colour per class from this list, then Plotly's colour-blind-safe "Safe" palette; a class is named
+#   in the legend and the hover, a miss marked with a cross.
+# - The corruption grid's frames: HOLDS blue, LOST red (a CVD-safe pair, not green/red), with ✓ and ✗ in words.
 
 BLUE = "#2166ac"
 RED = "#b2182b"
@@ -32,6 +51,7 @@ GRID_LINE = "white"  # the patch grid over a photograph
 TOKEN_COLOUR = BLUE  # token mixing, in every chart and figure
 CHANNEL_COLOUR = RED  # channel mixing
 POSITIVE, NEGATIVE = RED, BLUE  # signed bars, as DIVERGING colours signed maps
+HOLDS, LOST = BLUE, RED  # a corrupted picture whose top-1 holds, or is lost (never green against red)
 LINE_COLOURS = (BLUE, RED, GREEN, PURPLE, ORANGE, DARK_GREY)  # one per model compared
 PART_COLOURS = {
     "stem": PURPLE,
@@ -77,6 +97,14 @@ def log_probability_axis(highest: float) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------- text
+
+WEIGHTS = {"pretrained": "style.pretrained", "random": "style.random", "checkpoint": "style.checkpoint"}
+
+
+def weights_name(weights: str) -> str:
+    """A model's weights ("pretrained", "random", "checkpoint") as a chart names them, in the language spoken."""
+    return t(WEIGHTS[weights]) if weights in WEIGHTS else weights
+
 
 
 def wrap(text: str, width: int, newline: str = "<br>", cut_words: bool = False) -> str:

@@ -92,7 +92,8 @@ def unit_page(loaded: LoadedModel, unit: Unit, reference: ReferenceLike = None, 
             else cached_feature(loaded, unit, steps, seed))
     return UnitPage(
         unit=unit,
-        title=f"{loaded.name} · {unit}",
+        title=(t("units.title_channel", model=loaded.name, block=unit.block, index=unit.index) if unit.kind == "channel"
+               else t("units.title_token", model=loaded.name, block=unit.block, index=unit.index)),
         weights=weights,
         weights_title=weights_title,
         examples=examples,

@@ -22,7 +22,7 @@ def lay_out(ui: Components) -> None:
         ui.tour_next = gr.Button(label("tour.next"), scale=1, elem_id="next")
     with gr.Row(elem_id="tour-slide"):  # the step's words beside its figure (a wide one on a slide: under it)
         ui.tour_text = gr.Markdown(label(PROMPT), elem_id="tour-text")
-        ui.tour_image = image_figure("tour.image", "tour-image", scale=2, min_width=320)  # a phone: below
+        ui.tour_image = image_figure("tour.step_picture", "tour-image", scale=2, min_width=320)  # a phone: below
 
 
 def alt_text(analysis: Analysis, step: float | None) -> str:

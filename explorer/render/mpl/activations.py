@@ -8,6 +8,7 @@ from matplotlib.figure import Figure
 
 from explorer.render import style
 from explorer.render.mpl.panels import ColourBar, blend, panels_figure, smaller
+from explorer.text.i18n import t
 
 if TYPE_CHECKING:
     from explorer.analysis.analysis import ActivationView
@@ -22,12 +23,8 @@ def activations_figure(view: ActivationView, shared_scale: bool = True) -> Figur
         bars = [ColourBar(limits[0], style.SEQUENTIAL, view.quantity)]
     else:
         limits = [(float(m.min()), float(m.max())) for m in maps]
-        bars = [
-            ColourBar(
-                (0.0, 1.0), style.SEQUENTIAL, f"{view.quantity}, each block from its own lowest (0) to highest (1)"
-            )
-        ]
+        bars = [ColourBar((0.0, 1.0), style.SEQUENTIAL, t("mpl.activations.own_scale", quantity=view.quantity))]
     picture = smaller(view.picture, 160)  # a dozen small multiples: drawing 224-pixel ones would cost 3x as much
     panels = [blend(picture, m, lim) for m, lim in zip(maps, limits)]
-    titles = [f"block {b}" for b in range(len(maps))]
+    titles = [t("mpl.activations.block", block=b) for b in range(len(maps))]
     return panels_figure(panels, titles, view.title, bars, cols=min(len(maps), 6), inches=1.9)

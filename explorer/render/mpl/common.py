@@ -5,17 +5,44 @@ Figures are made with the object API, never pyplot, so concurrent requests in th
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 from contextlib import contextmanager
 from typing import Iterator
 
+import matplotlib
 import numpy as np
+from matplotlib import font_manager
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from explorer.render import style
 
 DPI = 110  # figures are drawn and saved at this resolution
+
+# Fonts, tried glyph by glyph (matplotlib >= 3.6 falls back along the list): DejaVu Sans (matplotlib's own, Latin,
+# Greek, arrows, ✓ ✗) first, then a CJK font for the Chinese catalogue's words. WenQuanYi Micro Hei (Debian's
+# fonts-wqy-microhei, Apache-2.0 or GPLv3 with the font exception) is what .ci/run and the Space's packages.txt
+# install; Noto Sans CJK (fonts-noto-cjk, SIL OFL) serves as well where a machine has it instead.
+FONTS = ["DejaVu Sans", "WenQuanYi Micro Hei", "Noto Sans CJK SC", "Noto Sans CJK JP"]
+FONT_FILES = ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+              "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+
+
+def use_cjk_fallback() -> None:
+    """Make every figure's text try FONTS in turn, glyph by glyph (those this machine has; matplotlib's fallback
+    follows `font.family`, not the generic family's list). matplotlib lists the machine's fonts once and keeps the
+    list in its cache, so a font installed after that (apt-get after the first import) is added from its file."""
+    known = {entry.name for entry in font_manager.fontManager.ttflist}
+    if not known & set(FONTS[1:]):
+        for path in FONT_FILES:
+            with contextlib.suppress(OSError, RuntimeError):
+                font_manager.fontManager.addfont(path)
+        known = {entry.name for entry in font_manager.fontManager.ttflist}
+    matplotlib.rcParams["font.family"] = [name for name in FONTS if name in known] + ["sans-serif"]
+
+
+use_cjk_fallback()
 
 TEXT_SCALE: contextvars.ContextVar[float] = contextvars.ContextVar("text_scale", default=1.0)
 

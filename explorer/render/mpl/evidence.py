@@ -8,6 +8,7 @@ from matplotlib.figure import Figure
 
 from explorer.render import style
 from explorer.render.mpl.panels import ColourBar, blend, panels_figure
+from explorer.text.i18n import t
 
 if TYPE_CHECKING:
     from explorer.analysis.analysis import EvidenceView
@@ -22,11 +23,10 @@ def evidence_figure(view: EvidenceView) -> Figure:
         blend(view.picture, view.relative, relative, style.DIVERGING, 0.65),
         blend(view.picture, view.saliency, saliency, style.DIVERGING, 0.7),
     ]
-    titles = ["input as the model sees it", "each patch's logit − the mean", "input × gradient"]
+    titles = [t("mpl.evidence.input"), t("mpl.evidence.per_patch"), t("mpl.evidence.gradient")]
     bars = [
-        ColourBar(relative, style.DIVERGING, f"patch logit − mean (mean {view.logit:.3f} = the logit)"),
-        ColourBar(saliency, style.DIVERGING, "input × gradient"),
+        ColourBar(relative, style.DIVERGING, t("mpl.evidence.patch_bar", logit=view.logit)),
+        ColourBar(saliency, style.DIVERGING, t("mpl.evidence.gradient")),
     ]
-    title = (f"Evidence for {view.label} (class {view.class_index}): its logit {view.logit:.3f} "
-             "is the mean of the patch logits")
+    title = t("mpl.evidence.title", label=view.label, index=view.class_index, logit=view.logit)
     return panels_figure(panels, titles, title, bars)

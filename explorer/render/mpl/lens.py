@@ -10,6 +10,7 @@ from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from explorer.render import style
 from explorer.render.mpl.common import new_figure, wrap
+from explorer.text.i18n import t
 
 if TYPE_CHECKING:
     from explorer.analysis.analysis import LensView
@@ -22,13 +23,13 @@ def lens_figure(view: LensView) -> Figure:
     fig.subplots_adjust(left=0.11, right=0.74, bottom=0.14, top=0.9)
     ax = fig.subplots()
     blocks = np.arange(len(view.top_index))
-    ax.plot(blocks, view.top_probability, "o-", color=style.DARK_GREY, label="lens top-1")
+    ax.plot(blocks, view.top_probability, "o-", color=style.DARK_GREY, label=t("mpl.lens.top1"))
     ax.plot(
         blocks,
         view.final_probability,
         "s--",
         color=style.CHANNEL_COLOUR,
-        label=wrap(f"final class: {view.final_label}", 30),
+        label=wrap(t("mpl.lens.final", label=view.final_label), 30),
     )
     for k, b in enumerate(view.changes):
         ax.annotate(
@@ -45,11 +46,11 @@ def lens_figure(view: LensView) -> Figure:
         # 0.001, not mathtext's 10⁻³ (5x the drawing time)
         ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
         ax.yaxis.set_minor_formatter(NullFormatter())
-        ax.set_ylabel("probability (log scale)")
+        ax.set_ylabel(t("mpl.lens.probability_log"))
     else:
         ax.set_ylim(0, min(1.05, highest * 1.15))
-        ax.set_ylabel("probability")
-    ax.set_xlabel("block")
+        ax.set_ylabel(t("mpl.lens.probability"))
+    ax.set_xlabel(t("mpl.lens.block"))
     ax.set_xticks(blocks[:: max(1, len(blocks) // 16)])
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return fig

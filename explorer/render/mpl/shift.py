@@ -12,14 +12,16 @@ import numpy as np
 from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 
+from explorer.analysis.corruptions import corruption_name
 from explorer.render import style
 from explorer.render.mpl.common import DPI, TEXT_SCALE
 from explorer.render.mpl.panels import ColourBar, blend, panels_figure, smaller
+from explorer.text.i18n import t
 
 if TYPE_CHECKING:
     from explorer.analysis.shift import BreakView, ShiftGrid
 
-FRAME = 3  # pixels of the coloured frame around each picture: green where the top-1 holds, red where it does not
+FRAME = 3  # pixels of the coloured frame around each picture: blue where the top-1 holds, red where it does not
 
 
 def tile(picture: np.ndarray, side: int) -> np.ndarray:
@@ -47,8 +49,8 @@ def shift_grid_figure(grid: ShiftGrid, side: int = 96, wide: bool = False) -> Fi
     # cells[row][col] = (k, v), v = -1 for the clean picture; the heads name the columns, the labels the rows
     by_corruption = [[(k, v) for v in range(-1, v_count)] for k in range(k_count)]
     cells = [list(column) for column in zip(*by_corruption)] if wide else by_corruption
-    severities = ["clean"] + [f"severity {s}" for s in grid.severities]
-    corruptions = [name.replace("_", " ") for name in grid.corruptions]
+    severities = [t("mpl.shift.clean")] + [t("mpl.shift.severity", severity=s) for s in grid.severities]
+    corruptions = [corruption_name(name) for name in grid.corruptions]
     heads, labels = (corruptions, severities) if wide else (severities, corruptions)
     pictures = {(k, v): tile(grid.clean_picture if v < 0 else grid.pictures[k, v], side) for row in cells
                 for k, v in row}
@@ -60,19 +62,19 @@ def shift_grid_figure(grid: ShiftGrid, side: int = 96, wide: bool = False) -> Fi
     label_w, top = int(1.25 * dpi), int(10 * line * 2 + 8 * line * (2 if wide else 1) + gap)
     cell_w, cell_h = w + 2 * FRAME + gap, h + 2 * FRAME + cap + gap
     canvas = np.ones((rows * cell_h, cols * cell_w, 3))
-    green, red = np.array(to_rgb(style.GREEN)), np.array(to_rgb(style.RED))
+    holds, lost = np.array(to_rgb(style.HOLDS)), np.array(to_rgb(style.LOST))
     for r, row in enumerate(cells):
         for c, (k, v) in enumerate(row):
             y, x = r * cell_h, c * cell_w
             if v >= 0:
-                canvas[y:y + h + 2 * FRAME, x:x + w + 2 * FRAME] = green if grid.holds[k, v] else red
+                canvas[y:y + h + 2 * FRAME, x:x + w + 2 * FRAME] = holds if grid.holds[k, v] else lost
             canvas[y + FRAME:y + FRAME + h, x + FRAME:x + FRAME + w] = pictures[(k, v)]
     width, height = label_w + canvas.shape[1], top + canvas.shape[0]
     fig = Figure(figsize=(width / dpi, height / dpi), dpi=dpi)
     fig.figimage((canvas * 255).astype(np.uint8), xo=label_w, yo=0, origin="upper")
-    fig.text(0.5, 1 - 4 / height, f"{grid.model} ({grid.weights} weights): {grid.parameter_set} corruptions, seed "
-             f"{grid.seed}\nclean top-1: {grid.clean_label} ({grid.clean_probability:.0%})", ha="center", va="top",
-             fontsize=10)
+    heading = t("mpl.shift.grid_title", model=grid.model, weights=style.weights_name(grid.weights),
+                parameters=grid.parameter_set, seed=grid.seed, label=grid.clean_label, p=grid.clean_probability)
+    fig.text(0.5, 1 - 4 / height, heading, ha="center", va="top", fontsize=10)
     for c, text in enumerate(heads):
         fig.text((label_w + c * cell_w + FRAME + w / 2) / width, (canvas.shape[0] + 2) / height,
                  text.replace(" ", "\n", 1) if wide else text, ha="center", va="bottom", fontsize=8)
@@ -85,7 +87,7 @@ def shift_grid_figure(grid: ShiftGrid, side: int = 96, wide: bool = False) -> Fi
             x_mid = label_w + c * cell_w + FRAME + w / 2
             y_cap = canvas.shape[0] - r * cell_h - h - 2 * FRAME - 1
             fig.text(x_mid / width, y_cap / height, caption(grid, k, v), ha="center", va="top", fontsize=7,
-                     color=style.GREEN if grid.holds[k, v] else style.RED)
+                     color=style.HOLDS if grid.holds[k, v] else style.LOST)
     return fig
 
 
@@ -95,11 +97,11 @@ def break_figure(view: BreakView) -> Figure:
     clean, corrupted = view.clean_picture / 255.0, view.picture / 255.0
     limits = (0.0, max(float(view.patch_distance.max()), float(view.stem_distance.max()), 1e-6))
     maps = [blend(corrupted, view.stem_distance, limits)] + [blend(corrupted, d, limits) for d in view.patch_distance]
-    titles = ["clean", f"{view.corruption.replace('_', ' ')} {view.severity}", "stem"]
-    titles += [f"block {b}: {d:.2f}" for b, d in enumerate(view.distance)]
+    titles = [t("mpl.shift.clean"), f"{corruption_name(view.corruption)} {view.severity}", t("mpl.shift.stem")]
+    titles += [t("mpl.shift.block", block=b, distance=d) for b, d in enumerate(view.distance)]
     top = view.lens.final_label.split(",")[0]
-    title = (f"Where it breaks: 1 − cos(corrupted token, clean token) per patch; top-1 {top} "
-             f"({'holds' if view.same_top1 else 'changed from ' + view.clean_lens.final_label.split(',')[0]})")
+    title = (t("mpl.shift.break_title_holds", label=top) if view.same_top1 else
+             t("mpl.shift.break_title_changed", label=top, clean=view.clean_lens.final_label.split(",")[0]))
     return panels_figure([clean, corrupted] + maps, titles, title,
-                         [ColourBar(limits, style.SEQUENTIAL, "1 − cosine similarity to the clean token")],
+                         [ColourBar(limits, style.SEQUENTIAL, t("mpl.shift.distance"))],
                          cols=min(len(titles), 8), inches=1.4)

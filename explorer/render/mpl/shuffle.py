@@ -8,6 +8,7 @@ from matplotlib.figure import Figure
 
 from explorer.render.mpl.common import wrap
 from explorer.render.mpl.panels import panels_figure
+from explorer.text.i18n import t
 
 if TYPE_CHECKING:
     from explorer.analysis.analysis import ShuffleView
@@ -17,9 +18,9 @@ def shuffle_figure(view: ShuffleView) -> Figure:
     """view.picture and view.shuffled_picture (H, W, 3), titled with the original, shuffled and restored top-1."""
     original, shuffled, restored = view.labels
     titles = [
-        wrap(f"original: {original}", 30),
-        wrap(f"patches shuffled: {shuffled}", 30),
-        wrap(f"token mixing permuted too: {restored}", 30),
+        wrap(t("mpl.shuffle.original", label=original), 30),
+        wrap(t("mpl.shuffle.shuffled", label=shuffled), 30),
+        wrap(t("mpl.shuffle.permuted", label=restored), 30),
     ]
-    title = f"Patch shuffle: max |Δlogit| after permuting the token mixing = {view.result.max_abs_logit_diff:.1e}"
+    title = t("mpl.shuffle.title", difference=view.result.max_abs_logit_diff)
     return panels_figure([view.picture, view.shuffled_picture, view.shuffled_picture], titles, title, inches=2.6)

@@ -10,6 +10,7 @@ from matplotlib.figure import Figure
 
 from explorer.render import style
 from explorer.render.mpl.common import new_figure, wrap
+from explorer.text.i18n import t
 
 if TYPE_CHECKING:
     from explorer.analysis.tour import TourStep
@@ -40,14 +41,14 @@ def tour_figure(step: TourStep, slide: bool = False) -> Figure:
         ax = fig.subplots()
         norm = Normalize(*style.symmetric(d["values"]))
         im = ax.imshow(d["values"], aspect="auto", cmap=style.DIVERGING, norm=norm, interpolation="nearest")
-        ax.set_xlabel(f"channel (C = {d['values'].shape[1]})")
-        ax.set_ylabel(f"patch (S = {d['values'].shape[0]})")
+        ax.set_xlabel(t("mpl.tour.channel", C=d["values"].shape[1]))
+        ax.set_ylabel(t("mpl.tour.patch", S=d["values"].shape[0]))
         fig.colorbar(im, ax=ax, shrink=0.8)
     elif step.kind == "columns":
         fig = new_figure(3.2 * len(d["maps"]), 3.2)
         for ax, values, title in zip(fig.subplots(1, len(d["maps"]), squeeze=False)[0], d["maps"], d["titles"]):
             ax.imshow(values, cmap=style.DIVERGING, norm=Normalize(*style.symmetric(values)), interpolation="nearest")
-            ax.set_title(title, fontsize=9)
+            ax.set_title(t(title), fontsize=9)  # a catalogue key (tour.COLUMN_TITLES)
             ax.set_xticks([])
             ax.set_yticks([])
     elif step.kind == "bars":
@@ -55,12 +56,12 @@ def tour_figure(step: TourStep, slide: bool = False) -> Figure:
         ax = fig.subplots()
         values = d["values"]
         ax.bar(np.arange(len(values)), values, color=np.where(values >= 0, style.POSITIVE, style.NEGATIVE), width=1.0)
-        ax.set_xlabel(f"channel (C = {len(values)})")
+        ax.set_xlabel(t("mpl.tour.channel", C=len(values)))
     else:  # "top"
         fig = new_figure(wide, 3.4 if slide else 2.6)
         ax = fig.subplots()
         labels = [wrap(label, 40) for label in reversed(d["labels"])]
         ax.barh(labels, list(reversed(d["probabilities"])), color=style.DARK_GREY)
         ax.set_xlim(0, 1)
-    fig.suptitle(wrap(d["caption"], int(fig.get_size_inches()[0] * CAPTION_CHARS_PER_INCH)), fontsize=10)
+    fig.suptitle(wrap(step.caption, int(fig.get_size_inches()[0] * CAPTION_CHARS_PER_INCH)), fontsize=10)
     return fig

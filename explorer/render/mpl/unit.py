@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 from explorer.render import style
 from explorer.render.mpl.common import TEXT_SCALE, new_figure, show_map, wrap
 from explorer.render.pictures import EXAMPLE_COLUMNS, examples_strip
+from explorer.text.i18n import t
 
 if TYPE_CHECKING:
     from explorer.units.page import UnitPage
@@ -25,9 +26,9 @@ def token_unit_figure(in_map: np.ndarray, out_map: np.ndarray | None, unit: int,
     writes (fc2)."""
     fig = new_figure(7.5 if out_map is not None else 3.8, 3.4)
     axes = fig.subplots(1, 2 if out_map is not None else 1, squeeze=False)[0]
-    show_map(axes[0], in_map, f"block {block}, unit {unit}: reads (fc1)")
+    show_map(axes[0], in_map, t("mpl.unit.reads", block=block, unit=unit))
     if out_map is not None:
-        show_map(axes[1], out_map, f"unit {unit}: writes back (fc2)")
+        show_map(axes[1], out_map, t("mpl.unit.writes", unit=unit))
     return fig
 
 
@@ -53,10 +54,10 @@ def unit_page_figure(page: UnitPage, slide: bool = False) -> Figure:
     if page.feature is not None:
         f = page.feature
         feature_ax.imshow(f.image, interpolation="nearest")
-        what = f"feature visualisation: mean {f.activation_start:.2f} → {f.activation_end:.2f} ({f.steps} steps)"
+        what = t("mpl.unit.feature", start=f.activation_start, end=f.activation_end, steps=f.steps)
         feature_ax.set_title(wrap(what, chars), fontsize=9)
     else:
-        feature_ax.text(0.5, 0.5, "not computed yet", ha="center", va="center", fontsize=9)
+        feature_ax.text(0.5, 0.5, t("mpl.unit.not_computed"), ha="center", va="center", fontsize=9)
     feature_ax.set_axis_off()
     if page.weights.ndim == 2:  # a token unit's map over the patch grid
         show_map(weights_ax, page.weights, wrap(page.weights_title, chars))
@@ -66,23 +67,24 @@ def unit_page_figure(page: UnitPage, slide: bool = False) -> Figure:
         colours = np.where(ordered >= 0, style.POSITIVE, style.NEGATIVE)
         weights_ax.bar(np.arange(len(ordered)), ordered, width=1.0, color=colours)
         weights_ax.set_title(wrap(page.weights_title, chars), fontsize=9)
-        weights_ax.set_xlabel("hidden units, sorted", fontsize=8)
+        weights_ax.set_xlabel(t("mpl.unit.hidden_sorted"), fontsize=8)
         weights_ax.tick_params(labelsize=7)
     if page.on_image is not None:
         ax = axes[2]
         if page.on_image.ndim == 2:
-            show_map(ax, page.on_image, wrap("on your image (per patch)", chars), cmap=style.DIVERGING)
+            show_map(ax, page.on_image, wrap(t("mpl.unit.on_image_patch"), chars), cmap=style.DIVERGING)
         else:
             ax.plot(page.on_image, lw=0.8, color=style.LINE_GREY)
-            ax.set_title("on your image (per channel)")
-            ax.set_xlabel("channel", fontsize=8)
+            ax.set_title(t("mpl.unit.on_image_channel"))
+            ax.set_xlabel(t("mpl.unit.channel"), fontsize=8)
         ax.title.set_fontsize(9)
     examples = parts[1].subplots(1, 1)
     examples.imshow(examples_strip(page, columns=example_columns), interpolation="nearest")
     examples.set_axis_off()
     values = ", ".join(f"{a:.2f}" for a in page.examples.activations)
-    where = "peak patch outlined" if page.unit.kind == "channel" else "max over channels"
+    where = t("mpl.unit.peak_outlined") if page.unit.kind == "channel" else t("mpl.unit.max_over_channels")
     chars = int(16 * examples_inches / TEXT_SCALE.get())
-    examples.set_title(wrap(f"top examples of {page.examples.reference} ({where}): {values}", chars), fontsize=8)
+    examples.set_title(wrap(t("mpl.unit.examples", reference=page.examples.reference, where=where, values=values),
+                            chars), fontsize=8)
     fig.suptitle(page.title, fontsize=11)
     return fig

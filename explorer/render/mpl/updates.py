@@ -9,6 +9,7 @@ from matplotlib.figure import Figure
 
 from explorer.render import style
 from explorer.render.mpl.common import new_figure
+from explorer.text.i18n import t
 
 if TYPE_CHECKING:
     from explorer.analysis.analysis import UpdatesView
@@ -22,12 +23,12 @@ def updates_figure(view: UpdatesView) -> Figure:
     ax = fig.subplots()
     x = np.arange(len(view.channel_mixing))
     if view.separate:
-        ax.bar(x - 0.2, view.token_mixing, 0.4, label="token mixing", color=style.TOKEN_COLOUR)
-        ax.bar(x + 0.2, view.channel_mixing, 0.4, label="channel mixing", color=style.CHANNEL_COLOUR)
+        ax.bar(x - 0.2, view.token_mixing, 0.4, label=t("mpl.updates.token_mixing"), color=style.TOKEN_COLOUR)
+        ax.bar(x + 0.2, view.channel_mixing, 0.4, label=t("mpl.updates.channel_mixing"), color=style.CHANNEL_COLOUR)
     else:
-        ax.bar(x, view.channel_mixing, 0.6, label="whole block (spatial gating inside)", color=style.CHANNEL_COLOUR)
-    ax.set_xlabel("block")
-    ax.set_ylabel("‖update‖ / ‖stream‖")
+        ax.bar(x, view.channel_mixing, 0.6, label=t("mpl.updates.whole_block"), color=style.CHANNEL_COLOUR)
+    ax.set_xlabel(t("mpl.updates.block"))
+    ax.set_ylabel(t("mpl.updates.ratio"))
     ax.set_xticks(x)
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return fig

@@ -8,6 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from explorer.render import style
+from explorer.text.i18n import t
 from explorer.render.plotly.common import (
     colour_bar,
     image_axes,
@@ -31,9 +32,8 @@ def activations_plot(view: ActivationView, shared_scale: bool = True, large: boo
     pattern inside every block shows even when its values are small). block: the one shown first."""
     depth, rows, cols = view.maps.shape
     block = min(max(block, 0), depth - 1)
-    titles = [
-        f"Block {b} (of 0–{depth - 1}) · {view.title}" for b in range(depth)
-    ]  # the block first: it is what changes
+    what, quantity = view.title, safe(view.quantity)  # words of the language spoken (ActivationView's properties)
+    titles = [t("plot.activations.title", block=b, last=depth - 1, what=what) for b in range(depth)]  # the block first
     low, high = float(np.nanmin(view.maps)), float(np.nanmax(view.maps))
     fig = go.Figure()
     for b in range(depth):
@@ -46,17 +46,16 @@ def activations_plot(view: ActivationView, shared_scale: bool = True, large: boo
                 colorscale=style.SEQUENTIAL,
                 opacity=0.6,
                 visible=b == block,
-                name=f"block {b}",  # the picture shows through
-                colorbar=colour_bar(safe(view.quantity), large),
-                hovertemplate=(
-                    f"block {b} · patch row %{{y}}, column %{{x}}<br>{safe(view.quantity)}: %{{z:.4g}}<extra></extra>"
-                ),
+                name=t("plot.activations.trace", block=b),  # the picture shows through
+                colorbar=colour_bar(quantity, large),
+                hovertemplate=t("plot.activations.hover", block=b, row="%{y}", column="%{x}", quantity=quantity,
+                                value="%{z:.4g}") + "<extra></extra>",
             )
         )
     put_picture_under(fig, picture_uri(view.picture), cols, rows)
     image_axes(fig, cols, rows)
-    fig.update_xaxes(title_text="patch column")
-    fig.update_yaxes(title_text="patch row")
+    fig.update_xaxes(title_text=t("plot.activations.column"))
+    fig.update_yaxes(title_text=t("plot.activations.row"))
     # One slider step per block: it shows that block's trace and title in the browser, without asking the server.
     # Not in lecture mode (large): there the page's Block slider chooses, and the map keeps the slide's height.
     steps = [
@@ -68,7 +67,12 @@ def activations_plot(view: ActivationView, shared_scale: bool = True, large: boo
         for b in range(depth)
     ]
     if not large:
-        fig.update_layout(sliders=[dict(active=block, steps=steps, currentvalue=dict(prefix="block "), pad=dict(t=30))])
-    styled(fig, large, 560, safe(titles[-1]))  # the margin fits the longest title (the last block's) ...
+        prefix = t("plot.activations.slider")
+        fig.update_layout(sliders=[dict(active=block, steps=steps, currentvalue=dict(prefix=prefix), pad=dict(t=30))])
+    strongest, row, column = np.unravel_index(np.nanargmax(view.maps), view.maps.shape)
+    description = t("plot.activations.description", depth=depth, quantity=view.quantity, block=int(strongest),
+                    row=int(row), column=int(column), value=float(view.maps[strongest, row, column]))
+    # the margin fits the longest title (the last block's) ...
+    styled(fig, large, 560, safe(titles[-1]), description=description)
     fig.update_layout(title_text=wrap_title(safe(titles[block]), large))  # ... and `block` is shown first
     return fig

@@ -175,7 +175,8 @@ def empty_plot(message: str, large: bool = False) -> go.Figure:
     """A blank chart that says why it is blank (e.g. "upload an image first")."""
     fig = go.Figure()
     fig.add_annotation(text=wrap(safe(message), 40), x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False)
-    styled(fig, large, 420, "")
+    styled(fig, large, 420, "", description=message)
+    fig.update_layout(meta=dict(name=message, description=message))  # untitled: a screen reader hears why it is blank
     fig.update_annotations(font_size=round(text_size(large) * 1.3), font_color=style.MID_GREY)
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)

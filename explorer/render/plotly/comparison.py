@@ -7,6 +7,7 @@ import plotly.graph_objects as go
 
 from explorer.render import style
 from explorer.render.plotly.common import block_ticks, legend_above, legend_rows, safe, styled
+from explorer.text.i18n import t
 
 
 def comparison_plot(names: list[str], smoothness: list[list[float]], large: bool = False) -> go.Figure:
@@ -24,19 +25,23 @@ def comparison_plot(names: list[str], smoothness: list[list[float]], large: bool
                 name=safe(name),
                 mode="lines+markers",
                 line=dict(color=style.LINE_COLOURS[i % len(style.LINE_COLOURS)]),
-                hovertemplate=f"{safe(name)} · block %{{x}}: smoothness %{{y:.3f}}<extra></extra>",
+                hovertemplate=t("plot.comparison.hover", name=safe(name), block="%{x}", value="%{y:.3f}")
+                + "<extra></extra>",
             )
         )
     depth = max((len(v) for v in smoothness), default=1)
     fig.update_layout(legend=legend_above())
-    fig.update_xaxes(title_text="block", **block_ticks(depth))
-    fig.update_yaxes(
-        title_text="smoothness" if large else "smoothness (≈0 for noise)"
-    )  # on a slide's short axis the title says it
-    return styled(
-        fig,
-        large,
-        420,
-        "Token-mixing smoothness per block: learned maps are smooth, random ones are noise",
-        rows_above=legend_rows(names, large),
-    )
+    fig.update_xaxes(title_text=t("plot.comparison.block"), **block_ticks(depth))
+    # on a slide's short axis the title says it
+    fig.update_yaxes(title_text=t("plot.comparison.smoothness") if large else t("plot.comparison.smoothness_noise"))
+    # the smoothest and the roughest block of any model: where learned and random part
+    finite = [(float(v), name, b) for name, values in zip(names, smoothness) for b, v in enumerate(values)
+              if np.isfinite(v)]
+    if finite:
+        (high, high_name, high_block), (low, low_name, low_block) = max(finite), min(finite)
+        description = t("plot.comparison.description", models=len(names), high_name=high_name, high_block=high_block,
+                        high=high, low_name=low_name, low_block=low_block, low=low)
+    else:
+        description = t("plot.comparison.description_empty", models=len(names))
+    return styled(fig, large, 420, t("plot.comparison.title"), rows_above=legend_rows(names, large),
+                  description=description)

@@ -10,6 +10,7 @@ from plotly.subplots import make_subplots
 
 from explorer.render import style
 from explorer.render.plotly.common import colour_bar, image_axes, picture_uri, put_picture_under, safe, styled
+from explorer.text.i18n import t
 
 if TYPE_CHECKING:
     from explorer.analysis.analysis import EvidenceView
@@ -29,7 +30,7 @@ def evidence_plot(view: EvidenceView, large: bool = False) -> go.Figure:
         rows=1,
         cols=2,
         horizontal_spacing=spacing,
-        subplot_titles=("per patch: logit − mean", "per pixel: input × gradient"),
+        subplot_titles=(t("plot.evidence.per_patch"), t("plot.evidence.per_pixel")),
     )
     left_end = (1 - spacing) / 2  # where the left panel's space ends, in fractions of the figure's width
 
@@ -46,14 +47,11 @@ def evidence_plot(view: EvidenceView, large: bool = False) -> go.Figure:
             zmax=limit,
             colorscale=style.DIVERGING,
             opacity=0.65,
-            colorbar=colour_bar(
-                f"patch logit − mean (mean = logit {view.logit:.3f})", large, x=left_end + 0.01, xanchor="left"
-            ),
-            hovertemplate=(
-                f"patch row %{{y}}, column %{{x}}<br>logit for '{label}' from this patch: %{{customdata[0]}}"
-                f"<br>the mean patch: {view.logit:.3f} (the model's logit)"
-                "<br>this patch − mean: %{customdata[1]}<extra></extra>"
-            ),
+            colorbar=colour_bar(t("plot.evidence.patch_bar", logit=view.logit), large, x=left_end + 0.01,
+                                xanchor="left"),
+            hovertemplate=t("plot.evidence.patch_hover", row="%{y}", column="%{x}", label=label,
+                            patch="%{customdata[0]}", logit=view.logit, difference="%{customdata[1]}")
+            + "<extra></extra>",
         ),
         row=1,
         col=1,
@@ -68,11 +66,9 @@ def evidence_plot(view: EvidenceView, large: bool = False) -> go.Figure:
             zmax=limit,
             colorscale=style.DIVERGING,
             opacity=0.7,
-            colorbar=colour_bar("input × gradient (summed over colours)", large, x=1.01, xanchor="left"),
-            hovertemplate=(
-                f"pixel row %{{y}}, column %{{x}}<br>input × gradient for '{label}': %{{z:.3g}}"
-                "<br>(above 0: this pixel raises the logit; below 0: lowers it)<extra></extra>"
-            ),
+            colorbar=colour_bar(t("plot.evidence.pixel_bar"), large, x=1.01, xanchor="left"),
+            hovertemplate=t("plot.evidence.pixel_hover", row="%{y}", column="%{x}", label=label, value="%{z:.3g}")
+            + "<extra></extra>",
         ),
         row=1,
         col=2,
@@ -86,6 +82,11 @@ def evidence_plot(view: EvidenceView, large: bool = False) -> go.Figure:
     image_axes(fig, pixel_cols, pixel_rows, "2", toward="right")
     # Pixel numbers would crowd the left colour bar; the hover gives each pixel's row and column.
     fig.update_layout(xaxis2_showticklabels=False, yaxis2_showticklabels=False)
-    title = (f"Evidence for '{label}' (class {view.class_index}): its logit {view.logit:.2f} "
-             f"is the mean of the {rows * cols} patch logits")
-    return styled(fig, large, 480, title, rows_above=1)
+    title = t("plot.evidence.title", label=label, index=view.class_index, logit=view.logit, patches=rows * cols)
+    relative = view.relative
+    high, low = np.unravel_index(np.nanargmax(relative), relative.shape), np.unravel_index(np.nanargmin(relative),
+                                                                                             relative.shape)
+    description = t("plot.evidence.description", label=view.label, patches=rows * cols, logit=view.logit,
+                    row=int(high[0]), column=int(high[1]), high=float(relative[high]), low_row=int(low[0]),
+                    low_column=int(low[1]), low=float(relative[low]))
+    return styled(fig, large, 480, title, rows_above=1, description=description)

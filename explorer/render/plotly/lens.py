@@ -19,6 +19,7 @@ from explorer.render.plotly.common import (
     styled,
     text_size,
 )
+from explorer.text.i18n import t
 
 if TYPE_CHECKING:
     from explorer.analysis.analysis import LensView
@@ -99,10 +100,8 @@ def lens_plot(view: LensView, large: bool = False) -> go.Figure:
         ],
         dtype=object,
     )
-    hover = (
-        "after block %{x}<br>the lens's top-1: %{customdata[0]} (p = %{customdata[1]:.3f})"
-        "<br>final class '%{customdata[2]}': %{customdata[3]:.3g}<extra></extra>"
-    )
+    hover = t("plot.lens.hover", block="%{x}", top="%{customdata[0]}", p="%{customdata[1]:.3f}",
+              final="%{customdata[2]}", final_p="%{customdata[3]:.3g}") + "<extra></extra>"
 
     highest = style.highest_probability(view.top_probability, view.final_probability)
     log = style.log_probability_axis(
@@ -122,7 +121,7 @@ def lens_plot(view: LensView, large: bool = False) -> go.Figure:
         go.Scatter(
             x=blocks,
             y=top_y,
-            name="lens top-1",
+            name=t("plot.lens.top1"),
             mode="lines+markers",
             line=dict(color=style.DARK_GREY),
             customdata=customdata,
@@ -133,7 +132,7 @@ def lens_plot(view: LensView, large: bool = False) -> go.Figure:
         go.Scatter(
             x=blocks,
             y=final_y,
-            name=f"final class: {safe(shorten(view.final_label, 30))}",
+            name=t("plot.lens.final", label=safe(shorten(view.final_label, 30))),
             mode="lines+markers",
             line=dict(color=style.CHANNEL_COLOUR, dash="dash"),
             marker=dict(symbol="square"),
@@ -143,15 +142,18 @@ def lens_plot(view: LensView, large: bool = False) -> go.Figure:
     )
     label_changes(fig, view, top_y, y_range, log, large)
     fig.update_layout(legend=legend_above())
-    fig.update_xaxes(title_text="after block", range=[-0.5, depth - 0.5], **block_ticks(depth))
-    fig.update_yaxes(
-        title_text="probability (log scale)" if log else "probability", type="log" if log else "linear", range=y_range
-    )
+    fig.update_xaxes(title_text=t("plot.lens.after_block"), range=[-0.5, depth - 0.5], **block_ticks(depth))
+    fig.update_yaxes(title_text=t("plot.lens.probability_log") if log else t("plot.lens.probability"),
+                     type="log" if log else "linear", range=y_range)
     if log and large:  # a slide's short plot: Plotly would crowd 2, 3, 4 … between the powers of ten
         decades = y_range[1] - y_range[0]
         fig.update_yaxes(dtick="D2" if decades < 1.6 else max(1, round(decades / 4)))  # 1, 2, 5 of each; or every power
     final = (
         shorten(view.final_label, 30) if large else view.final_label
     )  # a slide: a title line more is a plot line less
-    title = f"The logit lens: what the final head would say after each block (the model ends on '{safe(final)}')"
-    return styled(fig, large, 460, title, rows_above=legend_rows([fig.data[0].name, fig.data[1].name], large))
+    title = t("plot.lens.title", label=safe(final))
+    settles = int(view.changes[-1])  # from this block on the lens names its last answer
+    description = t("plot.lens.description", depth=depth, label=view.top_label[-1], block=settles,
+                    p=float(view.top_probability[-1]), changes=len(view.changes) - 1)
+    return styled(fig, large, 460, title, rows_above=legend_rows([fig.data[0].name, fig.data[1].name], large),
+                  description=description)

@@ -11,6 +11,7 @@ from plotly.colors import qualitative
 
 from explorer.render import style
 from explorer.render.plotly.common import safe, styled, text_size
+from explorer.text.i18n import t
 
 if TYPE_CHECKING:
     from explorer.analysis.teach import Learned, ProbeAnswer
@@ -31,22 +32,23 @@ def probe_plot(learned: Learned, answer: ProbeAnswer | None = None, large: bool 
             x=learned.points[mine, 0], y=learned.points[mine, 1], mode="markers", name=safe(name),
             marker=dict(size=size, color=CLASS_COLOURS[k % len(CLASS_COLOURS)], line=dict(width=1, color="white")),
             customdata=[[safe(learned.names[i]), safe(learned.classes[missed[i]])] for i in mine],
-            hovertemplate=f"<b>{safe(name)}</b>: %{{customdata[0]}}<br>left out, the probe said "
-                          "%{customdata[1]}<extra></extra>"))
+            hovertemplate=t("plot.teach.hover", name=safe(name), image="%{customdata[0]}",
+                            said="%{customdata[1]}") + "<extra></extra>"))
     wrong = np.flatnonzero(missed != learned.labels)
     if len(wrong):
         fig.add_trace(go.Scatter(
             x=learned.points[wrong, 0], y=learned.points[wrong, 1], mode="markers",
-            name="named wrong<br>when left out", marker=dict(symbol="x-thin-open", size=size + 6, color=style.LINE_GREY,
+            name=t("plot.teach.named_wrong"), marker=dict(symbol="x-thin-open", size=size + 6, color=style.LINE_GREY,
                                                        line=dict(width=2)), hoverinfo="skip"))
     if answer is not None:
         colour = CLASS_COLOURS[answer.predicted % len(CLASS_COLOURS)]
         fig.add_trace(go.Scatter(
-            x=[answer.point[0]], y=[answer.point[1]], mode="markers", name="this image",
+            x=[answer.point[0]], y=[answer.point[1]], mode="markers", name=t("plot.teach.this_image"),
             marker=dict(symbol="star", size=size * 2.2, color=colour, line=dict(width=1.5, color="black")),
-            hovertemplate=f"this image: the probe says <b>{safe(answer.label)}</b><extra></extra>"))
-    second = "probe direction 2" if learned.own_directions >= 2 else "the images' main variation across direction 1"
-    fig.update_xaxes(title_text="probe direction 1", zeroline=False)
+            hovertemplate=t("plot.teach.answer_hover", label=safe(answer.label)) + "<extra></extra>"))
+    second = (t("plot.teach.direction", number=2) if learned.own_directions >= 2 else
+              t("plot.teach.variation"))
+    fig.update_xaxes(title_text=t("plot.teach.direction", number=1), zeroline=False)
     fig.update_yaxes(title_text=second, zeroline=False)
     # the legend on the right, one entry a line: the chart shares its row with the answers, too narrow for a row of
     # ten class names above it
@@ -54,7 +56,10 @@ def probe_plot(learned: Learned, answer: ProbeAnswer | None = None, large: bool 
                       hoverlabel=dict(font=dict(size=text_size(large))))
     model = f"{learned.model[0]} ({learned.model[1]})"
     # short: the chart shares its row with the answers
-    title = (f"{len(learned.classes)} classes · leave-one-out {learned.probe.loo_accuracy:.0%} of {len(learned.labels)}"
-             if large else f"Your {len(learned.classes)} classes on {model}: leave-one-out "
-             f"{learned.probe.loo_accuracy:.0%} of {len(learned.labels)}")
-    return styled(fig, large, 440, safe(title))
+    values = dict(classes=len(learned.classes), accuracy=learned.probe.loo_accuracy, images=len(learned.labels))
+    title = t("plot.teach.title_short", **values) if large else t("plot.teach.title", model=model, **values)
+    description = t("plot.teach.description", right=int(np.sum(missed == learned.labels)), **values)
+    if answer is not None:
+        description += " " + t("plot.teach.description_answer", label=answer.label,
+                               score=float(answer.scores[answer.predicted]))
+    return styled(fig, large, 440, safe(title), description=description)
