@@ -31,6 +31,8 @@ from gradio import processing_utils
 from gradio.caching import CacheMissError, _probe_mode_active
 from gradio.context import LocalContext
 
+from explorer.text import i18n
+
 FETCH_HOOK = "async_move_resource_to_block_cache"
 TEMPLATE = "is_template"
 FIRST_TAB_SELECT_ON_LOAD = True
@@ -80,3 +82,6 @@ def example_loaded(examples: gr.Examples) -> Any:
 def current_request() -> gr.Request | None:
     """The request whose event this thread is answering; None outside an event (the CLI, a test, a notebook)."""
     return LocalContext.request.get(None)
+
+
+i18n.read_requests_with(current_request)  # the app's words follow the request being answered

@@ -7,7 +7,8 @@
 
 Who is being answered: a page's event speaks the language its address asks for (`?lang=es`), else the first
 of the browser's `Accept-Language` this app speaks (zh-TW and zh read as zh-CN, es-MX as es), else English. The
-request comes from Gradio's context (explorer.app.gradio_compat.current_request), so no handler passes it on; the
+request comes from Gradio's context (explorer.app.gradio_compat.current_request, which the app hands to
+`read_requests_with` as it loads: this module needs no Gradio), so no handler passes it on; the
 command line, the API clients without a browser and the tests speak English unless `speaking(tag)` says otherwise.
 Names stay as they are in every language: models, datasets, libraries, ImageNet's class labels.
 """
@@ -19,12 +20,13 @@ import functools
 import json
 import string
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 LOCALES = Path(__file__).with_name("locales")
 ENGLISH = "en"
 # the language this thread answers in when no page asked (the CLI, tests): set by `speaking`
 _spoken: contextvars.ContextVar[str | None] = contextvars.ContextVar("spoken", default=None)
+_current_request: Callable[[], Any] = type(None)  # no request outside the app (read_requests_with)
 
 
 @functools.cache
@@ -75,11 +77,15 @@ def language_of(query: Mapping[str, str] | None, headers: Mapping[str, str] | No
             or ENGLISH)
 
 
+def read_requests_with(source: Callable[[], Any]) -> None:
+    """Where the request being answered is found (a function returning it, or None outside a request)."""
+    global _current_request
+    _current_request = source
+
+
 def asked_language() -> str | None:
     """The language the page's address names (`?lang=`), which its links carry on; None when it names none."""
-    from explorer.app.gradio_compat import current_request  # the app's only import here: the CLI needs no Gradio
-
-    request = current_request()
+    request = _current_request()
     return matched(request.query_params.get("lang")) if request is not None else None
 
 
@@ -88,9 +94,7 @@ def current_language() -> str:
     spoken = _spoken.get()
     if spoken is not None:
         return spoken
-    from explorer.app.gradio_compat import current_request
-
-    request = current_request()
+    request = _current_request()
     return ENGLISH if request is None else language_of(request.query_params, request.headers)
 
 
