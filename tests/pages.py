@@ -13,6 +13,15 @@ CHROMIUM = next((Path(p) for p in ("/usr/bin/chromium", shutil.which("chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 
+# A page with no event running (Gradio's progress text or its translucent cover over what it redraws) for a whole
+# second: what is on screen is what the server answered, not a grey stand-in.
+IDLE = """() => {  // no event running (Gradio's progress text or translucent cover) for a whole second
+  const busy = document.querySelector('.progress-text, .translucent, .pending, .generating');
+  const now = performance.now();
+  if (busy || window.__busyAt === undefined) window.__busyAt = now;
+  return !busy && now - window.__busyAt >= 1000;
+}"""
+
 
 def launch_chromium(playwright):
     """Headless Chromium with the project's flags, from a running `sync_playwright()`."""

@@ -9,6 +9,7 @@ import re
 import pytest
 
 from conftest import ROOT
+from pages import IDLE
 from explorer.app.views import VIEWS
 from explorer.model.catalogue import catalogue
 
@@ -50,7 +51,7 @@ def open_view(page, url: str, view) -> None:
     page.wait_for_function("() => document.querySelector('#labels h2')?.textContent.trim().length > 0",
                            timeout=90_000)
     page.wait_for_function(f"() => location.search.includes('view={view.id}')", timeout=60_000)
-    page.wait_for_function("() => !document.querySelector('.pending, .generating, .translucent')", timeout=60_000)
+    page.wait_for_function(IDLE, polling=100, timeout=60_000)
 
 
 def english_in(texts: list[str], language: str) -> list[str]:
@@ -99,8 +100,7 @@ def test_lang_es_speaks_spanish_on_an_english_browser_and_survives_a_click_on_th
         page.locator("#model-map [data-part=token-mixing][data-block='1']").click()
         page.wait_for_function("() => location.search.includes('view=token-mixing')", timeout=60_000)
         assert "lang=es" in page.evaluate("location.search")
-        page.wait_for_function("() => !document.querySelector('.pending, .generating, .translucent')",
-                               timeout=60_000)
+        page.wait_for_function(IDLE, polling=100, timeout=60_000)
         assert english_in(page.evaluate(VISIBLE_WORDS), "es") == []
         page.reload()  # the address it kept opens in Spanish again
         page.wait_for_function("() => document.documentElement.lang === 'es'", timeout=30_000)

@@ -14,6 +14,9 @@
     // an empty component is a div with aria-label="Empty value" and no role, which ARIA forbids
     // (axe: aria-prohibited-attr): given the role of the picture it stands for
     for (const empty of document.querySelectorAll("div.empty[aria-label]:not([role])")) empty.setAttribute("role", "img");
+    // the image being explained, shown by the image input, has no alt text of its own (gr.Image's alt_text is for
+    // outputs)
+    for (const img of document.querySelectorAll("#image img:not([alt]), #image img[alt='']")) img.alt = word("access.your_image");
     // a drawn picture opens full screen through a button holding the <img>: the button is named by the picture's
     // alt text; a picture not drawn yet (no alt) leaves the button nameless (axe: button-name)
     for (const button of document.querySelectorAll(".image-container button:not([aria-label])")) {
