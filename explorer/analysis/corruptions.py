@@ -25,6 +25,7 @@ from PIL import Image
 
 from explorer.analysis import corruption_tools as tools
 from explorer.errors import ExplorerError
+from explorer.text.i18n import t
 
 CORRUPTIONS = ("gaussian_noise", "shot_noise", "impulse_noise", "defocus_blur", "glass_blur", "motion_blur",
                "zoom_blur", "snow", "frost", "fog", "brightness", "contrast", "elastic_transform", "pixelate",
@@ -239,9 +240,9 @@ def check_corruptions(names: list[str] | tuple[str, ...]) -> tuple[str, ...]:
     """The names, checked: each one of CORRUPTIONS (raises ExplorerError naming the unknown one and the choices)."""
     for name in names:
         if name not in CORRUPTIONS:
-            raise ExplorerError(f"unknown corruption {name!r}: choose from {', '.join(CORRUPTIONS)}")
+            raise ExplorerError(t("errors.corruptions.unknown", name=repr(name), choices=", ".join(CORRUPTIONS)))
     if not names:
-        raise ExplorerError("name at least one corruption")
+        raise ExplorerError(t("errors.corruptions.none"))
     return tuple(names)
 
 
@@ -249,7 +250,7 @@ def check_severities(severities: list[int] | tuple[int, ...]) -> tuple[int, ...]
     """The severities, checked: each 1 to 5."""
     bad = [s for s in severities if s not in SEVERITIES]
     if bad or not severities:
-        raise ExplorerError(f"severities are 1 to 5; got {', '.join(map(str, bad)) or 'none'}")
+        raise ExplorerError(t("errors.corruptions.severities", got=", ".join(map(str, bad)) or t("errors.corruptions.nothing")))
     return tuple(severities)
 
 
