@@ -250,7 +250,8 @@ def check_severities(severities: list[int] | tuple[int, ...]) -> tuple[int, ...]
     """The severities, checked: each 1 to 5."""
     bad = [s for s in severities if s not in SEVERITIES]
     if bad or not severities:
-        raise ExplorerError(t("errors.corruptions.severities", got=", ".join(map(str, bad)) or t("errors.corruptions.nothing")))
+        got = ", ".join(map(str, bad)) or t("errors.corruptions.nothing")
+        raise ExplorerError(t("errors.corruptions.severities", got=got))
     return tuple(severities)
 
 

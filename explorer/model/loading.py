@@ -71,8 +71,9 @@ class LoadedModel:
         which labels."""
         device = (self.device.type if self.precision == "fp32" else
                   t("status.device_precision", device=self.device.type, precision=self.precision))
-        line = t("status.line", model=self.name, weights=t(WEIGHTS_WORDS.get(self.weights, "status.weights.checkpoint")),
-                 source=self.source, device=device, labels=self.label_set)
+        weights = t(WEIGHTS_WORDS.get(self.weights, "status.weights.checkpoint"))
+        line = t("status.line", model=self.name, weights=weights, source=self.source, device=device,
+                 labels=self.label_set)
         if self.fallback:
             line = t("status.fallen", line=line, requested=self.requested, reason=self.fallback_reason)
         return line
