@@ -239,7 +239,7 @@ def architecture_markdown(card: ArchitectureCard, loaded: LoadedModel) -> str:
 def latency_text(loaded: LoadedModel) -> str:
     """The latency measured now, on this machine, in words."""
     threads = t("presenters.latency.threads", threads=torch.get_num_threads()) if loaded.device.type == "cpu" else ""
-    return t("presenters.latency", ms=measure_latency(loaded), model=loaded.name, device=device_name(loaded.device),
+    return t("presenters.latency.line", ms=measure_latency(loaded), model=loaded.name, device=device_name(loaded.device),
              threads=threads)
 
 
@@ -274,7 +274,7 @@ def unit_text(loaded: LoadedModel, page: UnitPage, with_image: bool) -> str:
     count = unit_count(loaded.model, unit.kind)
     of = (t("presenters.unit.of_channels", count=count) if unit.kind == "channel"
           else t("presenters.unit.of_token_units", count=count))
-    return (t("presenters.unit", title=page.title, of=of, text=page.text, reference=page.examples.reference)
+    return (t("presenters.unit.heading", title=page.title, of=of, text=page.text, reference=page.examples.reference)
             + ("" if with_image else t("presenters.unit.upload"))
             + (t("presenters.unit.no_feature") if page.feature is None else ""))
 
