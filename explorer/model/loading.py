@@ -75,7 +75,8 @@ class LoadedModel:
         line = t("status.line", model=self.name, weights=weights, source=self.source, device=device,
                  labels=self.label_set)
         if self.fallback:
-            line = t("status.fallen", line=line, requested=self.requested, reason=self.fallback_reason)
+            line = t("status.fallen", running=t("status.running", model=line), requested=self.requested,
+                     reason=self.fallback_reason)
         return line
 
     def autocast(self) -> torch.autocast:
