@@ -239,8 +239,8 @@ def architecture_markdown(card: ArchitectureCard, loaded: LoadedModel) -> str:
 def latency_text(loaded: LoadedModel) -> str:
     """The latency measured now, on this machine, in words."""
     threads = t("presenters.latency.threads", threads=torch.get_num_threads()) if loaded.device.type == "cpu" else ""
-    return t("presenters.latency.line", ms=measure_latency(loaded), model=loaded.name, device=device_name(loaded.device),
-             threads=threads)
+    return t("presenters.latency.line", ms=measure_latency(loaded), model=loaded.name,
+             device=device_name(loaded.device), threads=threads)
 
 
 def timeline_slide(snapshot: float | None, block: float | None) -> tuple[int, int, int] | None:
