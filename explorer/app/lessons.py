@@ -13,6 +13,7 @@ from explorer.analysis.teach import MAX_CLASSES, MAX_IMAGES, MIN_CLASSES, Learne
 from explorer.analysis.teach import probe_answer as answer_of
 from explorer.app.inputs import example_of
 from explorer.model.loading import LoadedModel
+from explorer.text.i18n import t
 
 
 def image_label(image: str) -> str:
@@ -84,7 +85,7 @@ def probe_line(lesson: Lesson | None, loaded: LoadedModel, analysis: Analysis | 
     if learned is None or analysis is None or learned.model != model_key(loaded):
         return ""
     answer = answer_of(learned, analysis.pre_logits())
-    return f"**Your probe:** {answer.label} (score {answer.scores[answer.predicted]:+.2f}; Teach it for more)"
+    return t("lessons.probe_line", label=answer.label, score=answer.scores[answer.predicted])
 
 
 def drop_text(view: PatchDropView) -> str:
