@@ -7,7 +7,6 @@ default and says why in `LoadedModel.fallback_reason`, so the app never hangs on
 from __future__ import annotations
 
 import os
-import platform
 import re
 import threading
 import time
@@ -26,6 +25,7 @@ from timm.models.mlp_mixer import MlpMixer
 
 from explorer.model import embedded
 from explorer.model.catalogue import has_pretrained_weights, is_known
+from explorer.model.devices import device_name, resolve_device  # noqa: F401 - device_name: imported from here too
 from explorer.model.families import FAMILY_NAMES
 from explorer.errors import CheckpointError, ModelError, WeightsUnavailable
 from explorer.model.labels import class_names, label_set
@@ -85,24 +85,7 @@ class LoadedModel:
         return torch.autocast(self.device.type, dtype=dtype, enabled=self.precision != "fp32")
 
 
-# ---------------------------------------------------------------------------------------------- devices
-
-
-def best_device() -> torch.device:
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-
-
-def cpu_name() -> str:
-    """The CPU's model name (Linux reports it in /proc/cpuinfo; elsewhere what `platform` knows)."""
-    cpuinfo = Path("/proc/cpuinfo")
-    lines = cpuinfo.read_text().splitlines() if cpuinfo.exists() else []
-    named = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")), "")
-    return named or platform.processor() or "unknown model"
-
-
-def device_name(device: torch.device) -> str:
-    """The device in words, for people: the GPU's model, or the CPU's."""
-    return torch.cuda.get_device_name(device) if device.type == "cuda" else f"CPU ({cpu_name()})"
+# ---------------------------------------------------------------------------------------------- precision
 
 
 PRECISIONS = ("fp32", "bf16", "fp16")
@@ -126,18 +109,6 @@ def check_precision(precision: str, device: torch.device) -> str:
         raise ModelError(f"this {device.type.upper()} has no native bfloat16 arithmetic, so bf16 would be slower "
                          "than fp32; use fp32")
     return precision
-
-
-def resolve_device(device: str | torch.device | None) -> torch.device:
-    if device is None or device == "auto":
-        return best_device()
-    try:
-        device = torch.device(device)
-    except (RuntimeError, TypeError):
-        raise ModelError(f"unknown device {device!r}; use cpu, cuda or cuda:N") from None
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise ModelError("device cuda was asked for, but no CUDA GPU is available here; use --device cpu")
-    return device
 
 
 # ---------------------------------------------------------------------------------------------- the Hub
