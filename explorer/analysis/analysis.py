@@ -41,7 +41,6 @@ from explorer.analysis.activations import (
 )
 from explorer.model.batching import Batcher
 from explorer.errors import ModelError
-from explorer.text.i18n import t
 from explorer.images import ImageSource
 from explorer.model.inference import Prediction, preprocess, top_predictions
 from explorer.model.loading import LoadedModel
@@ -52,6 +51,7 @@ from explorer.analysis.shuffle import ShuffleResult, patch_shuffle
 from explorer.analysis.tour import tour_steps
 from explorer.model.families import family
 from explorer.model.weights import stem_filters
+from explorer.text.i18n import t
 
 T = TypeVar("T")
 

@@ -13,7 +13,6 @@ from explorer.analysis.teach import MAX_CLASSES, MAX_IMAGES, MIN_CLASSES, Learne
 from explorer.analysis.teach import probe_answer as answer_of
 from explorer.app.inputs import example_of
 from explorer.model.loading import LoadedModel
-from explorer.text.i18n import t
 
 
 def image_label(image: str) -> str:
@@ -85,7 +84,7 @@ def probe_line(lesson: Lesson | None, loaded: LoadedModel, analysis: Analysis | 
     if learned is None or analysis is None or learned.model != model_key(loaded):
         return ""
     answer = answer_of(learned, analysis.pre_logits())
-    return t("lessons.probe_line", label=answer.label, score=answer.scores[answer.predicted])
+    return f"**Your probe:** {answer.label} (score {answer.scores[answer.predicted]:+.2f}; Teach it for more)"
 
 
 def drop_text(view: PatchDropView) -> str:

@@ -120,10 +120,17 @@ def predictions_note(analysis: Analysis | None) -> str:
     return label_note(analysis.loaded, analysis.picture, float(analysis.probabilities.max()))
 
 
+# the overview figures' captions (their files keep their names: explorer.export.OVERVIEW)
+CAPTIONS = {"activations": "presenters.figure.activations", "evidence": "presenters.figure.evidence",
+            "logit_lens": "presenters.figure.logit_lens", "shuffle": "presenters.figure.shuffle",
+            "updates": "presenters.figure.updates", "token_mixing_block00": "presenters.figure.token_mixing_block00"}
+
+
 def explanation(analysis: Analysis) -> tuple[dict, list[tuple[str, str]], str]:
     """/explain's answer: summary.json, the overview figures (path, caption), and the zip's path."""
     folder = export_folder(analysis)
-    pngs = [(str(f), f.stem.replace("_", " ")) for f in overview_figures(folder / "explanation")]
+    pngs = [(str(f), t(CAPTIONS[f.stem]) if f.stem in CAPTIONS else f.stem.replace("_", " "))
+            for f in overview_figures(folder / "explanation")]
     return analysis.summary(), pngs, str(folder / "explanation.zip")
 
 
