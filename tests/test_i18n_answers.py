@@ -5,7 +5,9 @@ catalogue of the language being spoken, with this model's values; a real server 
 catalogue files here, never through the code under test."""
 from __future__ import annotations
 
+import copy
 import json
+import pickle
 import re
 from pathlib import Path
 
@@ -24,6 +26,7 @@ from explorer.images import decode
 from explorer.model.loading import LoadedModel
 from explorer.text.guidance import fallback_banner, label_note
 from explorer.text.i18n import speaking
+from explorer.text.words import Words
 
 LOCALES = ROOT / "explorer" / "text" / "locales"
 CIFAR10 = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
@@ -137,6 +140,18 @@ def test_the_announcement_names_the_top1_and_its_probability(tag):
         said = announcement({"perro": 0.05, "barco": 0.93, "camión": 0.02})
         silent = announcement(None)
     assert said == catalogue(tag)["announce.answer"].format(label="barco", probability="93%") and silent == ""
+
+
+def test_words_are_english_to_programs_and_said_in_the_readers_language_copied_or_not():
+    """A model's words live in gr.State (deep-copied) and Ray's workers (pickled): they stay words, not English."""
+    requested = Words("status.requested", model="mixer_s16_224", weights=Words("status.weights.random"))
+    en, es = catalogue("en"), catalogue("es")
+    assert json.dumps(requested) == json.dumps(en["status.requested"].format(
+        model="mixer_s16_224", weights=en["status.weights.random"]))  # what a program reads: English
+    for kept in (requested, copy.deepcopy(requested), pickle.loads(pickle.dumps(requested))):
+        with speaking("es"):
+            said = (str(kept), f"{kept}")
+        assert said == (es["status.requested"].format(model="mixer_s16_224", weights=es["status.weights.random"]),) * 2
 
 
 def test_every_key_kept_as_words_exists():
