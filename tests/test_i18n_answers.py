@@ -20,10 +20,10 @@ from gradio_client import Client, handle_file
 from conftest import EXAMPLES, ROOT, tiny_model
 from explorer import load_model
 from explorer.app.inputs import require_image, user_errors
-from explorer.app.presenters import announcement, predicted_labels
+from explorer.app.presenters import announcement, predicted_labels, weights_for
 from explorer.errors import ImageError
 from explorer.images import decode
-from explorer.model.loading import LoadedModel
+from explorer.model.loading import LoadedModel, availability
 from explorer.text.guidance import fallback_banner, label_note
 from explorer.text.i18n import speaking
 from explorer.text.words import Words
@@ -152,6 +152,15 @@ def test_words_are_english_to_programs_and_said_in_the_readers_language_copied_o
         with speaking("es"):
             said = (str(kept), f"{kept}")
         assert said == (es["status.requested"].format(model="mixer_s16_224", weights=es["status.weights.random"]),) * 2
+
+
+def test_what_can_run_here_is_said_in_spanish_and_still_decides_the_same_weights():
+    es = catalogue("es")
+    with speaking("es"):
+        said = {name: str(availability(name)) for name in ("embedded", "mixer_s16_224")}
+        weights = weights_for("mixer_s16_224"), weights_for("embedded")
+    assert said == {"embedded": es["status.available.assets"], "mixer_s16_224": es["status.available.random_only"]}
+    assert weights == ("random", "pretrained")  # decided by what is available, not by its words
 
 
 def test_every_key_kept_as_words_exists():

@@ -46,7 +46,7 @@ def weights_word(weights: str) -> str:
 
 def weights_for(model: str | None) -> str:
     """Architectures without pretrained weights can only run with random weights: the weights to pick for them."""
-    return "random" if model and availability(model).startswith("no pretrained") else "pretrained"
+    return "random" if model and availability(model).key == "status.available.random_only" else "pretrained"
 
 
 def model_choices() -> list[tuple[str, str]]:
@@ -57,13 +57,13 @@ def model_choices() -> list[tuple[str, str]]:
 
 def catalogue_rows() -> list[list[Any]]:
     """The Models tab's table: one row per catalogue entry."""
-    return [[availability(e.name), e.name, e.family, e.label_set, f"{e.params / 1e6:.2f}M", e.patch_size, e.img_size,
-             e.tokens, e.channels, e.tokens_mlp_dim, e.channels_mlp_dim, e.depth] for e in catalogue()]
+    return [[str(availability(e.name)), e.name, e.family, e.label_set, f"{e.params / 1e6:.2f}M", e.patch_size,
+             e.img_size, e.tokens, e.channels, e.tokens_mlp_dim, e.channels_mlp_dim, e.depth] for e in catalogue()]
 
 
 def model_list() -> list[dict]:
     """The /list_models answer: every catalogue entry, with whether its pretrained weights run here."""
-    return [{**e.as_dict(), "available": availability(e.name)} for e in catalogue()]
+    return [{**e.as_dict(), "available": str(availability(e.name))} for e in catalogue()]
 
 
 def block_index(loaded: LoadedModel, block: float | None) -> int:

@@ -368,17 +368,18 @@ def _load_cached(name: str, weights: str, checkpoint: Path | None, device: torch
         return loaded
 
 
-def availability(name: str) -> str:
-    """Whether `name` can run with pretrained weights here, in a few words (for pickers and tables)."""
+def availability(name: str) -> Words:
+    """Whether `name` can run with pretrained weights here, in a few words (for pickers and tables): English to a
+    program (list_models' JSON, comparisons), said in the reader's language when formatted."""
     if name == embedded.EMBEDDED_NAME:
-        return ("ready (shipped in assets/)" if embedded.WEIGHTS_PATH.exists()
-                else "missing: run python -m explorer.train")
+        return (Words("status.available.assets") if embedded.WEIGHTS_PATH.exists()
+                else Words("status.available.missing"))
     if not has_pretrained_weights(name):
-        return "no pretrained weights: random init only"
+        return Words("status.available.random_only")
     cfg = get_pretrained_cfg(name)
     if cached_weights_file(cfg.hf_hub_id):
-        return "ready (local Hugging Face cache)"
+        return Words("status.available.cache")
     reason = hub_unreachable_reason()
     if reason:
-        return "offline and not cached: falls back to the embedded default"
-    return "downloads from the Hugging Face Hub on first use"
+        return Words("status.available.offline")
+    return Words("status.available.download")

@@ -32,7 +32,7 @@ def is_fallback(loaded: LoadedModel) -> bool:
 
 def imagenet_weights_cached() -> bool:
     """Some catalogued model's pretrained weights are in the local Hugging Face cache (they load offline)."""
-    return any(availability(entry.name) == "ready (local Hugging Face cache)" for entry in catalogue())
+    return any(availability(entry.name).key == "status.available.cache" for entry in catalogue())
 
 
 def input_size(loaded: LoadedModel) -> str:
