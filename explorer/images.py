@@ -14,6 +14,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from explorer.errors import ImageError
+from explorer.text.i18n import t
 
 ImageSource = Union[str, Path, bytes, Image.Image, np.ndarray]
 
@@ -35,37 +36,38 @@ def load_image(source: ImageSource) -> Image.Image:
     if isinstance(source, (str, Path)):
         path = Path(source)
         if not path.is_file():
-            raise ImageError(f"{path.name or path}: no such file")
+            raise ImageError(t("errors.images.no_file", name=path.name or path))
         data = path.read_bytes()
         name = path.name
     elif isinstance(source, (bytes, bytearray)):
-        data, name = bytes(source), "the upload"
+        data, name = bytes(source), None
     else:
-        raise ImageError(f"cannot read an image from a {type(source).__name__}")
+        raise ImageError(t("errors.images.type", type=type(source).__name__))
     return decode(data, name)
 
 
-def decode(data: bytes, name: str = "the upload") -> Image.Image:
-    """Decode encoded image bytes (any format Pillow reads) into RGB, with a clear error for anything else."""
+def decode(data: bytes, name: str | None = None) -> Image.Image:
+    """Decode encoded image bytes (any format Pillow reads) into RGB, with a clear error for anything else (the
+    file named `name` in it; none: "the upload", in the language of whoever is answered)."""
+    name = name or t("errors.images.the_upload")
     if not data:
-        raise ImageError(f"{name} is empty (0 bytes)")
+        raise ImageError(t("errors.images.empty", name=name))
     if data.lstrip()[:5].lower() in (b"<?xml", b"<svg ") or b"<svg" in data[:1024].lower():
-        raise ImageError(f"{name} is an SVG (vector) image; please upload a raster image such as PNG or JPEG")
+        raise ImageError(t("errors.images.svg", name=name))
     try:
         img = Image.open(io.BytesIO(data))
     except UnidentifiedImageError:
-        raise ImageError(f"{name} is not an image format this app can read (try PNG, JPEG, WebP, GIF, BMP or "
-                         "TIFF)") from None
+        raise ImageError(t("errors.images.format", name=name)) from None
     except Image.DecompressionBombError as exc:
-        raise ImageError(f"{name} is too large to decode safely: {exc}") from None
+        raise ImageError(t("errors.images.bomb", name=name, detail=exc)) from None
     except Exception as exc:
-        raise ImageError(f"{name} is damaged and could not be opened as an image ({exc})") from None
+        raise ImageError(t("errors.images.unopened", name=name, detail=exc)) from None
     width, height = img.size
     if width * height > MAX_PIXELS:
-        raise ImageError(f"{name} declares {width}x{height} pixels, more than the {MAX_PIXELS:,} this app decodes; "
-                         "please resize it")
+        raise ImageError(t("errors.images.too_many_pixels", name=name, width=width, height=height,
+                                 most=MAX_PIXELS))
     if width == 0 or height == 0:
-        raise ImageError(f"{name} has no pixels ({width}x{height})")
+        raise ImageError(t("errors.images.no_pixels", name=name, width=width, height=height))
     if img.format == "JPEG":
         img.draft(img.mode, (MAX_SIDE, MAX_SIDE))  # let libjpeg decode big photos at a reduced scale
     try:
@@ -73,7 +75,7 @@ def decode(data: bytes, name: str = "the upload") -> Image.Image:
             Image.open(io.BytesIO(data)).verify()
         img.load()
     except Exception as exc:  # truncated data, bad CRC, broken compression stream
-        raise ImageError(f"{name} is damaged and could not be decoded ({img.format or 'image'}: {exc})") from None
+        raise ImageError(t("errors.images.undecoded", name=name, format=img.format or "image", detail=exc)) from None
     return bounded(to_rgb(img))
 
 
@@ -138,9 +140,9 @@ def array_to_image(array: np.ndarray) -> Image.Image:
     if array.ndim == 3 and array.shape[2] == 1:
         array = array[:, :, 0]
     if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] not in (3, 4)):
-        raise ImageError(f"an image array must be (H, W), (H, W, 3) or (H, W, 4); got shape {tuple(array.shape)}")
+        raise ImageError(t("errors.images.array_shape", shape=tuple(array.shape)))
     if array.size == 0:
-        raise ImageError("the image array is empty")
+        raise ImageError(t("errors.images.array_empty"))
     return Image.fromarray(to_uint8(array))
 
 

@@ -105,3 +105,26 @@ def test_in_this_process_the_hub_is_unreachable_and_the_banner_says_so(embedded)
     banner = fallback_banner(embedded)  # conftest sets HF_HUB_OFFLINE before huggingface_hub is imported
     assert (banner.startswith("⚠️ **ImageNet weights could not be loaded here**")
             and "Why: HF_HUB_OFFLINE is set." in banner)
+
+
+def catalogue(tag: str) -> dict[str, str]:
+    from conftest import ROOT
+
+    return json.loads((ROOT / "explorer" / "text" / "locales" / f"{tag}.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("tag", ["zh-CN", "es"])
+def test_the_view_notes_and_the_offline_banners_reason_are_in_the_language_spoken(tag, embedded):
+    from explorer.text.i18n import speaking
+
+    words = catalogue(tag)
+    resmlp = LoadedModel(name="resmlp_12_224", model=tiny_model("resmlp_12_224"), weights="random", source="test",
+                         data_config={"input_size": (3, 64, 64)}, transform=None, class_names=tuple("abcdefg"),
+                         label_set="test", device=None)
+    with speaking(tag):
+        token_mixing, stem = view_note("token-mixing", resmlp), view_note("stem", embedded)
+        banner = fallback_banner(embedded)
+    assert token_mixing == words["families.gallery.resmlp"] + words["guidance.token_mixing.random"]
+    assert stem == words["guidance.stem.small"]
+    # the hub's reason is kept by the loader for a minute, for everyone, and said in each visitor's language
+    assert banner.endswith(words["status.reason"].format(why=words["errors.loading.hub_offline"]))

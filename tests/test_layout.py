@@ -16,10 +16,10 @@ MAX_LINES = 400
 # anything goes, as long as it makes no circle. A new top-level module or subpackage gets a floor here.
 FLOORS = {
     "explorer.errors": 0, "explorer.memo": 0, "explorer.images": 0, "explorer.progress": 0,
-    "explorer.text.i18n": 0,  # the words of every language, looked up by key: any floor speaks
     "explorer.model": 1,
     "explorer": 2,  # the public API (`from explorer import load_model, predict`) sits on the model
     "explorer.analysis": 3, "explorer.train": 3, "explorer.text": 3,  # texts: words about the model and views
+    "explorer.text.i18n": 0, "explorer.text.words": 0,  # the catalogues' lookup: every floor says words
     "explorer.units": 4,
     "explorer.engine": 5, "explorer.atlas": 5,  # --engine ray: Ray Data runs the units' index and predictions
     "explorer.render": 6,

@@ -222,8 +222,8 @@ class Analysis:
         if chosen is None:
             return self.top1
         if not 0 <= chosen < len(self.class_names):
-            raise ModelError(f"class index {chosen} is out of range: this model has {len(self.class_names)} classes "
-                             f"(0 to {len(self.class_names) - 1})")
+            raise ModelError(t("errors.analysis.class_index", index=chosen, count=len(self.class_names),
+                               last=len(self.class_names) - 1))
         return int(chosen)
 
     # --- read off the forward pass
@@ -339,10 +339,10 @@ class Analysis:
         summary = {
             "model": loaded.name,
             "weights": loaded.weights,
-            "weights_source": loaded.source,
+            "weights_source": str(loaded.source),  # words (explorer.text.words) said in the reader's language
             "device": str(loaded.device),
             "family": family(loaded.model).name,
-            "label_set": loaded.label_set,
+            "label_set": str(loaded.label_set),
             "status": loaded.status(),
             "top_k": [p.as_dict() for p in self.top_k(top_k)],
             "logit_lens": [{"block": b, "label": lens.top_label[b], "index": int(lens.top_index[b]),

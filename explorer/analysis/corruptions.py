@@ -259,9 +259,9 @@ def check_corruptions(names: list[str] | tuple[str, ...]) -> tuple[str, ...]:
     """The names, checked: each one of CORRUPTIONS (raises ExplorerError naming the unknown one and the choices)."""
     for name in names:
         if name not in CORRUPTIONS:
-            raise ExplorerError(f"unknown corruption {name!r}: choose from {', '.join(CORRUPTIONS)}")
+            raise ExplorerError(t("errors.corruptions.unknown", name=repr(name), choices=", ".join(CORRUPTIONS)))
     if not names:
-        raise ExplorerError("name at least one corruption")
+        raise ExplorerError(t("errors.corruptions.none"))
     return tuple(names)
 
 
@@ -269,7 +269,8 @@ def check_severities(severities: list[int] | tuple[int, ...]) -> tuple[int, ...]
     """The severities, checked: each 1 to 5."""
     bad = [s for s in severities if s not in SEVERITIES]
     if bad or not severities:
-        raise ExplorerError(f"severities are 1 to 5; got {', '.join(map(str, bad)) or 'none'}")
+        got = ", ".join(map(str, bad)) or t("errors.corruptions.nothing")
+        raise ExplorerError(t("errors.corruptions.severities", got=got))
     return tuple(severities)
 
 

@@ -38,6 +38,7 @@ from explorer.images import ImageSource, image_paths, load_image
 from explorer.model.inference import probabilities
 from explorer.model.loading import LoadedModel
 from explorer.progress import Progress
+from explorer.text.i18n import t
 
 if TYPE_CHECKING:
     from explorer.analysis.analysis import Analysis, LensView
@@ -55,8 +56,7 @@ def transform_parts(loaded: LoadedModel) -> tuple[list[Callable], Callable]:
     names = [type(step).__name__ for step in steps]
     cut = next((i for i, name in enumerate(names) if name in ("ToTensor", "MaybeToTensor")), None)
     if cut is None or names[cut + 1:] != ["Normalize"]:
-        raise ModelError(f"{loaded.name}'s transform ({', '.join(names)}) is not a resize/crop, to-tensor, normalise "
-                         "pipeline; the corruption lab cannot find the picture it sees")
+        raise ModelError(t("errors.shift.transform", model=loaded.name, steps=", ".join(names)))
     return steps[:cut], steps[cut + 1]
 
 

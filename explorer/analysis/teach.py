@@ -26,6 +26,7 @@ from explorer.errors import ExplorerError, LessonError
 from explorer.images import ImageSource, load_image
 from explorer.model.loading import LoadedModel
 from explorer.progress import Progress
+from explorer.text.i18n import t
 
 MIN_CLASSES, MAX_CLASSES, MAX_IMAGES = 2, 10, 20  # classes in a lesson; images in one class
 MAX_NAME = 40  # characters of a class name
@@ -88,13 +89,13 @@ class Lesson:
         or made."""
         name = " ".join(str(name or "").split())[:MAX_NAME]
         if not name:
-            raise LessonError("Name the class first (type its name in the Class box), then add images to it.")
+            raise LessonError(t("errors.teach.unnamed"))
         if name not in self.names and len(self.classes) >= MAX_CLASSES:
-            raise LessonError(f"A lesson has at most {MAX_CLASSES} classes: remove one before naming {name!r}.")
+            raise LessonError(t("errors.teach.too_many_classes", most=MAX_CLASSES, name=repr(name)))
         kept, skipped = list(self.images(name)), []
         for source, label in sources:
             if len(kept) >= MAX_IMAGES:
-                skipped.append(f"{label}: {name!r} has {MAX_IMAGES} images already (the most a class takes)")
+                skipped.append(t("errors.teach.class_full", image=label, name=repr(name), most=MAX_IMAGES))
                 continue
             try:
                 example = example_of(source, label)
@@ -102,7 +103,7 @@ class Lesson:
                 skipped.append(str(exc) if label in str(exc) else f"{label}: {exc}")
                 continue
             if any(e.digest == example.digest for e in kept):
-                skipped.append(f"{label}: this image is in {name!r} already")
+                skipped.append(t("errors.teach.already_in", image=label, name=repr(name)))
                 continue
             kept.append(example)
         if not kept:
@@ -167,7 +168,7 @@ def features_of(loaded: LoadedModel, examples: Sequence[Example],
                     rows.append(pre_logits(loaded, [e.pixels])[0])
                 except Exception as exc:
                     rows.append(None)
-                    skipped.append(f"{e.name}: the model could not take it ({type(exc).__name__}: {exc})")
+                    skipped.append(t("errors.teach.model_refused", image=e.name, detail=f"{type(exc).__name__}: {exc}"))
         for e, row in zip(chunk, rows):
             if row is not None:
                 found[e.digest] = memo.TAUGHT_FEATURES.put((*key, e.digest), row)
@@ -181,13 +182,12 @@ def learn(loaded: LoadedModel, lesson: Lesson, progress: Progress | None = None)
     than two classes with an image."""
     ready = [(name, images) for name, images in lesson.classes if images]
     if len(ready) < MIN_CLASSES:
-        raise LessonError(f"Learning needs at least {MIN_CLASSES} classes with an image each: "
-                          f"{len(ready)} so far. Name a class, add an image to it, and do it again.")
+        raise LessonError(t("errors.teach.too_few_classes", least=MIN_CLASSES, count=len(ready)))
     found, skipped = features_of(loaded, [e for _, images in ready for e in images], progress)
     rows = [(c, e) for c, (_, images) in enumerate(ready) for e in images if e.digest in found]
     counts = tuple(sum(1 for c, _ in rows if c == k) for k in range(len(ready)))
     if sum(1 for n in counts if n) < MIN_CLASSES:
-        raise LessonError("Too few of the images could be fed to the model: " + "; ".join(skipped))
+        raise LessonError(t("errors.teach.too_few_images", skipped="; ".join(skipped)))
     features = np.stack([found[e.digest] for _, e in rows])  # (N, D)
     labels = np.array([c for c, _ in rows])
     probe = fit_probe(features, labels, len(ready))

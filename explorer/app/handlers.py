@@ -21,7 +21,7 @@ from explorer.analysis.shift import shift_view
 from explorer.analysis.teach import Lesson, forget, learn
 from explorer.render.galleries import token_mixing_gallery
 from explorer.app import presenters as show
-from explorer.app.inputs import require_image, user_errors
+from explorer.app.inputs import require_image, user_error, user_errors, user_warning
 from explorer.app import views
 from explorer.app.lessons import image_label, probe_line
 from explorer.app.links import parse_link
@@ -37,6 +37,7 @@ from explorer.app.views.unit import VIEW as UNIT
 from explorer.model.embedded import EXAMPLES
 from explorer.model.loading import default_model_name
 from explorer.text.guidance import fallback_banner
+from explorer.text.i18n import t
 from explorer.units.features import feature_visualisation
 
 
@@ -158,7 +159,7 @@ class App:
     def unit_page_from(self, kind: str, index: float | None) -> dict:
         """A gallery tile or a channel opens its unit's page."""
         if index is None or int(index) < 0:
-            raise gr.Error("Pick a unit first: click a tile of the gallery, or type a channel number.")
+            raise user_error(t("errors.handlers.pick_unit"))
         ui = self.ui
         return {ui.unit_kind: kind, ui.unit_index: int(index), ui.tabs: gr.Tabs(selected=UNIT.id), ui.view: UNIT.id}
 
@@ -170,9 +171,10 @@ class App:
         u = show.unit_of(loaded, block, kind, unit)
         session = session_of(request)
         stop = self.stop_flags[session] = threading.Event()
+        desc = t("handlers.progress.feature")  # said here: the optimisation reports from its own thread
         try:
             feature_visualisation(loaded, u.block, u.kind, u.index, cancel=stop.is_set,
-                                  progress=lambda step, total: progress((step, total), desc="optimising the image"))
+                                  progress=lambda step, total: progress((step, total), desc=desc))
         finally:
             self.stop_flags.pop(session, None)
         return gr.skip()
@@ -209,14 +211,14 @@ class App:
 
     def lesson_changed(self, lesson: Lesson, name: str | None) -> dict:
         for why in lesson.skipped:  # also listed under the buttons until the next change
-            gr.Warning(f"Left out: {why}")
+            user_warning(t("handlers.left_out", why=why))
         names = lesson.names
         return {self.ui.lesson: lesson, self.ui.teach_class: gr.Dropdown(choices=names, value=name)}
 
     def class_removed(self, lesson: Lesson | None, name: str | None) -> dict:
         lesson = lesson or Lesson()
         if name not in lesson.names:
-            raise gr.Error(f"There is no class {name!r} to remove: pick one of yours in the Class box.")
+            raise user_error(t("errors.handlers.no_class", name=repr(name)))
         return {self.ui.lesson: lesson.without(name), self.ui.teach_class: gr.Dropdown(choices=[
             n for n in lesson.names if n != name], value=None)}
 
@@ -228,8 +230,8 @@ class App:
                 progress: gr.Progress = gr.Progress()) -> dict:
         """Learn: the features of the images not seen on this model yet (with a progress bar), then the probe."""
         lesson, loaded = lesson or Lesson(), load(model, weights)
-        learned = learn(loaded, lesson, lambda done, total: progress((done, total), unit="images",
-                                                                      desc="computing your images' features"))
+        unit, desc = t("handlers.progress.images"), t("handlers.progress.learn")
+        learned = learn(loaded, lesson, lambda done, total: progress((done, total), unit=unit, desc=desc))
         return {self.ui.lesson: replace(lesson, learned=learned, skipped=())}
 
     def latency(self, model: str | None, weights: str) -> str:
@@ -285,7 +287,7 @@ class App:
         try:
             levels = tuple(int(v) for v in (severities or "").split(",") if v.strip()) or SEVERITIES
         except ValueError:
-            raise gr.Error(f"severities are numbers from 1 to 5, separated by commas; got {severities!r}") from None
+            raise user_error(t("errors.handlers.severities", got=repr(severities))) from None
         analysis = analysis_of(image, load(model, weights), session_of(request))
         grid = shift_view(analysis, names, levels, int(seed or 0))
         return {self.ui.tool_json: grid.as_dict(image_label(require_image(image)))}

@@ -1,5 +1,6 @@
 """The app's own input components (an image upload decoded by explorer.images, a model picker that takes any
-Mixer-family name) and `user_errors`, which turns failures into messages for people."""
+Mixer-family name) and `user_errors`, which turns failures into messages for people, in their language (the
+messages of explorer's own errors are said in the language of the request being answered: explorer.text.i18n)."""
 from __future__ import annotations
 
 import functools
@@ -13,6 +14,7 @@ import gradio as gr
 from explorer.analysis.analysis import image_digest
 from explorer.errors import ExplorerError
 from explorer.model.embedded import EXAMPLES
+from explorer.text.i18n import t
 
 log = logging.getLogger("explorer.app")
 
@@ -32,7 +34,7 @@ class ImageInput(gr.Image):
         try:
             return super().preprocess(payload)  # a data: URL (webcam, clipboard)
         except Exception as exc:
-            raise gr.Error(f"The image could not be read: {exc}") from None
+            raise user_error(t("errors.inputs.unreadable", detail=exc)) from None
 
     async def async_move_resource_to_block_cache(self, url_or_file_path: str | Path | None) -> str | None:
         """An image given as a URL (API and MCP clients) is fetched here by Gradio, which refuses addresses on
@@ -43,9 +45,8 @@ class ImageInput(gr.Image):
             if not str(url_or_file_path).startswith(("http://", "https://")):
                 raise
             refused = "failed validation" in str(exc)
-            why = ("addresses on this machine or on a private network are not fetched" if refused
-                   else f"{type(exc).__name__}: {exc}")
-            raise gr.Error(f"The image at {str(url_or_file_path)[:200]} could not be fetched ({why}).") from None
+            why = t("errors.inputs.private_address") if refused else f"{type(exc).__name__}: {exc}"
+            raise user_error(t("errors.inputs.unfetched", url=str(url_or_file_path)[:200], why=why)) from None
 
 
 class ModelInput(gr.Dropdown):
@@ -59,9 +60,19 @@ class ModelInput(gr.Dropdown):
         return {"type": "string", "description": "a model name, e.g. " + ", ".join(c[1] for c in self.choices[:3])}
 
 
+def user_error(message: str) -> gr.Error:
+    """The error a person sees, titled in their language (Gradio's own title is English)."""
+    return gr.Error(message, title=t("common.error"))
+
+
+def user_warning(message: str) -> None:
+    """A warning a person sees (the event goes on), titled in their language."""
+    gr.Warning(message, title=t("errors.warning_title"))
+
+
 def require_image(image: str | None) -> str:
     if image is None:
-        raise gr.Error("Upload an image first (or pick one of the examples).")
+        raise user_error(t("errors.inputs.no_image"))
     return image
 
 
@@ -76,10 +87,10 @@ def user_errors(fn: Callable) -> Callable:
         except gr.Error:
             raise
         except ExplorerError as exc:
-            raise gr.Error(str(exc)) from None
+            raise user_error(str(exc)) from None
         except Exception as exc:
             log.exception("%s failed", fn.__name__)
-            raise gr.Error(f"Something went wrong ({type(exc).__name__}: {exc})") from None
+            raise user_error(t("errors.inputs.unexpected", error=f"{type(exc).__name__}: {exc}")) from None
 
     return wrapper
 

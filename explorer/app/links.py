@@ -16,6 +16,7 @@ from explorer.app.views import IDS
 from explorer.model.catalogue import catalogue
 from explorer.model.embedded import EXAMPLES
 from explorer.model.loading import WEIGHTS_CHOICES
+from explorer.text.i18n import t
 from explorer.units.address import KINDS
 
 MAX_BLOCK = 35  # the deepest model timm has (resmlp_36) has 36 blocks; each view clamps to its own model
@@ -24,7 +25,8 @@ MAX_UNIT = 10**6  # a unit's index is clamped to its model's units when its view
 
 @dataclass(frozen=True)
 class Link:
-    """What a link asks for; None (or False) where it says nothing. Numbers are clamped, and `notes` says where."""
+    """What a link asks for; None (or False) where it says nothing. Numbers are clamped, and `notes` says where
+    (in the language of the visitor who opened the link)."""
 
     depth: int  # blocks of the model the link names (or of the default model): the block slider's range
     model: str | None = None
@@ -52,7 +54,7 @@ def clamped(query: Mapping[str, str], key: str, first: int, last: int, notes: li
     value = int(raw) if raw.lstrip("-").isdigit() else None
     kept = first if value is None else min(max(value, first), last)
     if value != kept:
-        notes.append(f"`{key}={raw[:20]}` is outside {first}–{last}: showing {key} {kept}.")
+        notes.append(t("links.outside", key=key, raw=raw[:20], first=first, last=last, kept=kept))
     return kept
 
 
@@ -73,7 +75,7 @@ def parse_link(query: Mapping[str, str], default_model: str) -> Link:
         if name in EXAMPLES:
             image = str(EXAMPLES[name])
         else:
-            notes.append(f"`example={name[:60]}` is not one of the examples ({', '.join(EXAMPLES)}); it was ignored.")
+            notes.append(t("links.unknown_example", name=name[:60], examples=", ".join(EXAMPLES)))
     return Link(depth, model, weights, block, step, unit, query.get("kind") if query.get("kind") in KINDS else None,
                 query.get("view") if query.get("view") in IDS else None, query.get("present") in ("1", "true", "yes"),
                 image, tuple(notes))

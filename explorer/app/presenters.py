@@ -1,6 +1,10 @@
 """What each view shows, as plain values (text, table rows, label scores, JSON), computed from an analysis or a
 loaded model. No Gradio here: the handlers (explorer.app.handlers, explorer.app.views) only call these and hand
 the results to components, and a notebook or a test can call them alike.
+
+Words are said in the language of whoever is answered (explorer.text.i18n.t, keys `presenters.*`); class names
+a program reads stay as they are, and only the embedded model's CIFAR-10 names are translated where people read
+them (explorer.model.labels.shown_name).
 """
 from __future__ import annotations
 
@@ -18,14 +22,23 @@ from explorer.export import export_folder, overview_figures
 from explorer.model import embedded
 from explorer.model.catalogue import catalogue
 from explorer.model.inference import Prediction, top_predictions
+from explorer.model.labels import shown_name
 from explorer.model.loading import LoadedModel, availability, device_name
-from explorer.text.guidance import label_note
+from explorer.text.guidance import label_note, percent
+from explorer.text.i18n import t
 from explorer.units.address import KINDS, Unit, unit_count
 from explorer.units.page import UnitPage, unit_page
 from explorer.units.reference import reference_index
 
 MAX_TOP_K = 50
 Step = Literal["previous", "next", "first", "last"]
+# a model's weights in a note's parentheses: "embedded (random)"
+WEIGHTS_WORDS = {"pretrained": "presenters.weights.pretrained", "random": "presenters.weights.random",
+                 "checkpoint": "presenters.weights.checkpoint"}
+
+
+def weights_word(weights: str) -> str:
+    return t(WEIGHTS_WORDS[weights]) if weights in WEIGHTS_WORDS else weights
 
 
 # ---------------------------------------------------------------------------------------------- models
@@ -33,7 +46,7 @@ Step = Literal["previous", "next", "first", "last"]
 
 def weights_for(model: str | None) -> str:
     """Architectures without pretrained weights can only run with random weights: the weights to pick for them."""
-    return "random" if model and availability(model).startswith("no pretrained") else "pretrained"
+    return "random" if model and availability(model).key == "status.available.random_only" else "pretrained"
 
 
 def model_choices() -> list[tuple[str, str]]:
@@ -44,13 +57,13 @@ def model_choices() -> list[tuple[str, str]]:
 
 def catalogue_rows() -> list[list[Any]]:
     """The Models tab's table: one row per catalogue entry."""
-    return [[availability(e.name), e.name, e.family, e.label_set, f"{e.params / 1e6:.2f}M", e.patch_size, e.img_size,
-             e.tokens, e.channels, e.tokens_mlp_dim, e.channels_mlp_dim, e.depth] for e in catalogue()]
+    return [[str(availability(e.name)), e.name, e.family, e.label_set, f"{e.params / 1e6:.2f}M", e.patch_size,
+             e.img_size, e.tokens, e.channels, e.tokens_mlp_dim, e.channels_mlp_dim, e.depth] for e in catalogue()]
 
 
 def model_list() -> list[dict]:
     """The /list_models answer: every catalogue entry, with whether its pretrained weights run here."""
-    return [{**e.as_dict(), "available": availability(e.name)} for e in catalogue()]
+    return [{**e.as_dict(), "available": str(availability(e.name))} for e in catalogue()]
 
 
 def block_index(loaded: LoadedModel, block: float | None) -> int:
@@ -70,12 +83,23 @@ def optional_index(value: float | None) -> int | None:
 # ---------------------------------------------------------------------------------------------- predictions
 
 
-def label_scores(predictions: Iterable[Prediction]) -> dict[str, float]:
-    """gr.Label's value: label -> probability."""
+def label_scores(predictions: Iterable[Prediction], class_names: tuple[str, ...] = ()) -> dict[str, float]:
+    """gr.Label's value: label -> probability, each label as people read it (the head's `class_names` tell
+    whether they are the embedded model's CIFAR-10 classes, which are translated)."""
     scores: dict[str, float] = {}
     for p in predictions:  # ImageNet-21k repeats some descriptions: keep every class visible
-        scores[p.label if p.label not in scores else f"{p.label} (#{p.index})"] = p.probability
+        label = shown_name(p.label, class_names)
+        scores[label if label not in scores else f"{label} (#{p.index})"] = p.probability
     return scores
+
+
+def announcement(scores: dict[str, float] | None) -> str:
+    """What a screen reader says when an answer arrives (the page's polite live region): the top-1 of gr.Label's
+    value and its probability, in the current language; "" without predictions."""
+    if not scores:
+        return ""
+    label, probability = max(scores.items(), key=lambda item: item[1])
+    return t("announce.answer", label=label, probability=percent(probability))
 
 
 def top_labels(analysis: Analysis, top_k: float | None) -> dict[str, float]:
@@ -85,7 +109,8 @@ def top_labels(analysis: Analysis, top_k: float | None) -> dict[str, float]:
 
 def predicted_labels(loaded: LoadedModel, probabilities: torch.Tensor, top_k: float | None) -> dict[str, float]:
     """The k most likely labels of (num_classes,) probabilities (k clamped to 1..MAX_TOP_K; 5 when not given)."""
-    return label_scores(top_predictions(probabilities, loaded.class_names, max(1, min(int(top_k or 5), MAX_TOP_K))))
+    k = max(1, min(int(top_k or 5), MAX_TOP_K))
+    return label_scores(top_predictions(probabilities, loaded.class_names, k), loaded.class_names)
 
 
 def predictions_note(analysis: Analysis | None) -> str:
@@ -95,10 +120,17 @@ def predictions_note(analysis: Analysis | None) -> str:
     return label_note(analysis.loaded, analysis.picture, float(analysis.probabilities.max()))
 
 
+# the overview figures' captions (their files keep their names: explorer.export.OVERVIEW)
+CAPTIONS = {"activations": "presenters.figure.activations", "evidence": "presenters.figure.evidence",
+            "logit_lens": "presenters.figure.logit_lens", "shuffle": "presenters.figure.shuffle",
+            "updates": "presenters.figure.updates", "token_mixing_block00": "presenters.figure.token_mixing_block00"}
+
+
 def explanation(analysis: Analysis) -> tuple[dict, list[tuple[str, str]], str]:
     """/explain's answer: summary.json, the overview figures (path, caption), and the zip's path."""
     folder = export_folder(analysis)
-    pngs = [(str(f), f.stem.replace("_", " ")) for f in overview_figures(folder / "explanation")]
+    pngs = [(str(f), t(CAPTIONS[f.stem]) if f.stem in CAPTIONS else f.stem.replace("_", " "))
+            for f in overview_figures(folder / "explanation")]
     return analysis.summary(), pngs, str(folder / "explanation.zip")
 
 
@@ -109,7 +141,8 @@ def tour_step(analysis: Analysis, step: float | None) -> tuple[str, Any]:
     """The tour's step (1-based, as the slider and ?step= count, clamped): its words and the step to draw."""
     steps = analysis.tour()
     k = min(max(int(step or 1), 1), len(steps))
-    return f"### Step {k} of {len(steps)}: {steps[k - 1].title}\n\n{steps[k - 1].text}", steps[k - 1]
+    return t("presenters.tour_step", step=k, steps=len(steps), title=steps[k - 1].title,
+             text=steps[k - 1].text), steps[k - 1]
 
 
 def top_channel_rows(analysis: Analysis, block: int, patch: float | None) -> list[list]:
@@ -121,15 +154,16 @@ def top_channel_rows(analysis: Analysis, block: int, patch: float | None) -> lis
 def lens_rows(analysis: Analysis) -> list[list]:
     """The logit lens's table: per block, the lens's top-1, its probability, the final class's probability."""
     lens = analysis.logit_lens()
-    return [[b, lens.top_label[b], round(float(lens.top_probability[b]), 4), round(float(lens.final_probability[b]), 4)]
-            for b in range(len(lens.top_index))]
+    names = analysis.class_names
+    return [[b, shown_name(lens.top_label[b], names), round(float(lens.top_probability[b]), 4),
+             round(float(lens.final_probability[b]), 4)] for b in range(len(lens.top_index))]
 
 
 def shuffle_text(analysis: Analysis) -> str:
     view = analysis.shuffle()
-    original, shuffled, restored = view.labels
-    return (f"**original:** {original} · **patches shuffled:** {shuffled} · "
-            f"**token mixing permuted too:** {restored} · max |Δlogit| = {view.result.max_abs_logit_diff:.2e}")
+    original, shuffled, restored = (shown_name(label, analysis.class_names) for label in view.labels)
+    return t("presenters.shuffle", original=original, shuffled=shuffled, restored=restored,
+             diff=view.result.max_abs_logit_diff)
 
 
 # ---------------------------------------------------------------------------------------------- weight views
@@ -139,9 +173,8 @@ def token_mixing_note(loaded: LoadedModel, block: int) -> str:
     """The line above the token-mixing gallery of one block."""
     view = token_mixing(loaded, block)
     units, (h, w) = len(view.maps), view.maps.shape[1:]
-    return (f"**{loaded.name}** ({loaded.weights}) · block {block} · {units} units of {h}×{w} patches · "
-            f"smoothness {view.smoothness:.3f} "
-            "(mean correlation of each map with itself shifted by one patch: ≈0 for noise)")
+    return t("presenters.token_mixing", model=loaded.name, weights=weights_word(loaded.weights), block=block,
+             units=units, h=h, w=w, smoothness=view.smoothness)
 
 
 def enlarged_unit(loaded: LoadedModel, block: int, unit: float | None) -> int | None:
@@ -175,43 +208,46 @@ class CompareSide:
 
     @property
     def name(self) -> str:
-        return f"{self.loaded.name} ({self.loaded.weights})"
+        return t("presenters.compare.name", model=self.loaded.name, weights=weights_word(self.loaded.weights))
 
     @property
     def note(self) -> str:
-        return (f"**{self.loaded.name}** ({self.loaded.weights}) · block {self.block} · "
-                f"smoothness {self.smoothness[self.block]:.3f}")
+        return t("presenters.compare.note", model=self.loaded.name, weights=weights_word(self.loaded.weights),
+                 block=self.block, smoothness=self.smoothness[self.block])
 
 
 def compare_side(loaded: LoadedModel, block: float | None, analysis: Analysis | None) -> CompareSide:
     return CompareSide(loaded, block_index(loaded, block), block_smoothness(loaded),
-                       None if analysis is None else label_scores(analysis.top_k(5)))
+                       None if analysis is None else label_scores(analysis.top_k(5), analysis.class_names))
 
 
 def architecture_markdown(card: ArchitectureCard, loaded: LoadedModel) -> str:
     rows = [
-        ("family", card.family), ("patch size", f"{card.patch_size}×{card.patch_size}"),
-        ("image size", f"{card.img_size}×{card.img_size}"), ("tokens S", card.tokens), ("channels C", card.channels),
-        ("token-MLP width D_S", card.tokens_mlp_dim), ("channel-MLP width D_C", card.channels_mlp_dim),
-        ("depth", card.depth), ("parameters", f"{card.params:,}"),
-        ("GFLOPs per image (a multiply-add counts as 2)", f"{card.gflops:.2f}"), ("labels", loaded.label_set),
+        (t("presenters.arch.family"), card.family),
+        (t("presenters.arch.patch"), f"{card.patch_size}×{card.patch_size}"),
+        (t("presenters.arch.image"), f"{card.img_size}×{card.img_size}"), (t("presenters.arch.tokens"), card.tokens),
+        (t("presenters.arch.channels"), card.channels), (t("presenters.arch.tokens_mlp"), card.tokens_mlp_dim),
+        (t("presenters.arch.channels_mlp"), card.channels_mlp_dim), (t("presenters.arch.depth"), card.depth),
+        (t("presenters.arch.params"), f"{card.params:,}"), (t("presenters.arch.gflops"), f"{card.gflops:.2f}"),
+        (t("presenters.arch.labels"), loaded.label_set),
     ]
-    text = f"### {card.name}\n\n| property | value |\n|---|---|\n" + "\n".join(f"| {k} | {v} |" for k, v in rows)
+    text = (f"### {card.name}\n\n| {t('presenters.arch.property')} | {t('presenters.arch.value')} |\n|---|---|\n"
+            + "\n".join(f"| {k} | {v} |" for k, v in rows))
     if card.paper_row:
         r = card.paper_row
-        text += (f"\n\n**Paper, Table 1 ({r['model']}):** {r['layers']} layers · patch {r['patch']} · "
-                 f"hidden C {r['hidden']} · D_S {r['tokens_mlp_dim']} · D_C {r['channels_mlp_dim']} · "
-                 f"S {r['sequence_length']} · {r['params_m']}M parameters")
+        text += "\n\n" + t("presenters.arch.paper", model=r["model"], layers=r["layers"], patch=r["patch"],
+                            hidden=r["hidden"], tokens_mlp=r["tokens_mlp_dim"], channels_mlp=r["channels_mlp_dim"],
+                            tokens=r["sequence_length"], params=r["params_m"])
     else:
-        text += "\n\n*The paper's Table 1 has no row for this model.*"
+        text += "\n\n" + t("presenters.arch.no_paper_row")
     return text
 
 
 def latency_text(loaded: LoadedModel) -> str:
     """The latency measured now, on this machine, in words."""
-    threads = f", {torch.get_num_threads()} threads" if loaded.device.type == "cpu" else ""
-    return (f"**{measure_latency(loaded):.1f} ms** per image ({loaded.name}, one image at a time, median of 10 forward "
-            f"passes on {device_name(loaded.device)}{threads}), measured just now: press again to measure again")
+    threads = t("presenters.latency.threads", threads=torch.get_num_threads()) if loaded.device.type == "cpu" else ""
+    return t("presenters.latency.line", ms=measure_latency(loaded), model=loaded.name,
+             device=device_name(loaded.device), threads=threads)
 
 
 def timeline_slide(snapshot: float | None, block: float | None) -> tuple[int, int, int] | None:
@@ -243,11 +279,11 @@ def unit_text(loaded: LoadedModel, page: UnitPage, with_image: bool) -> str:
     """The words above a unit's page."""
     unit = page.unit
     count = unit_count(loaded.model, unit.kind)
-    units = "channels" if unit.kind == "channel" else "token-mixing units"
-    return (f"### {page.title} (of {count} {units})\n\n{page.text}\n\nTop examples from **{page.examples.reference}**."
-            + ("" if with_image else " Upload an image to see where the unit fires on it.")
-            + ("\n\nThe feature visualisation of this unit is not computed yet: press the button (on a large model "
-               "on a CPU it takes minutes)." if page.feature is None else ""))
+    of = (t("presenters.unit.of_channels", count=count) if unit.kind == "channel"
+          else t("presenters.unit.of_token_units", count=count))
+    return (t("presenters.unit.heading", title=page.title, of=of, text=page.text, reference=page.examples.reference)
+            + ("" if with_image else t("presenters.unit.upload"))
+            + (t("presenters.unit.no_feature") if page.feature is None else ""))
 
 
 # ---------------------------------------------------------------------------------------------- stepping

@@ -47,7 +47,7 @@ class Family:
     token_path: str  # the token-mixing layers' path inside a block, as parameter and module names have it
     channel_path = "mlp_channels"  # the channel MLP's path inside a block (the same in timm's four families)
     token_units_are: str  # what a token-mixing unit is, in a few words ("block 3's token mixing has 256 ...")
-    gallery_note: str  # what the token-mixing gallery shows for this family (trained or not)
+    gallery_note: str  # the catalogue key of what the token-mixing gallery shows for this family (trained or not)
     # how the blocks mix tokens, as the model map draws it: ("mlp", a token MLP S -> D_S -> S), ("linear", one S x S
     # map) or ("spatial-gating", an S x S map gating half the channel MLP); and its name there
     token_mixing: tuple[str, str]
@@ -103,8 +103,7 @@ class Mixer(Family):
     token_path = "mlp_tokens"
     token_units_are = "hidden units"
     token_mixing = ("mlp", "token MLP")
-    gallery_note = ("Click a tile to enlarge it beside its fc2 counterpart: where the unit writes its output back over "
-                    "the patches.")
+    gallery_note = "families.gallery.mixer"
 
     def matches(self, block: torch.nn.Module) -> bool:
         return isinstance(block, MixerBlock) and type(block.mlp_tokens) is Mlp
@@ -137,8 +136,7 @@ class GMixer(Mixer):
     name = "gMixer"
     timm_names = "gmixer_*"
     token_mixing = ("mlp", "gated token MLP")
-    gallery_note = ("gMixer's token MLP is gated: a tile is one unit's weights over the patches (the gate's halves "
-                    "have no fc2 column of their own, so the enlarged unit shows its weights only).")
+    gallery_note = "families.gallery.gmixer"
 
     def matches(self, block: torch.nn.Module) -> bool:
         return isinstance(block, MixerBlock) and type(block.mlp_tokens) is GluMlp
@@ -157,9 +155,7 @@ class ResMLP(Family):
     token_path = "linear_tokens"
     token_mixing = ("linear", "linear S×S map")
     token_units_are = "units (linear_tokens outputs, one per patch)"
-    gallery_note = ("ResMLP mixes tokens with one linear map (S×S) and no hidden layer: each tile is the row of "
-                    "weights with which one patch's new value reads every patch; nothing is written back through a "
-                    "second layer.")
+    gallery_note = "families.gallery.resmlp"
 
     def matches(self, block: torch.nn.Module) -> bool:
         return isinstance(block, ResBlock)
@@ -174,8 +170,7 @@ class GMLP(Family):
     token_path = "mlp_channels.gate.proj"
     token_mixing = ("spatial-gating", "spatial gating unit")
     token_units_are = "units (spatial gating outputs, one per patch)"
-    gallery_note = ("gMLP mixes tokens in its spatial gating unit: one S×S map, applied to half of the channels, "
-                    "gates the other half. Each tile is one row of that map; there is no second layer writing back.")
+    gallery_note = "families.gallery.gmlp"
 
     def matches(self, block: torch.nn.Module) -> bool:
         return isinstance(block, SpatialGatingBlock)  # its units: (B, D_C / 2, S), on the channel MLP's gating half

@@ -7,7 +7,6 @@ default and says why in `LoadedModel.fallback_reason`, so the app never hangs on
 from __future__ import annotations
 
 import os
-import platform
 import re
 import threading
 import time
@@ -26,9 +25,12 @@ from timm.models.mlp_mixer import MlpMixer
 
 from explorer.model import embedded
 from explorer.model.catalogue import has_pretrained_weights, is_known
+from explorer.model.devices import device_name, resolve_device  # noqa: F401 - device_name: imported from here too
 from explorer.model.families import FAMILY_NAMES
 from explorer.errors import CheckpointError, ModelError, WeightsUnavailable
 from explorer.model.labels import class_names, label_set
+from explorer.text.i18n import t
+from explorer.text.words import Words
 
 Weights = Literal["pretrained", "random"]
 WEIGHTS_CHOICES = ("pretrained", "random")
@@ -37,6 +39,9 @@ RANDOM_SEED = 0  # "random" weights are the same on every load, so two people se
 # Preferred when nothing is named: the most accurate ImageNet-1k Mixer timm has, then the paper's own.
 DEFAULT_PRETRAINED = ("mixer_b16_224.miil_in21k_ft_in1k", "mixer_b16_224.goog_in21k_ft_in1k")
 HF_WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
+# the weights in words, for the status line
+WEIGHTS_WORDS = {"pretrained": "status.weights.pretrained", "random": "status.weights.random",
+                 "checkpoint": "status.weights.checkpoint"}
 
 
 @dataclass(frozen=True)
@@ -46,22 +51,32 @@ class LoadedModel:
     model: torch.nn.Module  # eval mode, on `device`
     name: str  # what actually runs: a timm name or "embedded"
     weights: str  # "pretrained", "random" or "checkpoint"
-    source: str  # where the weights came from, in words
+    source: str | Words  # where the weights came from: a file's name, or words said in the reader's language
     device: torch.device
     class_names: tuple[str, ...]
-    label_set: str
+    label_set: str | Words
     data_config: dict  # timm's resolved input size, mean, std, crop, interpolation
     transform: Callable  # PIL image -> (3, H, W) float tensor
-    requested: str = ""  # what was asked for, when it differs from `name`
-    fallback_reason: str = ""  # why the request could not be honoured as asked
+    requested: str | Words = ""  # what was asked for, when it differs from `name`
+    fallback: str | Words = ""  # why the request could not be honoured as asked
     precision: str = "fp32"  # what batch predictions compute in (autocast); weights and the analyses stay float32
 
+    @property
+    def fallback_reason(self) -> str:
+        """Why the model asked for could not run, a sentence in the current language; "" when it ran."""
+        return t("status.reason", why=self.fallback) if self.fallback else ""
+
     def status(self) -> str:
-        """One line for people: which model runs, with what weights, where, predicting which labels."""
-        device = self.device.type if self.precision == "fp32" else f"{self.device.type}, {self.precision} predictions"
-        line = f"{self.name} · {self.weights} weights ({self.source}) · {device} · {self.label_set} labels"
-        if self.fallback_reason:
-            line = f"Running {line}. {self.requested} could not be used: {self.fallback_reason}"
+        """One line for people, in the current language: which model runs, with what weights, where, predicting
+        which labels."""
+        device = (self.device.type if self.precision == "fp32" else
+                  t("status.device_precision", device=self.device.type, precision=self.precision))
+        weights = t(WEIGHTS_WORDS.get(self.weights, "status.weights.checkpoint"))
+        line = t("status.line", model=self.name, weights=weights, source=self.source, device=device,
+                 labels=self.label_set)
+        if self.fallback:
+            line = t("status.fallen", running=t("status.running", model=line), requested=self.requested,
+                     reason=self.fallback_reason)
         return line
 
     def autocast(self) -> torch.autocast:
@@ -70,24 +85,7 @@ class LoadedModel:
         return torch.autocast(self.device.type, dtype=dtype, enabled=self.precision != "fp32")
 
 
-# ---------------------------------------------------------------------------------------------- devices
-
-
-def best_device() -> torch.device:
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-
-
-def cpu_name() -> str:
-    """The CPU's model name (Linux reports it in /proc/cpuinfo; elsewhere what `platform` knows)."""
-    cpuinfo = Path("/proc/cpuinfo")
-    lines = cpuinfo.read_text().splitlines() if cpuinfo.exists() else []
-    named = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")), "")
-    return named or platform.processor() or "unknown model"
-
-
-def device_name(device: torch.device) -> str:
-    """The device in words, for people: the GPU's model, or the CPU's."""
-    return torch.cuda.get_device_name(device) if device.type == "cuda" else f"CPU ({cpu_name()})"
+# ---------------------------------------------------------------------------------------------- precision
 
 
 PRECISIONS = ("fp32", "bf16", "fp16")
@@ -113,30 +111,19 @@ def check_precision(precision: str, device: torch.device) -> str:
     return precision
 
 
-def resolve_device(device: str | torch.device | None) -> torch.device:
-    if device is None or device == "auto":
-        return best_device()
-    try:
-        device = torch.device(device)
-    except (RuntimeError, TypeError):
-        raise ModelError(f"unknown device {device!r}; use cpu, cuda or cuda:N") from None
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise ModelError("device cuda was asked for, but no CUDA GPU is available here; use --device cpu")
-    return device
-
-
 # ---------------------------------------------------------------------------------------------- the Hub
 
 
 _hub_probe: dict[str, tuple[float, str]] = {}
 
 
-def hub_unreachable_reason(ttl_s: float = 60.0) -> str:
-    """"" if the Hugging Face Hub answers within HUB_TIMEOUT_S, else why not. Remembered for `ttl_s`."""
+def hub_unreachable_reason(ttl_s: float = 60.0) -> str | Words:
+    """"" if the Hugging Face Hub answers within HUB_TIMEOUT_S, else why not (said in the reader's language).
+    Remembered for `ttl_s`."""
     from huggingface_hub import constants
 
     if constants.HF_HUB_OFFLINE:
-        return "HF_HUB_OFFLINE is set"
+        return Words("errors.loading.hub_offline")
     endpoint = constants.ENDPOINT
     cached = _hub_probe.get(endpoint)
     if cached and time.monotonic() - cached[0] < ttl_s:
@@ -147,7 +134,7 @@ def hub_unreachable_reason(ttl_s: float = 60.0) -> str:
     except urllib.error.HTTPError:  # it answered, even if not with 200: the Hub is there
         reason = ""
     except Exception as exc:
-        reason = f"the Hugging Face Hub ({endpoint}) cannot be reached ({getattr(exc, 'reason', exc)})"
+        reason = Words("errors.loading.hub_unreachable", endpoint=endpoint, detail=str(getattr(exc, "reason", exc)))
     _hub_probe[endpoint] = (time.monotonic(), reason)
     return reason
 
@@ -251,27 +238,26 @@ def _create(name: str, weights: str, checkpoint: Path | None) -> tuple[torch.nn.
             return model, f"checkpoint {checkpoint.name}"
         model = build_embedded()
         if weights == "random":
-            return with_random_head(model), f"random init, seed {RANDOM_SEED}"
+            return with_random_head(model), Words("status.source.random", seed=RANDOM_SEED)
         if not embedded.WEIGHTS_PATH.exists():
-            raise ModelError(f"the embedded weights {embedded.WEIGHTS_PATH} are missing; train them with "
-                             "python -m explorer.train")
+            raise ModelError(t("errors.loading.embedded_missing", path=embedded.WEIGHTS_PATH))
         load_weights(model, load_file(embedded.WEIGHTS_PATH), embedded.WEIGHTS_PATH.name)
         return model, f"assets/{embedded.WEIGHTS_PATH.name}"
 
     if not is_known(name):
-        raise ModelError(f"unknown model {name!r}: the explorer runs the embedded default and timm's {FAMILY_NAMES} "
-                         "models; `python -m explorer models` lists them")
+        raise ModelError(t("errors.loading.unknown_model", name=repr(name), families=FAMILY_NAMES))
     if checkpoint:
         state = read_state_dict(checkpoint)
         model = timm.create_model(name, pretrained=False, num_classes=_head_classes(state))
         load_weights(model, state, checkpoint.name)
         return model, f"checkpoint {checkpoint.name}"
     if weights == "random":
-        return with_random_head(timm.create_model(name, pretrained=False)), f"random init, seed {RANDOM_SEED}"
-
+        return with_random_head(timm.create_model(name, pretrained=False)), Words("status.source.random",
+                                                                                      seed=RANDOM_SEED)
+    # Why pretrained weights cannot be had is kept with the model that stands in (LoadedModel.fallback), which
+    # visitors of every language share: Words, said in each one's language.
     if not has_pretrained_weights(name):
-        raise WeightsUnavailable(f"timm has no pretrained weights for {name}; choose random weights to explore its "
-                                 "architecture")
+        raise WeightsUnavailable(Words("errors.loading.no_pretrained", model=name))
     cfg = get_pretrained_cfg(name)
     cached = cached_weights_file(cfg.hf_hub_id)
     if cached:
@@ -280,15 +266,16 @@ def _create(name: str, weights: str, checkpoint: Path | None) -> tuple[torch.nn.
             model = timm.create_model(name, pretrained=True, pretrained_cfg_overlay=dict(file=cached))
         except Exception as exc:
             why = exception_line(exc)
-            raise WeightsUnavailable(f"the cached weights {cached} could not be loaded ({why})") from None
-        return model, "local Hugging Face cache"
+            raise WeightsUnavailable(Words("errors.loading.cache_unreadable", path=cached, detail=why)) from None
+        return model, Words("status.source.cache")
     reason = hub_unreachable_reason()
     if reason:
-        raise WeightsUnavailable(f"its weights are not in the local Hugging Face cache and {reason}")
+        raise WeightsUnavailable(Words("errors.loading.not_cached", reason=reason))
     try:
-        return timm.create_model(name, pretrained=True), f"Hugging Face Hub, {cfg.hf_hub_id}"
+        return timm.create_model(name, pretrained=True), Words("status.source.hub", repo=cfg.hf_hub_id)
     except Exception as exc:
-        raise WeightsUnavailable(f"downloading {cfg.hf_hub_id} failed ({exception_line(exc)})") from None
+        raise WeightsUnavailable(Words("errors.loading.download_failed", repo=cfg.hf_hub_id,
+                                       detail=exception_line(exc))) from None
 
 
 def with_random_head(model: torch.nn.Module) -> torch.nn.Module:
@@ -307,7 +294,7 @@ def _prepare(model: torch.nn.Module, name: str, weights: str, source: str, devic
     # Served models never train: without parameter gradients the saliency backward keeps far fewer tensors.
     model = model.eval().requires_grad_(False).to(device)
     cfg = {**model.pretrained_cfg, "num_classes": model.num_classes}
-    labels = label_set(cfg) + (" (untrained head)" if weights == "random" else "")
+    labels = Words("status.untrained_head", labels=label_set(cfg)) if weights == "random" else label_set(cfg)
     data_config = resolve_model_data_config(model)
     return LoadedModel(
         model=model,
@@ -348,7 +335,7 @@ def load_model(
         whose demos check equalities to 1e-5, always runs in float32).
     """
     if weights not in WEIGHTS_CHOICES:
-        raise ModelError(f"weights must be one of {', '.join(WEIGHTS_CHOICES)}; got {weights!r}")
+        raise ModelError(t("errors.loading.weights", choices=", ".join(WEIGHTS_CHOICES), weights=repr(weights)))
     device = resolve_device(device)
     name = name or (embedded.EMBEDDED_NAME if checkpoint else default_model_name())
     checkpoint = Path(checkpoint).resolve() if checkpoint else None
@@ -359,7 +346,8 @@ def load_model(
         if not fallback or name == embedded.EMBEDDED_NAME:
             raise
         fallen = _load_cached(embedded.EMBEDDED_NAME, "pretrained", None, device)
-        loaded = replace(fallen, requested=f"{name} ({weights} weights)", fallback_reason=f"{exc}.")
+        loaded = replace(fallen, requested=Words("status.requested", model=name, weights=Words(WEIGHTS_WORDS[weights])),
+                         fallback=exc.args[0] if exc.args else str(exc))
     return loaded if precision == "fp32" else replace(loaded, precision=precision)
 
 
@@ -380,17 +368,18 @@ def _load_cached(name: str, weights: str, checkpoint: Path | None, device: torch
         return loaded
 
 
-def availability(name: str) -> str:
-    """Whether `name` can run with pretrained weights here, in a few words (for pickers and tables)."""
+def availability(name: str) -> Words:
+    """Whether `name` can run with pretrained weights here, in a few words (for pickers and tables): English to a
+    program (list_models' JSON, comparisons), said in the reader's language when formatted."""
     if name == embedded.EMBEDDED_NAME:
-        return ("ready (shipped in assets/)" if embedded.WEIGHTS_PATH.exists()
-                else "missing: run python -m explorer.train")
+        return (Words("status.available.assets") if embedded.WEIGHTS_PATH.exists()
+                else Words("status.available.missing"))
     if not has_pretrained_weights(name):
-        return "no pretrained weights: random init only"
+        return Words("status.available.random_only")
     cfg = get_pretrained_cfg(name)
     if cached_weights_file(cfg.hf_hub_id):
-        return "ready (local Hugging Face cache)"
+        return Words("status.available.cache")
     reason = hub_unreachable_reason()
     if reason:
-        return "offline and not cached: falls back to the embedded default"
-    return "downloads from the Hugging Face Hub on first use"
+        return Words("status.available.offline")
+    return Words("status.available.download")

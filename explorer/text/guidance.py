@@ -4,6 +4,8 @@
 - `label_note`: what the model knows (the embedded one: 10 classes, 32×32 pixels), and a gentle word when an
   image is unlike anything it was trained on or its answer is unsure.
 - `view_note`: one or two sentences per view that are true of *this* model's family and weights.
+
+Every text is said in the language of whoever is answered (explorer.text.i18n.t; keys `guidance.*`).
 """
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ from explorer.model import embedded
 from explorer.model.catalogue import catalogue
 from explorer.model.loading import LoadedModel, availability, hub_unreachable_reason
 from explorer.model.families import family
+from explorer.model.labels import shown_name
+from explorer.text.i18n import t
 
 UNSURE = 0.5  # a top-1 probability below this gets the "only knows these things" note
 
@@ -28,7 +32,7 @@ def is_fallback(loaded: LoadedModel) -> bool:
 
 def imagenet_weights_cached() -> bool:
     """Some catalogued model's pretrained weights are in the local Hugging Face cache (they load offline)."""
-    return any(availability(entry.name) == "ready (local Hugging Face cache)" for entry in catalogue())
+    return any(availability(entry.name).key == "status.available.cache" for entry in catalogue())
 
 
 def input_size(loaded: LoadedModel) -> str:
@@ -37,15 +41,18 @@ def input_size(loaded: LoadedModel) -> str:
     return f"{h}×{w}"
 
 
+def class_list(loaded: LoadedModel) -> str:
+    """"airplane, automobile, …": the model's classes as the page names them, in the current language."""
+    return t("guidance.list_separator").join(shown_name(name, loaded.class_names) for name in loaded.class_names)
+
+
 def fallback_banner(loaded: LoadedModel) -> str:
     """A banner for every view while the embedded model stands in for an ImageNet one; "" otherwise."""
     if not is_fallback(loaded):
         return ""
-    why = loaded.fallback_reason or f"{hub_unreachable_reason()}."
-    classes = ", ".join(loaded.class_names)
-    return ("⚠️ **ImageNet weights could not be loaded here**, so this is the small **embedded model trained on "
-            f"{loaded.label_set}**. It knows only {len(loaded.class_names)} things ({classes}) and sees every image at "
-            f"{input_size(loaded)} pixels. Why: {why}")
+    why = loaded.fallback_reason or t("status.reason", why=hub_unreachable_reason())
+    return t("guidance.banner", labels=loaded.label_set, count=len(loaded.class_names), classes=class_list(loaded),
+             size=input_size(loaded), why=why)
 
 
 def unlike_training_images(picture: np.ndarray) -> str | None:
@@ -53,34 +60,29 @@ def unlike_training_images(picture: np.ndarray) -> str | None:
 
     Photos have many colours; text, drawings, screenshots and blank images are mostly one flat colour."""
     if picture.std() < 0.03:
-        return "it is nearly one flat colour"
+        return t("guidance.unlike.flat")
     # 8 levels per colour: one "flat colour" survives noise and JPEG
     levels = np.round(picture.reshape(-1, 3) * 7).astype(np.int64)
     counts = np.bincount(levels @ np.array([64, 8, 1]), minlength=512)  # one of 512 colours per pixel
     if counts.max() / counts.sum() > 0.6:
-        return "most of it is one flat colour, as in text, a drawing or a screenshot"
+        return t("guidance.unlike.mostly_flat")
     return None
 
 
 def label_note(loaded: LoadedModel, picture: np.ndarray, top1_probability: float) -> str:
     """Under the predictions: what this model knows, and a gentle warning when its answer cannot mean much."""
-    small = loaded.name == embedded.EMBEDDED_NAME
-    knows = (f"This model knows {len(loaded.class_names)} classes: **{', '.join(loaded.class_names)}**, and sees the "
-             f"image at {input_size(loaded)} pixels."
-             if small else f"{len(loaded.class_names):,} {loaded.label_set} classes; the image is seen at "
-                           f"{input_size(loaded)} pixels.")
+    small, count, size = loaded.name == embedded.EMBEDDED_NAME, len(loaded.class_names), input_size(loaded)
+    knows = (t("guidance.knows.small", count=count, classes=class_list(loaded), size=size) if small
+             else t("guidance.knows.large", count=count, labels=loaded.label_set, size=size))
     unlike = unlike_training_images(picture)
     if unlike:
-        return (f"{knows}\n\nℹ️ This image is unlike the photos it learned from ({unlike}): whatever it answers, it "
-                "can only pick among the classes it knows.")
+        return t("guidance.note.unlike", knows=knows, why=unlike)
     if loaded.weights == "random":
-        rounded = " (the list above rounds it to 0%)" if top1_probability < 0.005 else ""
-        return (f"{knows}\n\nℹ️ These are random weights: every class gets about 1 in {len(loaded.class_names):,} "
-                f"({percent(1 / len(loaded.class_names))}), the top one here {percent(top1_probability)}{rounded}, so "
-                "the answer means nothing yet: compare the pretrained weights.")
+        rounded = t("guidance.note.rounded") if top1_probability < 0.005 else ""
+        return t("guidance.note.random", knows=knows, count=count, chance=percent(1 / count),
+                 top=percent(top1_probability), rounded=rounded)
     if top1_probability < UNSURE:
-        return (f"{knows}\n\nℹ️ The model is unsure (top class {percent(top1_probability)}): maybe the image shows "
-                "none of the things it knows.")
+        return t("guidance.note.unsure", knows=knows, top=percent(top1_probability))
     return knows
 
 
@@ -95,13 +97,9 @@ def view_note(view: str, loaded: LoadedModel) -> str:
     small = loaded.name == embedded.EMBEDDED_NAME
     if view == "stem":
         if random:
-            return "These are random weights: the filters are noise, to compare with trained ones."
-        if small:
-            return ("This small CIFAR model's 4×4 stem filters are mostly colour detectors (a 4×4 patch has little "
-                    "room for an edge); ImageNet Mixers' 16×16 and 32×32 filters learn oriented edges and "
-                    "colour blobs.")
-        return "Look for oriented edges at several angles and smooth colour blobs, as in a CNN's first layer."
+            return t("guidance.stem.random")
+        return t("guidance.stem.small") if small else t("guidance.stem.large")
     if view == "token-mixing":
-        how = family(loaded.model).gallery_note
-        return how + (" These are random weights: expect noise, with no spatial structure." if random else "")
+        how = t(family(loaded.model).gallery_note)
+        return how + (t("guidance.token_mixing.random") if random else "")
     return ""
