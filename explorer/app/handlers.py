@@ -79,15 +79,17 @@ class App:
         return {self.ui.labels: show.predicted_labels(loaded, probabilities, top_k), self.ui.status: loaded.status()}
 
     def screen(self, c: Controls, view: str, session: str | None, opened: bool = True) -> dict:
-        """Everything that follows the image and the model, in one event: the predictions (none without an image),
-        the status line, the fallback banner, the block slider (this model's blocks), the map carrying the image,
-        the probe's line (Teach it), and the open view drawn (`opened`) with its address."""
+        """Everything that follows the image and the model, in one event: the predictions (none without an image)
+        and their announcement to screen readers, the status line, the fallback banner, the block slider (this
+        model's blocks), the map carrying the image, the probe's line (Teach it), and the open view drawn
+        (`opened`) with its address."""
         ui, loaded = self.ui, load(c.model, c.weights)
         block = show.block_index(loaded, c.block)
         c = replace(c, block=block)
         analysis = None if c.image is None else analysis_of(c.image, loaded, session)
         banner = fallback_banner(loaded)
-        out = {ui.labels: None if analysis is None else show.top_labels(analysis, c.top_k), ui.status: loaded.status(),
+        labels = None if analysis is None else show.top_labels(analysis, c.top_k)
+        out = {ui.labels: labels, ui.announce: show.announcement(labels), ui.status: loaded.status(),
                ui.banner: gr.Markdown(banner, visible=bool(banner)),  # shown only with something to say
                ui.block: gr.Slider(value=block, maximum=show.depth(loaded) - 1),
                ui.model_map: model_map_value(model_map(loaded, analysis),

@@ -45,7 +45,7 @@ def wire(app: App, demo: gr.Blocks) -> None:
     ui, private = app.ui, dict(api_visibility="private")
     controls = [ui.view, *ui.named(CONTROLS)]  # what every view's draw reads (explorer.app.views.Controls)
     drawn = [*ui.named(VIEW_OUTPUTS), ui.address, ui.model_map]  # a view's components, its address, the map's mark
-    screen = [ui.labels, ui.status, ui.banner, ui.block, ui.probe_line, *drawn]  # what a new image changes
+    screen = [ui.labels, ui.announce, ui.status, ui.banner, ui.block, ui.probe_line, *drawn]  # a new image's changes
     view_inputs = [ui.view, ui.model_map, *ui.named(CONTROLS)]  # and the map's value, whose mark a draw moves
     view_drawn = dict(fn=app.view_handler(None), inputs=view_inputs, outputs=drawn, **private)
     predictions = [ui.image, ui.model, ui.weights, ui.top_k]
