@@ -8,6 +8,7 @@ import re
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from conftest import ROOT
 from pages import IDLE
@@ -30,13 +31,17 @@ def answered(page) -> None:
 def drawn(page, view) -> None:
     """The view is open (its address in the bar), its main picture or chart is in, and no event is running
     (Gradio greys out what it is redrawing: axe would measure the grey)."""
-    page.wait_for_function(f"() => location.search.includes('view={view.id}')", timeout=60_000)
+    waits = [("its address", f"() => location.search.includes('view={view.id}')")]
     if view.figures:
-        page.wait_for_function(f"() => document.querySelector('{view.figures[0]} img')?.complete", timeout=60_000)
+        waits.append(("its picture", f"() => document.querySelector('{view.figures[0]} img')?.complete"))
     elif view.charts:
-        page.wait_for_function(f"() => document.querySelector('{view.charts[0]} .js-plotly-plot')?.layout",
-                               timeout=60_000)
-    page.wait_for_function(IDLE, polling=100, timeout=60_000)
+        waits.append(("its chart", f"() => document.querySelector('{view.charts[0]} .js-plotly-plot')?.layout"))
+    waits.append(("no event running", IDLE))
+    for what, condition in waits:
+        try:
+            page.wait_for_function(condition, polling=100, timeout=60_000)
+        except PlaywrightTimeout as exc:
+            raise AssertionError(f"view {view.id}: {what} did not come within 60 s") from exc
 
 
 def violations(page) -> dict[str, list[str]]:
@@ -136,5 +141,24 @@ def test_the_top1_and_its_probability_are_announced_politely(app_url, browser):
         assert top in said
         if first_confidence.count():
             assert first_confidence.inner_text().strip().rstrip("%") in said
+    finally:
+        page.close()
+
+
+def test_in_lecture_mode_question_mark_lists_the_keys_and_escape_closes_the_list(app_url, browser):
+    page = browser.new_page(viewport=LAYOUTS["lecture"][0])
+    try:
+        page.goto(f"{app_url}?{EXAMPLE}&view=tour&present=1")
+        answered(page)
+        page.locator("body").press("?")
+        dialog = page.locator("#keys-dialog [role=dialog], #keys-dialog[role=dialog]").first
+        dialog.wait_for(state="visible", timeout=10_000)
+        assert dialog.get_attribute("aria-modal") == "true"
+        listed = dialog.inner_text()
+        for key in ("←", "→", "Home", "End", "M", "Esc", "?"):
+            assert key in listed
+        page.keyboard.press("Escape")
+        page.locator("#keys-dialog").first.wait_for(state="hidden", timeout=10_000)
+        assert page.evaluate("document.querySelector('gradio-app').classList.contains('presentation')")
     finally:
         page.close()

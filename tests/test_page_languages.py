@@ -22,7 +22,10 @@ NAMES = {"mlp", "mixer", "mlp-mixer", "gmixer", "resmlp", "gmlp", "cifar", "imag
          "logits", "softmax", "relu", "tolstikhin", "arxiv", "neurips", "jpeg", "webp", "svg", "csv", "url", "hugging",
          "face", "safetensors", "plotly", "matplotlib", "axe", "wcag", "goog", "augreg", "miil", "sam", "fb",
          "dist", "float", "bfloat", "fp", "top", "sources", "md", "assets", "examples", "embedded", "pretrained",
-         "random", "esc", "pageup", "pagedown", "home", "end", "tab", "enter", "space", "min", "max", "norm"}
+         "random", "esc", "pageup", "pagedown", "home", "end", "tab", "enter", "space", "min", "max", "norm",
+         "google", "fall", "sketch", "hendrycks", "dietterich", "naseer", "chelsea", "python", "explorer"}
+# Terms Chinese writing on machine learning keeps in Latin letters
+NAMES |= {"token", "tokens", "stem", "rgb", "cos", "flops", "gflops", "transformer", "cnn", "top"}
 NAMES |= {part for entry in catalogue() for part in re.split(r"[^a-z]+", entry.name.lower()) if part}
 # English words that Spanish never uses as words of its own
 ENGLISH_ONLY = {"the", "and", "with", "this", "which", "each", "from", "your", "what", "where", "how", "its", "of",
@@ -61,7 +64,10 @@ def english_in(texts: list[str], language: str) -> list[str]:
                      and len(text.split()) >= 2}
     found = []
     for text in texts:
-        words = [w.lower() for w in re.findall(r"[A-Za-z][A-Za-z'-]*[A-Za-z]|[A-Za-z]", text)]
+        # code, files, paths and environment variables are names too ("/explain", "summary.json", HF_HUB_OFFLINE)
+        tokens = [token for token in text.split() if not re.search(r"[/._=]|^-", token)]
+        words = [w.lower() for token in tokens for w in re.findall(r"[A-Za-z][A-Za-z'-]*[A-Za-z]|[A-Za-z]", token)
+                 if not (len(w) > 1 and w.isupper())]
         if language == "zh-CN":
             strays = [w for w in words if len(w) > 2 and w.strip("-'") not in NAMES
                       and not any(part in NAMES for part in w.split("-"))]

@@ -5,11 +5,13 @@
   const word = (key) => (words[document.documentElement.lang] || words.en)[key] || words.en[key];
   const mend = () => {
     pending = false;
+    translateControls();
     // gr.Examples draws each example as a button holding only its picture, with no name (axe: button-name): the
     // button is named by the example's file name ("chelsea cat")
     for (const button of document.querySelectorAll("#examples button.gallery-item:not([aria-label])")) {
       const file = button.querySelector("img")?.getAttribute("src")?.split("/").pop()?.replace(/\.[a-z]+$/i, "");
-      if (file) button.setAttribute("aria-label", `${word("access.example")}: ${file.replace(/[-_]+/g, " ")}`);
+      const named = words.en[`access.example.${file}`] ? word(`access.example.${file}`) : file.replace(/[-_]+/g, " ");
+      if (file) button.setAttribute("aria-label", `${word("access.example")}: ${named}`);
     }
     // an empty component is a div with aria-label="Empty value" and no role, which ARIA forbids
     // (axe: aria-prohibited-attr): given the role of the picture it stands for
@@ -37,10 +39,33 @@
       }
     }
   };
+  // Gradio and Plotly name their own controls in English whatever the page's language (Gradio's aria-labels and
+  // Plotly's tool bar): said in the page's language from the access.gradio.* keys, whose English texts are theirs
+  const english = {};  // Gradio's or Plotly's English text -> its key
+  for (const [key, text] of Object.entries(words.en)) if (key.startsWith("access.gradio.")) english[text] = key;
+  const patterns = Object.entries(english).filter(([text]) => text.includes("{label}")).map(([text, key]) =>
+    [new RegExp("^" + text.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace("{label}", "(.+)") + "$"), key]);
+  const said = (text) => {
+    if (english[text]) return word(english[text]);
+    for (const [pattern, key] of patterns) {
+      const found = pattern.exec(text);
+      if (found) return word(key).replace("{label}", found[1]);
+    }
+    return null;
+  };
+  const translateControls = () => {
+    if ((document.documentElement.lang || "en") === "en") return;
+    for (const name of ["aria-label", "title", "data-title"]) {
+      for (const element of document.querySelectorAll(`[${name}]`)) {
+        const text = element.getAttribute(name), translated = said(text);
+        if (translated && translated !== text) element.setAttribute(name, translated);
+      }
+    }
+  };
   let pending = false;
   new MutationObserver(() => {
     if (!pending) { pending = true; requestAnimationFrame(mend); }
-  }).observe(document.body, {childList: true, subtree: true, attributes: true, attributeFilter: ["src", "alt"]});
+  }).observe(document.body, {childList: true, subtree: true, attributes: true, attributeFilter: ["src", "alt", "aria-label", "title", "data-title"]});
   // The answer heard: the top-1 and its probability, written by the server into #announce after an upload, an
   // example or a model change, read out politely by screen readers (the region must exist before it changes)
   const region = document.querySelector("#announce");

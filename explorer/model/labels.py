@@ -43,6 +43,10 @@ def label_set(pretrained_cfg: dict[str, Any]) -> str | Words:
 def class_names(pretrained_cfg: dict[str, Any], num_classes: int) -> tuple[str, ...]:
     """One readable name per output unit: the cfg's own label_names, else timm's ImageNet descriptions."""
     names = pretrained_cfg.get("label_names")
+    if names and set(names) == set(CIFAR10_WORDS) and len(names) == num_classes:
+        # CIFAR-10's classes are said in the reader's language wherever they are formatted (an f-string, a value
+        # of `t`) and stay their English names wherever a program reads them (JSON, comparisons)
+        return tuple(Words(CIFAR10_WORDS[name]) for name in names)
     if names and len(names) == num_classes:
         return tuple(names)
     return _imagenet_names(infer_imagenet_subset({"num_classes": num_classes}) or "", num_classes)

@@ -33,7 +33,7 @@ def lens_figure(view: LensView) -> Figure:
     )
     for k, b in enumerate(view.changes):
         ax.annotate(
-            view.top_label[b].split(",")[0],
+            str(view.top_label[b]).split(",")[0],  # in the reader's language
             (b, view.top_probability[b]),
             textcoords="offset points",
             xytext=(0, 8 if k % 2 == 0 else -14),

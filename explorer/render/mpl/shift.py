@@ -38,7 +38,7 @@ def caption(grid: ShiftGrid, k: int, v: int) -> str:
     """✓ and the clean top-1's probability where it holds; ✗ and the new top-1 where it does not (not colour alone)."""
     if grid.holds[k, v]:
         return f"✓ {grid.top_probability[k, v]:.0%}"
-    return f"✗ {grid.label(k, v).split(',')[0][:11]} {grid.top_probability[k, v]:.0%}"
+    return f"✗ {str(grid.label(k, v)).split(',')[0][:11]} {grid.top_probability[k, v]:.0%}"
 
 
 def shift_grid_figure(grid: ShiftGrid, side: int = 96, wide: bool = False) -> Figure:
@@ -99,9 +99,9 @@ def break_figure(view: BreakView) -> Figure:
     maps = [blend(corrupted, view.stem_distance, limits)] + [blend(corrupted, d, limits) for d in view.patch_distance]
     titles = [t("mpl.shift.clean"), f"{corruption_name(view.corruption)} {view.severity}", t("mpl.shift.stem")]
     titles += [t("mpl.shift.block", block=b, distance=d) for b, d in enumerate(view.distance)]
-    top = view.lens.final_label.split(",")[0]
+    top = str(view.lens.final_label).split(",")[0]
     title = (t("mpl.shift.break_title_holds", label=top) if view.same_top1 else
-             t("mpl.shift.break_title_changed", label=top, clean=view.clean_lens.final_label.split(",")[0]))
+             t("mpl.shift.break_title_changed", label=top, clean=str(view.clean_lens.final_label).split(",")[0]))
     return panels_figure([clean, corrupted] + maps, titles, title,
                          [ColourBar(limits, style.SEQUENTIAL, t("mpl.shift.distance"))],
                          cols=min(len(titles), 8), inches=1.4)

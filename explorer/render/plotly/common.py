@@ -32,8 +32,9 @@ def title_size(large: bool) -> int:
 
 
 def safe(text: str) -> str:
-    """Plotly reads text as a small subset of HTML: escape a label's own <, > and & so it shows as written."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Plotly reads text as a small subset of HTML: escape a label's own <, > and & so it shows as written (in the
+    reader's language: a CIFAR-10 name is Words, explorer.text.words)."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def wrap(text: str, width: int) -> str:
@@ -48,6 +49,7 @@ def wrap_title(text: str, large: bool) -> str:
 def shorten(label: str, chars: int = 18) -> str:
     """A label short enough for a tick or a point: its first name ("tabby, tabby cat" -> "tabby"), then cut
     with an ellipsis. Callers always put the full label in the hover."""
+    label = str(label)  # said in the reader's language (a CIFAR-10 name is Words)
     first = label.split(",")[0].strip() or label
     return first if len(first) <= chars else first[: chars - 1] + "…"
 
