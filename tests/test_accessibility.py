@@ -33,7 +33,10 @@ def drawn(page, view) -> None:
     (Gradio greys out what it is redrawing: axe would measure the grey)."""
     waits = [("its address", f"() => location.search.includes('view={view.id}')")]
     if view.figures:
-        waits.append(("its picture", f"() => document.querySelector('{view.figures[0]} img')?.complete"))
+        # a picture below the fold loads lazily, once scrolled to (on a phone, the tour's is)
+        waits.append(("its picture", f"""() => {{ const img = document.querySelector('{view.figures[0]} img');
+            if (img && !img.complete) img.scrollIntoView({{block: "center"}});
+            return img?.complete && img.naturalWidth > 0; }}"""))
     elif view.charts:
         waits.append(("its chart", f"() => document.querySelector('{view.charts[0]} .js-plotly-plot')?.layout"))
     waits.append(("no event running", IDLE))

@@ -202,7 +202,7 @@ def model_map(loaded: LoadedModel, analysis: Analysis | None = None) -> ModelMap
         blocks = tuple(block_place(i, token, norm_picture(norms[i]), round(float(norms[i].mean()), 4))
                        for i in range(depth))
         best = analysis.top_k(1)[0]
-        top1_label, top1_probability, top1_text = best.label, best.probability, f"{best.probability:.1%}"
+        top1_label, top1_probability, top1_text = str(best.label), best.probability, f"{best.probability:.1%}"
 
     return ModelMap(
         name=loaded.name,

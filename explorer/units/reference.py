@@ -15,6 +15,7 @@ from explorer.images import ImageSource
 from explorer.model import embedded
 from explorer.model.inference import preprocess
 from explorer.model.loading import LoadedModel
+from explorer.text.words import Words
 from explorer.units.address import Kind, Unit, check_unit
 from explorer.units.index import (
     UnitIndex,
@@ -24,6 +25,7 @@ from explorer.units.index import (
     read_index,
     weights_fingerprint,
 )
+
 
 log = logging.getLogger("explorer")
 
@@ -110,7 +112,10 @@ def unit_examples(loaded: LoadedModel, block: int, kind: Kind, index: int, image
     ids, values, peaks = (a[block, index, :k] for a in (tops.ids, tops.values, tops.peaks))
     if kind == "channel":
         peaks = np.stack(np.divmod(peaks, ref.grid[1]), axis=1)  # flat patch -> (row, col)
-    return Examples(unit, ids, tuple(ref.path(int(i)) for i in ids), values.astype(np.float32), peaks, ref.summary())
+    return Examples(unit, ids, tuple(ref.path(int(i)) for i in ids), values.astype(np.float32), peaks,
+                    Words("units.examples_summary", count=f"{ref.count:,}",
+                          description=Words("units.shipped_description") if ref.description == SHIPPED_DESCRIPTION
+                          else ref.description))
 
 
 def example_pictures(loaded: LoadedModel, examples: Examples, images_or_index: ReferenceLike = None) -> np.ndarray:
