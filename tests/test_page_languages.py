@@ -23,7 +23,7 @@ NAMES = {"mlp", "mixer", "mlp-mixer", "gmixer", "resmlp", "gmlp", "cifar", "imag
          "face", "safetensors", "plotly", "matplotlib", "axe", "wcag", "goog", "augreg", "miil", "sam", "fb",
          "dist", "float", "bfloat", "fp", "top", "sources", "md", "assets", "examples", "embedded", "pretrained",
          "random", "esc", "pageup", "pagedown", "home", "end", "tab", "enter", "space", "min", "max", "norm",
-         "google", "fall", "sketch", "hendrycks", "dietterich", "naseer", "chelsea", "python", "explorer"}
+         "google", "fall", "sketch", "imagenetv", "hendrycks", "dietterich", "naseer", "chelsea", "python", "explorer"}
 # Terms Chinese writing on machine learning keeps in Latin letters
 NAMES |= {"token", "tokens", "stem", "rgb", "cos", "flops", "gflops", "transformer", "cnn", "top"}
 NAMES |= {part for entry in catalogue() for part in re.split(r"[^a-z]+", entry.name.lower()) if part}

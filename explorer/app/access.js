@@ -8,10 +8,11 @@
     translateControls();
     // gr.Examples draws each example as a button holding only its picture, with no name (axe: button-name): the
     // button is named by the example's file name ("chelsea cat")
-    for (const button of document.querySelectorAll("#examples button.gallery-item:not([aria-label])")) {
+    for (const button of document.querySelectorAll("#examples button.gallery-item")) {  // again if the language changed
       const file = button.querySelector("img")?.getAttribute("src")?.split("/").pop()?.replace(/\.[a-z]+$/i, "");
       const named = words.en[`access.example.${file}`] ? word(`access.example.${file}`) : file.replace(/[-_]+/g, " ");
-      if (file) button.setAttribute("aria-label", `${word("access.example")}: ${named}`);
+      const name = `${word("access.example")}: ${named}`;
+      if (file && button.getAttribute("aria-label") !== name) button.setAttribute("aria-label", name);
     }
     // an empty component is a div with aria-label="Empty value" and no role, which ARIA forbids
     // (axe: aria-prohibited-attr): given the role of the picture it stands for
@@ -53,8 +54,16 @@
     }
     return null;
   };
+  const titles = @@VIEW_TITLES@@;  // {language: {English tab title: its title}}
   const translateControls = () => {
     if ((document.documentElement.lang || "en") === "en") return;
+    // a tab bar drawn before `?lang=` switched the page's language keeps its English titles (Gradio translates
+    // them once): said again in the page's language
+    const ours = titles[document.documentElement.lang] || {};
+    for (const tab of document.querySelectorAll("#views button[role=tab]")) {
+      const text = tab.textContent.trim();
+      if (ours[text] && ours[text] !== text) tab.textContent = ours[text];
+    }
     for (const name of ["aria-label", "title", "data-title"]) {
       for (const element of document.querySelectorAll(`[${name}]`)) {
         const text = element.getAttribute(name), translated = said(text);
@@ -63,9 +72,12 @@
     }
   };
   let pending = false;
-  new MutationObserver(() => {
+  const soon = () => {
     if (!pending) { pending = true; requestAnimationFrame(mend); }
-  }).observe(document.body, {childList: true, subtree: true, attributes: true, attributeFilter: ["src", "alt", "aria-label", "title", "data-title"]});
+  };
+  new MutationObserver(soon).observe(document.body, {childList: true, subtree: true, attributes: true,
+    attributeFilter: ["src", "alt", "aria-label", "title", "data-title"]});
+  new MutationObserver(soon).observe(document.documentElement, {attributes: true, attributeFilter: ["lang"]});
   // The answer heard: the top-1 and its probability, written by the server into #announce after an upload, an
   // example or a model change, read out politely by screen readers (the region must exist before it changes)
   const region = document.querySelector("#announce");

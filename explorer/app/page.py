@@ -9,9 +9,9 @@ from importlib.resources import files
 import gradio as gr
 
 from explorer.app.gradio_compat import GRADIO_CORE_MODULE
-from explorer.app.views import CHARTS, FIGURES
+from explorer.app.views import CHARTS, FIGURES, VIEWS
 from explorer.app.views.base import LABEL_MARGIN
-from explorer.text.i18n import languages, words_of
+from explorer.text.i18n import catalogues, languages, words_of
 
 # The drawn pictures (gr.Image of a matplotlib figure) and the Plotly charts (each view names its own): what
 # lecture mode fits to the screen and a phone lays out apart, in the CSS and the page's script alike.
@@ -32,12 +32,20 @@ def each(ids: tuple[str, ...], inner: str = "", scope: str = "") -> str:
     return ", ".join(f"{scope}{i}{inner}" for i in ids)
 
 
+def view_titles() -> dict[str, dict[str, str]]:
+    """Each language's tab titles by their English ones: Gradio translates a tab's title once, as it draws the tab
+    bar, so a language chosen by the address (`?lang=`) after that reaches the tabs through access.js."""
+    english = catalogues()["en"]
+    return {tag: {english[view.title]: words[view.title] for view in VIEWS} for tag, words in catalogues().items()}
+
+
 def filled(text: str) -> str:
     """`text` with each @@scope|LIST|inner@@ written out as its selector list, each @@WORDS|prefix@@ as the
-    catalogues' texts of those keys, and @@LABEL_MARGIN@@, @@LANGUAGES@@ and @@GRADIO_CORE_MODULE@@ as their
-    values."""
+    catalogues' texts of those keys, and @@LABEL_MARGIN@@, @@LANGUAGES@@, @@GRADIO_CORE_MODULE@@ and
+    @@VIEW_TITLES@@ as their values."""
     text = text.replace("@@LABEL_MARGIN@@", str(LABEL_MARGIN)).replace("@@LANGUAGES@@", json.dumps(languages()))
     text = text.replace("@@GRADIO_CORE_MODULE@@", GRADIO_CORE_MODULE)
+    text = text.replace("@@VIEW_TITLES@@", json.dumps(view_titles(), ensure_ascii=False))
     text = SELECTORS.sub(lambda m: each(LISTS[m.group(2)], m.group(3), m.group(1)), text)
     return WORDS.sub(lambda m: json.dumps(words_of(m.group(1)), ensure_ascii=False), text)
 
