@@ -187,14 +187,16 @@ def test_each_view_id_is_written_in_its_own_module_only():
     # Words that are also something else, where they mean that other thing: a place on the model map (the map's DOM
     # contract, data-part / data-view) in the map's modules and the views' places; a deep-link parameter (`unit=`)
     # where links are read and written; the endpoints /predict (and its kept answers) and /shift; the enlarged
-    # unit's component and DOM id (#unit) in the token-mixing view, older than the Unit view.
+    # unit's component and DOM id (#unit) in the token-mixing view, older than the Unit view; the export's figures.
     app = PACKAGE / "app"
     also = {*{(part, path) for part in MAP_PARTS for path in (app / "model_map.py", app / "model_map_view.py",
                                                                  app / "navigation.py", *(app / "views").glob("*.py"))},
             *{(param, path) for param in LINK_PARAMETERS for path in (app / "links.py", app / "navigation.py",
                                                                          app / "views" / "base.py")},
             ("predict", app / "wiring.py"), ("predict", app / "answers.py"), ("shift", app / "wiring.py"),
-            ("unit", own["token-mixing"])}
+            ("unit", own["token-mixing"]),
+            # the export's overview figures, named by their files (explorer.export.OVERVIEW), captioned in presenters
+            *{(name, app / "presenters.py") for name in ("activations", "evidence", "shuffle")}}
     elsewhere = [f"{path.relative_to(PACKAGE.parent)}:{line}: {value!r}"
                  for path in app.rglob("*.py") for line, value in string_constants(path)
                  if value in own and path != own[value] and (value, path) not in also]
