@@ -85,12 +85,17 @@ def test_drop_text_speaks_spanish_with_the_curves_numbers():
     words = catalogue("es")
     half = int(np.argmin(np.abs(view.trained.shares - 0.5)))  # the share nearest half the patches
     draws = view.trained.top1_holds.shape[1]
-    trained = words["lessons.drop"].format(share=0.5, weights="preentrenados", label=view.trained_label,
+
+    def name(label: str) -> str:  # a CIFAR-10 class is said in Spanish too
+        return words.get(f"cifar10.{label}", label)
+
+    trained = words["lessons.drop"].format(share=0.5, weights="preentrenados", label=name(view.trained_label),
                                            held=int(view.trained.top1_holds[half].sum()), draws=draws,
                                            p=view.trained.mean_probability[half],
                                            intact=view.trained.mean_probability[0])
-    random = words["lessons.drop_random"].format(label=view.random_label, held=int(view.random.top1_holds[half].sum()),
-                                                 draws=draws, p=view.random.mean_probability[half])
+    random = words["lessons.drop_random"].format(label=name(view.random_label),
+                                                 held=int(view.random.top1_holds[half].sum()), draws=draws,
+                                                 p=view.random.mean_probability[half])
     assert text == trained + random and "50% de los parches quitados" in text
 
 

@@ -20,7 +20,8 @@ def test_the_wheel_carries_the_assets_and_works_outside_the_repo(tmp_path):
     wheel = next((tmp_path / "wheel").glob("*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     assert {"explorer/assets/embedded.safetensors", "explorer/assets/embedded.json",
-            "explorer/assets/examples/SOURCES.md"} <= set(names)
+            "explorer/assets/examples/SOURCES.md", "explorer/text/locales/en.json", "explorer/text/locales/zh-CN.json",
+            "explorer/text/locales/es.json", "explorer/app/views/base.py", "explorer/app/access.js"} <= set(names)
     entry_points = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("entry_points.txt"))).decode()
     assert "mixer-explorer = explorer.cli:main" in entry_points
     metadata = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
