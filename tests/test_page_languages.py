@@ -35,7 +35,8 @@ VISIBLE_WORDS = """() => {
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
     const element = node.parentElement, text = node.textContent.trim();
-    if (!text || !element || element.closest("script, style, .offscreen, [hidden], [aria-hidden=true]")) continue;
+    const unseen = "script, style, .offscreen, [hidden], [aria-hidden=true]", code = "code, pre, kbd";  // code: a name
+    if (!text || !element || element.closest(unseen) || element.closest(code)) continue;
     if (!element.getClientRects().length || getComputedStyle(element).visibility === "hidden") continue;
     seen.push(text);
   }

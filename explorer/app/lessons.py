@@ -71,7 +71,7 @@ def teach_screen(lesson: Lesson, loaded: LoadedModel, analysis: Analysis | None)
         lines.append(t("lessons.no_image"))
     probe_scores = None if answer is None else {
         name: float(np.clip((score + 1) / 2, 0, 1)) for name, score in zip(answer.classes, answer.scores)}
-    model_scores = None if analysis is None else {p.label: p.probability for p in analysis.top_k(3)}
+    model_scores = None if analysis is None else {str(p.label): p.probability for p in analysis.top_k(3)}  # said
     gallery = [(e.thumbnail, name) for name, images in lesson.classes for e in images]
     return TeachScreen("\n\n".join(lines), learned, answer, probe_scores, model_scores, gallery)
 

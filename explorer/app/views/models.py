@@ -8,7 +8,7 @@ import gradio as gr
 from explorer.app import presenters as show
 from explorer.app.views.base import Components, Controls, Session, View
 from explorer.model.catalogue import catalogue
-from explorer.model.published import SOURCE, TEST_SETS, published_top1
+from explorer.model.published import TEST_SETS, published_top1
 from explorer.text.i18n import ENGLISH, catalogues, label, t
 
 # the table's headers: catalogue keys, and the paper's symbols as they are
@@ -34,7 +34,7 @@ def rows() -> list[list]:
 
 def lay_out(ui: Components) -> None:
     gr.Markdown(label("models.text"))
-    gr.Markdown(SOURCE)  # where the last column's numbers come from (a citation: as written)
+    gr.Markdown(label("models.source"))  # where the last column's numbers come from (published.SOURCE, in words)
     # English until the tab is opened (the page translates no table headers: its draw does)
     ui.models_table = gr.Dataframe(rows(), headers=headers(catalogues()[ENGLISH].__getitem__), interactive=False,
                                    wrap=True, elem_id="models-table")
