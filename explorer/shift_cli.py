@@ -2,8 +2,8 @@
 
     python -m explorer shift PATH [--model NAME] [--weights pretrained|random] [--checkpoint FILE]
                                   [--corruptions a,b,…] [--severities 1,…,5] [--seed S] [--per-class N] [--json]
-                                  [--batch-size N] [--engine local|ray] [--address A] [--workers N]
-                                  [--gpus-per-worker G]
+                                  [--batch-size N] [--engine local|ray] [--address auto|HOST:PORT|ray://HOST:PORT]
+                                  [--workers N] [--gpus-per-worker G]
 
 PATH an image: the model's answer on each corrupted picture (explorer.analysis.shift.ShiftGrid.as_dict);
 a folder: the accuracy per corruption and severity (ShiftCounts.as_dict), `--per-class N` taking the first N
