@@ -118,7 +118,7 @@ def compare(name: str, loaded, folder: Path, batch_size: int, scratch: Path, com
         row["local_img_s"], row["ray_img_s"] = row["images"] / row["local_s"], row["images"] / row["ray_s"]
         row["ratio"] = row["ray_img_s"] / row["local_img_s"]
         print(f"  {row['workload']:<28} {row['command']:<8} {row['images']:>5} img  local {row['local_s']:7.1f} s "
-              f"({row['local_img_s']:6.1f} img/s)  ray {row['ray_s']:7.1f} s ({row['ray_img_s']:6.1f} img/s)  "
+              f"({row['local_img_s']:6.2f} img/s)  ray {row['ray_s']:7.1f} s ({row['ray_img_s']:6.2f} img/s)  "
               f"ray/local {row['ratio']:.2f}  same answers: {row['same']}", flush=True)
     return rows
 
@@ -157,7 +157,7 @@ def main() -> None:
     parser.add_argument("--cifar", type=Path, default=None, help="a folder of the 5,000 held-out CIFAR-10 JPEGs")
     parser.add_argument("--cifar-per-class", type=int, default=None, metavar="N",
                         help="only the first N held-out images of each class (default: all 500)")
-    parser.add_argument("--b16-images", type=int, default=200)
+    parser.add_argument("--b16-images", type=int, default=200, help="0: no B/16 workload")
     parser.add_argument("--commands", default="index,predict,shift", help="which commands (default: all three)")
     parser.add_argument("--shift-severities", default="1,2,3,4,5", metavar="1,…,5",
                         help="shift's severities (each image: 15 corruptions at each)")
@@ -177,7 +177,7 @@ def main() -> None:
             return
         b16 = load_model("mixer_b16_224", "random", device="cpu")
         at_224 = photos(scratch / "photos-224", args.b16_images, (224, 224), cifar,
-                        [name.split(",")[0] for name in b16.class_names[:10]])
+                        [name.split(",")[0] for name in b16.class_names[:10]])  # named after ImageNet classes
         print(f"{cpu_name()}, {os.cpu_count()} cores, torch {torch.__version__}, Python {platform.python_version()}")
         begin = time.perf_counter()
         with ray_session(EngineOptions()):
@@ -185,8 +185,9 @@ def main() -> None:
             print(f"  Ray started on this machine in {start:.1f} s (once per command; not in the rows below)")
             rows = compare("CIFAR-10 val, embedded", load_model("embedded", device="cpu"), cifar, 64, scratch,
                            commands, severities)
-            rows += compare(f"{args.b16_images} x 224 px, B/16 random", b16, at_224, 16, scratch, commands,
-                            severities)
+            if args.b16_images:
+                rows += compare(f"{args.b16_images} x 224 px, B/16 random", b16, at_224, 16, scratch, commands,
+                                severities)
         result = {"machine": f"{cpu_name()}, {os.cpu_count()} cores", "ray_start_s": start, "rows": rows}
         args.out.write_text(json.dumps(result, indent=1) + "\n")  # the rows, before the (long) costs
         if args.no_costs:
