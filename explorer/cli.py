@@ -13,6 +13,7 @@
                              [--shots K] [--json]
     python -m explorer shift PATH [--model NAME] [--weights pretrained|random] [--checkpoint FILE]
                              [--corruptions a,b,…] [--severities 1,…,5] [--seed S] [--per-class N] [--json]
+                             [--batch-size N] [ENGINE]
     python -m explorer serve [--model NAME] [--host H] [--port P] [--no-mcp]
 
 ENGINE: [--engine local|ray] [--address auto|HOST:PORT|ray://HOST:PORT] [--workers N] [--gpus-per-worker G]:

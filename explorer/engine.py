@@ -12,8 +12,9 @@ A command plugs in with a `Reducer`, three methods:
     merge(a, b) -> partial             anywhere; associative, so the order batches finish in does not matter
     finish(partial, loaded, paths)     on the driver, once: the merged partial -> the answer
 
-`run_batches` streams (first position, partial) per batch; `predict_on_ray` and `build_atlas` (explorer.atlas:
-the unit atlas, with resumable shards) are the two commands built on it.
+`run_batches` streams (first position, partial) per batch; `predict_on_ray`, `build_atlas` (explorer.atlas:
+the unit atlas, with resumable shards) and `shift_on_ray` (explorer.shift_ray: the corruption benchmark over a
+folder, counts per corruption and severity) are the three commands built on it.
 """
 from __future__ import annotations
 
@@ -197,6 +198,9 @@ class Batch:
     positions: np.ndarray  # (B,) int64: where each readable image is in the listing
     pixels: torch.Tensor  # (B, 3, H, W) float32, preprocessed as the local engine does, on the worker's device
     errors: dict[int, str]  # position -> why that file could not be read
+    # (B, H, W, 3) uint8: the same images resized and cropped, before to-tensor and normalisation (what the
+    # corruptions act on); None when the transform is not of that shape and ran whole where the images were read
+    pictures: np.ndarray | None = None
 
 
 class Reducer(Protocol):
@@ -260,13 +264,17 @@ class ModelWorker:
 
     def __call__(self, rows: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         read = pickle.loads(rows["read"][0])
+        pictures = None
         if read["pixels"] is None:  # every file of the batch unreadable
             pixels = torch.zeros((0, 3, 1, 1))
+            pictures = np.zeros((0, 1, 1, 3), dtype=np.uint8) if self.finish_pixels is not None else None
         elif self.finish_pixels is None:
             pixels = torch.from_numpy(read["pixels"])
         else:
-            pixels = torch.stack([self.finish_pixels(image) for image in read["pixels"]])  # (B, 3, H, W)
-        batch = Batch(read["first"], read["paths"], read["positions"], pixels.to(self.loaded.device), read["errors"])
+            pictures = read["pixels"]  # (B, H, W, 3) uint8
+            pixels = torch.stack([self.finish_pixels(image) for image in pictures])  # (B, 3, H, W)
+        batch = Batch(read["first"], read["paths"], read["positions"], pixels.to(self.loaded.device), read["errors"],
+                      pictures)
         partial = self.reducer.map(self.loaded, batch)
         return {"first": rows["first"], "partial": np.array([pickle.dumps(partial, protocol=5)], dtype=object)}
 

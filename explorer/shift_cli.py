@@ -2,10 +2,14 @@
 
     python -m explorer shift PATH [--model NAME] [--weights pretrained|random] [--checkpoint FILE]
                                   [--corruptions a,b,…] [--severities 1,…,5] [--seed S] [--per-class N] [--json]
+                                  [--batch-size N] [--engine local|ray] [--address auto|HOST:PORT|ray://HOST:PORT]
+                                  [--workers N] [--gpus-per-worker G]
 
 PATH an image: the model's answer on each corrupted picture (explorer.analysis.shift.ShiftGrid.as_dict);
 a folder: the accuracy per corruption and severity (ShiftCounts.as_dict), `--per-class N` taking the first N
-images of each class by file name. Errors are one line on stderr (and one JSON object with --json), exit 1.
+images of each class by file name, files that cannot be read skipped (a warning each) and out of the count; with
+`--engine ray` a folder runs on Ray Data (explorer.shift_ray), with the same accuracies. Errors are one line on
+stderr (and one JSON object with --json), exit 1.
 """
 from __future__ import annotations
 
@@ -17,10 +21,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from explorer.analysis.corruptions import CORRUPTIONS, SEVERITIES, check_corruptions, check_severities
+from explorer.engine import engine_arguments
 from explorer.errors import ExplorerError
 from explorer.progress import progress_bar
 
 if TYPE_CHECKING:
+    from explorer.analysis.shift import ShiftCounts
     from explorer.model.loading import LoadedModel
 
 log = logging.getLogger("explorer")
@@ -67,7 +73,7 @@ def folder_text(result: dict, severities: tuple[int, ...]) -> str:
 def cmd_shift(args: argparse.Namespace, open_model: Callable[[argparse.Namespace], LoadedModel]) -> int:
     """Run `shift`; `open_model(args)`: the model the arguments ask for (explorer.cli's, shared by every command)."""
     from explorer.analysis.analysis import Analysis
-    from explorer.analysis.shift import shift_folder, shift_view
+    from explorer.analysis.shift import shift_view
 
     try:
         corruptions = check_corruptions(tuple(listed(args.corruptions, "corruptions")))
@@ -77,15 +83,14 @@ def cmd_shift(args: argparse.Namespace, open_model: Callable[[argparse.Namespace
         path = Path(args.path)
         if not path.exists():
             raise ExplorerError(f"{args.path}: no such file or folder")
-        loaded = open_model(args)
         if path.is_dir():
-            with progress_bar("corrupting", "img", disable=None) as progress:
-                counts = shift_folder(loaded, path, corruptions, severities, args.seed, args.per_class,
-                                      progress=progress)
+            loaded, counts = folder_counts(args, open_model, path, corruptions, severities)
             result = counts.as_dict(loaded.name)
             text = folder_text(result, severities)
+        elif args.engine == "ray":
+            raise ExplorerError("--engine ray runs a folder of class subfolders; run one image without it")
         else:
-            analysis = Analysis(loaded, path)
+            analysis = Analysis(open_model(args), path)
             with progress_bar("corrupting", "picture", disable=None) as progress:
                 grid = shift_view(analysis, corruptions, severities, args.seed, progress)
             result = grid.as_dict(args.path)
@@ -97,6 +102,28 @@ def cmd_shift(args: argparse.Namespace, open_model: Callable[[argparse.Namespace
         return 1
     print(json.dumps(result) if args.json else text)
     return 0
+
+
+def folder_counts(args: argparse.Namespace, open_model: Callable[[argparse.Namespace], LoadedModel], folder: Path,
+                  corruptions: tuple[str, ...], severities: tuple[int, ...]) -> tuple[LoadedModel, ShiftCounts]:
+    """The model and its counts over a folder: here, or on Ray with --engine ray (the same batches, the same
+    accuracies)."""
+    from explorer.analysis.shift import shift_folder
+    from explorer.engine import engine_options, ray_session
+
+    options = engine_options(args)  # --batch-size and the engine's flags checked before anything starts
+    if args.engine == "local":
+        loaded = open_model(args)
+        with progress_bar("corrupting", "img", disable=None) as progress:
+            return loaded, shift_folder(loaded, folder, corruptions, severities, args.seed, args.per_class,
+                                        args.batch_size, progress)
+    from explorer.shift_ray import shift_on_ray
+
+    with ray_session(options):
+        loaded = open_model(args)
+        with progress_bar("corrupting", "img", disable=None) as progress:
+            return loaded, shift_on_ray(loaded, folder, options, corruptions, severities, args.seed, args.per_class,
+                                        progress)
 
 
 def add_shift_parser(sub: argparse._SubParsersAction, model_arguments: Callable[[argparse.ArgumentParser], None],
@@ -113,4 +140,7 @@ def add_shift_parser(sub: argparse._SubParsersAction, model_arguments: Callable[
     shift.add_argument("--per-class", type=int, default=None, metavar="N",
                        help="a folder: only the first N images of each class by file name (default: all)")
     shift.add_argument("--json", action="store_true", help="one JSON object")
+    shift.add_argument("--batch-size", type=int, default=64, metavar="N",
+                       help="a folder: images corrupted and classified together (a batch on a Ray worker)")
+    engine_arguments(shift)
     shift.set_defaults(run=functools.partial(cmd_shift, open_model=open_model))

@@ -1,6 +1,7 @@
-"""`--engine ray` (explorer.engine, explorer.atlas) on Ray started in this process with two CPUs: the index and the
-predictions equal the local engine's, a worker that dies is restarted and its batch retried, a driver killed
-mid-run resumes from its shards, and a cluster that cannot be reached is an error within seconds."""
+"""`--engine ray` (explorer.engine, explorer.atlas, explorer.shift_ray) on Ray started in this process with two
+CPUs: the index, the predictions and the corruption benchmark's accuracies equal the local engine's, a worker that
+dies is restarted and its batch retried, a driver killed mid-run resumes from its shards, and a cluster that cannot
+be reached is an error within seconds."""
 import json
 import os
 import signal
@@ -14,10 +15,11 @@ import pytest
 import ray
 from PIL import Image
 
-from conftest import ROOT, tiny_model
+from conftest import EXAMPLES, ROOT, tiny_model
 from explorer.atlas import IndexReducer, build_atlas, shards_folder
 from explorer.cli import main
 from explorer.engine import EngineOptions, make_plan, ray_session
+from explorer.model.inference import predict
 from explorer.model.loading import _prepare, load_model
 from explorer.units.index import index_folder, read_index_uncached
 from test_partial import same_index
@@ -34,6 +36,27 @@ def write_folder(folder: Path, count: int, seed: int = 0) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         Image.fromarray(rng.integers(0, 256, (h, w, 3), dtype=np.uint8)).save(path)
     for name, data in UNREADABLE.items():
+        (folder / name).write_bytes(data)
+    return folder
+
+
+CLASSES = ("automobile", "frog", "horse", "ship")
+UNREADABLE_IN_CLASSES = {"frog/broken.jpg": b"not a jpeg at all", "ship/empty.png": b""}
+
+
+def write_classes(folder: Path, per_class: int, seed: int = 0) -> Path:
+    """A folder of class subfolders named after four of the embedded model's classes: each class's example
+    picture, cropped, flipped and noised `per_class` ways (PNG and JPEG), and two files that are not images."""
+    rng = np.random.default_rng(seed)
+    for name in CLASSES:
+        example = np.asarray(Image.open(EXAMPLES / f"cifar10-{name}.jpg").convert("RGB"), dtype=np.int16)
+        (folder / name).mkdir(parents=True, exist_ok=True)
+        for i in range(per_class):
+            top, left, size = *rng.integers(0, 6, 2), int(rng.integers(24, 27))
+            crop = example[top:top + size, left:left + size][:, ::-1 if i % 2 else 1]
+            noisy = np.clip(crop + rng.integers(-20, 21, crop.shape), 0, 255).astype(np.uint8)
+            Image.fromarray(noisy).resize((32, 32)).save(folder / name / f"{i:03d}.{'png' if i % 3 else 'jpg'}")
+    for name, data in UNREADABLE_IN_CLASSES.items():
         (folder / name).write_bytes(data)
     return folder
 
@@ -83,6 +106,27 @@ def test_ray_predict_prints_the_local_lines_in_the_same_order(cluster, folder, c
     assert on_ray == local and len(local) == 42
     errors = [json.loads(line) for line in local if "error" in json.loads(line)]
     assert [Path(e["path"]).relative_to(folder).as_posix() for e in errors] == sorted(UNREADABLE)
+
+
+def test_ray_shift_prints_the_local_accuracies(cluster, tmp_path, capsys, caplog):
+    classes = write_classes(tmp_path / "classes", 7)
+    args = ["shift", str(classes), "--model", "embedded", "--json", "--batch-size", "6", "--seed", "3",
+            "--severities", "1,3,5"]
+    assert main(args) == 0
+    local = json.loads(capsys.readouterr().out)
+    skipped = sorted(r.getMessage().split(":")[0] for r in caplog.records if r.getMessage().startswith("skipped"))
+    caplog.clear()
+    assert main([*args, "--engine", "ray", "--workers", "2"]) == 0
+    on_ray = json.loads(capsys.readouterr().out)
+    assert on_ray == local
+    assert sorted(r.getMessage().split(":")[0] for r in caplog.records if r.getMessage().startswith("skipped")) \
+        == skipped == [f"skipped {name}" for name in sorted(UNREADABLE_IN_CLASSES)]
+    assert local["images"] == 28  # the two unreadable files skipped, and out of the count
+    paths = sorted(p for p in classes.glob("*/*") if p.relative_to(classes).as_posix() not in UNREADABLE_IN_CLASSES)
+    right = sum(predict(p, "embedded", top_k=1)[0].label == p.parent.name for p in paths)
+    assert local["clean"] == pytest.approx(right / 28, abs=1e-6)
+    values = [a for row in local["corruptions"].values() for a in row]
+    assert len(values) == 45 and len(set(values)) > 5  # accuracies that differ from cell to cell: a real comparison
 
 
 class DiesOnce(IndexReducer):
@@ -141,6 +185,8 @@ def test_an_unreachable_cluster_is_a_clear_error_within_seconds(folder, tmp_path
                      "--engine", "ray", "--address", address]) == 1
         assert f"the Ray cluster at {address} cannot be reached" in caplog.text
     assert main(["predict", str(folder), "--json", "--engine", "ray", "--address", "ray://127.0.0.1:1"]) == 2
+    assert "cannot be reached" in json.loads(capsys.readouterr().out)["error"]
+    assert main(["shift", str(folder), "--json", "--engine", "ray", "--address", "ray://127.0.0.1:1"]) == 1
     assert "cannot be reached" in json.loads(capsys.readouterr().out)["error"]
     assert time.monotonic() - start < 15  # Ray's own clients would wait 30 to 60 s
     assert not (tmp_path / "x.safetensors").exists()

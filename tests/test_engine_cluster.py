@@ -1,6 +1,6 @@
 """`--engine ray` on a two-node Ray cluster on this machine (ray.cluster_utils.Cluster: a head and a second node,
-one CPU each, as separate raylets): the index of a tiny timm Mixer and the embedded model's predictions equal
-the local engine's."""
+one CPU each, as separate raylets): the index of a tiny timm Mixer, and the embedded model's predictions and
+accuracies under the corruptions, equal the local engine's."""
 import json
 
 import pytest
@@ -11,7 +11,7 @@ from explorer.atlas import build_atlas
 from explorer.cli import main
 from explorer.engine import EngineOptions, ray_session
 from explorer.units.index import index_folder
-from test_engine import tiny_mixer, write_folder
+from test_engine import tiny_mixer, write_classes, write_folder
 from test_partial import same_index
 
 
@@ -42,3 +42,12 @@ def test_index_and_predict_on_two_nodes_equal_the_local_engine(two_nodes, tmp_pa
     assert main([*args, "--engine", "ray", "--workers", "2"]) == 1
     assert capsys.readouterr().out.splitlines() == local and len(local) == 32
     assert sum("error" in json.loads(line) for line in local) == 2
+
+
+def test_shift_on_two_nodes_equals_the_local_engine(two_nodes, tmp_path, capsys):
+    classes = write_classes(tmp_path / "classes", 3, seed=1)
+    args = ["shift", str(classes), "--model", "embedded", "--json", "--batch-size", "4", "--severities", "2,4"]
+    assert main(args) == 0
+    local = json.loads(capsys.readouterr().out)
+    assert main([*args, "--engine", "ray", "--workers", "2"]) == 0
+    assert json.loads(capsys.readouterr().out) == local and local["images"] == 12

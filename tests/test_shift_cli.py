@@ -133,5 +133,27 @@ def test_a_bad_image_a_missing_path_and_a_strange_class_folder_are_clear_errors(
     (tmp_path / "classes" / "horse" / "bad.jpg").write_bytes(b"\xff\xd8 broken")
     (tmp_path / "classes" / "unicorn" / "a.jpg").unlink()
     (tmp_path / "classes" / "unicorn").rmdir()
-    bad_in_folder = cli(capsys, caplog, "shift", str(tmp_path / "classes"), "--model", "embedded")
-    assert bad_in_folder.returncode == 1 and "bad.jpg" in bad_in_folder.stderr
+    nothing_read = cli(capsys, caplog, "shift", str(tmp_path / "classes"), "--model", "embedded")
+    assert nothing_read.returncode == 1 and f"ERROR no image of {tmp_path / 'classes'} could be read" in \
+        nothing_read.stderr and "WARNING skipped horse/bad.jpg: bad.jpg is not an image format" in nothing_read.stderr
+
+
+def test_an_unreadable_image_in_a_folder_is_skipped_and_out_of_the_count(tmp_path, capsys, caplog):
+    write_class_folders(tmp_path)
+    (tmp_path / "ship" / "bad.jpg").write_bytes(b"\xff\xd8 broken")
+    result = cli(capsys, caplog, "shift", str(tmp_path), "--model", "embedded", "--corruptions", "fog", "--json")
+    assert result.returncode == 0 and "WARNING skipped ship/bad.jpg: bad.jpg is not an image format" in result.stderr
+    out = json.loads(result.stdout)
+    paths = sorted(tmp_path.glob("*/*.png"))
+    right = sum(predict(p, "embedded", top_k=1)[0].label == p.parent.name for p in paths)
+    assert out["images"] == 4 and out["clean"] == pytest.approx(right / 4)
+
+
+def test_engine_ray_is_for_a_folder_and_its_flags_are_checked(tmp_path, capsys, caplog):
+    image = cli(capsys, caplog, "shift", str(HORSE), "--model", "embedded", "--engine", "ray", "--json")
+    assert image.returncode == 1
+    assert "--engine ray runs a folder of class subfolders" in json.loads(image.stdout)["error"]
+    write_class_folders(tmp_path)
+    for flag, message in (("--batch-size", "--batch-size must be at least 1"), ("--workers", "--workers must be at")):
+        bad = cli(capsys, caplog, "shift", str(tmp_path), "--model", "embedded", "--engine", "ray", flag, "0")
+        assert bad.returncode == 1 and f"ERROR {message}" in bad.stderr and "Traceback" not in bad.stderr

@@ -16,6 +16,7 @@ order (each picture's random numbers depend on its path, not on its batch), and 
 """
 from __future__ import annotations
 
+import logging
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +34,7 @@ from explorer.analysis.corruptions import (
     corrupt,
     parameter_set,
 )
-from explorer.errors import ExplorerError, ModelError
+from explorer.errors import ExplorerError, ImageError, ModelError
 from explorer.images import ImageSource, image_paths, load_image
 from explorer.model.inference import probabilities
 from explorer.model.loading import LoadedModel
@@ -42,6 +43,8 @@ from explorer.text.i18n import t
 
 if TYPE_CHECKING:
     from explorer.analysis.analysis import Analysis, LensView
+
+log = logging.getLogger("explorer")
 
 PIXELS_PER_PASS = 2**22  # pictures per forward pass: 4 Mpixels (83 pictures of 224², 1024 of 32²)
 
@@ -351,19 +354,41 @@ def folder_items(folder: str | Path, class_names: tuple[str, ...],
     return items
 
 
+def unreadable(path: Path, exc: Exception) -> str:
+    """Why a file could not be read (worded as explorer.engine words it)."""
+    return str(exc) if isinstance(exc, ExplorerError) else f"{path.name} could not be read ({exc.strerror or exc})"
+
+
+def counted(counts: ShiftCounts, skipped: dict[int, str], paths: list[Path], folder: str | Path) -> ShiftCounts:
+    """The counts of a whole folder, once its unreadable files (`skipped`: position in `paths` -> why) are logged
+    by name; an error when no image could be read."""
+    for position, why in sorted(skipped.items()):
+        log.warning("skipped %s: %s", paths[position].relative_to(folder).as_posix(), why)
+    if not counts.images:
+        raise ExplorerError(f"no image of {folder} could be read")
+    return counts
+
+
 def shift_folder(loaded: LoadedModel, folder: str | Path, corruptions: tuple[str, ...] = CORRUPTIONS,
                  severities: tuple[int, ...] = SEVERITIES, seed: int = 0, per_class: int | None = None,
                  images_per_batch: int = 64, progress: Progress | None = None) -> ShiftCounts:
-    """The counts over a folder of class subfolders: count_batch over batches of `images_per_batch` images,
-    merged; `progress` gets (images done, images)."""
+    """The counts over a folder of class subfolders: count_batch over the images of each run of
+    `images_per_batch` files of the listing (the batches `--engine ray` makes), merged; files that cannot be read
+    are skipped (and logged), out of the count. `progress` gets (files done, files)."""
     corruptions, severities = check_corruptions(tuple(corruptions)), check_severities(tuple(severities))
     items = folder_items(folder, loaded.class_names, per_class)
-    counts = empty_counts(corruptions, severities)
+    counts, skipped = empty_counts(corruptions, severities), {}
     for start in range(0, len(items), images_per_batch):
-        batch = items[start:start + images_per_batch]
-        pictures = np.stack([model_picture(loaded, path) for path, _, _ in batch])
-        counts = counts.merge(count_batch(loaded, pictures, np.array([label for _, label, _ in batch]),
-                                          [key for _, _, key in batch], corruptions, severities, seed))
+        pictures, kept = [], []
+        for position in range(start, min(start + images_per_batch, len(items))):
+            try:
+                pictures.append(model_picture(loaded, items[position][0]))
+                kept.append(items[position])
+            except (ImageError, OSError) as exc:
+                skipped[position] = unreadable(items[position][0], exc)
+        if kept:
+            counts = counts.merge(count_batch(loaded, np.stack(pictures), np.array([label for _, label, _ in kept]),
+                                              [key for _, _, key in kept], corruptions, severities, seed))
         if progress:
-            progress(start + len(batch), len(items))
-    return counts
+            progress(min(start + images_per_batch, len(items)), len(items))
+    return counted(counts, skipped, [path for path, _, _ in items], folder)
