@@ -21,7 +21,8 @@ FLOORS = {
     "explorer.analysis": 3, "explorer.train": 3, "explorer.text": 3,  # texts: words about the model and views
     "explorer.text.i18n": 0, "explorer.text.words": 0,  # the catalogues' lookup: every floor says words
     "explorer.units": 4,
-    "explorer.engine": 5, "explorer.atlas": 5,  # --engine ray: Ray Data runs the units' index and predictions
+    # --engine ray: Ray Data runs the units' index, the predictions and the corruption benchmark
+    "explorer.engine": 5, "explorer.atlas": 5, "explorer.shift_ray": 5,
     "explorer.render": 6,
     "explorer.export": 7,
     "explorer.app": 8,
