@@ -38,7 +38,7 @@ from explorer.cli import predict_files  # noqa: E402
 from explorer.engine import EngineOptions, ray_session, predict_on_ray  # noqa: E402
 from explorer.images import image_paths, load_image  # noqa: E402
 from explorer.model.inference import probabilities  # noqa: E402
-from explorer.model.loading import cpu_name  # noqa: E402
+from explorer.model.devices import cpu_name  # noqa: E402
 from explorer.shift_ray import shift_on_ray  # noqa: E402
 from explorer.units.index import index_folder  # noqa: E402
 from explorer.units.record import unit_activations  # noqa: E402

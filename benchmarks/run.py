@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 from explorer import load_model, memo  # noqa: E402
 from explorer.analysis.analysis import Analysis  # noqa: E402
 from explorer.model.inference import probabilities, to_batch  # noqa: E402
-from explorer.model.loading import cpu_name  # noqa: E402
+from explorer.model.devices import cpu_name  # noqa: E402
 from explorer.render.galleries import token_mixing_gallery  # noqa: E402
 
 EXAMPLE = ROOT / "assets" / "examples" / "chelsea-cat.jpg"
