@@ -3,6 +3,21 @@
   // tests/test_accessibility.py), and the live region that says the answer. Each mend names what it works around.
   const words = @@WORDS|access.@@;  // {language: {key: text}}: the access.* keys of every catalogue
   const word = (key) => (words[document.documentElement.lang] || words.en)[key] || words.en[key];
+  // a text that scrolls (a long caption on a small screen) must be reachable by keyboard to be read
+  // (axe: scrollable-region-focusable); measured when the page is idle: reading every block's scroll size forces
+  // a layout, which would otherwise slow the drawing of an answer
+  const idle = window.requestIdleCallback ? (fn) => requestIdleCallback(fn, {timeout: 1000}) : (fn) => setTimeout(fn, 200);
+  let measuring = false;
+  const markScrollables = () => {
+    measuring = false;
+    for (const box of document.querySelectorAll(".block, .prose, .md")) {
+      if (box.hasAttribute("tabindex") || box.scrollHeight <= box.clientHeight + 1 && box.scrollWidth <= box.clientWidth + 1) continue;
+      const style = getComputedStyle(box);
+      if (/(auto|scroll)/.test(style.overflowY + style.overflowX) && !box.querySelector("a, button, input, select, textarea, [tabindex]")) {
+        box.setAttribute("tabindex", "0");
+      }
+    }
+  };
   const mend = () => {
     pending = false;
     translateControls();
@@ -30,15 +45,7 @@
       const alt = button.querySelector("img")?.getAttribute("alt");
       if (alt && button.getAttribute("aria-label") !== alt) button.setAttribute("aria-label", alt);
     }
-    // a text that scrolls (a long caption on a small screen) must be reachable by keyboard to be read
-    // (axe: scrollable-region-focusable)
-    for (const box of document.querySelectorAll(".block, .prose, .md")) {
-      if (box.hasAttribute("tabindex") || box.scrollHeight <= box.clientHeight + 1 && box.scrollWidth <= box.clientWidth + 1) continue;
-      const style = getComputedStyle(box);
-      if (/(auto|scroll)/.test(style.overflowY + style.overflowX) && !box.querySelector("a, button, input, select, textarea, [tabindex]")) {
-        box.setAttribute("tabindex", "0");
-      }
-    }
+    if (!measuring) { measuring = true; idle(markScrollables); }
   };
   // Gradio and Plotly name their own controls in English whatever the page's language (Gradio's aria-labels and
   // Plotly's tool bar): said in the page's language from the access.gradio.* keys, whose English texts are theirs
