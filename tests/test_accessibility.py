@@ -47,6 +47,13 @@ def drawn(page, view) -> None:
             raise AssertionError(f"view {view.id}: {what} did not come within 60 s") from exc
 
 
+def opened(page, app_url: str, view, extra: str = "") -> None:
+    """The view's deep link with the cat photo (and `extra`, e.g. "&present=1"), answered and drawn."""
+    page.goto(f"{app_url}?{EXAMPLE}&view={view.id}{extra}")
+    answered(page)
+    drawn(page, view)
+
+
 def violations(page) -> dict[str, list[str]]:
     """axe's WCAG 2.x A/AA violations on the page: rule id -> the first few offending elements."""
     result = AXE.run(page, options={"runOnly": {"type": "tag", "values": WCAG_AA}})
@@ -61,9 +68,7 @@ def test_axe_finds_no_wcag_aa_violation_on_any_view(app_url, browser, layout):
     try:
         found = {}
         for view in VIEWS:
-            page.goto(f"{app_url}?{EXAMPLE}&view={view.id}{extra}")
-            answered(page)
-            drawn(page, view)
+            opened(page, app_url, view, extra)
             if problems := violations(page):
                 found[view.id] = problems
         assert found == {}, json.dumps(found, indent=1)
@@ -76,9 +81,7 @@ def test_every_visible_picture_is_described_in_words(app_url, browser):
     try:
         undescribed = {}
         for view in VIEWS:
-            page.goto(f"{app_url}?{EXAMPLE}&view={view.id}")
-            answered(page)
-            drawn(page, view)
+            opened(page, app_url, view)
             # a picture inside a named control (an example's button, a place on the map) may be decorative (alt="")
             alts = page.eval_on_selector_all("#main img, #side img", """imgs => imgs
                 .filter(i => i.offsetParent && i.naturalWidth > 1)
@@ -100,9 +103,7 @@ def test_every_chart_has_a_name_and_a_table_of_its_numbers(app_url, browser):
     page = browser.new_page(viewport=LAYOUTS["laptop"][0])
     try:
         for view in (v for v in VIEWS if v.charts and v.id != "teach"):  # Teach it's chart waits for a lesson
-            page.goto(f"{app_url}?{EXAMPLE}&view={view.id}")
-            answered(page)
-            drawn(page, view)
+            opened(page, app_url, view)
             for selector in view.charts:
                 plot = page.locator(f"{selector} .js-plotly-plot")
                 page.wait_for_function(f"() => document.querySelector('{selector} .js-plotly-plot')?.getAttribute("
