@@ -37,13 +37,9 @@
     for (const img of document.querySelectorAll("#image img:not([alt]), #image img[alt='']")) img.alt = word("access.your_image");
     // a drawn picture opens full screen through a button holding the <img>: the button is named by the picture's
     // alt text; a picture not drawn yet (no alt) leaves the button nameless (axe: button-name)
-    for (const button of document.querySelectorAll(".image-container button:not([aria-label])")) {
-      const alt = button.querySelector("img")?.getAttribute("alt");
-      button.setAttribute("aria-label", alt || word("access.picture"));
-    }
-    for (const button of document.querySelectorAll(".image-container button[aria-label]")) {
-      const alt = button.querySelector("img")?.getAttribute("alt");
-      if (alt && button.getAttribute("aria-label") !== alt) button.setAttribute("aria-label", alt);
+    for (const button of document.querySelectorAll(".image-container button")) {
+      const name = button.querySelector("img")?.getAttribute("alt") || button.getAttribute("aria-label") || word("access.picture");
+      if (button.getAttribute("aria-label") !== name) button.setAttribute("aria-label", name);
     }
     if (!measuring) { measuring = true; idle(markScrollables); }
   };

@@ -73,8 +73,13 @@ def from_accept_language(header: str | None) -> str | None:
 
 def language_of(query: Mapping[str, str] | None, headers: Mapping[str, str] | None) -> str:
     """The language a request is answered in: the address's `lang`, else the browser's, else English."""
-    return (matched((query or {}).get("lang")) or from_accept_language((headers or {}).get("accept-language"))
-            or ENGLISH)
+    return _chosen((query or {}).get("lang"), (headers or {}).get("accept-language"))
+
+
+@functools.lru_cache(maxsize=256)
+def _chosen(asked: str | None, accept_language: str | None) -> str:
+    # every t() of an answer asks again (hundreds per event): the header is parsed once per distinct value
+    return matched(asked) or from_accept_language(accept_language) or ENGLISH
 
 
 def read_requests_with(source: Callable[[], Any]) -> None:
