@@ -2,10 +2,11 @@
 app's `/explain` endpoint returns.
 
     from explorer import load_model
-    from explorer.analysis.analysis import Analysis
+    from explorer.analysis import activations, evidence, logit_lens, shuffle
+from explorer.analysis.analysis import Analysis
     from explorer.export import save_explanation
     analysis = Analysis(load_model("embedded"), "cat.jpg")
-    analysis.summary()["logit_lens"], analysis.arrays()["patch_evidence"]
+    analysis.summary()["logit_lens"], analysis.arrays()["patch_evidence"]   # asked of analysis.EXPORTED
     save_explanation(analysis, "out/")   # a PNG per figure (+ SVG for charts), arrays.npz, model.npz, summary.json
 
 Figures are drawn here by the matplotlib renderers (explorer.render.mpl) from the analysis's views. What depends
@@ -25,6 +26,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from explorer import memo
+from explorer.analysis import activations, evidence, logit_lens, shuffle
 from explorer.analysis.analysis import Analysis
 from explorer.render import mpl
 from explorer.render.galleries import encoded, weight_pictures
@@ -42,11 +44,11 @@ MODEL_ARRAYS = ("token_mixing", "token_mixing_order", "stem_filters")
 def image_figures(analysis: Analysis, class_index: int | None = None) -> dict[str, Figure]:
     """The figures that depend on the image: activations, updates, evidence, logit lens, patch shuffle."""
     return {
-        "activations": mpl.activations_figure(analysis.activations()),
-        "updates": mpl.updates_figure(analysis.updates()),
-        "evidence": mpl.evidence_figure(analysis.evidence(class_index)),
-        "logit_lens": mpl.lens_figure(analysis.logit_lens()),
-        "shuffle": mpl.shuffle_figure(analysis.shuffle()),
+        "activations": mpl.activations_figure(activations.view(analysis)),
+        "updates": mpl.updates_figure(activations.updates(analysis)),
+        "evidence": mpl.evidence_figure(evidence.view(analysis, class_index)),
+        "logit_lens": mpl.lens_figure(logit_lens.view(analysis)),
+        "shuffle": mpl.shuffle_figure(shuffle.view(analysis)),
     }
 
 

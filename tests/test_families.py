@@ -5,7 +5,7 @@ from timm.layers import Mlp
 from timm.models.mlp_mixer import MixerBlock
 
 from conftest import FAMILY_MODELS, tiny_model
-from explorer.analysis.activations import recording
+from explorer.analysis.capture import recording
 from explorer.analysis.shuffle import patch_permutation, with_permuted_token_mixing
 from explorer.errors import ModelError
 from explorer.model.families import family

@@ -12,6 +12,7 @@ import torch
 from PIL import Image
 
 from conftest import EXAMPLES
+from explorer.analysis import patch_drop
 from explorer import load_model
 from explorer.analysis.analysis import Analysis
 from explorer.analysis.teach import MAX_CLASSES, MAX_IMAGES, MIN_CLASSES, Lesson, learn
@@ -73,13 +74,13 @@ def test_the_screen_of_a_learned_lesson_on_an_image():
 
 def test_drop_text_names_both_curves_and_the_mean_token():
     loaded = load_model("embedded")
-    text = drop_text(Analysis(loaded, EXAMPLES / "cifar10-ship.jpg").patch_drop())
+    text = drop_text(patch_drop.view(Analysis(loaded, EXAMPLES / "cifar10-ship.jpg")))
     assert "50% of the patches dropped" in text and "random weights" in text and "mean token" in text
 
 
 def test_drop_text_speaks_spanish_with_the_curves_numbers():
     loaded = load_model("embedded")
-    view = Analysis(loaded, EXAMPLES / "cifar10-ship.jpg").patch_drop()
+    view = patch_drop.view(Analysis(loaded, EXAMPLES / "cifar10-ship.jpg"))
     with speaking("es"):
         text = drop_text(view)
     words = catalogue("es")

@@ -9,6 +9,7 @@ from conftest import EXAMPLES, ROOT
 from pages import add_to_class, example
 from slides import settled
 
+
 OUTPUT = ROOT / "test-output"
 LAPTOP = {"width": 1366, "height": 768}
 
@@ -36,12 +37,12 @@ def probes_answer(classes: dict[str, list[str]], shown: str) -> str:
     computes it in this process (the server's): what the page must show, reached without the page."""
     from explorer import load_model
     from explorer.analysis.analysis import Analysis
-    from explorer.analysis.teach import Lesson, learn, probe_answer
+    from explorer.analysis.teach import Lesson, image_features, learn, probe_answer
 
     loaded, lesson = load_model("embedded"), Lesson()
     for name, pictures in classes.items():
         lesson = lesson.with_images(name, [(EXAMPLES / f"{p}.jpg", p) for p in pictures])
-    return probe_answer(learn(loaded, lesson), Analysis(loaded, EXAMPLES / f"{shown}.jpg").pre_logits()).label
+    return probe_answer(learn(loaded, lesson), image_features(Analysis(loaded, EXAMPLES / f"{shown}.jpg"))).label
 
 
 def test_two_classes_from_the_examples_then_learn_shows_the_probes_answer(app_url, visitor):

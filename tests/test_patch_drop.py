@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from conftest import EXAMPLES, FAMILY_MODELS, tiny_model
+from explorer.analysis import patch_drop as drop
 from explorer.analysis.patch_drop import drop_masks, logits_with_patches_dropped, patch_drop
 from explorer.model.inference import preprocess, probabilities
 
@@ -53,7 +54,7 @@ def test_the_analysis_keeps_the_curves_beside_random_weights_and_at_0_percent_th
 
     loaded = load_model("embedded")
     analysis = Analysis(loaded, EXAMPLES / "cifar10-ship.jpg")
-    view = analysis.patch_drop()
+    view = drop.view(analysis)
     assert view.trained.top1 == analysis.top1 and view.trained_label == analysis.top_k(1)[0].label
     assert view.trained.top1_probability[0] == pytest.approx([float(analysis.probabilities.max())] * 4, abs=1e-5)
     random = load_model("embedded", "random")
@@ -61,7 +62,7 @@ def test_the_analysis_keeps_the_curves_beside_random_weights_and_at_0_percent_th
     assert view.random is not None and view.random.top1 == int(plain.argmax())
     assert view.random.top1_probability[0] == pytest.approx([float(plain.max())] * 4, abs=1e-5)
     with counted_passes(loaded.model) as counts:
-        assert analysis.patch_drop() is view  # kept: opening the view again runs nothing
+        assert drop.view(analysis) is view  # kept: opening the view again runs nothing
     assert counts["forward"] == 0
     # random weights are compared with nothing but themselves
-    assert Analysis(random, EXAMPLES / "cifar10-ship.jpg").patch_drop().random is None
+    assert drop.view(Analysis(random, EXAMPLES / "cifar10-ship.jpg")).random is None

@@ -12,7 +12,7 @@ from explorer.render.mpl.panels import panels_figure
 
 
 def a_figure():
-    from explorer.analysis.analysis import ActivationView
+    from explorer.analysis.activations import ActivationView
 
     rng = np.random.default_rng(0)
     return figures.activations_figure(ActivationView(rng.random((32, 32, 3)), rng.random((4, 8, 8)), None,
@@ -46,7 +46,7 @@ def test_panels_are_placed_pixel_for_pixel_and_enlarged_whole():
 
 
 def test_small_probabilities_get_plain_tick_labels():
-    from explorer.analysis.analysis import LensView
+    from explorer.analysis.logit_lens import LensView
 
     depth = 6
     view = LensView(np.arange(depth), tuple(f"class {i}" for i in range(depth)), np.full(depth, 0.003), 5, "class 5",

@@ -10,7 +10,10 @@ import pytest
 
 from conftest import EXAMPLES, ROOT
 from explorer.render import plotly as plots
-from explorer.analysis.analysis import ActivationView, EvidenceView, LensView, UpdatesView
+from explorer.analysis.activations import ActivationView, UpdatesView
+from explorer.analysis.evidence import EvidenceView
+from explorer.analysis.logit_lens import LensView
+from explorer.analysis import activations, evidence, logit_lens
 from explorer.analysis.architecture import PARTS, ArchitectureCard
 
 LONG_LABEL = "great grey owl, great gray owl, Strix nebulosa, a very long name"  # 64 characters
@@ -361,19 +364,19 @@ def test_plots_of_the_embedded_model_on_a_photo():
     from explorer.analysis.analysis import Analysis
 
     analysis = Analysis(load_model("embedded"), EXAMPLES / "chelsea-cat.jpg")
-    activations = analysis.activations()
-    fig = plots.activations_plot(activations)
-    assert len(heatmaps(fig)) == len(activations.maps) == len(fig.layout.sliders[0].steps)
-    evidence = analysis.evidence()
-    fig = plots.evidence_plot(evidence)
-    assert np.allclose(heatmaps(fig)[0].z, evidence.relative) and evidence.label in fig.layout.title.text
-    lens = analysis.logit_lens()
+    maps = activations.view(analysis)
+    fig = plots.activations_plot(maps)
+    assert len(heatmaps(fig)) == len(maps.maps) == len(fig.layout.sliders[0].steps)
+    shown = evidence.view(analysis)
+    fig = plots.evidence_plot(shown)
+    assert np.allclose(heatmaps(fig)[0].z, shown.relative) and shown.label in fig.layout.title.text
+    lens = logit_lens.view(analysis)
     fig = plots.lens_plot(lens)
     assert [a.x for a in fig.layout.annotations] == list(lens.changes)
-    updates = analysis.updates()
+    updates = activations.updates(analysis)
     fig = plots.updates_plot(updates)
     assert len(fig.data) == (2 if updates.separate else 1)
-    for fig in (plots.activations_plot(activations, large=True), plots.evidence_plot(evidence, large=True)):
+    for fig in (plots.activations_plot(maps, large=True), plots.evidence_plot(shown, large=True)):
         json.loads(fig.to_json())
 
 

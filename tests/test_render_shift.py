@@ -8,7 +8,7 @@ import pytest
 from matplotlib.colors import to_rgb
 
 from conftest import ROOT
-from explorer.analysis.analysis import LensView
+from explorer.analysis.logit_lens import LensView
 from explorer.analysis.shift import BreakView, ShiftGrid
 from explorer.render import style
 from explorer.render.mpl.output import figure_array

@@ -16,7 +16,8 @@ import pytest
 from matplotlib.text import Text
 
 from conftest import EXAMPLES, ROOT
-from explorer.analysis.analysis import ActivationView, UpdatesView
+from explorer.analysis.activations import ActivationView, UpdatesView
+from explorer.analysis import tour
 from explorer.analysis.patch_drop import PatchDropCurve, PatchDropView
 from explorer.analysis.teach import probe_answer
 from explorer.render import mpl as figures
@@ -167,7 +168,7 @@ def test_the_tour_reads_its_steps_in_the_language_asked_and_draws_them_in_chines
     from explorer.analysis.analysis import Analysis
     from explorer.analysis.tour import STEP_TITLES
 
-    steps = Analysis(load_model("embedded"), EXAMPLES / "chelsea-cat.jpg").tour()
+    steps = tour.view(Analysis(load_model("embedded"), EXAMPLES / "chelsea-cat.jpg"))
     for tag in LANGUAGES:
         words = read(tag)
         with speaking(tag):  # the same kept steps, read in each language

@@ -11,7 +11,9 @@ from timm.models.mlp_mixer import MlpMixer
 
 from conftest import EXAMPLES
 from explorer import load_model
-from explorer.analysis.analysis import Analysis, LensView
+from explorer.analysis.analysis import Analysis
+from explorer.analysis.logit_lens import LensView
+from explorer.analysis import logit_lens
 from explorer.analysis.corruptions import CORRUPTIONS, corrupt
 from explorer.analysis.shift import (
     BreakView,
@@ -128,7 +130,7 @@ def test_where_it_breaks_measures_each_blocks_tokens_against_the_clean_ones(embe
         assert view.distance[b] == pytest.approx((1 - cosine).mean(), abs=1e-5)
     assert view.patch_distance.shape == (depth, 8, 8) and view.stem_distance.shape == (8, 8)
     assert (view.stem_distance > 0).all()
-    assert view.lens.final_index == int(logits[1].argmax()) and view.clean_lens == horse.logit_lens()
+    assert view.lens.final_index == int(logits[1].argmax()) and view.clean_lens == logit_lens.view(horse)
     assert view.same_top1 == (int(logits[1].argmax()) == horse.top1)
     np.testing.assert_allclose(view.clean_class_lens[-1], logits[1].softmax(-1)[horse.top1].item(), atol=1e-5)
 

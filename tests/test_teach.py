@@ -13,6 +13,7 @@ from explorer import load_model, memo
 from explorer.analysis.analysis import Analysis
 from explorer.analysis.probe import fit_probe, leading_directions, pre_logits
 from explorer.analysis.teach import MAX_CLASSES, MAX_IMAGES, Lesson, forget, learn, model_key, probe_answer
+from explorer.analysis.teach import image_features
 from explorer.errors import LessonError
 
 
@@ -168,7 +169,7 @@ def test_the_probe_answers_from_the_images_one_analysis(held_out, embedded):
     learned = learn(embedded, lesson)
     analysis = Analysis(embedded, EXAMPLES / "cifar10-horse.jpg")
     with counted_passes(embedded.model) as counts:
-        answer = probe_answer(learned, analysis.pre_logits())
+        answer = probe_answer(learned, image_features(analysis))
     assert counts["forward"] == 0  # read off the analysis's one pass
     direct = learned.probe.scores(pre_logits(embedded, [EXAMPLES / "cifar10-horse.jpg"]))[0]
     np.testing.assert_allclose(answer.scores, direct, atol=1e-5)

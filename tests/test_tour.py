@@ -6,6 +6,7 @@ from matplotlib.figure import Figure
 from conftest import EMBEDDED_HIDDEN, EMBEDDED_WIDTH, EXAMPLES, ROOT
 from explorer import load_model
 from explorer.analysis.analysis import Analysis
+from explorer.analysis import tour
 from explorer.render.mpl import tour_figure
 from explorer.analysis.tour import STEP_TITLES
 from explorer.render.mpl.output import figure_array
@@ -22,7 +23,7 @@ def drawn_picture(fig: Figure) -> bool:
 
 
 def test_the_tour_walks_the_embedded_model_with_its_real_shapes():
-    steps = Analysis(load_model("embedded"), EXAMPLES / "chelsea-cat.jpg").tour()
+    steps = tour.view(Analysis(load_model("embedded"), EXAMPLES / "chelsea-cat.jpg"))
     assert [s.title for s in steps] == [ENGLISH[key] for key in STEP_TITLES]  # keys, read in the language spoken
     assert all(drawn_picture(tour_figure(s)) for s in steps)
     assert steps[2].data["values"].shape == (64, 128) and steps[5].data["values"].shape == (128,)
@@ -35,7 +36,7 @@ def test_the_tour_walks_the_embedded_model_with_its_real_shapes():
 
 @pytest.mark.parametrize("name", ["gmlp_ti16_224", "resmlp_12_224"])
 def test_the_tour_explains_relatives_without_failing(name):
-    steps = Analysis(load_model(name, "random"), EXAMPLES / "rocket.jpg").tour()
+    steps = tour.view(Analysis(load_model(name, "random"), EXAMPLES / "rocket.jpg"))
     assert len(steps) == len(STEP_TITLES) and all(drawn_picture(tour_figure(s)) for s in steps)
     if name.startswith("gmlp"):
         assert "no separate token-mixing step" in steps[3].text

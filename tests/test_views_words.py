@@ -14,6 +14,7 @@ import torch
 
 from conftest import EMBEDDED_BLOCKS, EMBEDDED_HIDDEN, EMBEDDED_WIDTH, EXAMPLES
 from explorer.text.i18n import speaking
+from explorer.analysis import shuffle
 
 ROOT = Path(__file__).resolve().parents[1]
 TAGS = ("en", "zh-CN", "es")
@@ -133,7 +134,7 @@ def test_the_shuffle_is_described_by_the_three_predictions(app, loaded, tag):
     from explorer.analysis.analysis import Analysis
 
     label, p = top1(loaded)
-    result = Analysis.of(loaded, str(CAT), "words-session").shuffle().result  # the shuffle drawn (kept)
+    result = shuffle.view(Analysis.of(loaded, str(CAT), "words-session")).result  # the shuffle drawn (kept)
 
     def best(logits):
         probabilities = np.exp(logits - logits.max()) / np.exp(logits - logits.max()).sum()

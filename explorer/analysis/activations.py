@@ -1,163 +1,62 @@
-"""What a model does with one image: everything captured in a single forward pass, then pure functions of it.
-
-`capture` runs the model once (timm's `forward_intermediates` for every block's output, forward hooks for the
-token-mixing updates, removed in `finally`; `recording` is the one hook mechanism, the unit pages' too);
-`input_times_gradient` is the one view that needs a backward pass.
-The views below only do arithmetic on what was captured:
-
-- per-layer activation maps (norm over channels, or one channel) and the top channels of a patch,
-- how much each block's token-mixing and channel-mixing residual updates change the stream,
-- per-patch class evidence: the head is norm -> mean over patches -> linear, so a class logit is exactly the
-  mean over patches of per-patch logits,
-- the logit lens: the final norm and head applied to every block's output.
+"""The activations view: every block's output on the patch grid (its norm over channels, or one channel), the
+channels that fire most at one patch, and how much each block's two residual updates change the stream. All of
+it is arithmetic on the analysis's one capture (explorer.analysis.capture): nothing runs the model again.
 """
 from __future__ import annotations
 
-import threading
-from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable, Hashable, Iterator, Mapping, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
-from timm.models.mlp_mixer import MlpMixer
 
-from explorer.model.families import Site, family
-from explorer.model.weights import patch_grid
+from explorer.analysis.capture import Capture
+from explorer.model.families import family
+from explorer.text.i18n import t
 
-K = TypeVar("K", bound=Hashable)
-
-
-@dataclass(frozen=True)
-class Capture:
-    """One forward pass over one image (batch of 1). Shapes: S tokens on a (grid_h, grid_w) grid, C channels."""
-
-    image: torch.Tensor  # (3, H, W) the preprocessed input
-    stem: torch.Tensor  # (S, C) the stream entering block 0
-    blocks: torch.Tensor  # (depth, S, C) each block's output
-    # (depth, S, C) what token mixing added to the stream; None where it has no update of its own (gMLP's: see
-    # `Family.token_update`)
-    token_updates: torch.Tensor | None
-    features: torch.Tensor  # (S, C) the final, normalised tokens the head pools
-    logits: torch.Tensor  # (num_classes,)
-    grid: tuple[int, int]
-
-
-@contextmanager
-def thread_hooks(hooks: list[tuple[torch.nn.Module, str, Callable]]) -> Iterator[None]:
-    """Register each (module, "pre" or "forward", fn) while the context is open, as a forward pre-hook
-    fn(module, inputs) or a forward hook fn(module, inputs, output). The model is shared by concurrent requests,
-    so a hook only sees the forwards run by the thread that opened the context; hooks are always removed."""
-    owner = threading.get_ident()
-
-    def mine(fn: Callable) -> Callable:
-        def hook(*args):
-            if threading.get_ident() == owner:
-                fn(*args)
-        return hook
-
-    handles = [module.register_forward_pre_hook(mine(fn)) if when == "pre" else module.register_forward_hook(mine(fn))
-               for module, when, fn in hooks]
-    try:
-        yield
-    finally:
-        for handle in handles:
-            handle.remove()
-
-
-@contextmanager
-def recording(sites: Mapping[K, Site],
-              keep: Callable[[torch.Tensor], object] = lambda t: t) -> Iterator[dict[K, object]]:
-    """Record `keep(site.transform(tensor))` under each key while the context is open: the tensor a site reads in
-    the latest forward run by this thread (see `thread_hooks`); hooks are always removed."""
-    seen: dict[K, object] = {}
-
-    def hook(key: K, site: Site) -> tuple[torch.nn.Module, str, Callable]:
-        def store(tensor: torch.Tensor) -> None:
-            seen[key] = keep(site.transform(tensor))
-
-        if site.side == "in":
-            return site.module, "pre", lambda module, inputs: store(inputs[0])
-        return site.module, "forward", lambda module, inputs, output: store(output)
-
-    with thread_hooks([hook(key, site) for key, site in sites.items()]):
-        yield seen
-
-
-def capture_sites(model: MlpMixer) -> dict[object, Site]:
-    """What a capture records besides the blocks' outputs: the stem's output "stem" (B, S, C) and, where the
-    family's token mixing has an update of its own, each block's ("token update", i) (B, S, C)."""
-    sites: dict[object, Site] = {"stem": Site(model.stem, "out")}
-    for i, block in enumerate(model.blocks):
-        update = family(block).token_update(block)
-        if update is not None:
-            sites[("token update", i)] = update
-    return sites
-
-
-def record(model: MlpMixer, x: torch.Tensor) -> tuple[list[Capture], torch.Tensor]:
-    """One hooked forward pass of a (B, 3, H, W) batch: a capture per image (detached) and the (B, num_classes)
-    logits as computed."""
-    sites = capture_sites(model)
-    with recording(sites) as seen:
-        features, blocks = model.forward_intermediates(x, output_fmt="NLC")  # (B, S, C), depth x (B, S, C)
-        logits = model.forward_head(features)  # (B, num_classes)
-    stacked = torch.stack(blocks, dim=1).detach()  # (B, depth, S, C)
-    update_keys = [key for key in sites if key != "stem"]  # one a block, where the family's token mixing has them
-    updates = torch.stack([seen[k] for k in update_keys], dim=1).detach() if update_keys else None  # (B, depth, S, C)
-    # Each image's capture owns its tensors: a view into the batch would keep the whole batch alive in the memo.
-    own = (lambda t: t.clone()) if len(x) > 1 else (lambda t: t)
-    grid = patch_grid(model)
-    captures = [
-        Capture(image=own(x[i].detach()), stem=own(seen["stem"][i].detach()), blocks=own(stacked[i]),
-                token_updates=None if updates is None else own(updates[i]), features=own(features[i].detach()),
-                logits=own(logits[i].detach()), grid=grid)
-        for i in range(len(x))
-    ]
-    return captures, logits
-
-
-@torch.inference_mode()
-def capture(model: MlpMixer, image: torch.Tensor) -> Capture:
-    """Run one (3, H, W) preprocessed image through the model once and keep what the views need."""
-    return record(model, image[None])[0][0]
-
-
-@torch.inference_mode()
-def capture_batch(model: MlpMixer, images: torch.Tensor) -> list[Capture]:
-    """The captures of a (B, 3, H, W) batch of preprocessed images in one forward pass (batched requests)."""
-    return record(model, images)[0]
+if TYPE_CHECKING:
+    from explorer.analysis.analysis import Analysis
 
 
 @dataclass(frozen=True)
-class Graph:
-    """A forward pass recorded for autograd: the input that requires its gradient, and the logits."""
+class ActivationView:
+    """Per-layer activation maps over the image."""
 
-    input: torch.Tensor  # (1, 3, H, W)
-    logits: torch.Tensor  # (1, num_classes), with its graph
+    picture: np.ndarray  # (H, W, 3) float in [0, 1]: the input as the model saw it
+    maps: np.ndarray  # (depth, grid_h, grid_w)
+    channel: int | None  # None: the norm over all channels
+    channels: int  # how many channels a block's output has
 
-    def input_times_gradient(self, class_index: int) -> torch.Tensor:
-        """(H, W): input x gradient of one class logit, summed over colours (the graph is freed after)."""
-        (grad,) = torch.autograd.grad(self.logits[0, class_index], self.input)
-        return (self.input * grad)[0].sum(0).detach()
+    # Words, read when a chart is drawn: in the language of whoever it is drawn for (the view itself is kept).
+    @property
+    def title(self) -> str:
+        """What the maps are."""
+        if self.channel is None:
+            return t("analysis.activations.norm_title")
+        return t("analysis.activations.channel_title", channel=self.channel, channels=self.channels)
+
+    @property
+    def quantity(self) -> str:
+        """What one value is, for colour bars and hover text."""
+        if self.channel is None:
+            return t("analysis.activations.norm_quantity")
+        return t("analysis.activations.channel_quantity", channel=self.channel)
 
 
-def capture_with_graph(model: MlpMixer, image: torch.Tensor) -> tuple[Capture, Graph]:
-    """The capture of a forward pass recorded for autograd, for when a saliency map will be asked for at once
-    (an export): its backward then needs no second forward. Costs the forward ~25% more and holds the graph."""
-    x = image[None].detach().clone().requires_grad_(True)
-    with torch.enable_grad():
-        (cap,), logits = record(model, x)
-    return cap, Graph(x, logits)
+@dataclass(frozen=True)
+class UpdatesView:
+    """Relative size of each block's residual updates: ||update|| / ||stream||."""
+
+    token_mixing: np.ndarray  # (depth,), all NaN for gMLP (its one update mixes both)
+    channel_mixing: np.ndarray  # (depth,), for gMLP the whole block's update
+    family: str
+
+    @property
+    def separate(self) -> bool:
+        return not bool(np.all(np.isnan(self.token_mixing)))
 
 
-def input_times_gradient(model: MlpMixer, image: torch.Tensor, class_index: int) -> torch.Tensor:
-    """(H, W): input x gradient of one class logit, summed over colours: a forward pass with gradients and one
-    backward pass. (The capture runs without gradients: recording them costs every forward ~25% on a CPU.)"""
-    x = image[None].detach().clone().requires_grad_(True)
-    with torch.enable_grad():
-        logits = model(x)  # a plain forward: nothing of the capture is needed again
-    return Graph(x, logits).input_times_gradient(class_index)
+# ---------------------------------------------------------------------------------------------- on a capture
 
 
 def activation_norms(cap: Capture) -> np.ndarray:
@@ -170,7 +69,7 @@ def channel_maps(cap: Capture, channel: int) -> np.ndarray:
     return cap.blocks[:, :, channel].reshape(len(cap.blocks), *cap.grid).float().cpu().numpy()
 
 
-def top_channels(cap: Capture, block: int, patch: int, k: int = 10) -> list[tuple[int, float]]:
+def strongest_channels(cap: Capture, block: int, patch: int, k: int = 10) -> list[tuple[int, float]]:
     """The k channels with the largest |activation| at one patch of one block's output: [(channel, value)]."""
     values = cap.blocks[block, patch]
     idx = values.abs().topk(min(k, values.numel())).indices
@@ -197,38 +96,46 @@ def update_norms(cap: Capture) -> dict[str, np.ndarray]:
     }
 
 
-@torch.inference_mode()
-def patch_logits(model: MlpMixer, cap: Capture) -> torch.Tensor:
-    """(S, num_classes): the head applied to each final token alone, the bias shared equally among patches.
-
-    Because the head is linear after the mean over patches, their mean over patches is exactly the model's logits.
-    """
-    return model.head(cap.features)  # mean_s(W f_s + b) = W mean_s(f_s) + b
+# ---------------------------------------------------------------------------------------------- on an analysis
 
 
-def patch_evidence(model: MlpMixer, cap: Capture, class_index: int) -> np.ndarray:
-    """(grid_h, grid_w): per-patch logit of one class; its mean is that class's logit."""
-    return patch_logits(model, cap)[:, class_index].reshape(cap.grid).float().cpu().numpy()
+def view(analysis: Analysis, channel: int | None = None) -> ActivationView:
+    """Every block's output on the patch grid: its norm over channels, or one channel (clamped to the model's)."""
+    cap = analysis.capture
+    channels = cap.blocks.shape[-1]
+    if channel is None:
+        return analysis.kept("activations",
+                             lambda: ActivationView(analysis.picture, activation_norms(cap), None, channels))
+    channel = min(max(int(channel), 0), channels - 1)
+    return analysis.kept(("activations", channel),
+                         lambda: ActivationView(analysis.picture, channel_maps(cap, channel), channel, channels))
 
 
-@dataclass(frozen=True)
-class LensStep:
-    block: int
-    index: int
-    label: str
-    probability: float
+def top_channels(analysis: Analysis, block: int, patch: int, k: int = 10) -> list[tuple[int, float]]:
+    """The k channels with the largest |activation| at one patch of one block's output: [(channel, value)]."""
+    return strongest_channels(analysis.capture, block, patch, k)
 
 
-@torch.inference_mode()
-def logit_lens_probabilities(model: MlpMixer, cap: Capture) -> torch.Tensor:
-    """(depth, num_classes): softmax of the final norm + pooling + head applied to each block's output."""
-    pooled = model.norm(cap.blocks).mean(dim=1)  # (depth, C)
-    return model.head(pooled).float().softmax(dim=-1)
+def updates(analysis: Analysis) -> UpdatesView:
+    """How much each block's token-mixing and channel-mixing updates change the stream."""
+    def make() -> UpdatesView:
+        norms = update_norms(analysis.capture)
+        return UpdatesView(norms["token_mixing"], norms["channel_mixing"], family(analysis.loaded.model).name)
+
+    return analysis.kept("updates", make)
 
 
-def logit_lens(model: MlpMixer, cap: Capture, class_names: tuple[str, ...] | list[str]) -> list[LensStep]:
-    """Each block's top-1 class and probability under the lens; the last block's is the model's own."""
-    probs = logit_lens_probabilities(model, cap)
-    best = probs.max(dim=-1)
-    return [LensStep(i, int(j), class_names[int(j)], float(p))
-            for i, (p, j) in enumerate(zip(best.values, best.indices))]
+# ---------------------------------------------------------------------------------------------- in an export
+
+
+def summary(analysis: Analysis, class_index: int) -> dict[str, Any]:
+    return {}  # the maps are arrays, not a summary
+
+
+def arrays(analysis: Analysis, class_index: int) -> dict[str, np.ndarray]:
+    norms = updates(analysis)
+    return {
+        "activation_norms": view(analysis).maps,  # (depth, grid_h, grid_w)
+        "token_update_norms": norms.token_mixing,  # (depth,)
+        "channel_update_norms": norms.channel_mixing,  # (depth,)
+    }

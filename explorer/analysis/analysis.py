@@ -1,18 +1,25 @@
-"""One image on one model: the explorer's unit of work.
+"""One image on one model: the explorer's unit of work, and the cache of everything shown about it.
 
     from explorer import load_model
+    from explorer.analysis import activations, evidence, shuffle
     from explorer.analysis.analysis import Analysis
     analysis = Analysis(load_model("embedded"), "cat.jpg")   # decode, preprocess, one hooked forward pass
-    analysis.top_k(3)                  # read off that pass
-    analysis.activations().maps        # (depth, grid_h, grid_w), computed now and kept
-    analysis.evidence().saliency       # the one backward pass, the first time only
-    analysis.shuffle()                 # the demo's two forwards, the first time only
+    analysis.top_k(3)                       # read off that pass
+    activations.view(analysis).maps         # (depth, grid_h, grid_w), computed now and kept with the analysis
+    evidence.view(analysis).saliency        # the one backward pass, the first time only
+    shuffle.view(analysis)                  # the demo's two forwards, the first time only
 
 Creating an analysis decodes the image and runs the model once (every block's output and each block's
-token-mixing update are recorded); every view is a method that computes its arrays on first use and keeps
-them, so the predictions, each tab of the app, the guided tour, the export, the CLI's `explain` and the
-`/explain` endpoint all read one object. Views return small frozen dataclasses of arrays and labels: the
-Plotly renderers (explorer.render.plotly) and matplotlib renderers (explorer.render.mpl) only draw them.
+token-mixing update are recorded: explorer.analysis.capture). Each view's arrays and the step that computes them
+live in that view's own module (explorer.analysis.activations, evidence, logit_lens, shuffle, patch_drop, tour,
+shift, teach; model_views for what depends on the weights only): its `view(analysis)` asks `analysis.kept` for
+them, so they are computed the first time anyone looks and kept with the analysis. The predictions, each tab of
+the app, the guided tour, the export, the CLI's `explain` and the `/explain` endpoint all read one object. Views
+are small frozen dataclasses of arrays and labels: the Plotly renderers (explorer.render.plotly) and matplotlib
+renderers (explorer.render.mpl) only draw them.
+
+What an export holds (summary.json, arrays.npz and model.npz: explorer.export) is asked of the modules in
+EXPORTED, one list, in the order summary.json lists their fields.
 
 The app keeps recent analyses in explorer.memo, keyed by `Analysis.key_for` (the image bytes, not the
 file name: the same photo uploaded twice, or an example clicked twice, is one analysis).
@@ -20,37 +27,21 @@ file name: the same photo uploaded twice, or an example clicked twice, is one an
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Protocol, TypeVar
 
 import numpy as np
 import torch
 
 from explorer import memo
-from explorer.analysis.activations import (
-    Graph,
-    activation_norms,
-    capture_batch,
-    capture_with_graph,
-    channel_maps,
-    input_times_gradient,
-    logit_lens_probabilities,
-    patch_logits,
-    top_channels,
-    update_norms,
-)
-from explorer.model.batching import Batcher
+from explorer.analysis import activations, evidence, logit_lens, model_views, shuffle
+from explorer.analysis.capture import Graph, capture_batch, capture_with_graph
+from explorer.analysis.image import MAX_BATCH, display_image, image_digest
 from explorer.errors import ModelError
 from explorer.images import ImageSource
+from explorer.model.batching import Batcher
+from explorer.model.families import family
 from explorer.model.inference import Prediction, preprocess, top_predictions
 from explorer.model.loading import LoadedModel
-from explorer.analysis.image import MAX_BATCH, image_digest
-from explorer.analysis.model_views import architecture_card, token_mixing
-from explorer.analysis.patch_drop import PatchDropView, patch_drop_view
-from explorer.analysis.shuffle import ShuffleResult, patch_shuffle
-from explorer.analysis.tour import tour_steps
-from explorer.model.families import family
-from explorer.model.weights import stem_filters
 from explorer.text.i18n import t
 
 T = TypeVar("T")
@@ -58,113 +49,23 @@ T = TypeVar("T")
 FORWARDS = Batcher(MAX_BATCH)  # analyses of new images made at the same moment on one model share a forward pass
 
 
-# ---------------------------------------------------------------------------------------------- the views' data
+class Exported(Protocol):
+    """A view module's part of an export: its fields of summary.json and its arrays (arrays.npz; the weights' own
+    in model.npz). `class_index` is the class the export explains (the top-1 unless asked)."""
+
+    def summary(self, analysis: Analysis, class_index: int) -> dict[str, Any]: ...
+
+    def arrays(self, analysis: Analysis, class_index: int) -> dict[str, np.ndarray]: ...
 
 
-@dataclass(frozen=True)
-class ActivationView:
-    """Per-layer activation maps over the image."""
-
-    picture: np.ndarray  # (H, W, 3) float in [0, 1]: the input as the model saw it
-    maps: np.ndarray  # (depth, grid_h, grid_w)
-    channel: int | None  # None: the norm over all channels
-    channels: int  # how many channels a block's output has
-
-    # Words, read when a chart is drawn: in the language of whoever it is drawn for (the view itself is kept).
-    @property
-    def title(self) -> str:
-        """What the maps are."""
-        if self.channel is None:
-            return t("analysis.activations.norm_title")
-        return t("analysis.activations.channel_title", channel=self.channel, channels=self.channels)
-
-    @property
-    def quantity(self) -> str:
-        """What one value is, for colour bars and hover text."""
-        if self.channel is None:
-            return t("analysis.activations.norm_quantity")
-        return t("analysis.activations.channel_quantity", channel=self.channel)
-
-
-@dataclass(frozen=True)
-class UpdatesView:
-    """Relative size of each block's residual updates: ||update|| / ||stream||."""
-
-    token_mixing: np.ndarray  # (depth,), all NaN for gMLP (its one update mixes both)
-    channel_mixing: np.ndarray  # (depth,), for gMLP the whole block's update
-    family: str
-
-    @property
-    def separate(self) -> bool:
-        return not bool(np.all(np.isnan(self.token_mixing)))
-
-
-@dataclass(frozen=True)
-class EvidenceView:
-    """Per-patch logits of one class (their mean is the class logit) and an input x gradient map."""
-
-    picture: np.ndarray  # (H, W, 3)
-    patch_logits: np.ndarray  # (grid_h, grid_w)
-    class_index: int
-    label: str
-    logit: float  # the model's own logit for the class (= patch_logits.mean())
-    saliency: np.ndarray  # (H, W) input x gradient, summed over colours
-
-    @property
-    def relative(self) -> np.ndarray:
-        """(grid_h, grid_w): each patch's logit minus the mean patch's, so the colours say which patches argue for
-        the class more than the average patch does (on a confident image every patch logit may be positive)."""
-        return self.patch_logits - self.logit
-
-
-@dataclass(frozen=True)
-class LensView:
-    """The logit lens: the final norm and head applied to every block's output."""
-
-    top_index: np.ndarray  # (depth,) the lens's top-1 class after each block
-    top_label: tuple[str, ...]  # (depth,)
-    top_probability: np.ndarray  # (depth,)
-    final_index: int  # the model's own top-1
-    final_label: str
-    final_probability: np.ndarray  # (depth,) the final class's probability after each block
-
-    @property
-    def changes(self) -> np.ndarray:
-        """Indices of the blocks where the lens's top-1 differs from the block before (block 0 included)."""
-        return np.flatnonzero(np.r_[True, self.top_index[1:] != self.top_index[:-1]])
-
-
-@dataclass(frozen=True)
-class ShuffleView:
-    """The patch-shuffle demo on this image."""
-
-    picture: np.ndarray  # (H, W, 3)
-    shuffled_picture: np.ndarray  # (H, W, 3)
-    result: ShuffleResult
-    # top-1 of: the original, the shuffled image, the shuffled image with permuted token mixing
-    labels: tuple[str, str, str]
-
-
-def lens_view(probs: np.ndarray, class_names: tuple[str, ...], final: int) -> LensView:
-    """The logit lens read off its (depth, num_classes) probabilities; `final`: the model's own top-1."""
-    top = probs.argmax(axis=1)
-    return LensView(top, tuple(class_names[i] for i in top), probs[np.arange(len(top)), top], final,
-                    class_names[final], probs[:, final])
-
-
-def display_image(image: torch.Tensor, data_config: dict) -> np.ndarray:
-    """(3, H, W) normalised input -> (H, W, 3) float in [0, 1]: exactly the pixels the model saw."""
-    mean = torch.tensor(data_config["mean"]).view(3, 1, 1)
-    std = torch.tensor(data_config["std"]).view(3, 1, 1)
-    return (image.detach().float().cpu() * std + mean).clamp(0, 1).permute(1, 2, 0).numpy()
-
-
-# ---------------------------------------------------------------------------------------------- the analysis
+# What an export holds besides the predictions, in the order of summary.json's fields.
+EXPORTED: tuple[Exported, ...] = (activations, logit_lens, evidence, shuffle, model_views)
 
 
 class Analysis:
     """One image on one model. Made once: the preprocessed tensor and one hooked forward pass (the upload itself
-    is not kept: a photo is megabytes). Each view below is computed the first time it is asked for and kept."""
+    is not kept: a photo is megabytes). Each view is computed the first time its module is asked for it
+    (`evidence.view(analysis)`, ...) and kept here, with the analysis."""
 
     def __init__(self, loaded: LoadedModel, image: ImageSource, digest: str | None = None,
                  with_gradients: bool = False):
@@ -202,8 +103,8 @@ class Analysis:
         return self.key_for(self.loaded, self.digest)
 
     def kept(self, key: Any, make: Callable[[], T]) -> T:
-        """`make()`, made once per analysis and kept with it under `key` (views of other modules keep theirs here
-        too, e.g. a block's token units on the unit pages)."""
+        """`make()`, made once per analysis and kept with it under `key`: where every view module keeps its arrays
+        (the evidence, the logit lens, the corruption grid, a block's token units on the unit pages, ...)."""
         with self._lock:
             if key not in self._kept:
                 self._kept[key] = make()
@@ -236,106 +137,18 @@ class Analysis:
         """(H, W, 3) float in [0, 1]: the input exactly as the model saw it (resized, cropped)."""
         return self.kept("picture", lambda: display_image(self.input, self.loaded.data_config))
 
-    def activations(self, channel: int | None = None) -> ActivationView:
-        """Every block's output on the patch grid: its norm over channels, or one channel."""
-        channels = self.capture.blocks.shape[-1]
-        if channel is None:
-            return self.kept("activations",
-                             lambda: ActivationView(self.picture, activation_norms(self.capture), None, channels))
-        channel = min(max(int(channel), 0), channels - 1)
-        return self.kept(("activations", channel),
-                         lambda: ActivationView(self.picture, channel_maps(self.capture, channel), channel, channels))
+    def take_graph(self) -> Graph | None:
+        """The pass recorded for autograd (`with_gradients`), once: it serves one backward, then is freed."""
+        with self._lock:
+            graph, self._graph = self._graph, None
+            return graph
 
-    def top_channels(self, block: int, patch: int, k: int = 10) -> list[tuple[int, float]]:
-        """The k channels with the largest |activation| at one patch of one block's output."""
-        return top_channels(self.capture, block, patch, k)
-
-    def updates(self) -> UpdatesView:
-        def make() -> UpdatesView:
-            norms = update_norms(self.capture)
-            return UpdatesView(norms["token_mixing"], norms["channel_mixing"], family(self.loaded.model).name)
-
-        return self.kept("updates", make)
-
-    def patch_logits(self) -> np.ndarray:
-        """(S, num_classes): the head applied to each final token alone (the mean over patches is the logits)."""
-        return self.kept("patch_logits", lambda: patch_logits(self.loaded.model, self.capture).float().cpu().numpy())
-
-    def lens_probabilities(self) -> np.ndarray:
-        """(depth, num_classes): the softmax of the final norm and head applied to each block's output."""
-        return self.kept("lens", lambda: logit_lens_probabilities(self.loaded.model, self.capture).cpu().numpy())
-
-    def logit_lens(self) -> LensView:
-        return self.kept("logit_lens", lambda: lens_view(self.lens_probabilities(), self.class_names, self.top1))
-
-    # --- views that run the model again, the first time only
-
-    def saliency(self, class_index: int | None = None) -> np.ndarray:
-        """(H, W) input x gradient of one class (default: the top-1): one forward with gradients and one backward."""
-        c = self.class_index(class_index)
-
-        def make() -> np.ndarray:
-            graph, self._graph = self._graph, None  # the recorded pass serves one backward, then is freed
-            saliency = (graph.input_times_gradient(c) if graph is not None
-                        else input_times_gradient(self.loaded.model, self.input, c))
-            return saliency.float().cpu().numpy()
-
-        return self.kept(("saliency", c), make)
-
-    def evidence(self, class_index: int | None = None) -> EvidenceView:
-        c = self.class_index(class_index)
-        grid = self.capture.grid
-
-        def make() -> EvidenceView:
-            logits = self.patch_logits()[:, c].reshape(grid)
-            return EvidenceView(self.picture, logits, c, self.class_names[c], float(self.capture.logits[c]),
-                                self.saliency(c))
-
-        return self.kept(("evidence", c), make)
-
-    def shuffle(self) -> ShuffleView:
-        def make() -> ShuffleView:
-            # the captured output: two forwards, not three
-            result = patch_shuffle(self.loaded.model, self.input, logits=self.capture.logits)
-            names = self.class_names
-            labels = tuple(names[int(np.argmax(logits))]
-                           for logits in (result.logits, result.shuffled_logits, result.restored_logits))
-            return ShuffleView(self.picture, display_image(result.shuffled_image, self.loaded.data_config), result,
-                               labels)
-
-        return self.kept("shuffle", make)
-
-    def pre_logits(self) -> np.ndarray:
-        """(C,) float64: the pooled features the head sees (timm's `forward_head(pre_logits=True)`), read off the
-        one pass: what "Teach it"'s probe answers from."""
-        def make() -> np.ndarray:
-            with torch.no_grad():
-                pooled = self.loaded.model.forward_head(self.capture.features[None].float(), pre_logits=True)
-            return pooled[0].double().cpu().numpy()
-
-        return self.kept("pre_logits", make)
-
-    def patch_drop(self) -> PatchDropView:
-        """A growing share of patches dropped (their tokens set to the mean token), under these weights and random
-        ones: 40 images in one batched forward per set of weights, the first time only."""
-        return self.kept("patch_drop", lambda: patch_drop_view(self.loaded, self.input, self.capture.logits))
-
-    def tour(self) -> list:
-        """The guided tour's seven steps (explorer.analysis.tour.TourStep) on this image."""
-        return self.kept("tour", lambda: tour_steps(self))
-
-    # --- what /explain and `python -m explorer explain` return
+    # --- what /explain and `python -m explorer explain` return: asked of the modules in EXPORTED
 
     def summary(self, top_k: int = 5, class_index: int | None = None) -> dict[str, Any]:
-        """summary.json: the model, the predictions, the logit lens, the evidence, the shuffle, the architecture."""
-        loaded, names = self.loaded, self.class_names
-        c = self.class_index(class_index)
-        lens, shuffle = self.logit_lens(), self.shuffle().result
-
-        def top1(logits: np.ndarray) -> dict:
-            i = int(np.argmax(logits))
-            return {"index": i, "label": names[i]}
-
+        """summary.json: the model, the predictions, then each exported view's fields (the logit lens, the evidence,
+        the shuffle, the token-mixing smoothness, the architecture)."""
+        loaded, c = self.loaded, self.class_index(class_index)
         summary = {
             "model": loaded.name,
             "weights": loaded.weights,
@@ -345,40 +158,17 @@ class Analysis:
             "label_set": str(loaded.label_set),
             "status": loaded.status(),
             "top_k": [p.as_dict() for p in self.top_k(top_k)],
-            "logit_lens": [{"block": b, "label": lens.top_label[b], "index": int(lens.top_index[b]),
-                            "probability": float(lens.top_probability[b])} for b in range(len(lens.top_index))],
-            "evidence": {"index": c, "label": names[c], "model_logit": float(self.capture.logits[c]),
-                         "mean_patch_logit": float(self.patch_logits()[:, c].mean())},
-            "shuffle": {
-                "top1": top1(shuffle.logits),
-                "shuffled_top1": top1(shuffle.shuffled_logits),
-                "restored_top1": top1(shuffle.restored_logits),
-                "max_abs_logit_diff": shuffle.max_abs_logit_diff,
-            },
-            "token_mixing_smoothness": [token_mixing(loaded, b).smoothness for b in range(len(loaded.model.blocks))],
-            "architecture": architecture_card(loaded).as_dict(),
         }
+        for part in EXPORTED:
+            summary |= part.summary(self, c)
         if loaded.fallback_reason:
             summary["fallback_reason"] = loaded.fallback_reason
         return summary
 
     def arrays(self, class_index: int | None = None) -> dict[str, np.ndarray]:
-        """arrays.npz: every view's numbers, with the weight views of the model."""
-        model = self.loaded.model
-        views = [token_mixing(self.loaded, b) for b in range(len(model.blocks))]
-        evidence, updates, shuffle = self.evidence(class_index), self.updates(), self.shuffle().result
-        return {
-            "logits": self.capture.logits.float().cpu().numpy(),
-            "token_mixing": np.stack([v.maps.reshape(len(v.maps), -1) for v in views]),  # (depth, units, S)
-            "token_mixing_order": np.stack([v.order for v in views]),  # (depth, units)
-            "activation_norms": self.activations().maps,  # (depth, grid_h, grid_w)
-            "patch_evidence": evidence.patch_logits,  # (grid_h, grid_w)
-            "saliency": evidence.saliency,  # (H, W)
-            "logit_lens_probabilities": self.lens_probabilities(),  # (depth, num_classes)
-            "token_update_norms": updates.token_mixing,  # (depth,)
-            "channel_update_norms": updates.channel_mixing,  # (depth,)
-            "shuffle_permutation": shuffle.permutation,  # (S,)
-            "shuffled_logits": shuffle.shuffled_logits,
-            "restored_logits": shuffle.restored_logits,
-            "stem_filters": stem_filters(model),  # (C, p, p, 3)
-        }
+        """arrays.npz and model.npz: the logits, then each exported view's arrays."""
+        c = self.class_index(class_index)
+        arrays = {"logits": self.capture.logits.float().cpu().numpy()}
+        for part in EXPORTED:
+            arrays |= part.arrays(self, c)
+        return arrays

@@ -1,5 +1,5 @@
-"""What an image is to the explorer (its digest: one analysis per image bytes, model and weights) and the plain
-prediction /predict needs, which records nothing else."""
+"""What an image is to the explorer (its digest: one analysis per image bytes, model and weights), the pixels the
+model saw, and the plain prediction /predict needs, which records nothing else."""
 from __future__ import annotations
 
 import functools
@@ -59,3 +59,10 @@ def classify(loaded: LoadedModel, image: ImageSource) -> torch.Tensor:
     /predict needs), batched with the predictions asked for at the same moment on the same model."""
     x = preprocess(loaded, image).to(loaded.device)  # (3, H, W)
     return PREDICTIONS.run(loaded.model, x, lambda inputs: list(probabilities(loaded, torch.stack(inputs))))
+
+
+def display_image(image: torch.Tensor, data_config: dict) -> np.ndarray:
+    """(3, H, W) normalised input -> (H, W, 3) float in [0, 1]: exactly the pixels the model saw."""
+    mean = torch.tensor(data_config["mean"]).view(3, 1, 1)
+    std = torch.tensor(data_config["std"]).view(3, 1, 1)
+    return (image.detach().float().cpu() * std + mean).clamp(0, 1).permute(1, 2, 0).numpy()

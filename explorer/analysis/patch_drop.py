@@ -9,11 +9,15 @@ nothing local. Each share is drawn with several seeds, all in one batched forwar
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
 from explorer.model.loading import LoadedModel, load_model
+
+if TYPE_CHECKING:
+    from explorer.analysis.analysis import Analysis
 
 SHARES = tuple(round(0.1 * k, 1) for k in range(10))  # 0% to 90% of the patches
 SEEDS = 4
@@ -99,3 +103,10 @@ def patch_drop_view(loaded: LoadedModel, image: torch.Tensor, logits: torch.Tens
     random = patch_drop(twin, image)
     return PatchDropView(trained, random, loaded.name, loaded.weights, loaded.class_names[trained.top1],
                          twin.class_names[random.top1])
+
+
+def view(analysis: Analysis) -> PatchDropView:
+    """The analysis's image with a growing share of patches dropped, under these weights and random ones: 40 images
+    in one batched forward per set of weights, the first time only."""
+    return analysis.kept("patch_drop", lambda: patch_drop_view(analysis.loaded, analysis.input,
+                                                               analysis.capture.logits))

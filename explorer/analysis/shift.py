@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, Callable
 import numpy as np
 import torch
 
-from explorer.analysis.activations import capture, logit_lens_probabilities
+from explorer.analysis import logit_lens
+from explorer.analysis.capture import capture
 from explorer.analysis.corruptions import (
     CORRUPTIONS,
     SEVERITIES,
@@ -42,7 +43,7 @@ from explorer.progress import Progress
 from explorer.text.i18n import t
 
 if TYPE_CHECKING:
-    from explorer.analysis.analysis import Analysis, LensView
+    from explorer.analysis.analysis import Analysis
 
 log = logging.getLogger("explorer")
 
@@ -212,8 +213,8 @@ class BreakView:
     picture: np.ndarray  # (H, W, 3) uint8, corrupted
     stem_distance: np.ndarray  # (grid_h, grid_w) 1 - cos between the tokens entering block 0, per patch
     patch_distance: np.ndarray  # (depth, grid_h, grid_w) the same after each block
-    lens: LensView  # the logit lens of the corrupted picture (its final class: its own top-1)
-    clean_lens: LensView  # and of the clean one
+    lens: logit_lens.LensView  # the logit lens of the corrupted picture (its final class: its own top-1)
+    clean_lens: logit_lens.LensView  # and of the clean one
     clean_class_lens: np.ndarray  # (depth,) the clean top-1's probability under the corrupted picture's lens
 
     @property
@@ -238,8 +239,6 @@ class BreakView:
 def where_it_breaks(analysis: Analysis, corruption: str, severity: int, seed: int = 0) -> BreakView:
     """The break view of one cell of the grid (the same pixels: the corruptions are seeded), kept with the
     analysis: one hooked forward pass of the corrupted picture, compared with the analysis's own."""
-    from explorer.analysis.analysis import lens_view
-
     check_corruptions([corruption])
     check_severities([severity])
 
@@ -251,10 +250,11 @@ def where_it_breaks(analysis: Analysis, corruption: str, severity: int, seed: in
         grid = clean.grid
         blocks = token_distance(cap.blocks, clean.blocks).cpu().numpy().reshape(-1, *grid)
         stem = token_distance(cap.stem, clean.stem).cpu().numpy().reshape(grid)
-        probs = logit_lens_probabilities(loaded.model, cap).cpu().numpy()
+        probs = logit_lens.lens_probabilities(loaded.model, cap).cpu().numpy()
         own = int(cap.logits.argmax())
         return BreakView(corruption, severity, picture, corrupted_picture, stem, blocks,
-                         lens_view(probs, analysis.class_names, own), analysis.logit_lens(), probs[:, analysis.top1])
+                         logit_lens.lens_view(probs, analysis.class_names, own), logit_lens.view(analysis),
+                         probs[:, analysis.top1])
 
     return analysis.kept(("shift_break", corruption, severity, seed), make)
 

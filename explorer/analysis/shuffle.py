@@ -10,13 +10,18 @@ from __future__ import annotations
 import copy
 import itertools
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 from timm.models.mlp_mixer import MlpMixer
 
+from explorer.analysis.image import display_image
 from explorer.model.families import family
 from explorer.model.weights import patch_grid
+
+if TYPE_CHECKING:
+    from explorer.analysis.analysis import Analysis
 
 
 def patch_permutation(tokens: int, seed: int = 0) -> torch.Tensor:
@@ -81,3 +86,49 @@ def patch_shuffle(model: MlpMixer, image: torch.Tensor, seed: int = 0,
         restored_logits=restored.cpu().numpy(),
         max_abs_logit_diff=float((restored - original).abs().max()),
     )
+
+
+@dataclass(frozen=True)
+class ShuffleView:
+    """The patch-shuffle demo on this image."""
+
+    picture: np.ndarray  # (H, W, 3)
+    shuffled_picture: np.ndarray  # (H, W, 3)
+    result: ShuffleResult
+    # top-1 of: the original, the shuffled image, the shuffled image with permuted token mixing
+    labels: tuple[str, str, str]
+
+
+def view(analysis: Analysis) -> ShuffleView:
+    """The demo on the analysis's image: two forwards (the captured output is the first of three), once."""
+    def make() -> ShuffleView:
+        loaded = analysis.loaded
+        result = patch_shuffle(loaded.model, analysis.input, logits=analysis.capture.logits)
+        labels = tuple(analysis.class_names[int(np.argmax(logits))]
+                       for logits in (result.logits, result.shuffled_logits, result.restored_logits))
+        return ShuffleView(analysis.picture, display_image(result.shuffled_image, loaded.data_config), result,
+                           labels)
+
+    return analysis.kept("shuffle", make)
+
+
+def summary(analysis: Analysis, class_index: int) -> dict[str, Any]:
+    result, names = view(analysis).result, analysis.class_names
+
+    def top1(logits: np.ndarray) -> dict:
+        i = int(np.argmax(logits))
+        return {"index": i, "label": names[i]}
+
+    return {"shuffle": {
+        "top1": top1(result.logits),
+        "shuffled_top1": top1(result.shuffled_logits),
+        "restored_top1": top1(result.restored_logits),
+        "max_abs_logit_diff": result.max_abs_logit_diff,
+    }}
+
+
+def arrays(analysis: Analysis, class_index: int) -> dict[str, np.ndarray]:
+    result = view(analysis).result
+    return {"shuffle_permutation": result.permutation,  # (S,)
+            "shuffled_logits": result.shuffled_logits,
+            "restored_logits": result.restored_logits}

@@ -4,7 +4,7 @@ frozen pre-logits (explorer.analysis.probe), and the probe's answer on any image
     lesson = Lesson().with_images("mug", [("mug1.jpg", "mug1.jpg"), ...])   # decoded now; lesson.skipped names
                                                                            # the bad ones, the others are in
     learned = learn(loaded, lesson, progress)      # features (kept in explorer.memo), ridge fit, leave-one-out
-    probe_answer(learned, analysis.pre_logits())   # the probe's scores on the image being looked at
+    probe_answer(learned, image_features(analysis))   # the probe's scores on the image being looked at
 
 A lesson is plain, immutable data: the app keeps one per visitor (a gr.State), so nobody else ever sees it. Each
 image is decoded when it is added (a bad one is named and left out, the others stay) and kept as pixels with
@@ -14,19 +14,23 @@ go, and any model can be taught from the same lesson.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
+import torch
 from PIL import Image
 
 from explorer import memo
-from explorer.analysis.analysis import image_digest
+from explorer.analysis.image import image_digest
 from explorer.analysis.probe import RidgeProbe, fit_probe, layout, leading_directions, pre_logits
 from explorer.errors import ExplorerError, LessonError
 from explorer.images import ImageSource, load_image
 from explorer.model.loading import LoadedModel
 from explorer.progress import Progress
 from explorer.text.i18n import t
+
+if TYPE_CHECKING:
+    from explorer.analysis.analysis import Analysis
 
 MIN_CLASSES, MAX_CLASSES, MAX_IMAGES = 2, 10, 20  # classes in a lesson; images in one class
 MAX_NAME = 40  # characters of a class name
@@ -228,3 +232,14 @@ def probe_answer(learned: Learned, features: np.ndarray) -> ProbeAnswer:
     """(D,) pre-logits of an image (Analysis.pre_logits) -> the probe's answer on it."""
     row = np.asarray(features, dtype=np.float64)[None]
     return ProbeAnswer(learned.classes, learned.probe.scores(row)[0], layout(learned.probe, row, learned.directions)[0])
+
+
+def image_features(analysis: Analysis) -> np.ndarray:
+    """(C,) float64: the pooled features the head sees (timm's `forward_head(pre_logits=True)`) of the analysis's
+    image, read off its one pass: what the probe answers from."""
+    def make() -> np.ndarray:
+        with torch.no_grad():
+            pooled = analysis.loaded.model.forward_head(analysis.capture.features[None].float(), pre_logits=True)
+        return pooled[0].double().cpu().numpy()
+
+    return analysis.kept("pre_logits", make)

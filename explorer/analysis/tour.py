@@ -89,3 +89,8 @@ def tour_steps(analysis: Analysis) -> list[TourStep]:
     steps.append(TourStep(STEP_TITLES[6], "tour.head_text", "tour.head_caption", "top",
                           dict(labels=[x.label for x in top], probabilities=[x.probability for x in top]), shapes))
     return steps
+
+
+def view(analysis: Analysis) -> list[TourStep]:
+    """The seven steps on the analysis's image, made once."""
+    return analysis.kept("tour", lambda: tour_steps(analysis))

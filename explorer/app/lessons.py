@@ -10,6 +10,7 @@ import numpy as np
 from explorer.analysis.analysis import Analysis
 from explorer.analysis.patch_drop import PatchDropView
 from explorer.analysis.teach import MAX_CLASSES, MAX_IMAGES, MIN_CLASSES, Learned, Lesson, ProbeAnswer, model_key
+from explorer.analysis.teach import image_features
 from explorer.analysis.teach import probe_answer as answer_of
 from explorer.app.inputs import example_of
 from explorer.model.loading import LoadedModel
@@ -66,7 +67,7 @@ def teach_screen(lesson: Lesson, loaded: LoadedModel, analysis: Analysis | None)
     skipped = (*lesson.skipped, *(learned.skipped if learned else ()))
     if skipped:
         lines.append(t("lessons.left_out", skipped="; ".join(skipped)))
-    answer = None if learned is None or analysis is None else answer_of(learned, analysis.pre_logits())
+    answer = None if learned is None or analysis is None else answer_of(learned, image_features(analysis))
     if learned is not None and analysis is None:
         lines.append(t("lessons.no_image"))
     probe_scores = None if answer is None else {
@@ -82,7 +83,7 @@ def probe_line(lesson: Lesson | None, loaded: LoadedModel, analysis: Analysis | 
     learned = None if lesson is None else lesson.learned
     if learned is None or analysis is None or learned.model != model_key(loaded):
         return ""
-    answer = answer_of(learned, analysis.pre_logits())
+    answer = answer_of(learned, image_features(analysis))
     return t("lessons.probe_line", label=answer.label, score=float(answer.scores[answer.predicted]))
 
 

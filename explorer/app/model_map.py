@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import matplotlib
 import numpy as np
 
+from explorer.analysis import activations
 from explorer.model.catalogue import architecture_dims
 from explorer.model.families import family
 from explorer.model.weights import patch_grid
@@ -198,7 +199,7 @@ def model_map(loaded: LoadedModel, analysis: Analysis | None = None) -> ModelMap
     if analysis is not None:
         thumbnail = smaller(analysis.picture, THUMBNAIL_PX)  # (h, w, 3) in [0, 1]
         picture = png_uri((np.clip(thumbnail, 0, 1) * 255).round().astype(np.uint8))
-        norms = analysis.activations().maps  # (depth, grid_h, grid_w)
+        norms = activations.view(analysis).maps  # (depth, grid_h, grid_w)
         blocks = tuple(block_place(i, token, norm_picture(norms[i]), round(float(norms[i].mean()), 4))
                        for i in range(depth))
         best = analysis.top_k(1)[0]

@@ -14,10 +14,10 @@ from typing import Any, Iterable, Literal
 import numpy as np
 import torch
 
+from explorer.analysis import activations, logit_lens, shuffle, tour
 from explorer.analysis.analysis import Analysis
 from explorer.analysis.architecture import ArchitectureCard, measure_latency
 from explorer.analysis.model_views import token_mixing
-from explorer.analysis.tour import STEP_TITLES
 from explorer.export import export_folder, overview_figures
 from explorer.model import embedded
 from explorer.model.catalogue import catalogue
@@ -139,7 +139,7 @@ def explanation(analysis: Analysis) -> tuple[dict, list[tuple[str, str]], str]:
 
 def tour_step(analysis: Analysis, step: float | None) -> tuple[str, Any]:
     """The tour's step (1-based, as the slider and ?step= count, clamped): its words and the step to draw."""
-    steps = analysis.tour()
+    steps = tour.view(analysis)
     k = min(max(int(step or 1), 1), len(steps))
     return t("presenters.tour_step", step=k, steps=len(steps), title=steps[k - 1].title,
              text=steps[k - 1].text), steps[k - 1]
@@ -148,19 +148,19 @@ def tour_step(analysis: Analysis, step: float | None) -> tuple[str, Any]:
 def top_channel_rows(analysis: Analysis, block: int, patch: float | None) -> list[list]:
     """The top-channels table of one patch (row-major index, clamped) of one block's output."""
     patch = min(max(int(patch or 0), 0), analysis.capture.blocks.shape[1] - 1)
-    return [[block, patch, ch, round(v, 4)] for ch, v in analysis.top_channels(block, patch)]
+    return [[block, patch, ch, round(v, 4)] for ch, v in activations.top_channels(analysis, block, patch)]
 
 
 def lens_rows(analysis: Analysis) -> list[list]:
     """The logit lens's table: per block, the lens's top-1, its probability, the final class's probability."""
-    lens = analysis.logit_lens()
+    lens = logit_lens.view(analysis)
     names = analysis.class_names
     return [[b, shown_name(lens.top_label[b], names), round(float(lens.top_probability[b]), 4),
              round(float(lens.final_probability[b]), 4)] for b in range(len(lens.top_index))]
 
 
 def shuffle_text(analysis: Analysis) -> str:
-    view = analysis.shuffle()
+    view = shuffle.view(analysis)
     original, shuffled, restored = (shown_name(label, analysis.class_names) for label in view.labels)
     return t("presenters.shuffle", original=original, shuffled=shuffled, restored=restored,
              diff=view.result.max_abs_logit_diff)
@@ -297,7 +297,7 @@ def moved(action: Step, position: int, count: int) -> int:
 
 def tour_stepped(action: Step, step: float) -> int:
     """The tour's step (1-based) after a key."""
-    return moved(action, int(step) - 1, len(STEP_TITLES)) + 1
+    return moved(action, int(step) - 1, len(tour.STEP_TITLES)) + 1
 
 
 def snapshot_stepped(action: Step, snapshot: float) -> int:

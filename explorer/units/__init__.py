@@ -17,7 +17,7 @@ A unit is addressed as `Unit(block, kind, index)`:
 The modules, in the order they build on each other:
 
 - `address`: Unit, the kinds, how many units a block has, checking an address;
-- `record`: a block's units recorded in a forward pass (through explorer.analysis.activations' hooks), reduced;
+- `record`: a block's units recorded in a forward pass (through explorer.analysis.capture's hooks), reduced;
 - `sprites`: JPEG sprites that ship many images in one file;
 - `index`: the index of a reference set (`build_index`, `python -m explorer index DIR`), saved and read;
 - `reference`: which reference set a unit's examples come from, and its top images in it;

@@ -1,4 +1,4 @@
-"""A block's units recorded during a forward pass, through the one hook mechanism (explorer.analysis.activations).
+"""A block's units recorded during a forward pass, through the one hook mechanism (explorer.analysis.capture).
 
 Both kinds are (B, positions, units) tensors, positions being patches for a channel and channels for a token
 unit, so one set of reductions serves both: the maximum over positions (and where it is) ranks dataset
@@ -12,7 +12,7 @@ from typing import Callable, Iterator, Sequence
 import torch
 from timm.models.mlp_mixer import MlpMixer
 
-from explorer.analysis.activations import recording
+from explorer.analysis.capture import recording
 from explorer.model.families import Site, family
 from explorer.units.address import KINDS, Kind, Unit
 

@@ -9,7 +9,7 @@ from typing import Sequence, Union
 import numpy as np
 
 from explorer import memo
-from explorer.analysis.analysis import display_image, image_digest
+from explorer.analysis.image import display_image, image_digest
 from explorer.errors import ExplorerError
 from explorer.images import ImageSource
 from explorer.model import embedded

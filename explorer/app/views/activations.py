@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import gradio as gr
 
+from explorer.analysis import activations
 from explorer.app import presenters as show
 from explorer.app.views.base import Components, Controls, Session, View, no_image, teaching_text
 from explorer.render import plotly as plots
@@ -40,11 +41,11 @@ def draw(ui: Components, c: Controls, s: Session) -> dict:
         return {ui.activations: plots.empty_plot(no_image(), large=c.present), ui.top_table: table([]),
                 ui.updates: None}
     b = show.block_index(a.loaded, c.block)
-    maps = a.activations(show.optional_index(c.channel))
+    maps = activations.view(a, show.optional_index(c.channel))
     return {
         ui.activations: plots.activations_plot(maps, shared_scale=c.scale == SHARED_SCALE, large=c.present, block=b),
         ui.top_table: table(show.top_channel_rows(a, b, c.patch)),
-        ui.updates: plots.updates_plot(a.updates(), large=c.present),
+        ui.updates: plots.updates_plot(activations.updates(a), large=c.present),
     }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gradio as gr
 
+from explorer.analysis import patch_drop
 from explorer.app.lessons import drop_text
 from explorer.app.views.base import Components, Controls, Session, View, no_image, teaching_text
 from explorer.render import plotly as plots
@@ -19,7 +20,7 @@ def lay_out(ui: Components) -> None:
 def draw(ui: Components, c: Controls, s: Session) -> dict:
     if s.analysis is None:
         return {ui.drop_md: no_image(), ui.drop_plot: plots.empty_plot(no_image(), large=c.present)}
-    view = s.analysis.patch_drop()
+    view = patch_drop.view(s.analysis)
     return {ui.drop_md: drop_text(view), ui.drop_plot: plots.patch_drop_plot(view, large=c.present)}
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import gradio as gr
 
+from explorer.analysis import evidence
 from explorer.app import presenters as show
 from explorer.app.views.base import Components, Controls, Session, View, no_image, teaching_text
 from explorer.render import plotly as plots
@@ -18,7 +19,8 @@ def lay_out(ui: Components) -> None:
 def draw(ui: Components, c: Controls, s: Session) -> dict:
     if s.analysis is None:
         return {ui.evidence: plots.empty_plot(no_image(), large=c.present)}
-    return {ui.evidence: plots.evidence_plot(s.analysis.evidence(show.optional_index(c.class_index)), large=c.present)}
+    return {ui.evidence: plots.evidence_plot(evidence.view(s.analysis, show.optional_index(c.class_index)),
+                                              large=c.present)}
 
 
 VIEW = View("evidence", "evidence.title", "evidence.text", lay_out, draw, outputs=("evidence",), place="pool",

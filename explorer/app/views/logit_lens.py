@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import gradio as gr
 
+from explorer.analysis import logit_lens
 from explorer.app import presenters as show
 from explorer.app.views.base import Components, Controls, Session, View, no_image, teaching_text
 from explorer.render import plotly as plots
@@ -26,7 +27,7 @@ def table(rows: list[list]) -> dict:
 def draw(ui: Components, c: Controls, s: Session) -> dict:
     if s.analysis is None:
         return {ui.lens: plots.empty_plot(no_image(), large=c.present), ui.lens_table: table([])}
-    lens = plots.lens_plot(s.analysis.logit_lens(), large=c.present)
+    lens = plots.lens_plot(logit_lens.view(s.analysis), large=c.present)
     return {ui.lens: lens, ui.lens_table: table(show.lens_rows(s.analysis))}
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 import gradio as gr
 import numpy as np
 
-from explorer.analysis.analysis import Analysis, ShuffleView
+from explorer.analysis import shuffle
+from explorer.analysis.analysis import Analysis
 from explorer.app import presenters as show
 from explorer.app.views.base import CAPTION, Components, Controls, Session, View, described, drawn, image_figure, \
     no_image, shown, teaching_text
@@ -25,7 +26,7 @@ def top1(logits: np.ndarray) -> tuple[int, float]:
     return int(probabilities.argmax()), float(probabilities.max())
 
 
-def alt_text(analysis: Analysis, view: ShuffleView) -> str:
+def alt_text(analysis: Analysis, view: shuffle.ShuffleView) -> str:
     """The figure in words: the three predictions (original, shuffled, token mixing permuted too) and how close
     the last comes back to the first."""
     names, result = analysis.class_names, view.result
@@ -38,7 +39,7 @@ def alt_text(analysis: Analysis, view: ShuffleView) -> str:
 def draw(ui: Components, c: Controls, s: Session) -> dict:
     if s.analysis is None:
         return {ui.shuffle_md: no_image(), ui.shuffle: None}
-    view = s.analysis.shuffle()
+    view = shuffle.view(s.analysis)
     picture = shown(drawn(figures.shuffle_figure, view, large=False))  # its words: the large line above
     return {ui.shuffle_md: show.shuffle_text(s.analysis), ui.shuffle: described(picture, alt_text(s.analysis, view))}
 

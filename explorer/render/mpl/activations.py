@@ -11,7 +11,7 @@ from explorer.render.mpl.panels import ColourBar, blend, panels_figure, smaller
 from explorer.text.i18n import t
 
 if TYPE_CHECKING:
-    from explorer.analysis.analysis import ActivationView
+    from explorer.analysis.activations import ActivationView
 
 
 def activations_figure(view: ActivationView, shared_scale: bool = True) -> Figure:

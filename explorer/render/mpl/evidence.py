@@ -11,7 +11,7 @@ from explorer.render.mpl.panels import ColourBar, blend, panels_figure
 from explorer.text.i18n import t
 
 if TYPE_CHECKING:
-    from explorer.analysis.analysis import EvidenceView
+    from explorer.analysis.evidence import EvidenceView
 
 
 def evidence_figure(view: EvidenceView) -> Figure:

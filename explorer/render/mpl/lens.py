@@ -13,7 +13,7 @@ from explorer.render.mpl.common import new_figure, wrap
 from explorer.text.i18n import t
 
 if TYPE_CHECKING:
-    from explorer.analysis.analysis import LensView
+    from explorer.analysis.logit_lens import LensView
 
 
 def lens_figure(view: LensView) -> Figure:

@@ -11,7 +11,7 @@ from explorer.render.mpl.panels import panels_figure
 from explorer.text.i18n import t
 
 if TYPE_CHECKING:
-    from explorer.analysis.analysis import ShuffleView
+    from explorer.analysis.shuffle import ShuffleView
 
 
 def shuffle_figure(view: ShuffleView) -> Figure:

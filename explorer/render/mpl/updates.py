@@ -12,7 +12,7 @@ from explorer.render.mpl.common import new_figure
 from explorer.text.i18n import t
 
 if TYPE_CHECKING:
-    from explorer.analysis.analysis import UpdatesView
+    from explorer.analysis.activations import UpdatesView
 
 
 def updates_figure(view: UpdatesView) -> Figure:

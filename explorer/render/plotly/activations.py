@@ -20,7 +20,7 @@ from explorer.render.plotly.common import (
 )
 
 if TYPE_CHECKING:
-    from explorer.analysis.analysis import ActivationView
+    from explorer.analysis.activations import ActivationView
 
 
 def activations_plot(view: ActivationView, shared_scale: bool = True, large: bool = False, block: int = 0) -> go.Figure:

@@ -13,7 +13,7 @@ from explorer.render.plotly.common import colour_bar, image_axes, picture_uri, p
 from explorer.text.i18n import t
 
 if TYPE_CHECKING:
-    from explorer.analysis.analysis import EvidenceView
+    from explorer.analysis.evidence import EvidenceView
 
 
 def evidence_plot(view: EvidenceView, large: bool = False) -> go.Figure:

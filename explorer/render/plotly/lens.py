@@ -22,7 +22,7 @@ from explorer.render.plotly.common import (
 from explorer.text.i18n import t
 
 if TYPE_CHECKING:
-    from explorer.analysis.analysis import LensView
+    from explorer.analysis.logit_lens import LensView
 
 
 def overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:

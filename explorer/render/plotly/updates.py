@@ -12,7 +12,7 @@ from explorer.render.plotly.common import block_ticks, legend_above, safe, style
 from explorer.text.i18n import t
 
 if TYPE_CHECKING:
-    from explorer.analysis.analysis import UpdatesView
+    from explorer.analysis.activations import UpdatesView
 
 
 def updates_plot(view: UpdatesView, large: bool = False) -> go.Figure:

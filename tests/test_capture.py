@@ -3,9 +3,10 @@ import pytest
 import torch
 
 from conftest import FAMILY_MODELS, tiny_model
-from explorer.analysis.activations import (activation_norms, capture, channel_maps, input_times_gradient, logit_lens,
-                                           logit_lens_probabilities, patch_evidence, patch_logits, top_channels,
-                                           update_norms)
+from explorer.analysis.activations import activation_norms, channel_maps, strongest_channels, update_norms
+from explorer.analysis.capture import capture, input_times_gradient
+from explorer.analysis.evidence import head_per_patch
+from explorer.analysis.logit_lens import lens_probabilities, lens_view
 
 
 @pytest.fixture(params=FAMILY_MODELS)
@@ -24,17 +25,15 @@ def test_capture_matches_the_plain_forward(model_and_capture):
 
 def test_evidence_mean_is_the_logit(model_and_capture):
     model, _, cap = model_and_capture
-    assert torch.allclose(patch_logits(model, cap).mean(0), cap.logits, atol=1e-5)
-    top = int(cap.logits.argmax())
-    assert patch_evidence(model, cap, top).mean() == pytest.approx(float(cap.logits[top]), abs=1e-5)
+    assert torch.allclose(head_per_patch(model, cap).mean(0), cap.logits, atol=1e-5)
 
 
 def test_last_lens_is_the_models_output(model_and_capture):
     model, _, cap = model_and_capture
-    probs = logit_lens_probabilities(model, cap)
+    probs = lens_probabilities(model, cap)
     assert torch.allclose(probs[-1], cap.logits.softmax(-1), atol=1e-6)
-    steps = logit_lens(model, cap, [f"c{i}" for i in range(7)])
-    assert len(steps) == len(model.blocks) and steps[-1].index == int(cap.logits.argmax())
+    lens = lens_view(probs.numpy(), tuple(f"c{i}" for i in range(7)), int(cap.logits.argmax()))
+    assert len(lens.top_index) == len(model.blocks) and lens.top_index[-1] == int(cap.logits.argmax())
 
 
 def test_updates_add_up_to_the_block_output(model_and_capture):
@@ -70,7 +69,7 @@ def test_maps_and_top_channels(model_and_capture):
     assert norms.shape == (len(model.blocks), 4, 4)
     assert norms[0, 0, 1] == pytest.approx(float(cap.blocks[0, 1].norm()), rel=1e-5)
     assert channel_maps(cap, 3)[1, 1, 0] == pytest.approx(float(cap.blocks[1, 4, 3]))
-    top = top_channels(cap, 1, 5, k=4)
+    top = strongest_channels(cap, 1, 5, k=4)
     assert len(top) == 4 and abs(top[0][1]) >= abs(top[-1][1])
     assert abs(top[0][1]) == pytest.approx(float(cap.blocks[1, 5].abs().max()))
 
@@ -112,7 +111,7 @@ def test_concurrent_forwards_on_the_shared_model_do_not_leak_into_a_capture():
 def test_hooks_see_only_the_forwards_of_their_own_thread_and_go_away():
     import threading
 
-    from explorer.analysis.activations import thread_hooks
+    from explorer.analysis.capture import thread_hooks
 
     layer, seen = torch.nn.Linear(2, 2), []
     with thread_hooks([(layer, "pre", lambda module, inputs: seen.append("pre")),
