@@ -3,6 +3,7 @@ import json
 import zipfile
 
 import numpy as np
+from PIL import Image
 import pytest
 
 from conftest import EMBEDDED_BLOCKS, EXAMPLES
@@ -123,3 +124,22 @@ def test_training_timeline_goes_from_init_to_the_end():
     first, smooth_first = timeline_gallery(0, epochs[0])
     last, smooth_last = timeline_gallery(0, epochs[-1])
     assert first.shape == last.shape and not np.array_equal(first, last)
+
+
+def test_an_export_holds_what_each_module_in_exported_adds(tmp_path, monkeypatch):
+    """summary.json and arrays.npz are asked of one list: a module added to EXPORTED is in both files."""
+    from types import SimpleNamespace
+
+    from explorer.analysis import analysis as analysis_module
+
+    brightness = SimpleNamespace(  # a made-up view: the mean pixel the model saw
+        summary=lambda a, c: {"brightness": float(a.picture.mean())},
+        arrays=lambda a, c: {"brightness_per_colour": a.picture.mean(axis=(0, 1))})
+    monkeypatch.setattr(analysis_module, "EXPORTED", (*analysis_module.EXPORTED, brightness))
+    ship = Analysis(load_model("embedded"), EXAMPLES / "cifar10-ship.jpg")
+    save_explanation(ship, tmp_path)
+    pixels = np.asarray(Image.open(EXAMPLES / "cifar10-ship.jpg").convert("RGB"), dtype=np.float64) / 255
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert list(summary)[-1] == "brightness" and summary["brightness"] == pytest.approx(pixels.mean(), abs=1e-6)
+    saved = np.load(tmp_path / "arrays.npz")["brightness_per_colour"]
+    assert np.allclose(saved, pixels.mean(axis=(0, 1)), atol=1e-6)

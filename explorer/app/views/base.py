@@ -130,8 +130,8 @@ class View:
     page); opened_from_map: whether a click on that place opens it (one view per place). controls: the controls
     whose change redraws it. link: what its deep link carries (LINK_PARAMETERS). figures / charts: the CSS ids of
     its drawn pictures and Plotly charts (lecture mode fits them to the screen; the slide shows the first).
-    stepped: what the keys ←/→/Home/End move (None: nothing). exports: the names it adds to an export's
-    summary.json and figures (explorer.export), empty if none.
+    stepped: what the keys ←/→/Home/End move (None: nothing). What a view adds to an export is its analysis
+    module's (explorer.analysis.analysis.EXPORTED), not the app's: the CLI exports without Gradio.
     """
 
     id: str
@@ -147,7 +147,6 @@ class View:
     figures: tuple[str, ...] = ()
     charts: tuple[str, ...] = ()
     stepped: Stepped | None = None
-    exports: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         """A view missing a part fails here, when its module is imported, not silently when it is drawn."""
