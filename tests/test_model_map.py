@@ -9,8 +9,9 @@ from PIL import Image
 
 from conftest import EMBEDDED_BLOCKS, EXAMPLES, FAMILY_MODELS, ROOT, free_port, tiny_model
 from explorer.analysis.analysis import Analysis
-from explorer.app.model_map import PARTS, model_map
+from explorer.app.model_map import PARTS, SubPlace, model_map
 from explorer.app.model_map_view import model_map_value
+from explorer.app.views import VIEWS, View
 from explorer.model.catalogue import architecture_dims
 from explorer.model.loading import _prepare, load_model
 from explorer.model.families import family
@@ -26,6 +27,9 @@ MIXING_NAMES = {"MLP-Mixer": ("map.mixing.token_mlp", "map.mixing.channel_mlp"),
                 "ResMLP": ("map.mixing.linear", "map.mixing.channel_mlp"),
                 "gMLP": ("map.mixing.spatial_gating", "map.mixing.gated_channel_mlp")}
 LOCALES = ROOT / "explorer" / "text" / "locales"
+# a view the app does not have, with a smaller place of its own under the stem (a stage with none in the app)
+STEM_LENS = View("stem-lens", "stem.image", "", lambda ui: None, None, (), place="stem-lens", opened_from_map=True,
+                 sub_place=SubPlace(under="stem", label="stem.image", tip="stem.title"))
 
 
 def catalogue(tag: str) -> dict[str, str]:
@@ -115,14 +119,11 @@ def test_every_word_of_the_map_is_in_the_visitors_language(tag):
     label, _, _ = timm_top1_and_norms(loaded, Image.open(CAT))
     s, c, p, depth, classes = 64, 128, 4, EMBEDDED_BLOCKS, 10  # the embedded model: 32×32 in 4×4 patches
     with speaking(tag):
-        value = model_map_value(model_map(loaded, Analysis(loaded, CAT)), ("token-mixing", 3))
+        value = model_map_value(model_map(loaded, Analysis(loaded, CAT), VIEWS), ("token-mixing", 3))
     assert value["words"] == {
         "map_name": words["map.name"].format(name="embedded"), "title_tip": words["map.title_tip"],
         "facts": words["map.facts"].format(family="MLP-Mixer", depth=depth, s=s, c=c),
         "input_alt": words["map.input_alt"],
-        "shift": words["map.shift"], "shift_tip": words["map.shift_tip"],
-        "drop": words["map.drop"], "drop_tip": words["map.drop_tip"],
-        "teach": words["map.teach"], "teach_tip": words["map.teach_tip"],
         "stem_glyph": words["map.stem_glyph"].format(p=p, c=c),
         "token_row": words["map.token_row"], "channel_row": words["map.channel_row"],
         "top": words["map.row_top"], "bottom": words["map.row_bottom"],
@@ -130,6 +131,13 @@ def test_every_word_of_the_map_is_in_the_visitors_language(tag):
         "pool_glyph": words["map.pool_glyph"].format(s=s),
         "classes": words["map.classes"].format(classes=classes),
         "top1": words["map.top1"].format(label=words.get(f"cifar10.{label}", label))}  # CIFAR-10 names said too
+    # the smaller places under the stages: the corruption lab under the input, patch drop under the patches, teach
+    # it under the head
+    assert {part: value[part]["subs"] for part in ("input", "patches", "stem", "pool", "head")} == {
+        "input": [{"view": "shift", "label": words["map.shift"], "tip": words["map.shift_tip"]}],
+        "patches": [{"view": "drop", "label": words["map.drop"], "tip": words["map.drop_tip"]}],
+        "stem": [], "pool": [],
+        "head": [{"view": "teach", "label": words["map.teach"], "tip": words["map.teach_tip"]}]}
     titles = [value[part]["title"] for part in ("input", "patches", "stem", "pool", "head")]
     assert titles == [words[f"map.{part}.title"] for part in ("input", "patches", "stem", "pool", "head")]
     assert value["input"]["detail"] == words["map.input.detail"]
@@ -176,8 +184,35 @@ def test_the_components_value_and_the_places_it_reports():
     assert model_map_component(value).value == value
     assert opened_place(SimpleNamespace(part="token-mixing", block=3)) == ("token-mixing", 3)
     assert opened_place(SimpleNamespace(part="model", block=None)) == ("model", None)
+    assert opened_place(SimpleNamespace(part="teach", block=None)) == ("teach", None)  # a view's smaller place
     with pytest.raises(ValueError, match="not a place on the model map: 'elsewhere'"):
         opened_place(SimpleNamespace(part="elsewhere", block=None))
+
+
+def test_a_view_declaring_a_smaller_place_is_under_its_stage_and_nowhere_else():
+    english = catalogue("en")
+    drawn = model_map(load_model("embedded"), None, (*VIEWS, STEM_LENS))
+    assert [(b.view, b.label, b.tip) for b in drawn.stem.subs] == [("stem-lens", english["stem.image"],
+                                                                     english["stem.title"])]
+    assert [b.view for b in drawn.input.subs + drawn.patches.subs + drawn.pool.subs + drawn.head.subs] == [
+        "shift", "drop", "teach"]
+    assert model_map(load_model("embedded")).stem.subs == ()  # no views given: no smaller places
+
+
+@pytest.mark.parametrize("spec, problem", [
+    (dict(place="stem"), "its place at its own button under a stage: place='odd', opened_from_map=True"),
+    (dict(opened_from_map=False), "its place at its own button under a stage: place='odd', opened_from_map=True"),
+    (dict(sub_place=SubPlace("token-mixing", "stem.image", "stem.title")),
+     "a smaller place under a stage, one of ('input', 'patches', 'stem', 'pool', 'head') (not 'token-mixing')"),
+    (dict(sub_place=SubPlace("stem", "stem.image", "no.such.key")),
+     "its smaller place's words as keys of the English catalogue (not ['no.such.key'])"),
+])
+def test_a_smaller_place_declared_wrongly_is_refused_when_the_view_is_made(spec, problem):
+    fields = {"place": "odd", "opened_from_map": True, "sub_place": SubPlace("stem", "stem.image", "stem.title"),
+              **spec}
+    with pytest.raises(TypeError) as refused:
+        View("odd", "stem.image", "", lambda ui: None, None, (), **fields)
+    assert str(refused.value) == f"view 'odd' needs {problem}"
 
 
 # ---------------------------------------------------------------------------------------------- in Chromium
@@ -185,21 +220,25 @@ def test_the_components_value_and_the_places_it_reports():
 
 @pytest.fixture(scope="module")
 def map_page():
-    """A minimal page holding only the map (the embedded model on the cat), a button that swaps in a 30-block
-    tiny gMLP, and a box showing what the Python callback heard; served on a free port on 127.0.0.1."""
+    """A minimal page holding only the map (the embedded model on the cat, the app's views' smaller places), a
+    button that swaps in a 30-block tiny gMLP, one that swaps in the map of the app's views and STEM_LENS, and a box
+    showing what the Python callback heard; served on a free port on 127.0.0.1."""
     import gradio as gr
 
     from explorer.app.model_map_view import model_map_component, model_map_value, opened_place
 
     embedded = load_model("embedded")
     gmlp = tiny("gmlp_ti16_224")
-    maps = {"embedded": model_map(embedded, Analysis(embedded, CAT)), "gmlp": model_map(gmlp, Analysis(gmlp, CAT))}
+    maps = {"embedded": model_map(embedded, Analysis(embedded, CAT), VIEWS),
+            "gmlp": model_map(gmlp, Analysis(gmlp, CAT), VIEWS),
+            "stem-lens": model_map(embedded, Analysis(embedded, CAT), (*VIEWS, STEM_LENS))}
     heard = []
 
     with gr.Blocks() as demo:
         view = model_map_component(model_map_value(maps["embedded"]))
         said = gr.Textbox(elem_id="heard")
         swap = gr.Button("30-block gMLP", elem_id="swap")
+        lens = gr.Button("with a view under the stem", elem_id="under-stem")
 
         def on_place(value, evt: gr.EventData):
             heard.append((opened_place(evt), value["open"]))
@@ -207,6 +246,7 @@ def map_page():
 
         view.click(on_place, inputs=[view], outputs=[said])
         swap.click(lambda: model_map_value(maps["gmlp"], ("stem", None)), outputs=[view])
+        lens.click(lambda: model_map_value(maps["stem-lens"]), outputs=[view])
 
     port = free_port()
     demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
@@ -254,5 +294,65 @@ def test_the_map_in_chromium(map_page, browser):
         assert frame.evaluate("f => f.scrollWidth <= f.clientWidth + "
                               "1"), "30 blocks fit without scrolling at 1366 px"
         page.screenshot(path=OUTPUT / "model-map-gmlp30.png")
+    finally:
+        page.close()
+
+
+# The smaller places as the template wrote them by hand before the views declared them: every attribute of each
+# button, its words, and the classes of the stage it sits in (English).
+ENGLISH = catalogue("en")
+SUB_BUTTONS = [
+    {"stage": "mm-stage mm-with-sub", "text": ENGLISH["map.shift"],
+     "attributes": {"type": "button", "class": "mm-sub", "data-view": "shift", "aria-current": "false",
+                    "title": ENGLISH["map.shift_tip"]}},
+    {"stage": "mm-stage mm-with-sub", "text": ENGLISH["map.drop"],
+     "attributes": {"type": "button", "class": "mm-sub", "data-view": "drop", "aria-current": "false",
+                    "title": ENGLISH["map.drop_tip"]}},
+    {"stage": "mm-stage mm-end mm-with-sub", "text": ENGLISH["map.teach"],
+     "attributes": {"type": "button", "class": "mm-sub", "data-view": "teach", "aria-current": "false",
+                    "title": ENGLISH["map.teach_tip"]}},
+]
+READ_SUBS = """() => [...document.querySelectorAll('#model-map .mm-sub')].map(b => ({
+    stage: b.parentElement.className, text: b.textContent,
+    attributes: Object.fromEntries(b.getAttributeNames().map(n => [n, b.getAttribute(n)]))}))"""
+READ_STAGES = """() => Object.fromEntries([...document.querySelectorAll('#model-map [data-part]')]
+    .filter(p => p.parentElement.matches('.mm-stage')).map(p => [p.dataset.part, p.parentElement.className]))"""
+
+
+def test_the_apps_smaller_places_are_drawn_as_the_hand_written_template_drew_them(map_page, browser):
+    url, heard = map_page
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    try:
+        page.goto(url)
+        page.locator("#model-map .mm-sub").first.wait_for(timeout=30_000)
+        assert page.evaluate(READ_SUBS) == SUB_BUTTONS
+        assert page.evaluate(READ_STAGES) == {
+            "input": "mm-stage mm-with-sub", "patches": "mm-stage mm-with-sub", "stem": "mm-stage",
+            "pool": "mm-stage", "head": "mm-stage mm-end mm-with-sub"}
+        page.locator("#model-map [data-view=drop]").click()  # marked open, and heard as the view's place
+        page.wait_for_function("() => document.querySelector('#heard textarea')?.value === 'drop None'",
+                               timeout=30_000)
+        assert heard[-1] == (("drop", None), {"part": "drop", "block": None})
+        assert page.locator("#model-map [aria-current=true]").get_attribute("data-view") == "drop"
+    finally:
+        page.close()
+
+
+def test_a_view_with_a_smaller_place_under_the_stem_is_a_button_under_the_stem(map_page, browser):
+    url, _ = map_page
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    try:
+        page.goto(url)
+        page.locator("#model-map [data-part=stem]").wait_for(timeout=30_000)
+        page.locator("#under-stem").click()
+        page.locator("#model-map [data-view=stem-lens]").wait_for(timeout=30_000)
+        under_stem = page.locator("#model-map li:has(> [data-part=stem]) > .mm-sub")
+        assert under_stem.count() == 1
+        assert under_stem.get_attribute("data-view") == "stem-lens"
+        assert under_stem.get_attribute("title") == ENGLISH["stem.title"]
+        assert under_stem.inner_text() == ENGLISH["stem.image"]
+        assert page.evaluate(READ_STAGES)["stem"] == "mm-stage mm-with-sub"
+        assert [b["attributes"]["data-view"] for b in page.evaluate(READ_SUBS)] == [
+            "shift", "drop", "stem-lens", "teach"]  # in the map's order: the stem between the patches and the head
     finally:
         page.close()

@@ -92,7 +92,7 @@ class App:
         out = {ui.labels: labels, ui.announce: show.announcement(labels), ui.status: loaded.status(),
                ui.banner: gr.Markdown(banner, visible=bool(banner)),  # shown only with something to say
                ui.block: gr.Slider(value=block, maximum=show.depth(loaded) - 1),
-               ui.model_map: model_map_value(model_map(loaded, analysis),
+               ui.model_map: model_map_value(model_map(loaded, analysis, views.VIEWS),
                                              open_place=place_of(view, block, c.unit_kind)),
                ui.probe_line: probe_line(c.lesson, loaded, analysis)}
         if opened:

@@ -8,15 +8,17 @@ Every word on it is in the visitor's language (t(): the map is built while answe
 titles and details, and `words`, the template's own words (explorer/app/model_map.html reads `value.words.*`).
 
 Every place has its `part` (the map's DOM contract: input, patches, stem, token-mixing, channel-mixing, pool,
-head); a block's two places also have its index. The map is read off the one analysis already made (its
-picture, each block's activation norm over the patch grid, its top-1): drawing it runs nothing.
+head); a block's two places also have its index. A stage may carry smaller places under it, one button each for a
+view about that part, declared by the view itself (its `SubPlace`, explorer.app.views.base.View.sub_place). The
+map is read off the one analysis already made (its picture, each block's activation norm over the patch grid, its
+top-1): drawing it runs nothing.
 """
 from __future__ import annotations
 
 import base64
 import json
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterable
 
 import matplotlib
 import numpy as np
@@ -32,15 +34,33 @@ from explorer.text.i18n import t
 
 if TYPE_CHECKING:
     from explorer.analysis.analysis import Analysis
+    from explorer.app.views.base import View
     from explorer.model.loading import LoadedModel
 
 PARTS = ("input", "patches", "stem", "token-mixing", "channel-mixing", "pool", "head")
-# Smaller places under a stage, for views about that part: the input's corruption lab, the patches' patch drop, the
-# head's "teach it" (a probe on the pooled features the head reads). On the map they carry `data-view`, not
-# `data-part` (whose seven values are a contract: one element each, but for the blocks'), and a click on one reads
-# as a place's.
-SUB_PLACES = {"shift": "input", "drop": "patches", "teach": "head"}
+STAGES = ("input", "patches", "stem", "pool", "head")  # the places outside the blocks: a Stage each
 THUMBNAIL_PX = 112  # the input picture's longer side: sharp at the map's 56 CSS px on a 2x screen
+
+
+@dataclass(frozen=True)
+class SubPlace:
+    """Where a view sits on the map when it is a smaller place under a stage (a view about that part: the input's
+    corruption lab, the head's "teach it"), as the view declares it. On the map it is a small button under the
+    stage carrying `data-view` (the view's id), not `data-part` (whose seven values are a contract); a click on it
+    reads as a place's, the view's id as the part."""
+
+    under: str  # the stage it sits under, one of STAGES
+    label: str  # the catalogue key of the button's words ("corrupt it")
+    tip: str  # the catalogue key of its tooltip
+
+
+@dataclass(frozen=True)
+class SubButton:
+    """A smaller place as drawn: the view it opens and its words in the visitor's language."""
+
+    view: str  # the view's id: the button's data-view, and the part a click on it reports
+    label: str
+    tip: str
 
 @dataclass(frozen=True)
 class Stage:
@@ -51,6 +71,7 @@ class Stage:
     shape: str  # what leaves it, e.g. "196×768" (S×C)
     detail: str  # one sentence, for its tooltip
     picture: str = ""  # a PNG data URI, "" when there is none
+    subs: tuple[SubButton, ...] = ()  # the smaller places under it, in the order of the views
 
 
 @dataclass(frozen=True)
@@ -169,9 +190,6 @@ def map_words(name: str, family_name: str, depth: int, s: int, c: int, p: int, c
         "title_tip": t("map.title_tip"),
         "facts": t("map.facts", family=family_name, depth=depth, s=s, c=c),
         "input_alt": t("map.input_alt"),
-        "shift": t("map.shift"), "shift_tip": t("map.shift_tip"),
-        "drop": t("map.drop"), "drop_tip": t("map.drop_tip"),
-        "teach": t("map.teach"), "teach_tip": t("map.teach_tip"),
         "stem_glyph": t("map.stem_glyph", p=p, c=c),
         "token_row": t("map.token_row"), "channel_row": t("map.channel_row"),
         "top": t("map.row_top"), "bottom": t("map.row_bottom"),
@@ -182,8 +200,19 @@ def map_words(name: str, family_name: str, depth: int, s: int, c: int, p: int, c
     }
 
 
-def model_map(loaded: LoadedModel, analysis: Analysis | None = None) -> ModelMap:
-    """The map of `loaded`, carrying `analysis`'s image, per-block activation norms and top-1 when given."""
+def sub_places(views: Iterable[View]) -> dict[str, tuple[SubButton, ...]]:
+    """Each stage's smaller places (its part -> its buttons), from the views that declare one, in their order."""
+    found: dict[str, tuple[SubButton, ...]] = {stage: () for stage in STAGES}
+    for view in views:
+        if view.sub_place is not None:
+            place = view.sub_place
+            found[place.under] += (SubButton(view.id, t(place.label), t(place.tip)),)
+    return found
+
+
+def model_map(loaded: LoadedModel, analysis: Analysis | None = None, views: Iterable[View] = ()) -> ModelMap:
+    """The map of `loaded`, carrying `analysis`'s image, per-block activation norms and top-1 when given, and the
+    smaller places the `views` declare (the app passes its VIEWS; none without)."""
     model = loaded.model
     if analysis is not None and analysis.loaded.model is not model:
         raise ValueError("the analysis was made on another model than the one mapped")
@@ -193,6 +222,7 @@ def model_map(loaded: LoadedModel, analysis: Analysis | None = None) -> ModelMap
     height, width = model.stem.img_size
     classes = int(model.num_classes)
     token, channel = mixings(loaded)
+    subs = sub_places(views)
 
     picture, blocks = "", tuple(block_place(i, token) for i in range(depth))
     top1_label, top1_probability, top1_text = "", None, ""
@@ -214,16 +244,19 @@ def model_map(loaded: LoadedModel, analysis: Analysis | None = None) -> ModelMap
         grid=grid,
         patch_size=p,
         classes=classes,
-        input=Stage("input", t("map.input.title"), f"{height}×{width}×3", t("map.input.detail"), picture),
+        input=Stage("input", t("map.input.title"), f"{height}×{width}×3", t("map.input.detail"), picture,
+                    subs=subs["input"]),
         patches=Stage("patches", t("map.patches.title"), f"{s}×{p * p * 3}",
-                      t("map.patches.detail", grid_h=grid[0], grid_w=grid[1], s=s, p=p)),
-        stem=Stage("stem", t("map.stem.title"), f"{s}×{c}", t("map.stem.detail", p=p, values=p * p * 3, c=c)),
+                      t("map.patches.detail", grid_h=grid[0], grid_w=grid[1], s=s, p=p), subs=subs["patches"]),
+        stem=Stage("stem", t("map.stem.title"), f"{s}×{c}", t("map.stem.detail", p=p, values=p * p * 3, c=c),
+                   subs=subs["stem"]),
         token_mixing=token,
         channel_mixing=channel,
         blocks=blocks,
         block_shape=f"{s}×{c}",
-        pool=Stage("pool", t("map.pool.title"), f"{c}", t("map.pool.detail", s=s, c=c)),
-        head=Stage("head", t("map.head.title"), f"{classes}", t("map.head.detail", c=c, classes=classes)),
+        pool=Stage("pool", t("map.pool.title"), f"{c}", t("map.pool.detail", s=s, c=c), subs=subs["pool"]),
+        head=Stage("head", t("map.head.title"), f"{classes}", t("map.head.detail", c=c, classes=classes),
+                   subs=subs["head"]),
         top1_label=top1_label,
         top1_probability=top1_probability,
         top1_text=top1_text,

@@ -1,7 +1,7 @@
 """The model map as a Gradio component: one gr.HTML drawn by model_map.html (a Handlebars template Gradio fills from
 the component's value), styled by model_map.css and made clickable by model_map.js. No framework, no build step.
 
-    map_view = model_map_component(model_map_value(model_map(loaded, analysis)))
+    map_view = model_map_component(model_map_value(model_map(loaded, analysis, VIEWS)))
     map_view.click(on_place, inputs=[map_view], outputs=[...])   # evt: gr.EventData -> opened_place(evt)
 
 Its value is the presenter's data (explorer.app.model_map.ModelMap.as_dict()) plus `open`: the place shown as
@@ -16,7 +16,8 @@ from typing import Any
 
 import gradio as gr
 
-from explorer.app.model_map import PARTS, SUB_PLACES, ModelMap
+from explorer.app.model_map import PARTS, ModelMap
+from explorer.app.views import SUB_PLACES
 
 HERE = Path(__file__).resolve().parent
 MODEL_PART = "model"  # the map's title: the model itself (architecture, compare, timeline, export, models)
@@ -51,8 +52,8 @@ def model_map_component(value: dict[str, Any] | None = None, **kwargs: Any) -> g
 
 
 def opened_place(event: gr.EventData) -> tuple[str, int | None]:
-    """(part, block) of a click on the map: part is one of PARTS, SUB_PLACES or "model" (the title); block is the
-    0-based block for token-mixing and channel-mixing, else None."""
+    """(part, block) of a click on the map: part is one of PARTS, a view's id for its smaller place (SUB_PLACES)
+    or "model" (the title); block is the 0-based block for token-mixing and channel-mixing, else None."""
     part, block = event.part, event.block
     if part not in (*PARTS, *SUB_PLACES, MODEL_PART):
         raise ValueError(f"not a place on the model map: {part!r}")

@@ -1,7 +1,8 @@
 """The page's views, in page order: one module each (its layout, its drawing, its words, its place on the map),
 listed once here. Every list of views the app needs is built from VIEWS: the tabs (explorer.app.layout), the
 renderers and their outputs (explorer.app.wiring), the deep link's view names (explorer.app.links), the map's
-places and the address (explorer.app.navigation), lecture mode's selectors (explorer.app.page).
+places and the address (explorer.app.navigation), the map's smaller places under its stages
+(explorer.app.model_map), lecture mode's selectors (explorer.app.page).
 
 Adding a view: its numbers in an analysis module (explorer/analysis/), its figures in a render module
 (explorer/render/), a module here exporting `VIEW = View(...)` (explorer.app.views.base), and one line in VIEWS.
@@ -53,6 +54,7 @@ REDRAWING_CONTROLS = tuple(dict.fromkeys(["present", *(name for v in VIEWS for n
 FIGURES = tuple(f for v in VIEWS for f in v.figures)  # drawn pictures: what lecture mode fits to the screen
 CHARTS = tuple(c for v in VIEWS for c in v.charts)  # Plotly charts
 PLACE_VIEWS = {v.place: v.id for v in VIEWS if v.opened_from_map}  # a click on a place of the map opens its view
+SUB_PLACES = tuple(v.id for v in VIEWS if v.sub_place)  # the views with a smaller place of their own on the map
 
 
 def draw(ui: Components, view: str, c: Controls, session: str | None) -> dict:
@@ -67,5 +69,5 @@ def stepped(ui: Components, view: str, action: str, c: Controls) -> dict:
     return spec.stepped(ui, action, c) if spec and spec.stepped else {}
 
 
-__all__ = ["VIEWS", "BY_ID", "IDS", "VIEW_OUTPUTS", "REDRAWING_CONTROLS", "FIGURES", "CHARTS", "PLACE_VIEWS", "draw",
-           "stepped", "Components", "Controls", "Session", "View"]
+__all__ = ["VIEWS", "BY_ID", "IDS", "VIEW_OUTPUTS", "REDRAWING_CONTROLS", "FIGURES", "CHARTS", "PLACE_VIEWS",
+           "SUB_PLACES", "draw", "stepped", "Components", "Controls", "Session", "View"]

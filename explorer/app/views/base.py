@@ -17,6 +17,7 @@ import numpy as np
 from explorer.analysis.analysis import Analysis
 from explorer.analysis.teach import Lesson
 from explorer.app.inputs import require_image
+from explorer.app.model_map import PARTS, STAGES, SubPlace
 from explorer.app.outputs import Picture
 from explorer.model.loading import WEIGHTS_CHOICES, LoadedModel, load_model
 from explorer.render import mpl as figures
@@ -29,8 +30,9 @@ PRESENTATION_TEXT_SCALE = 2.2  # matplotlib's 9-10 pt, shown at ~0.8x on a 1280-
 # px of white above each drawn picture (`shown`): gr.Image lays its label badge over the picture's top-left. A
 # lecture slide hides the badge, and page.js clips these rows off.
 LABEL_MARGIN = 36
-MAP_PARTS = ("input", "patches", "stem", "token-mixing", "channel-mixing", "pool", "head", "model", "shift", "drop",
-             "teach")
+# the places of the model map a view may be marked at: the seven parts and the map's title (the model itself); a
+# view with a smaller place of its own under a stage (its `sub_place`) is marked there, at its id
+MAP_PARTS = (*PARTS, "model")
 LINK_PARAMETERS = ("block", "step", "unit", "kind")  # what a view's deep link may carry beyond model/example/view
 
 
@@ -126,8 +128,10 @@ class View:
     look for (Markdown, shown over it), "" for the tour, whose steps say it.
     lay_out: makes its components inside its tab. draw: its components' values from the controls and the session's
     analysis (None: nothing is drawn on opening). outputs: the components draw sets.
-    place: where the model map marks it while open (one of MAP_PARTS; a function of the unit kind for a unit's
-    page); opened_from_map: whether a click on that place opens it (one view per place). controls: the controls
+    place: where the model map marks it while open (one of MAP_PARTS, or its own id when it has a sub_place; a
+    function of the unit kind for a unit's page); opened_from_map: whether a click on that place opens it (one view
+    per place). sub_place: its own smaller place, a button under a stage of the map (`SubPlace(under="input",
+    label=<key of its words>, tip=<key of its tooltip>)`), None for none. controls: the controls
     whose change redraws it. link: what its deep link carries (LINK_PARAMETERS). figures / charts: the CSS ids of
     its drawn pictures and Plotly charts (lecture mode fits them to the screen; the slide shows the first).
     stepped: what the keys ←/→/Home/End move (None: nothing). What a view adds to an export is its analysis
@@ -142,6 +146,7 @@ class View:
     outputs: tuple[str, ...]
     place: str | Callable[[str | None], str] = "model"
     opened_from_map: bool = False
+    sub_place: SubPlace | None = None
     controls: tuple[str, ...] = ()
     link: tuple[str, ...] = ()
     figures: tuple[str, ...] = ()
@@ -157,15 +162,23 @@ class View:
             problems.append("a draw function together with the outputs it sets (or neither)")
         if not callable(self.lay_out):
             problems.append("a lay_out function")
-        if not callable(self.place) and self.place not in MAP_PARTS:
-            problems.append(f"a place on the map, one of {MAP_PARTS}")
+        english = catalogues()[ENGLISH]
+        if self.sub_place is not None:
+            sub = self.sub_place
+            if self.place != self.id or not self.opened_from_map:
+                problems.append(f"its place at its own button under a stage: place={self.id!r}, opened_from_map=True")
+            if sub.under not in STAGES:
+                problems.append(f"a smaller place under a stage, one of {STAGES} (not {sub.under!r})")
+            if unknown := [key for key in (sub.label, sub.tip) if key not in english]:
+                problems.append(f"its smaller place's words as keys of the English catalogue (not {unknown})")
+        elif not callable(self.place) and self.place not in MAP_PARTS:
+            problems.append(f"a place on the map, one of {MAP_PARTS} (or its id, with a sub_place)")
         if self.opened_from_map and callable(self.place):
             problems.append("one fixed place, to be opened from the map")
         if unknown := set(self.controls) - set(CONTROLS):
             problems.append(f"known controls (not {sorted(unknown)})")
         if unknown := set(self.link) - set(LINK_PARAMETERS):
             problems.append(f"known link parameters (not {sorted(unknown)})")
-        english = catalogues()[ENGLISH]
         if not isinstance(self.title, str) or self.title not in english:
             problems.append(f"a title that is a key of the English catalogue (not {self.title!r})")
         if not isinstance(self.text, str) or (self.text and self.text not in english):

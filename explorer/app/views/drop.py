@@ -6,7 +6,7 @@ import gradio as gr
 
 from explorer.analysis import patch_drop
 from explorer.app.lessons import drop_text
-from explorer.app.views.base import Components, Controls, Session, View, no_image, teaching_text
+from explorer.app.views.base import Components, Controls, Session, SubPlace, View, no_image, teaching_text
 from explorer.render import plotly as plots
 from explorer.text.i18n import label
 
@@ -25,4 +25,5 @@ def draw(ui: Components, c: Controls, s: Session) -> dict:
 
 
 VIEW = View("drop", "drop.title", "drop.text", lay_out, draw, outputs=("drop_md", "drop_plot"), place="drop",
-            opened_from_map=True, charts=("#drop-plot",))
+            opened_from_map=True, sub_place=SubPlace(under="patches", label="map.drop", tip="map.drop_tip"),
+            charts=("#drop-plot",))

@@ -9,8 +9,8 @@ import gradio as gr
 from explorer.analysis.analysis import Analysis
 from explorer.analysis.corruptions import CORRUPTIONS, SEVERITIES
 from explorer.analysis.shift import shift_view, where_it_breaks
-from explorer.app.views.base import CAPTION, Components, Controls, Session, View, described, drawn, image_figure, \
-    load, no_image, shown, teaching_text
+from explorer.app.views.base import CAPTION, Components, Controls, Session, SubPlace, View, described, drawn, \
+    image_figure, load, no_image, shown, teaching_text
 from explorer.model import embedded
 from explorer.model.loading import LoadedModel
 from explorer.model.published import TEST_SET_NAMES, TEST_SETS, published_top1
@@ -107,6 +107,7 @@ def draw(ui: Components, c: Controls, s: Session) -> dict:
 
 
 VIEW = View("shift", "shift.title", "shift.text", lay_out, draw, place="shift", opened_from_map=True,
+            sub_place=SubPlace(under="input", label="map.shift", tip="map.shift_tip"),
             outputs=("shift_md", "shift_grid", "shift_plot", "shift_distance", "shift_lens", "shift_break"),
             controls=("shift_corruption", "shift_severity", "shift_random"), figures=("#shift-grid",),
             charts=("#shift-plot", "#shift-distance", "#shift-lens"))

@@ -6,7 +6,7 @@ import gradio as gr
 from explorer.analysis.teach import Lesson
 from explorer.app.lessons import teach_screen
 from explorer.app.outputs import Pictures
-from explorer.app.views.base import Components, Controls, Session, View, teaching_text
+from explorer.app.views.base import Components, Controls, Session, SubPlace, View, teaching_text
 from explorer.render import plotly as plots
 from explorer.text.i18n import label, t
 
@@ -45,5 +45,6 @@ def draw(ui: Components, c: Controls, s: Session) -> dict:
 
 
 VIEW = View("teach", "teach.title", "teach.text", lay_out, draw, place="teach", opened_from_map=True,
+            sub_place=SubPlace(under="head", label="map.teach", tip="map.teach_tip"),
             charts=("#teach-plot",),
             outputs=("teach_md", "teach_answer", "teach_model", "teach_plot", "teach_gallery", "teach_class"))
