@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass, field
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -61,8 +62,111 @@ def violations(page) -> dict[str, list[str]]:
             for v in result.response["violations"]}
 
 
+def undescribed(page) -> list[tuple[str, str]]:
+    """The visible pictures on the page not described in words: (the id of the element around it, its alt text)."""
+    # a picture inside a named control (an example's button, a place on the map) may be decorative (alt="")
+    alts = page.eval_on_selector_all("#main img, #side img", """imgs => imgs
+        .filter(i => i.offsetParent && i.naturalWidth > 1)
+        .filter(i => { const c = i.closest('button, a'); return !(i.getAttribute('alt') === '' && c
+                       && (c.getAttribute('aria-label') || c.textContent.trim())); })
+        .map(i => [i.closest('[id]')?.id, i.getAttribute('alt') ?? ''])""")
+    # a description says something: words, not empty, not a file's name
+    return [(where, alt) for where, alt in alts
+            if len(alt.split()) < 2 and not re.search(r"[\u4e00-\u9fff]{2}", alt)
+            or re.search(r"\.(png|jpe?g|webp)\b", alt)]
+
+
+def chart_problems(page, view) -> list[str]:
+    """What is wrong with the view's charts in words: a chart whose accessible name is not its figure's name, or
+    whose table (behind its "Table" button) lacks headers or does not start with the chart's own first number."""
+    problems = []
+    for selector in view.charts:
+        plot = page.locator(f"{selector} .js-plotly-plot")
+        try:
+            page.wait_for_function(f"() => document.querySelector('{selector} .js-plotly-plot')?.getAttribute("
+                                   f"'aria-label')", timeout=30_000)
+        except PlaywrightTimeout:
+            problems.append(f"{selector}: no accessible name (aria-label) within 30 s")
+            continue
+        name, expected_name = plot.get_attribute("aria-label"), plot.evaluate("p => p.layout.meta.name")
+        if not name or name != expected_name:
+            problems.append(f"{selector}: named {name!r}, its figure's name is {expected_name!r}")
+        words = f"{selector}-words-about"  # charts.js's words under the chart: its description and Table button
+        toggle = page.locator(f"{words} .chart-table-toggle")
+        if not toggle.count():
+            problems.append(f"{selector}: no words under the chart ({words} .chart-table-toggle)")
+            continue
+        if toggle.is_hidden():  # a chart with nothing but pictures (e.g. image traces) has no numbers
+            continue
+        toggle.click()
+        table = page.locator(f"{words} table").first
+        try:
+            table.wait_for(timeout=10_000)
+        except PlaywrightTimeout:
+            problems.append(f"{selector}: its Table button shows no table within 10 s")
+            continue
+        if table.locator("thead th").count() < 2:
+            problems.append(f"{selector}: its table has fewer than 2 column headers")
+        # the table's first number is the chart's own first number (Plotly's data, read independently)
+        first = plot.evaluate("""p => { const t = (p._fullData || p.data).find(t => t.type !== 'image');
+            const v = t.z ? t.z[0][0] : t.y[0]; return typeof v === 'number' ? v : null; }""")
+        cell = table.locator("tbody tr").first.locator("td").first.inner_text()
+        if first is not None and not (re.fullmatch(r"[-+\d.e]+", cell.strip())
+                                      and float(cell) == pytest.approx(first, rel=1e-3, abs=1e-9)):
+            problems.append(f"{selector}: its table starts with {cell!r}, the chart with {first!r}")
+    return problems
+
+
+@dataclass
+class LaptopPass:
+    """What one visit of every view on a laptop found, by view id (only views with something wrong): axe's
+    violations, the pictures not described in words, the charts' missing names and tables; and the views that
+    could not be opened at all (so checked for nothing)."""
+    unopened: dict[str, str] = field(default_factory=dict)
+    axe: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    undescribed: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    charts: dict[str, list[str]] = field(default_factory=dict)
+
+
+@pytest.fixture(scope="module")
+def laptop(app_url, browser) -> LaptopPass:
+    """Every view opened once on a laptop's screen, and looked at for all three tests below that read it (each
+    view's deep link is the slow part: opening it once, not three times, saves the module most of its time).
+    axe runs first, on the page as it is drawn, before the chart check opens tables."""
+    found = LaptopPass()
+    page = browser.new_page(viewport=LAYOUTS["laptop"][0])
+    try:
+        for view in VIEWS:
+            try:
+                opened(page, app_url, view)
+            except AssertionError as exc:
+                found.unopened[view.id] = str(exc)
+                continue
+            if problems := violations(page):
+                found.axe[view.id] = problems
+            if bad := undescribed(page):
+                found.undescribed[view.id] = bad
+            if view.charts and view.id != "teach":  # Teach it's chart waits for a lesson
+                if problems := chart_problems(page, view):
+                    found.charts[view.id] = problems
+    finally:
+        page.close()
+    return found
+
+
+def all_opened(laptop: LaptopPass) -> None:
+    """Every view opened on the laptop: one that did not was checked for nothing."""
+    assert laptop.unopened == {}, "views not opened on a laptop, so not checked:\n" + json.dumps(laptop.unopened,
+                                                                                                indent=1)
+
+
 @pytest.mark.parametrize("layout", LAYOUTS)
-def test_axe_finds_no_wcag_aa_violation_on_any_view(app_url, browser, layout):
+def test_axe_finds_no_wcag_aa_violation_on_any_view(app_url, browser, layout, request):
+    if layout == "laptop":  # the laptop's visit is shared with the tests of words below
+        found = request.getfixturevalue("laptop")
+        all_opened(found)
+        assert found.axe == {}, "axe's WCAG AA violations on a laptop, by view:\n" + json.dumps(found.axe, indent=1)
+        return
     viewport, extra = LAYOUTS[layout]
     page = browser.new_page(viewport=viewport)
     try:
@@ -71,61 +175,21 @@ def test_axe_finds_no_wcag_aa_violation_on_any_view(app_url, browser, layout):
             opened(page, app_url, view, extra)
             if problems := violations(page):
                 found[view.id] = problems
-        assert found == {}, json.dumps(found, indent=1)
+        assert found == {}, f"axe's WCAG AA violations on a {layout}, by view:\n" + json.dumps(found, indent=1)
     finally:
         page.close()
 
 
-def test_every_visible_picture_is_described_in_words(app_url, browser):
-    page = browser.new_page(viewport=LAYOUTS["laptop"][0])
-    try:
-        undescribed = {}
-        for view in VIEWS:
-            opened(page, app_url, view)
-            # a picture inside a named control (an example's button, a place on the map) may be decorative (alt="")
-            alts = page.eval_on_selector_all("#main img, #side img", """imgs => imgs
-                .filter(i => i.offsetParent && i.naturalWidth > 1)
-                .filter(i => { const c = i.closest('button, a'); return !(i.getAttribute('alt') === '' && c
-                               && (c.getAttribute('aria-label') || c.textContent.trim())); })
-                .map(i => [i.closest('[id]')?.id, i.getAttribute('alt') ?? ''])""")
-            # a description says something: words, not empty, not a file's name
-            bad = [(where, alt) for where, alt in alts
-                   if len(alt.split()) < 2 and not re.search(r"[\u4e00-\u9fff]{2}", alt)
-                   or re.search(r"\.(png|jpe?g|webp)\b", alt)]
-            if bad:
-                undescribed[view.id] = bad
-        assert undescribed == {}
-    finally:
-        page.close()
+def test_every_visible_picture_is_described_in_words(laptop):
+    all_opened(laptop)
+    assert laptop.undescribed == {}, ("pictures without a description in words, by view: [the element around it, "
+                                      "its alt text]\n" + json.dumps(laptop.undescribed, indent=1, ensure_ascii=False))
 
 
-def test_every_chart_has_a_name_and_a_table_of_its_numbers(app_url, browser):
-    page = browser.new_page(viewport=LAYOUTS["laptop"][0])
-    try:
-        for view in (v for v in VIEWS if v.charts and v.id != "teach"):  # Teach it's chart waits for a lesson
-            opened(page, app_url, view)
-            for selector in view.charts:
-                plot = page.locator(f"{selector} .js-plotly-plot")
-                page.wait_for_function(f"() => document.querySelector('{selector} .js-plotly-plot')?.getAttribute("
-                                       f"'aria-label')", timeout=30_000)
-                name = plot.get_attribute("aria-label")
-                expected_name = plot.evaluate("p => p.layout.meta.name")
-                assert name and name == expected_name, (view.id, selector)
-                toggle = page.locator(f"#{selector.lstrip('#')}-words .chart-table-toggle")
-                if toggle.is_hidden():  # a chart with nothing but pictures (e.g. image traces) has no numbers
-                    continue
-                toggle.click()
-                table = page.locator(f"#{selector.lstrip('#')}-words table").first
-                table.wait_for(timeout=10_000)
-                assert table.locator("thead th").count() >= 2
-                # the table's first number is the chart's own first number (Plotly's data, read independently)
-                first = plot.evaluate("""p => { const t = (p._fullData || p.data).find(t => t.type !== 'image');
-                    const v = t.z ? t.z[0][0] : t.y[0]; return typeof v === 'number' ? v : null; }""")
-                cell = table.locator("tbody tr").first.locator("td").first.inner_text()
-                if first is not None:
-                    assert float(cell) == pytest.approx(first, rel=1e-3, abs=1e-9), (view.id, selector)
-    finally:
-        page.close()
+def test_every_chart_has_a_name_and_a_table_of_its_numbers(laptop):
+    all_opened(laptop)
+    assert laptop.charts == {}, ("charts without their name or table, by view:\n"
+                                 + json.dumps(laptop.charts, indent=1, ensure_ascii=False))
 
 
 def test_the_top1_and_its_probability_are_announced_politely(app_url, browser):

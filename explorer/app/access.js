@@ -2,7 +2,7 @@
   // What Gradio's own markup lacks for assistive technology, mended in the page (axe-core finds each one:
   // tests/test_accessibility.py), and the live region that says the answer. Each mend names what it works around.
   const words = @@WORDS|access.@@;  // {language: {key: text}}: the access.* keys of every catalogue
-  const word = (key) => (words[document.documentElement.lang] || words.en)[key] || words.en[key];
+  const word = wordsOf(words);  // in the page's language (common.js)
   // a text that scrolls (a long caption on a small screen) must be reachable by keyboard to be read
   // (axe: scrollable-region-focusable); measured when the page is idle: reading every block's scroll size forces
   // a layout, which would otherwise slow the drawing of an answer
@@ -53,7 +53,7 @@
     if (english[text]) return word(english[text]);
     for (const [pattern, key] of patterns) {
       const found = pattern.exec(text);
-      if (found) return word(key).replace("{label}", found[1]);
+      if (found) return word(key, {label: found[1]});
     }
     return null;
   };

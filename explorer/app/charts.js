@@ -3,10 +3,8 @@
   // written by explorer.render.plotly.common.styled from the chart's numbers) as the chart's accessible name and
   // description, and a "Table" button under it that shows its numbers as a real <table> with headers, the
   // convention of accessible chart libraries. Made again whenever the server sends the chart anew.
-  const words = @@WORDS|chart.@@;  // {language: {key: text}}: the chart.* keys of every catalogue
-  const word = (key) => (words[document.documentElement.lang] || words.en)[key] || words.en[key];
+  const word = wordsOf(@@WORDS|chart.@@);  // the chart.* keys of every catalogue, in the page's language
   const MAX_ROWS = 60, MAX_COLUMNS = 40;  // a 14×14 map whole; a 768-channel chart cut, saying so
-  const escaped = (text) => String(text ?? "").replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
   const plain = (text) => String(text ?? "").replace(/<[^>]+>/g, " ").replace(/\s+/g, " ").trim();
   const number = (value) => (typeof value === "number" ? (Number.isInteger(value) ? String(value)
     : Math.abs(value) >= 1e4 || (value !== 0 && Math.abs(value) < 1e-3) ? value.toExponential(3) : value.toPrecision(4)) : plain(value));

@@ -7,16 +7,9 @@
   // the map, the fallback in a few words) over the view's main figure, which ends at the bottom of the screen
   // wherever what is above it left it: the CSS guesses, this measures, on every change of the page and of the
   // window. Its selector lists are filled in by explorer/app/page.py.
-  // The words are the page's language's (Gradio keeps <html lang> at the page's locale, `?lang=` included), from
-  // the catalogues' page.* keys of every language, filled in by page.py; English where a language lacks one.
+  // The words are the page's language's (common.js: wordsOf), from the catalogues' page.* keys of every language.
   const lexicon = @@WORDS|page.@@;
-  const speaking = () => {
-    const tag = (document.documentElement.lang || "").toLowerCase(), tags = Object.keys(lexicon);
-    return tags.find((known) => known.toLowerCase() === tag)
-      || tags.find((known) => known.split("-")[0].toLowerCase() === tag.split("-")[0]) || "en";
-  };
-  const t = (key, values = {}) => (lexicon[speaking()]?.[key] ?? lexicon.en[key])
-    .replace(/\{(\w+)\}/g, (_, name) => values[name]);
+  const t = wordsOf(lexicon);
   const figures = "@@|FIGURES| img@@";
   const charts = "@@|CHARTS| [data-testid=plotly]@@";
   const app = () => document.querySelector("gradio-app");
@@ -30,7 +23,6 @@
   bar.setAttribute("role", "toolbar");
   bar.setAttribute("aria-label", t("page.bar"));
   (app() || document.body).append(bar);  // inside gradio-app, whose class says lecture mode
-  const escaped = (text) => String(text ?? "").replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
   const words = (selector, root = document) => root?.querySelector(selector)?.textContent.trim().replace(/\s+/g, " ") || "";
   let drawn = "";
   const drawBar = () => {  // read off the page itself: the map (hidden on a slide, still there), the tabs, the image

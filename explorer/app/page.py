@@ -52,7 +52,7 @@ def filled(text: str) -> str:
 
 @cache
 def asset(name: str) -> str:
-    """page.css, page.js, charts.js or access.js, filled in (read once per process)."""
+    """page.css, common.js, page.js, charts.js or access.js, filled in (read once per process)."""
     return filled(files(__package__).joinpath(name).read_text(encoding="utf-8"))
 
 
@@ -74,6 +74,9 @@ def css() -> str:
 def script() -> str:
     """The function the page runs once loaded: the keys, lecture mode's fitting of figures, ?present=1
     (page.js), every chart's words and table (charts.js), and the mends of Gradio's markup for assistive
-    technology with the answer's live region (access.js)."""
+    technology with the answer's live region (access.js). Each of the three is a function of its own, called in
+    turn; common.js, what they share (the page's language, its words, escaping), is written before them in the
+    same function, so each sees its names."""
     parts = ("page.js", "charts.js", "access.js")
-    return "() => { " + " ".join(f"({asset(name).strip()})();" for name in parts) + " }"
+    return ("() => {\n" + asset("common.js").rstrip() + "\n"
+            + "\n".join(f"  ({asset(name).strip()})();" for name in parts) + "\n}")
