@@ -29,7 +29,7 @@ from explorer.app.model_map import model_map
 from explorer.app.model_map_view import model_map_value, opened_place
 from explorer.app.navigation import address, place_of, view_of
 from explorer.app.presenters import weights_for
-from explorer.app.server import on_gpu
+from explorer.app.server import give_memory_back, on_gpu
 from explorer.app.views import Components, Controls
 from explorer.app.views.base import LABEL_MARGIN, analysis_of, load
 from explorer.app.views.token_mixing import unit_picture
@@ -254,6 +254,7 @@ class App:
         """  # noqa: E501
         analysis = Analysis.of(load(model, weights), require_image(image), session_of(request), with_gradients=True)
         summary, pngs, archive = show.explanation(analysis)
+        give_memory_back()  # the export's figures and files: hundreds of megabytes, freed into the heaps
         return {self.ui.export_json: summary, self.ui.export_gallery: pngs, self.ui.export_file: archive}
 
     def token_mixing_weights(self, model: str | None, weights: str, block: float) -> dict:

@@ -3,6 +3,7 @@ malloc tuning, and `launch`."""
 from __future__ import annotations
 
 import ctypes
+import functools
 import os
 from typing import Any, Callable
 
@@ -33,6 +34,11 @@ FILE_LIFETIME_S = 3600  # Gradio deletes its copies of served files after an hou
 # says how a Space serves more.
 QUEUE_SIZE = 1024
 CONCURRENCY = 2  # events of the page run two at a time (forward passes have their own, larger limit: MAX_BATCH)
+# glibc maps tensors over this size and unmaps them when freed. 4 MB holds a B/16 or L/16 forward's per-image
+# tensors (≤ 3.2 MB) in the heap: with 256 KB each forward mapped them afresh (~41,000 page faults, ~35% of a
+# B/16 forward in the server), and /predict took 1.20x a minimal gr.Interface; with 4 MB, 1.01x, for a peak of
+# 1.53 GB instead of 1.45 GB over 20 /explain (docs/performance.md "Memory").
+MMAP_THRESHOLD = 4 << 20
 # Gradio's status tracker announces each finished event to screen readers through keys its English locale lacks
 # ("common.complete" was read out as such): the app's catalogues carry them.
 GRADIO_OWN_KEYS = ("common.complete", "common.error")
@@ -45,19 +51,34 @@ def queued(demo: gr.Blocks) -> gr.Blocks:
 
 def keep_memory_flat() -> None:
     """glibc gives each worker thread its own heap and, after large frees, raises the size above which it maps
-    memory directly, so a server whose threads allocate tensors of megabytes grows and stays grown. Two heaps
-    and a fixed 256 KB threshold (larger tensors are mapped, and unmapped when freed) keep it near what it uses:
-    1.41 GB at the peak of 50 B/16 /explain, against 1.72 GB after 20 with glibc's defaults. The price is paid in
-    page faults, each pass mapping its tensors afresh: a B/16 forward takes ~35% longer in the server than in a
-    plain process. Only on glibc; a setting of the server process, made before it starts serving."""
+    memory directly, so a server whose threads allocate tensors of megabytes grows and stays grown (glibc's
+    defaults: 1.72 GB after 20 B/16 /explain). Two heaps and a fixed threshold keep it near what it uses: a
+    tensor over MMAP_THRESHOLD is mapped, and unmapped when freed; smaller ones are reused from the heap, whose
+    free pages `give_memory_back` returns after a large answer. Only on glibc; a setting of the server process,
+    made before it starts serving."""
+    libc = glibc()
+    if libc is not None:
+        m_mmap_threshold, m_arena_max = -3, -8
+        libc.mallopt(m_arena_max, 2)
+        libc.mallopt(m_mmap_threshold, MMAP_THRESHOLD)
+
+
+def give_memory_back() -> None:
+    """Return the heaps' free pages to the system (glibc's malloc_trim), after an answer that allocated hundreds
+    of megabytes (an export: figures, files): without it, a server whose heaps served /explain would keep them."""
+    libc = glibc()
+    if libc is not None:
+        libc.malloc_trim(0)
+
+
+@functools.cache
+def glibc() -> ctypes.CDLL | None:
     try:
         libc = ctypes.CDLL("libc.so.6")
-        libc.mallopt  # noqa: B018 - glibc has it, musl and macOS do not
+        libc.mallopt, libc.malloc_trim  # noqa: B018 - glibc has them, musl and macOS do not
     except (OSError, AttributeError):
-        return
-    m_mmap_threshold, m_arena_max = -3, -8
-    libc.mallopt(m_arena_max, 2)
-    libc.mallopt(m_mmap_threshold, 256 << 10)
+        return None
+    return libc
 
 
 def launch(demo: gr.Blocks, host: str | None = None, port: int | None = None, mcp: bool | None = None,
