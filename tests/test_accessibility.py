@@ -120,12 +120,13 @@ def chart_problems(page, view) -> list[str]:
 @dataclass
 class LaptopPass:
     """What one visit of every view on a laptop found, by view id (only views with something wrong): axe's
-    violations, the pictures not described in words, the charts' missing names and tables; and the views that
-    could not be opened at all (so checked for nothing)."""
+    violations, the pictures not described in words, the charts' missing names and tables, the errors the page's
+    scripts raised; and the views that could not be opened at all (so checked for nothing)."""
     unopened: dict[str, str] = field(default_factory=dict)
     axe: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     undescribed: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     charts: dict[str, list[str]] = field(default_factory=dict)
+    script_errors: dict[str, list[str]] = field(default_factory=dict)
 
 
 @pytest.fixture(scope="module")
@@ -135,8 +136,13 @@ def laptop(app_url, browser) -> LaptopPass:
     axe runs first, on the page as it is drawn, before the chart check opens tables."""
     found = LaptopPass()
     page = browser.new_page(viewport=LAYOUTS["laptop"][0])
+    # an error in the page's scripts stops the rest of them (access.js's mends, the live region): seen as the page
+    # raises it, while the view it was opened for is the one on screen
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
     try:
         for view in VIEWS:
+            errors.clear()
             try:
                 opened(page, app_url, view)
             except AssertionError as exc:
@@ -149,6 +155,8 @@ def laptop(app_url, browser) -> LaptopPass:
             if view.charts and view.id != "teach":  # Teach it's chart waits for a lesson
                 if problems := chart_problems(page, view):
                     found.charts[view.id] = problems
+            if errors:
+                found.script_errors[view.id] = list(errors)
     finally:
         page.close()
     return found
@@ -190,6 +198,12 @@ def test_every_chart_has_a_name_and_a_table_of_its_numbers(laptop):
     all_opened(laptop)
     assert laptop.charts == {}, ("charts without their name or table, by view:\n"
                                  + json.dumps(laptop.charts, indent=1, ensure_ascii=False))
+
+
+def test_the_page_scripts_raise_no_error_on_any_view(laptop):
+    all_opened(laptop)
+    assert laptop.script_errors == {}, ("errors the page's scripts raised, by view:\n"
+                                        + json.dumps(laptop.script_errors, indent=1, ensure_ascii=False))
 
 
 def test_the_top1_and_its_probability_are_announced_politely(app_url, browser):

@@ -25,9 +25,10 @@
     // button is named by the example's file name ("chelsea cat")
     for (const button of document.querySelectorAll("#examples button.gallery-item")) {  // again if the language changed
       const file = button.querySelector("img")?.getAttribute("src")?.split("/").pop()?.replace(/\.[a-z]+$/i, "");
+      if (!file) continue;  // its picture not drawn yet: named on a later pass
       const named = words.en[`access.example.${file}`] ? word(`access.example.${file}`) : file.replace(/[-_]+/g, " ");
       const name = `${word("access.example")}: ${named}`;
-      if (file && button.getAttribute("aria-label") !== name) button.setAttribute("aria-label", name);
+      if (button.getAttribute("aria-label") !== name) button.setAttribute("aria-label", name);
     }
     // an empty component is a div with aria-label="Empty value" and no role, which ARIA forbids
     // (axe: aria-prohibited-attr): given the role of the picture it stands for
