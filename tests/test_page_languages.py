@@ -113,3 +113,22 @@ def test_lang_es_speaks_spanish_on_an_english_browser_and_survives_a_click_on_th
         page.wait_for_function("() => document.documentElement.lang === 'es'", timeout=30_000)
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("region, spoken", [("zh-TW", "zh-CN"), ("es-MX", "es")])
+def test_a_browser_in_a_region_the_app_speaks_by_its_language_sees_that_language_whole(app_url, browser, region,
+                                                                                       spoken):
+    """Gradio has a zh-TW locale of its own: without the page's switch its labels would fall back to English while
+    the server answered in Chinese. The page speaks what the server does."""
+    context = browser.new_context(locale=region, viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    try:
+        view = next(v for v in VIEWS if v.id == "evidence")
+        open_view(page, f"{app_url}?{EXAMPLE}&view=evidence", view)
+        page.wait_for_function(f"() => document.documentElement.lang === '{spoken}'", timeout=30_000)
+        tab = page.locator("#views button[role=tab][aria-selected=true]").inner_text().strip()
+        assert tab == CATALOGUES[spoken][view.title]
+        page.wait_for_function(IDLE, polling=100, timeout=60_000)
+        assert english_in(page.evaluate(VISIBLE_WORDS), spoken) == []
+    finally:
+        context.close()

@@ -186,12 +186,19 @@
     document.querySelector(`#key-${action}`)?.click();
   });
   if (new URLSearchParams(location.search).get("present") === "1") app()?.classList.add("presentation");
-  // `?lang=es` speaks Spanish on any browser: Gradio picks its page's language from navigator.language once, so
-  // the address's language is set through its own changeLocale (explorer.app.gradio_compat: GRADIO_CORE_MODULE)
+  // The page speaks what the server answers in (explorer.text.i18n.language_of): the address's `?lang=`, else the
+  // browser's first language the app speaks, a region's by its language ("es-MX" → es, "zh-TW" → zh-CN). Gradio
+  // picks its page's language from navigator.language once, by its own locales: `?lang=es` on an English browser,
+  // or a zh-TW browser (Gradio has zh-TW, the app zh-CN: the labels would fall back to English), is set through
+  // Gradio's own changeLocale (explorer.app.gradio_compat: GRADIO_CORE_MODULE)
+  const spokenFor = (asked) => @@LANGUAGES@@.find((tag) => tag.toLowerCase() === asked?.toLowerCase())
+    || @@LANGUAGES@@.find((tag) => tag.split("-")[0] === asked?.split("-")[0].toLowerCase());
   const asked = new URLSearchParams(location.search).get("lang");
-  const spoken = @@LANGUAGES@@.find((tag) => tag.toLowerCase() === asked?.toLowerCase()
-    || tag.split("-")[0] === asked?.split("-")[0].toLowerCase());
+  const spoken = spokenFor(asked) || (navigator.languages || [navigator.language]).map(spokenFor).find(Boolean);
   const core = performance.getEntriesByType("resource").map((entry) => entry.name).find((name) => @@GRADIO_CORE_MODULE@@.test(name));
-  if (spoken && core) import(core).then((gradio) => gradio.changeLocale(spoken)).catch(() => {});
+  const gradios = () => document.documentElement.lang.toLowerCase();
+  if (spoken && core && (asked || gradios() !== spoken.toLowerCase())) {
+    import(core).then((gradio) => gradio.changeLocale(spoken)).catch(() => {});
+  }
   soon();
 }
