@@ -40,8 +40,9 @@ CONCURRENCY = 2  # events of the page run two at a time (forward passes have the
 # 1.53 GB instead of 1.45 GB over 20 /explain (docs/performance.md "Memory").
 MMAP_THRESHOLD = 4 << 20
 # Gradio's status tracker announces each finished event to screen readers through keys its English locale lacks
-# ("common.complete" was read out as such): the app's catalogues carry them.
-GRADIO_OWN_KEYS = ("common.complete", "common.error")
+# ("common.complete" was read out as such), and writes a waiting event's place in the queue in English only: the
+# app's catalogues carry them.
+GRADIO_OWN_KEYS = ("common.complete", "common.error", "status.queue_position")
 
 
 def queued(demo: gr.Blocks) -> gr.Blocks:
