@@ -1,5 +1,6 @@
 """The corruption lab in Chromium: opened from the model map's place under the input, the grid of the visitor's
 picture; a picked cell shows, block by block, how far its tokens moved."""
+from pages import IDLE
 from slides import settled
 
 GRID = "() => document.querySelector('#shift-grid img')?.naturalWidth > 0"
@@ -24,6 +25,8 @@ def test_the_lab_opens_from_the_map_and_a_picked_cell_shows_where_it_breaks(app_
                                timeout=60_000)
         page.locator("#shift-corruption input").fill("contrast")
         page.locator("#shift-corruption input").press("Enter")
+        # the pick's redraw done before the next pick (on a loaded machine a change made during it can be lost)
+        page.wait_for_function(IDLE, polling=100, timeout=60_000)
         page.locator("#shift-severity input[type=number]").fill("5")
         page.locator("#shift-severity input[type=number]").press("Enter")
         page.wait_for_function("() => document.querySelector('#shift-text')?.textContent.includes('contrast at "
