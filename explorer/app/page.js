@@ -191,8 +191,7 @@
   // picks its page's language from navigator.language once, by its own locales: `?lang=es` on an English browser,
   // or a zh-TW browser (Gradio has zh-TW, the app zh-CN: the labels would fall back to English), is set through
   // Gradio's own changeLocale (explorer.app.gradio_compat: GRADIO_CORE_MODULE)
-  const spokenFor = (asked) => @@LANGUAGES@@.find((tag) => tag.toLowerCase() === asked?.toLowerCase())
-    || @@LANGUAGES@@.find((tag) => tag.split("-")[0] === asked?.split("-")[0].toLowerCase());
+  const spokenFor = (asked) => matching(asked, @@LANGUAGES@@);  // common.js
   const asked = new URLSearchParams(location.search).get("lang");
   const spoken = spokenFor(asked) || (navigator.languages || [navigator.language]).map(spokenFor).find(Boolean);
   const core = performance.getEntriesByType("resource").map((entry) => entry.name).find((name) => @@GRADIO_CORE_MODULE@@.test(name));
